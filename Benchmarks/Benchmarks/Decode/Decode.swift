@@ -1,0 +1,5 @@
+import Benchmark
+
+let benchmarks: @Sendable () -> Void = {
+    // Decode stage benchmarks: filled in by the stage's owner.
+}

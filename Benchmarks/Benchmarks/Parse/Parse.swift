@@ -1,0 +1,5 @@
+import Benchmark
+
+let benchmarks: @Sendable () -> Void = {
+    // Parse stage benchmarks: filled in by the stage's owner.
+}

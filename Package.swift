@@ -1,0 +1,75 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// One target per pipeline stage. Dependencies point down the pipeline:
+// vigil -> VigilPipeline -> {VigilIngest, VigilDecode, VigilDetect, VigilCorrelate, VigilAlert} -> VigilEvent.
+// VigilCorrelate never depends on VigilIngest, so replay and tests drive exactly the live engine.
+let package = Package(
+    name: "vigil",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "vigil", targets: ["vigil"]),
+        .library(name: "VigilPipeline", targets: ["VigilPipeline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // MARK: System libraries
+        .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // MARK: Event model (no I/O, no dependencies)
+        .target(name: "VigilEvent"),
+
+        // MARK: Stages
+        .target(name: "VigilRegex", dependencies: ["CPCRE2"]),
+        .target(
+            name: "VigilIngest",
+            dependencies: [
+                "VigilEvent", "CZlib",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(name: "VigilDecode", dependencies: ["VigilEvent", "VigilRegex", "Yams"]),
+        .target(name: "VigilDetect", dependencies: ["VigilEvent", "VigilRegex", "Yams"]),
+        .target(name: "VigilAlert", dependencies: ["VigilEvent"]),
+        .target(name: "VigilCorrelate", dependencies: ["VigilEvent", "VigilDetect", "VigilAlert", "Yams"]),
+        .target(
+            name: "VigilPipeline",
+            dependencies: [
+                "VigilEvent", "VigilIngest", "VigilDecode", "VigilDetect", "VigilCorrelate", "VigilAlert",
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: Executable (thin: argument parsing only)
+        .executableTarget(
+            name: "vigil",
+            dependencies: [
+                "VigilPipeline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: Tests
+        .target(name: "VigilTestSupport", path: "Tests/Support"),
+        .testTarget(name: "VigilEventTests", dependencies: ["VigilEvent", "VigilTestSupport"]),
+        .testTarget(name: "VigilRegexTests", dependencies: ["VigilRegex", "VigilTestSupport"]),
+        .testTarget(name: "VigilIngestTests", dependencies: ["VigilIngest", "VigilTestSupport"]),
+        .testTarget(name: "VigilDecodeTests", dependencies: ["VigilDecode", "VigilTestSupport"]),
+        .testTarget(name: "VigilDetectTests", dependencies: ["VigilDetect", "VigilTestSupport"]),
+        .testTarget(name: "VigilCorrelateTests", dependencies: ["VigilCorrelate", "VigilTestSupport"]),
+        .testTarget(name: "VigilPipelineTests", dependencies: ["VigilPipeline", "VigilTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["vigil", "VigilTestSupport"]),
+    ]
+)

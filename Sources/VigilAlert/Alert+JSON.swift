@@ -1,0 +1,82 @@
+import VigilEvent
+
+extension Alert {
+    /// Appends the alert as one JSON object (no newline).
+    public func appendJSON(to out: inout [UInt8]) {
+        out.append(contentsOf: "{\"kind\":\"".utf8)
+        out.append(contentsOf: kind.rawValue.utf8)
+        out.append(contentsOf: "\",\"time\":\"".utf8)
+        time.appendRFC3339(to: &out, fractionDigits: 6)
+        out.append(contentsOf: "\",\"rule\":{\"id\":".utf8)
+        JSONOutput.appendString(rule.id, to: &out)
+        if let name = rule.name {
+            out.append(contentsOf: ",\"name\":".utf8)
+            JSONOutput.appendString(name, to: &out)
+        }
+        out.append(contentsOf: ",\"title\":".utf8)
+        JSONOutput.appendString(rule.title, to: &out)
+        out.append(contentsOf: ",\"level\":".utf8)
+        JSONOutput.appendString(rule.level, to: &out)
+        out.append(contentsOf: ",\"tags\":[".utf8)
+        for (i, tag) in rule.tags.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            JSONOutput.appendString(tag, to: &out)
+        }
+        out.append(contentsOf: "]}".utf8)
+        if kind == .correlation {
+            out.append(contentsOf: ",\"group\":{".utf8)
+            for (i, entry) in group.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSONOutput.appendKey(entry.name, to: &out)
+                if let v = entry.value { JSONOutput.appendString(v, to: &out) } else { out.append(contentsOf: "null".utf8) }
+            }
+            out.append(UInt8(ascii: "}"))
+            if let metric {
+                out.append(contentsOf: ",\"metric\":{\"name\":".utf8)
+                JSONOutput.appendString(metric.name, to: &out)
+                out.append(contentsOf: ",\"value\":".utf8)
+                JSONOutput.appendDouble(metric.value, to: &out)
+                out.append(UInt8(ascii: "}"))
+            }
+            if let windowStart, let windowEnd {
+                out.append(contentsOf: ",\"window\":{\"start\":\"".utf8)
+                windowStart.appendRFC3339(to: &out, fractionDigits: 6)
+                out.append(contentsOf: "\",\"end\":\"".utf8)
+                windowEnd.appendRFC3339(to: &out, fractionDigits: 6)
+                out.append(contentsOf: "\"}".utf8)
+            }
+            if let episode {
+                out.append(contentsOf: ",\"episode\":{\"id\":".utf8)
+                JSONOutput.appendInteger(episode.id, to: &out)
+                out.append(contentsOf: ",\"state\":\"".utf8)
+                out.append(contentsOf: episode.state.rawValue.utf8)
+                out.append(contentsOf: "\",\"windows\":".utf8)
+                JSONOutput.appendInteger(episode.windows, to: &out)
+                out.append(contentsOf: ",\"events\":".utf8)
+                JSONOutput.appendInteger(episode.events, to: &out)
+                out.append(contentsOf: ",\"first_seen\":\"".utf8)
+                episode.firstSeen.appendRFC3339(to: &out, fractionDigits: 6)
+                out.append(contentsOf: "\",\"last_seen\":\"".utf8)
+                episode.lastSeen.appendRFC3339(to: &out, fractionDigits: 6)
+                out.append(contentsOf: "\"}".utf8)
+            }
+            out.append(contentsOf: ",\"events\":[".utf8)
+            for (i, e) in events.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(contentsOf: e.utf8)
+            }
+            out.append(UInt8(ascii: "]"))
+        } else if let event {
+            out.append(contentsOf: ",\"event\":".utf8)
+            out.append(contentsOf: event.utf8)
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// The alert as one JSON line (without the newline).
+    public var jsonLine: String {
+        var out: [UInt8] = []
+        appendJSON(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,1 @@
+// VigilCorrelate: see docs/ARCHITECTURE.md.

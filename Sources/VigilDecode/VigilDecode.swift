@@ -1,0 +1,1 @@
+// VigilDecode: see docs/ARCHITECTURE.md.

@@ -1,0 +1,57 @@
+/// Why a message could not be parsed in its detected (or forced) format.
+///
+/// A failed message is never dropped: it becomes a ``EventFormat/raw`` event carrying this reason, and
+/// the run's stats count it by ``Reason``.
+public struct ParseFailure: Hashable, Sendable, CustomStringConvertible {
+    /// Stable reason codes; `name` is what stats and `vigil parse` print.
+    public enum Reason: UInt8, CaseIterable, Sendable {
+        case emptyMessage
+        case invalidPriority
+        case invalidVersion
+        case invalidTimestamp
+        case invalidHostname
+        case invalidAppName
+        case invalidProcID
+        case invalidMsgID
+        case invalidStructuredData
+        case invalidMessageEncoding
+        case missingHeaderField
+        case invalidJSON
+        case jsonNotObject
+        case truncatedFrame
+        case oversizeMessage
+
+        public var name: String {
+            switch self {
+            case .emptyMessage: "empty_message"
+            case .invalidPriority: "invalid_priority"
+            case .invalidVersion: "invalid_version"
+            case .invalidTimestamp: "invalid_timestamp"
+            case .invalidHostname: "invalid_hostname"
+            case .invalidAppName: "invalid_app_name"
+            case .invalidProcID: "invalid_procid"
+            case .invalidMsgID: "invalid_msgid"
+            case .invalidStructuredData: "invalid_structured_data"
+            case .invalidMessageEncoding: "invalid_message_encoding"
+            case .missingHeaderField: "missing_header_field"
+            case .invalidJSON: "invalid_json"
+            case .jsonNotObject: "json_not_object"
+            case .truncatedFrame: "truncated_frame"
+            case .oversizeMessage: "oversize_message"
+            }
+        }
+    }
+
+    public var reason: Reason
+    /// Byte offset within the message where parsing stopped.
+    public var offset: UInt32
+
+    @inlinable
+    public init(_ reason: Reason, at offset: Int) {
+        self.reason = reason
+        self.offset = UInt32(truncatingIfNeeded: max(offset, 0))
+    }
+
+    /// `invalid_timestamp at byte 17`
+    public var description: String { "\(reason.name) at byte \(offset)" }
+}

@@ -1,0 +1,151 @@
+import Synchronization
+
+/// An interned name: a field name (`src_ip`, `Event.EventData.Image`), a decoder name, a rule name.
+///
+/// Comparing and hashing a `Symbol` is comparing a 32-bit integer, so per-event field lookups never
+/// compare strings. Symbols are process-wide and never freed; the set of names is small and bounded by
+/// rules, decoders and the JSON keys seen.
+public struct Symbol: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let rawValue: UInt32
+
+    @inlinable
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// Interns a name (takes a lock: use at load time, or ``SymbolCache`` on hot paths).
+    public init(_ name: String) {
+        self = SymbolTable.shared.intern(name)
+    }
+
+    /// The interned text.
+    public var name: String { SymbolTable.shared.name(of: self) }
+
+    public var description: String { name }
+
+    @inlinable
+    public static func < (lhs: Symbol, rhs: Symbol) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// The process-wide table behind ``Symbol``. Thread-safe; each call takes a mutex.
+public final class SymbolTable: Sendable {
+    public static let shared = SymbolTable()
+
+    private struct State {
+        var names: [String] = []
+        var ids: [String: UInt32] = [:]
+    }
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public func intern(_ name: String) -> Symbol {
+        state.withLock { s in
+            if let id = s.ids[name] { return Symbol(rawValue: id) }
+            let id = UInt32(s.names.count)
+            s.names.append(name)
+            s.ids[name] = id
+            return Symbol(rawValue: id)
+        }
+    }
+
+    /// Interns UTF-8 bytes (invalid sequences are repaired with U+FFFD).
+    public func intern(bytes: UnsafeRawBufferPointer) -> Symbol {
+        intern(String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// The symbol of a name if it was interned before, without interning it.
+    public func lookup(_ name: String) -> Symbol? {
+        state.withLock { s in s.ids[name].map(Symbol.init(rawValue:)) }
+    }
+
+    public func name(of symbol: Symbol) -> String {
+        state.withLock { s in
+            Int(symbol.rawValue) < s.names.count ? s.names[Int(symbol.rawValue)] : "#\(symbol.rawValue)"
+        }
+    }
+
+    public var count: Int { state.withLock { $0.names.count } }
+}
+
+/// A per-thread cache in front of ``SymbolTable`` that interns byte strings without locking or
+/// allocating once a name has been seen. Owned by one worker; not `Sendable` on purpose.
+public struct SymbolCache {
+    private var slots: [Slot]
+    private var arena: [UInt8] = []
+    private var used = 0
+    private let table: SymbolTable
+
+    private struct Slot {
+        var hash: UInt64 = 0
+        var start: UInt32 = 0
+        var count: UInt32 = 0
+        var symbol: UInt32 = .max  // .max marks an empty slot
+    }
+
+    public init(table: SymbolTable = .shared, capacity: Int = 1024) {
+        self.table = table
+        var size = 16
+        while size < capacity * 2 { size <<= 1 }
+        slots = Array(repeating: Slot(), count: size)
+    }
+
+    /// The symbol for `bytes`, interning it in the shared table on first sight.
+    public mutating func symbol(for bytes: UnsafeRawBufferPointer) -> Symbol {
+        let hash = SymbolCache.hash(bytes)
+        let mask = slots.count - 1
+        var index = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let slot = slots[index]
+            if slot.symbol == .max { break }
+            if slot.hash == hash, Int(slot.count) == bytes.count, equalsArena(slot, bytes) {
+                return Symbol(rawValue: slot.symbol)
+            }
+            index = (index + 1) & mask
+        }
+        let symbol = table.intern(bytes: bytes)
+        let start = arena.count
+        arena.append(contentsOf: bytes)
+        slots[index] = Slot(hash: hash, start: UInt32(start), count: UInt32(bytes.count), symbol: symbol.rawValue)
+        used += 1
+        if used * 2 > slots.count { grow() }
+        return symbol
+    }
+
+    private func equalsArena(_ slot: Slot, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        arena.withUnsafeBytes { a in
+            let base = a.baseAddress! + Int(slot.start)
+            return bytes.count == 0 || memcmpBytes(base, bytes.baseAddress!, bytes.count)
+        }
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = Array(repeating: Slot(), count: old.count * 2)
+        let mask = slots.count - 1
+        for slot in old where slot.symbol != .max {
+            var index = Int(truncatingIfNeeded: slot.hash) & mask
+            while slots[index].symbol != .max { index = (index + 1) & mask }
+            slots[index] = slot
+        }
+    }
+
+    @inlinable
+    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        // FNV-1a: names are short, so a simple byte loop beats anything fancier.
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes {
+            h ^= UInt64(b)
+            h = h &* 0x100_0000_01b3
+        }
+        return h
+    }
+}
+
+@inline(__always)
+func memcmpBytes(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
+    var i = 0
+    while i < count {
+        if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
+        i += 1
+    }
+    return true
+}

@@ -1,0 +1,1 @@
+// VigilPipeline: see docs/ARCHITECTURE.md.

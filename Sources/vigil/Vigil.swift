@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Vigil: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vigil",
+        abstract: "Streaming log and event correlation engine.",
+        subcommands: []
+    )
+}
