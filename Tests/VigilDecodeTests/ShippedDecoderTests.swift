@@ -5,24 +5,25 @@ import VigilTestSupport
 
 /// The decoders under rules/decoders load cleanly and pass the test cases embedded in their files.
 @Suite struct ShippedDecoderTests {
-    static let decoders: DecoderSet = {
-        let path = TestPaths.packageRoot.appendingPathComponent("rules/decoders").path
-        do {
-            return try DecoderSet.load(paths: [path]).decoders
-        } catch {
-            fatalError("shipped decoders do not load:\n\(error)")
-        }
-    }()
-
-    @Test func everyPatternIsJITCompiled() {
-        #expect(Self.decoders.isJITCompiled)
-        #expect(Self.decoders.count > 50)
+    static let loaded = Result { () throws(RuleLoadError) -> DecoderSet in
+        try DecoderSet.load(paths: [TestPaths.packageRoot.appendingPathComponent("rules/decoders").path]).decoders
     }
 
-    @Test func embeddedTestCasesPass() {
-        let cases = Self.decoders.testCases
-        #expect(cases.count > 100)
-        let failures = DecoderTestRunner.run(decoders: Self.decoders, parse: SyslogLines.batch)
+    /// The shipped decoders (a test that needs them fails, with the load errors, when they do not load).
+    static func shipped() throws -> DecoderSet {
+        try loaded.get()
+    }
+
+    @Test func everyPatternIsJITCompiled() throws {
+        let decoders = try Self.shipped()
+        #expect(decoders.isJITCompiled)
+        #expect(decoders.count > 50)
+    }
+
+    @Test func embeddedTestCasesPass() throws {
+        let decoders = try Self.shipped()
+        #expect(decoders.testCases.count > 100)
+        let failures = DecoderTestRunner.run(decoders: decoders, parse: SyslogLines.batch)
         for failure in failures { Issue.record("\(failure)") }
     }
 }
