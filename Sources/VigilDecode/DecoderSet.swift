@@ -38,14 +38,14 @@ public struct DecoderSet: Sendable {
         }
     }
 
-    /// The chain from the top-level decoder down to `name` (`["sshd", "sshd-failed-password"]`), or nil for
-    /// an unknown name. With several parents, the first is followed.
+    /// The chain from a top-level decoder down to `name` (`["sshd", "sshd-failed"]`), or nil for an unknown
+    /// name. For a decoder with several parents, the first one its file lists is followed.
     public func lineage(of name: String) -> [String]? {
         guard var index = storage.nodes.firstIndex(where: { $0.name == name }) else { return nil }
         var chain = [storage.nodes[index].name]
-        while let parent = storage.nodes.firstIndex(where: { $0.children.contains(Int32(index)) }) {
-            chain.insert(storage.nodes[parent].name, at: 0)
-            index = parent
+        while let parent = storage.nodes[index].parents.first {
+            index = Int(parent)
+            chain.insert(storage.nodes[index].name, at: 0)
         }
         return chain
     }

@@ -36,6 +36,8 @@ struct DecoderNode: Sendable {
     var eventTimeCapture: Int?
     /// Children in load order: the first that matches wins.
     var children: [Int32] = []
+    /// Parents as listed in the file.
+    var parents: [Int32] = []
     /// Whether this decoder has no parent (it is dispatched by program and format).
     var isRoot: Bool
 }

@@ -49,6 +49,7 @@ struct DecoderCompiler {
             for parent in spec.parents {
                 if let p = localNames[parent.value] ?? nodeByName[parent.value] {
                     link(child: index, to: p, local: &accepted)
+                    node.parents.append(p)
                 } else if !rejectedNames.contains(parent.value) && !brokenNames.contains(parent.value) {
                     log.report("parent '\(parent.value)' of decoder '\(name)' is not defined before it", at: parent.position)
                 }

@@ -1,3 +1,4 @@
+import Foundation
 import VigilEvent
 
 /// A stand-in for VigilIngest's parser while it is being written: splits
@@ -19,43 +20,51 @@ enum SyslogLines {
 
     static func batch(_ line: String) -> EventBatch { batch([line]) }
 
-    private static let months: Set<Substring> = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    /// The lines of a file (LF or CRLF), each decoded as UTF-8 with repairs.
+    static func lines(of url: URL) throws -> [String] {
+        try Data(contentsOf: url).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line in
+            String(decoding: line.last == UInt8(ascii: "\r") ? line.dropLast() : line, as: UTF8.self)
+        }
+    }
+
+    private static let months: Set<[UInt8]> = Set(
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"].map { Array($0.utf8) })
+
+    private static func isDigit(_ c: UInt8) -> Bool { c &- UInt8(ascii: "0") < 10 }
 
     private static func split(_ line: String, into event: inout Event, base: Int) {
         let u = Array(line.utf8)
+        let space = UInt8(ascii: " ")
         var i = 0
         if u.first == UInt8(ascii: "<"), let close = u.firstIndex(of: UInt8(ascii: ">")), close < 5 { i = close + 1 }
-        let rest = String(decoding: u[i...], as: UTF8.self)
-        var headerLength: Int
-        if rest.count >= 16, months.contains(rest.prefix(3)), Array(rest.utf8)[15] == UInt8(ascii: " ") {
-            headerLength = 16
-        } else if let space = rest.firstIndex(of: " "), rest.prefix(4).allSatisfy(\.isNumber), rest.dropFirst(4).first == "-" {
-            headerLength = rest.utf8.distance(from: rest.startIndex, to: space) + 1
+        if u.count >= i + 16 && months.contains(Array(u[i..<(i + 3)])) && u[i + 15] == space {
+            i += 16
+        } else if u.count > i + 5 && u[i..<(i + 4)].allSatisfy(isDigit) && u[i + 4] == UInt8(ascii: "-"),
+            let end = u[i...].firstIndex(of: space)
+        {
+            i = end + 1
         } else {
-            event.message = event.raw
-            return
-        }
-        i += headerLength
-        guard let hostEnd = u[i...].firstIndex(of: UInt8(ascii: " ")) else { return raw(&event) }
-        event.host = ByteRange(start: base + i, end: base + hostEnd)
-        let tagStart = hostEnd + 1
-        guard let colon = u[tagStart...].firstIndex(of: UInt8(ascii: ":")), colon + 1 < u.count || colon + 1 == u.count else {
             return raw(&event)
         }
+        guard let hostEnd = u[i...].firstIndex(of: space) else { return raw(&event) }
+        event.host = ByteRange(start: base + i, end: base + hostEnd)
+        let tagStart = hostEnd + 1
+        guard tagStart < u.count, let colon = u[tagStart...].firstIndex(of: UInt8(ascii: ":")) else { return raw(&event) }
         var appEnd = colon
         if let bracket = u[tagStart..<colon].firstIndex(of: UInt8(ascii: "[")), u[colon - 1] == UInt8(ascii: "]") {
             appEnd = bracket
             event.pid = ByteRange(start: base + bracket + 1, end: base + colon - 1)
         }
-        guard !u[tagStart..<appEnd].contains(UInt8(ascii: " ")) else { return raw(&event) }
+        guard appEnd > tagStart, !u[tagStart..<appEnd].contains(space) else { return raw(&event) }
         event.app = ByteRange(start: base + tagStart, end: base + appEnd)
         var messageStart = colon + 1
-        if messageStart < u.count && u[messageStart] == UInt8(ascii: " ") { messageStart += 1 }
+        if messageStart < u.count && u[messageStart] == space { messageStart += 1 }
         event.message = ByteRange(start: base + messageStart, end: base + u.count)
         event.format = .rfc3164
     }
 
     private static func raw(_ event: inout Event) {
+        event.app = nil
         event.host = nil
         event.pid = nil
         event.message = event.raw
