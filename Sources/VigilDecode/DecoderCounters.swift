@@ -34,7 +34,9 @@ public struct DecoderCounters: Sendable {
 
     /// Per-decoder counts, in load order.
     public var entries: [Entry] {
-        names.indices.map { Entry(name: names[$0], matched: matched[$0], limitExceeded: limitExceeded[$0], invalidFields: invalidFields[$0]) }
+        names.indices.map {
+            Entry(name: names[$0], matched: matched[$0], limitExceeded: limitExceeded[$0], invalidFields: invalidFields[$0])
+        }
     }
 
     /// Total matches abandoned at a limit, over all decoders.

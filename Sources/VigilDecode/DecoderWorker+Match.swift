@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import VigilEvent
 import VigilRegex
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension DecoderWorker {
     /// Tries one decoder on `subject[from...]`: prematch, then pattern. On a match, appends its fields and

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import VigilEvent
 import VigilRegex
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// One worker's decoding state: PCRE2 match data (a ``RegexScratch``), buffers reused from batch to batch,
 /// and its ``counters``. Not `Sendable`: each pipeline worker owns one and calls ``decode(_:)`` on every

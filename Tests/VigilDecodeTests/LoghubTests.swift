@@ -68,7 +68,8 @@ import VigilTestSupport
         let (checked, failures) = try Self.run("Linux/Linux_2k", mappings: Self.linux) { components.contains($0["Component"]!) }
         #expect(checked == 1769)
         let agreed = Double(checked - failures.count) / Double(checked)
-        print("loghub Linux_2k pam/sshd/ftpd: \(checked - failures.count)/\(checked) lines agree (\(String(format: "%.2f", agreed * 100))%)")
+        print(
+            "loghub Linux_2k pam/sshd/ftpd: \(checked - failures.count)/\(checked) lines agree (\(String(format: "%.2f", agreed * 100))%)")
         #expect(agreed >= 0.98, "\(failures.prefix(20).joined(separator: "\n"))")
     }
 }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A byte-string search tuned for prematch literals: `memchr` (vectorized in libc) for the literal's

@@ -1,8 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 import VigilEvent
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Finds, per event, the top-level decoders that apply to its program and format, in load order, with one
 /// hash lookup of the program name and no regex.

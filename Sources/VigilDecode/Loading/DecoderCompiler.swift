@@ -40,6 +40,9 @@ struct DecoderCompiler {
                 log.report("duplicate decoder name '\(name)'", at: spec.name.position)
                 continue
             }
+            if let appliesTo = spec.appliesTo, !spec.parents.isEmpty {
+                log.report("'applies_to' is only for top-level decoders: children inherit their parent's", at: appliesTo.position)
+            }
             guard var node = compile(spec, log: &log) else {
                 brokenNames.insert(name)
                 continue
@@ -55,9 +58,6 @@ struct DecoderCompiler {
                 }
             }
             node.isRoot = spec.parents.isEmpty
-            if let appliesTo = spec.appliesTo, !spec.parents.isEmpty {
-                log.report("'applies_to' is only for top-level decoders: children inherit their parent's", at: appliesTo.position)
-            }
             acceptedSelectors.append(node.isRoot ? spec.appliesTo.map { compileSelectors($0, log: &log) } : nil)
             accepted.append(node)
         }

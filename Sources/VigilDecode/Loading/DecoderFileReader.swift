@@ -160,7 +160,9 @@ struct DecoderFileReader {
         }
     }
 
-    private mutating func readStringMap(_ node: Node, what: String) -> [(key: Located<String>, value: String, valuePosition: SourcePosition)] {
+    private mutating func readStringMap(_ node: Node, what: String) -> [(
+        key: Located<String>, value: String, valuePosition: SourcePosition
+    )] {
         guard let mapping = node.mapping else {
             log.report("\(what) must be a mapping", at: node)
             return []

@@ -6,12 +6,19 @@ import VigilEvent
 /// Enough for decoder tests, which need only app and message.
 enum SyslogLines {
     static func batch(_ lines: [String]) -> EventBatch {
+        batch(bytes: lines.map { Array($0.utf8) })
+    }
+
+    /// Lines given as bytes (they need not be valid UTF-8).
+    static func batch(bytes lines: [[UInt8]]) -> EventBatch {
         var bytes: [UInt8] = []
         var events: [Event] = []
         for (i, line) in lines.enumerated() {
             let start = bytes.count
-            bytes += Array(line.utf8)
-            var event = Event(source: SourceID(0), sequence: UInt64(i), receiveTime: Timestamp(seconds: 0), raw: ByteRange(start: start, end: bytes.count))
+            bytes += line
+            var event = Event(
+                source: SourceID(0), sequence: UInt64(i), receiveTime: Timestamp(seconds: 0), raw: ByteRange(start: start, end: bytes.count)
+            )
             split(line, into: &event, base: start)
             events.append(event)
         }
@@ -32,8 +39,7 @@ enum SyslogLines {
 
     private static func isDigit(_ c: UInt8) -> Bool { c &- UInt8(ascii: "0") < 10 }
 
-    private static func split(_ line: String, into event: inout Event, base: Int) {
-        let u = Array(line.utf8)
+    private static func split(_ u: [UInt8], into event: inout Event, base: Int) {
         let space = UInt8(ascii: " ")
         var i = 0
         if u.first == UInt8(ascii: "<"), let close = u.firstIndex(of: UInt8(ascii: ">")), close < 5 { i = close + 1 }
@@ -61,6 +67,7 @@ enum SyslogLines {
         if messageStart < u.count && u[messageStart] == space { messageStart += 1 }
         event.message = ByteRange(start: base + messageStart, end: base + u.count)
         event.format = .rfc3164
+        event.hasOwnTime = true
     }
 
     private static func raw(_ event: inout Event) {
