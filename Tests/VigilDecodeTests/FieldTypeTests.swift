@@ -68,3 +68,16 @@ import VigilEvent
         return t.withUTF8 { TimestampText.parse(UnsafeRawBufferPointer($0)) }
     }
 }
+
+/// The literal prefix checked before PCRE2 runs must be implied by the pattern, never more.
+@Suite struct PatternPrefixTests {
+    @Test(arguments: [
+        ("^Accepted (?<m>\\S+) for", "Accepted "), ("^\\[UFW (?<a>\\w+)\\]", "[UFW "), ("^Failed", "Failed"),
+        ("^abc?d", "ab"), ("^ab*", "a"), ("^ab+c", "ab"), ("^a{2}", ""), ("^x|^y", ""), ("^(?:a|b)c", ""),
+        ("Accepted", ""), ("(?i)^abc", ""), ("^a[|]b", "a"), ("^\\d+ x", ""), ("^a\\.b", "a.b"), ("^", ""),
+        ("^pam_unix\\((?<s>su|sudo):", "pam_unix("), ("(?J)^Disconnecting(?:: x|y)", "Disconnecting"), ("(?J)^a|b", ""),
+    ])
+    func prefixes(_ pattern: String, _ prefix: String) {
+        #expect(String(decoding: PatternPrefix.required(by: pattern), as: UTF8.self) == prefix)
+    }
+}

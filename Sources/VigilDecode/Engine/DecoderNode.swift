@@ -53,6 +53,8 @@ final class DecoderStorage: Sendable {
     let limits: RegexLimits
     let tests: [DecoderTestCase]
     let files: [String]
+    /// The same decoders, laid out for the hot path.
+    let tables: DecoderTables
 
     init(
         nodes: [DecoderNode], programIndex: ProgramIndex, constants: [[UInt8]], limits: RegexLimits,
@@ -65,5 +67,6 @@ final class DecoderStorage: Sendable {
         self.limits = limits
         self.tests = tests
         self.files = files
+        self.tables = DecoderTables(nodes: nodes, constants: constants, programIndex: programIndex)
     }
 }

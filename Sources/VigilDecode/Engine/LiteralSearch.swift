@@ -1,9 +1,5 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-/// A byte-string search tuned for prematch literals: `memchr` (vectorized in libc) for the literal's
-/// rarest byte, then a compare of the whole literal around it.
+/// A prematch literal and the byte to search it by: `memchr` (vectorized in libc) looks for the literal's
+/// rarest byte, then the whole literal is compared around it (``DecoderTables/contains(_:_:anchor:)``).
 ///
 /// Log text is full of spaces, lowercase vowels and digits; scanning for the first byte of `"for "` would
 /// stop at every `f`, while scanning for a rarer byte (an uppercase letter, punctuation) skips most of the
@@ -19,26 +15,6 @@ struct LiteralSearch: Sendable {
         var best = 0
         for i in bytes.indices where Self.commonness(bytes[i]) < Self.commonness(bytes[best]) { best = i }
         self.anchor = best
-    }
-
-    /// Whether `haystack` contains the literal.
-    @inline(__always)
-    func occurs(in haystack: UnsafeRawBufferPointer) -> Bool {
-        let n = bytes.count
-        guard haystack.count >= n, let base = haystack.baseAddress else { return false }
-        let anchorByte = Int32(bytes[anchor])
-        // The anchor can only sit where a whole literal fits around it.
-        var from = base + anchor
-        let last = base + (haystack.count - n + anchor)
-        return bytes.withUnsafeBytes { literal in
-            while from <= last {
-                guard let hit = memchr(from, anchorByte, last - from + 1) else { return false }
-                let start = UnsafeRawPointer(hit) - anchor
-                if memcmp(start, literal.baseAddress!, n) == 0 { return true }
-                from = UnsafeRawPointer(hit) + 1
-            }
-            return false
-        }
     }
 
     /// Lower is rarer in typical log text.

@@ -1,11 +1,7 @@
 import VigilEvent
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Finds, per event, the top-level decoders that apply to its program and format, in load order, with one
-/// hash lookup of the program name and no regex.
+/// hash lookup of the program name and no regex (the lookup itself runs on ``DecoderTables``).
 ///
 /// Built at load: for every program name that some decoder lists exactly, the candidate list for each
 /// format is precomputed. Names matched only by a `prefix*`/`*suffix` pattern get their lists from
@@ -41,7 +37,8 @@ struct ProgramIndex: Sendable {
         var formats: Set<EventFormat>?
     }
 
-    private struct Slot: Sendable {
+    /// An exactly named program in the open-addressing table: its name in ``arena`` and its lists.
+    struct Slot: Sendable {
         var hash: UInt64 = 0
         var keyStart: Int32 = -1
         var keyCount: Int32 = 0
@@ -50,11 +47,13 @@ struct ProgramIndex: Sendable {
 
     private(set) var lists: [Int32] = []
     /// Per format (``EventFormat/rawValue``): events without a program, or with one no decoder names.
-    private var defaultLists: [ListRange] = []
+    private(set) var defaultLists: [ListRange] = []
     /// Four consecutive entries (one per format) per exactly named program.
-    private var exactLists: [ListRange] = []
-    private var slots: [Slot]
-    private var arena: [UInt8] = []
+    private(set) var exactLists: [ListRange] = []
+    /// Open addressing, a power of two in size, at most half full.
+    private(set) var slots: [Slot]
+    /// The names of the slots.
+    private(set) var arena: [UInt8] = []
     let globs: [Glob]
     /// Per root (same order as the storage's roots): its selectors, or nil when it applies to everything.
     private let rootSelectors: [[Selector]?]
@@ -114,29 +113,7 @@ struct ProgramIndex: Sendable {
         arena += name
     }
 
-    // MARK: Hot path
-
-    /// The candidate list for a program name listed exactly by some decoder, or nil.
-    @inline(__always)
-    func exactList(for name: UnsafeRawBufferPointer, format: EventFormat) -> ListRange? {
-        let hash = Self.hash(name)
-        let mask = slots.count - 1
-        var index = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let slot = slots[index]
-            if slot.keyStart < 0 { return nil }
-            if slot.hash == hash && Int(slot.keyCount) == name.count && keyEquals(slot, name) {
-                return exactLists[Int(slot.listsByFormat) + Int(format.rawValue)]
-            }
-            index = (index + 1) & mask
-        }
-    }
-
-    @inline(__always)
-    func defaultList(format: EventFormat) -> ListRange { defaultLists[Int(format.rawValue)] }
-
     /// Which globs a program name matches (bit i: ``globs``[i]).
-    @inline(__always)
     func globMask(of name: UnsafeRawBufferPointer) -> UInt64 {
         var mask: UInt64 = 0
         for (i, glob) in globs.enumerated() where glob.matches(name) { mask |= 1 << UInt64(i) }
@@ -147,19 +124,26 @@ struct ProgramIndex: Sendable {
         name.withUnsafeBytes { globMask(of: $0) }
     }
 
-    private func keyEquals(_ slot: Slot, _ name: UnsafeRawBufferPointer) -> Bool {
-        arena.withUnsafeBytes { a in
-            name.count == 0 || memcmp(a.baseAddress! + Int(slot.keyStart), name.baseAddress!, name.count) == 0
-        }
-    }
-
+    /// A hash of a program name from a few word loads (names are short: at most three loads).
     @inline(__always)
     static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes {
-            h ^= UInt64(b)
-            h = h &* 0x100_0000_01b3
+        let n = bytes.count
+        var h = UInt64(truncatingIfNeeded: n) &* 0x9E37_79B9_7F4A_7C15
+        var i = 0
+        while i + 8 <= n {
+            h = (h ^ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
+            i += 8
         }
-        return h
+        let left = n - i
+        if left >= 4 {
+            // Two overlapping 4-byte loads cover 4 to 7 bytes.
+            let low = UInt64(bytes.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+            let high = UInt64(bytes.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
+            h = (h ^ (low | high << 32)) &* 0x94D0_49BB_1331_11EB
+        } else if left > 0 {
+            let tail = UInt64(bytes[i]) | UInt64(bytes[i + left / 2]) << 8 | UInt64(bytes[n - 1]) << 16
+            h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
+        }
+        return h ^ (h >> 31)
     }
 }
