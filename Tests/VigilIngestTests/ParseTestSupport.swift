@@ -45,12 +45,9 @@ extension EventBatch {
     }
 }
 
-/// Lines of a text file under the shared data, without the final empty line.
-func sharedLines(_ path: String) throws -> [String] {
-    let text = try String(contentsOf: TestPaths.shared(path), encoding: .utf8)
-    var lines = text.components(separatedBy: "\n")
-    if lines.last == "" { lines.removeLast() }
-    return lines
+/// Lines (split at LF, CR kept) of a file under the shared data, without the final empty line.
+func sharedLines(_ path: String) throws -> [[UInt8]] {
+    splitLines(try Data(contentsOf: TestPaths.shared(path)))
 }
 
 /// The output of a decompressing command (`gzip -dc`, `unzip -p`) run on a shared data file.
