@@ -33,8 +33,10 @@ extension MessageBytes {
         let integerStart = i
         var integer: Int64 = 0
         while i < count, ASCII.isDigit(self[i]) {
-            guard i - integerStart < 18 else { return nil }
-            integer = integer * 10 + Int64(self[i] &- 0x30)
+            let (times10, o1) = integer.multipliedReportingOverflow(by: 10)
+            let (next, o2) = times10.addingReportingOverflow(Int64(self[i] &- 0x30))
+            guard !o1, !o2 else { return nil }
+            integer = next
             i += 1
         }
         guard i > integerStart else { return nil }
