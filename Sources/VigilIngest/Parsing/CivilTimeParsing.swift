@@ -54,8 +54,10 @@ extension MessageBytes {
         t.year = year
         i += 4
         guard at(i) == ASCII.dash, let month = fixedDigits(at: i + 1, width: 2) else { return nil }
+        i += 1
+        guard month >= 1 && month <= 12 else { return nil }
         t.month = month
-        i += 3
+        i += 2
         guard at(i) == ASCII.dash, let day = fixedDigits(at: i + 1, width: 2) else { return nil }
         t.day = day
         i += 3
