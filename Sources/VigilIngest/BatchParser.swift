@@ -9,9 +9,12 @@ import VigilEvent
 /// the framer flagged, becomes ``EventFormat/raw`` with a ``ParseFailure``; an empty one fails with
 /// `empty_message`. A trailing CR (CRLF line ends) is no part of the message.
 public struct BatchParser {
+    /// The options this parser was made with.
     public let options: ParserOptions
     var parser: EventParser
 
+    /// A parser for one worker. An unknown ``ParserOptions/timeZone`` falls back to UTC (check it first
+    /// with ``ParserOptions/validate()``).
     public init(options: ParserOptions = ParserOptions()) {
         self.options = options
         parser = EventParser(options: options)

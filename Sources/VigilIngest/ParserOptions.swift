@@ -16,6 +16,7 @@ public struct ParserOptions: Sendable {
         public var description: String
     }
 
+    /// Detect the format per message (default) or force one (`--format`).
     public var format: FormatChoice
     /// IANA zone for RFC 3164 timestamps, which carry none (`UTC` by default). Also used for JSON times
     /// written without an offset.
@@ -26,6 +27,7 @@ public struct ParserOptions: Sendable {
     /// Off by default: such a message keeps its header, and its text is repaired only on output.
     public var strictMessageEncoding: Bool
 
+    /// Options with vigil's defaults: auto-detection, UTC, the usual JSON time keys, lenient BOM text.
     public init(
         format: FormatChoice = .auto,
         timeZone: String = "UTC",

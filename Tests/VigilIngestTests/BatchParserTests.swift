@@ -59,12 +59,14 @@ import VigilEvent
     }
 
     @Test func structuredDataBecomesFields() {
-        let line = #"<165>1 2003-10-11T22:14:15.003Z h evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="App\]x"][meta q="a\"b\\c"] msg"#
+        let line =
+            #"<165>1 2003-10-11T22:14:15.003Z h evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="App\]x"][meta q="a\"b\\c"] msg"#
         let (batch, event) = parseOne(line)
         #expect(event.format == .rfc5424)
-        #expect(batch.fieldPairs(of: event).map { "\($0.0)=\($0.1)" } == [
-            "exampleSDID@32473.iut=3", "exampleSDID@32473.eventSource=App]x", #"meta.q=a"b\c"#,
-        ])
+        #expect(
+            batch.fieldPairs(of: event).map { "\($0.0)=\($0.1)" } == [
+                "exampleSDID@32473.iut=3", "exampleSDID@32473.eventSource=App]x", #"meta.q=a"b\c"#,
+            ])
         #expect(batch.string(event.msgid) == "ID47" && batch.string(event.message) == "msg")
     }
 

@@ -12,7 +12,9 @@ enum CSV {
             if quoted {
                 if c == "\"" {
                     if let next = chars.next() {
-                        if next == "\"" { field.append("\"") } else {
+                        if next == "\"" {
+                            field.append("\"")
+                        } else {
                             quoted = false
                             pending = next
                         }

@@ -14,7 +14,10 @@ import VigilTestSupport
         var parser = BatchParser(options: options)
         let batch = parser.parse(rawBatch(lines))
         let failed = batch.events.enumerated().filter { $0.element.format != .json }
-        #expect(failed.isEmpty, "\(name): \(failed.count) lines not JSON, first: \(failed.first.map { "\($0.offset + 1): \($0.element.parseFailure.map(\.description) ?? "raw")" } ?? "")")
+        #expect(
+            failed.isEmpty,
+            "\(name): \(failed.count) lines not JSON, first: \(failed.first.map { "\($0.offset + 1): \($0.element.parseFailure.map(\.description) ?? "raw")" } ?? "")"
+        )
         return batch
     }
 
@@ -40,7 +43,9 @@ import VigilTestSupport
             switch log {
             case "ssh":
                 #expect(batch.values("id.orig_h", of: first) == ["10.0.0.227"])
-                #expect(batch.fields[first.fields.range].first { $0.name == Symbol("id.resp_p") }.map { "\(batch.string($0.value)):\($0.kind)" } == "22:number")
+                #expect(
+                    batch.fields[first.fields.range].first { $0.name == Symbol("id.resp_p") }.map { "\(batch.string($0.value)):\($0.kind)" }
+                        == "22:number")
                 #expect(batch.fields[first.fields.range].first { $0.name == Symbol("auth_success") }?.kind == .boolean)
                 #expect(first.time.rfc3339(fractionDigits: Int(first.timePrecision)) == "2018-03-24T17:16:39.739898Z")
             case "smtp":
@@ -96,7 +101,8 @@ import VigilTestSupport
             #expect(batch.events.count == 184)
             #expect(batch.string(batch.events[0].host) == "WORKSTATION5")
             let minidump = batch.events.filter { e in
-                batch.values("EventID", of: e) == ["1"] && batch.values("CommandLine", of: e).contains { $0.contains("comsvcs.dll") && $0.contains("MiniDump") }
+                batch.values("EventID", of: e) == ["1"]
+                    && batch.values("CommandLine", of: e).contains { $0.contains("comsvcs.dll") && $0.contains("MiniDump") }
             }
             #expect(!minidump.isEmpty, "Sysmon EID 1 with comsvcs.dll MiniDump")
             #expect(batch.values("Message", of: batch.events[0]).first?.contains("\r\n\tSecurity ID:") == true)
@@ -106,7 +112,9 @@ import VigilTestSupport
             #expect(batch.values("userIdentity.sessionContext.attributes.mfaAuthenticated", of: e) == ["true"])
             #expect(batch.values("requestParameters.DescribeInstanceTypesRequest.MaxResults", of: e) == ["100"])
             #expect(e.time.rfc3339(fractionDigits: 3) == "2020-09-14T00:44:23.000Z")
-            #expect(batch.events.contains { batch.values("requestParameters.instancesSet.items.instanceId", of: $0) == ["i-044b1baf4c96e1b62"] })
+            #expect(
+                batch.events.contains { batch.values("requestParameters.instancesSet.items.instanceId", of: $0) == ["i-044b1baf4c96e1b62"] }
+            )
         }
     }
 

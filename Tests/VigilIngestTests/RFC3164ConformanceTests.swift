@@ -35,8 +35,12 @@ import VigilTestSupport
 
     static func fieldDisagreements(_ batch: EventBatch, _ event: Event, _ expected: [String: any Sendable], input: [UInt8]) -> [String] {
         var aspects: [String] = []
-        if let p = expected["priority"] as? Int, Int(event.facility ?? 99) * 8 + Int(event.severity ?? 99) != p { aspects.append("priority") }
-        let text: [(String, ByteRange?)] = [("hostname", event.host), ("appname", event.app), ("procid", event.pid), ("message", event.message)]
+        if let p = expected["priority"] as? Int, Int(event.facility ?? 99) * 8 + Int(event.severity ?? 99) != p {
+            aspects.append("priority")
+        }
+        let text: [(String, ByteRange?)] = [
+            ("hostname", event.host), ("appname", event.app), ("procid", event.pid), ("message", event.message),
+        ]
         for (key, range) in text where (expected[key] as? String) != batch.string(range) { aspects.append(key) }
         if let stamp = expected["timestamp"] as? String {
             let afterPRI = (input.firstIndex(of: UInt8(ascii: ">")) ?? -1) + 1

@@ -40,7 +40,9 @@ import VigilTestSupport
         fixture.expectMatches(found)
         // The bar: at least 95% agreement on valid/invalid.
         #expect(agreeing * 100 >= cases.count * 95, "\(agreeing)/\(cases.count) agree on validity")
-        print("go-syslog RFC 5424: \(agreeing)/\(cases.count) agree on valid/invalid; \(found.count) listed disagreements; \(comparedValid) valid cases compared field by field")
+        print(
+            "go-syslog RFC 5424: \(agreeing)/\(cases.count) agree on valid/invalid; \(found.count) listed disagreements; \(comparedValid) valid cases compared field by field"
+        )
     }
 
     /// Detection picks RFC 5424 for every valid case without being told.
@@ -59,7 +61,9 @@ import VigilTestSupport
         }
         if let f = expected["facility"] as? Int, Int(event.facility ?? 99) != f { aspects.append("facility") }
         if let s = expected["severity"] as? Int, Int(event.severity ?? 99) != s { aspects.append("severity") }
-        let text: [(String, ByteRange?)] = [("hostname", event.host), ("appname", event.app), ("procid", event.pid), ("msgid", event.msgid)]
+        let text: [(String, ByteRange?)] = [
+            ("hostname", event.host), ("appname", event.app), ("procid", event.pid), ("msgid", event.msgid),
+        ]
         for (key, range) in text where (expected[key] as? String) != batch.string(range) { aspects.append(key) }
         if let t = expected["timestamp"] as? String {
             if !event.hasOwnTime || GoSyslog.instant(t) != event.time { aspects.append("timestamp") }

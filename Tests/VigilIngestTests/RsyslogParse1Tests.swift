@@ -66,7 +66,8 @@ import VigilTestSupport
         if e[1] != event.facility.map({ facilities[Int($0)] }) { aspects.append("facility") }
         if e[2] != event.severity.map({ severities[Int($0)] }) { aspects.append("severity") }
         let c = event.time.civil
-        let stamp = "\(months[c.month - 1]) \(c.day < 10 ? " " : "")\(c.day) " + String(format: "%02d:%02d:%02d", c.hour, c.minute, c.second)
+        let stamp =
+            "\(months[c.month - 1]) \(c.day < 10 ? " " : "")\(c.day) " + String(format: "%02d:%02d:%02d", c.hour, c.minute, c.second)
         if e[3] != stamp { aspects.append("timestamp") }
         if (e[4] == "~H" ? nil : e[4]) != batch.string(event.host) { aspects.append("host") }
         if e[5] != (batch.string(event.app) ?? "") { aspects.append("programname") }

@@ -15,7 +15,9 @@ import VigilEvent
         var framer = SyslogFramer(maxMessageSize: max)
         var out: [Frame] = []
         var verdict = SyslogFramer.Verdict.continue
-        let collect = { (m: SyslogFramer.Message) in out.append(Frame(text: String(decoding: m.bytes, as: UTF8.self), failure: m.failure?.reason)) }
+        let collect = { (m: SyslogFramer.Message) in
+            out.append(Frame(text: String(decoding: m.bytes, as: UTF8.self), failure: m.failure?.reason))
+        }
         stream.withUnsafeBytes { all in
             var i = 0
             var k = 0
@@ -47,7 +49,9 @@ import VigilEvent
         let result = Self.frames(stream, pieces: pieces)
         #expect(result.verdict == .continue)
         #expect(
-            result.frames == [Frame(text: "<13>one\r"), Frame(text: "<13>two"), Frame(text: "<13>three"), Frame(text: ""), Frame(text: "last")])
+            result.frames == [
+                Frame(text: "<13>one\r"), Frame(text: "<13>two"), Frame(text: "<13>three"), Frame(text: ""), Frame(text: "last"),
+            ])
     }
 
     @Test(arguments: splits)
@@ -56,7 +60,9 @@ import VigilEvent
         #expect(octets.frames == [Frame(text: "abcde", failure: .oversizeMessage), Frame(text: "xyz")])
         let lines = Self.frames(Array("<1>abcdefghij\n<1>ok\n<1>12345\n".utf8), pieces: pieces, max: 7)
         #expect(
-            lines.frames == [Frame(text: "<1>abcd", failure: .oversizeMessage), Frame(text: "<1>ok"), Frame(text: "<1>1234", failure: .oversizeMessage)])
+            lines.frames == [
+                Frame(text: "<1>abcd", failure: .oversizeMessage), Frame(text: "<1>ok"), Frame(text: "<1>1234", failure: .oversizeMessage),
+            ])
         let exact = Self.frames(Array("<1>abcd\n".utf8), pieces: pieces, max: 7)
         #expect(exact.frames == [Frame(text: "<1>abcd")])
     }
@@ -94,7 +100,8 @@ import VigilEvent
 
     @Test func endOfStreamInsideAFrameIsTruncated() {
         #expect(Self.frames(Array("10 abc".utf8), pieces: [2]).frames == [Frame(text: "abc", failure: .truncatedFrame)])
-        #expect(Self.frames(Array("3 abc12".utf8), pieces: [1]).frames == [Frame(text: "abc"), Frame(text: "12", failure: .truncatedFrame)])
+        #expect(
+            Self.frames(Array("3 abc12".utf8), pieces: [1]).frames == [Frame(text: "abc"), Frame(text: "12", failure: .truncatedFrame)])
         #expect(Self.frames(Array("3 abc".utf8), pieces: [1]).frames == [Frame(text: "abc")])
     }
 

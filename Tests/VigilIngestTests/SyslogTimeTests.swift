@@ -88,12 +88,17 @@ import VigilEvent
         #expect(event.time.rfc3339(fractionDigits: Int(precision)) == expected)
     }
 
-    @Test(arguments: ["<1>1 2003-08-24T05:14:15.0000003Z - - - - -", "<1>1 2003-08-24t05:14:15Z - - - - -", "<1>1 2003-08-24T05:14:15 - - - - -"])
+    @Test(arguments: [
+        "<1>1 2003-08-24T05:14:15.0000003Z - - - - -", "<1>1 2003-08-24t05:14:15Z - - - - -", "<1>1 2003-08-24T05:14:15 - - - - -",
+    ])
     func rfc5424TimestampsAreStrict(line: String) {
         #expect(parseOne(line).1.parseFailure?.reason == .invalidTimestamp)
     }
 
-    @Test(arguments: ["Mar 32 00:00:01 h a: m", "Feb 30 00:00:01 h a: m", "Mar  1 24:00:01 h a: m", "Mar  1 00:60:01 h a: m", "Mar  1 0:00:01 h a: m", "Mar  1 00:00:01x h a: m"])
+    @Test(arguments: [
+        "Mar 32 00:00:01 h a: m", "Feb 30 00:00:01 h a: m", "Mar  1 24:00:01 h a: m", "Mar  1 00:60:01 h a: m", "Mar  1 0:00:01 h a: m",
+        "Mar  1 00:00:01x h a: m",
+    ])
     func impossibleBSDStampsFail(line: String) {
         let (batch, event) = parseOne(line)
         #expect(event.format == .raw && event.parseFailure?.reason == .invalidTimestamp, "\(line)")

@@ -11,6 +11,7 @@ import VigilEvent
 /// stream goes on. A peer whose bytes are no valid framing gets ``Verdict/disconnect(reason:)``.
 /// Not `Sendable`: one framer per connection.
 public struct SyslogFramer {
+    /// The two framings of RFC 6587.
     public enum Framing: Sendable, Hashable {
         case octetCounting
         case nonTransparent
@@ -41,7 +42,9 @@ public struct SyslogFramer {
     /// MSG-LEN has at most this many digits; more is garbage, not a frame.
     static let maxLengthDigits = 9
 
+    /// Frames longer than this are cut to it (64 KiB by default).
     public let maxMessageSize: Int
+    /// The connection's framing, known after the first byte.
     public private(set) var framing: Framing?
     /// Bytes of a frame split across feeds (at most ``maxMessageSize``), or MSG-LEN digits read so far.
     var pending: [UInt8] = []
@@ -50,6 +53,7 @@ public struct SyslogFramer {
     var skippingOversizeLine = false
     var disconnectReason: String?
 
+    /// A framer for one connection.
     public init(maxMessageSize: Int = 64 * 1024) {
         self.maxMessageSize = max(1, maxMessageSize)
     }

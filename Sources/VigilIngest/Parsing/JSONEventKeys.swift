@@ -27,6 +27,8 @@ struct JSONEventKeys {
         var rank: UInt8
     }
     private let entries: [Entry]
+    /// Bit `rawValue % 64` set for every header symbol: most members are rejected by one test.
+    private let filter: UInt64
 
     init(timeKeys: [String]) {
         var entries: [Entry] = []
@@ -45,11 +47,13 @@ struct JSONEventKeys {
         add(Self.pidKeys, .pid)
         add(Self.messageKeys, .message)
         self.entries = entries
+        filter = entries.reduce(0) { $0 | (1 << UInt64($1.symbol.rawValue & 63)) }
     }
 
     /// The header role and rank of a member name, if it has one.
     @inline(__always)
     func role(of name: Symbol) -> (role: Role, rank: UInt8)? {
+        guard filter & (1 << UInt64(name.rawValue & 63)) != 0 else { return nil }
         for entry in entries where entry.symbol == name { return (entry.role, entry.rank) }
         return nil
     }
@@ -80,7 +84,9 @@ struct JSONScratch {
 extension EventParser {
     /// Records a header member if it beats what the object has offered so far.
     @inline(__always)
-    mutating func noteHeaderCandidate(_ match: (role: JSONEventKeys.Role, rank: UInt8), value: ByteRange, kind: FieldKind, in m: MessageBytes) {
+    mutating func noteHeaderCandidate(
+        _ match: (role: JSONEventKeys.Role, rank: UInt8), value: ByteRange, kind: FieldKind, in m: MessageBytes
+    ) {
         let rank = match.rank
         switch match.role {
         case .host:

@@ -17,7 +17,8 @@ extension EventParser {
         var i = m.skipJSONWhitespace(from: 0)
         guard m.at(i) == ASCII.openBrace else {
             let b = m.at(i)
-            let isValue = b == ASCII.openBracket || b == ASCII.quote || b == ASCII.dash || ASCII.isDigit(b) || b == UInt8(ascii: "t")
+            let isValue =
+                b == ASCII.openBracket || b == ASCII.quote || b == ASCII.dash || ASCII.isDigit(b) || b == UInt8(ascii: "t")
                 || b == UInt8(ascii: "f") || b == UInt8(ascii: "n")
             return ParseFailure(isValue ? .jsonNotObject : .invalidJSON, at: i)
         }

@@ -20,7 +20,8 @@ extension EventParser {
             let idStart = i
             guard m.scanSDName(at: &i) else { return ParseFailure(.invalidStructuredData, at: i) }
             let id = idStart..<i
-            for earlier in structuredDataIDs where m.bytes(earlier.lowerBound, earlier.upperBound).elementsEqual(m.bytes(id.lowerBound, id.upperBound)) {
+            for earlier in structuredDataIDs
+            where m.bytes(earlier.lowerBound, earlier.upperBound).elementsEqual(m.bytes(id.lowerBound, id.upperBound)) {
                 return ParseFailure(.invalidStructuredData, at: idStart)
             }
             structuredDataIDs.append(id)
