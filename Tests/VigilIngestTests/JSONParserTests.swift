@@ -92,6 +92,11 @@ import VigilEvent
         #expect(parseOne("x", options: ParserOptions(format: .forced(.json))).1.parseFailure?.reason == .invalidJSON)
     }
 
+    @Test func aLeadingBOMIsSkipped() {
+        let (batch, event) = parseOne("\u{FEFF}{\"a\":1}")
+        #expect(event.format == .json && batch.values("a", of: event) == ["1"])
+    }
+
     @Test func whitespaceAroundTheObjectIsAllowed() {
         #expect(parseOne(" \t{ \"a\" : [ 1 , 2 ] }  ", options: ParserOptions(format: .forced(.json))).1.format == .json)
     }

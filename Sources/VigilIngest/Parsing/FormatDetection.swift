@@ -11,7 +11,7 @@ extension MessageBytes {
     ///   without PRI, as in /var/log/auth.log.
     /// - `YYYY-MM-DDT` or `YYYY-MM-DD ` then a digit: RFC 3164 with an RFC 3339 stamp (rsyslog's
     ///   high-precision file format).
-    /// - `{`: a JSON object.
+    /// - `{` (after a UTF-8 BOM, as some Windows tools write): a JSON object.
     /// - Anything else (`<html>`, plain text, a JSON array): raw, which is no failure.
     func detectFormat() -> EventFormat {
         let first = self[0]
@@ -24,7 +24,7 @@ extension MessageBytes {
             guard ASCII.isDigit(at(i)) else { return .rfc3164 }
             return looksLikeRFC3339Date(at: i) ? .rfc3164 : .rfc5424
         }
-        if first == ASCII.openBrace { return .json }
+        if first == ASCII.openBrace || (first == 0xEF && at(1) == 0xBB && at(2) == 0xBF && at(3) == ASCII.openBrace) { return .json }
         if ASCII.isDigit(first) { return looksLikeRFC3339Date(at: 0) ? .rfc3164 : .raw }
         if MessageBytes.monthNumber(self, at: 0) != nil, at(3) == ASCII.space,
             at(4) == ASCII.space || ASCII.isDigit(at(4))

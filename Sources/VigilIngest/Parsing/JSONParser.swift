@@ -14,7 +14,8 @@ extension EventParser {
     /// as written. Header members (see ``JSONEventKeys``) also fill the event's time, host, app, pid and
     /// message.
     mutating func parseJSON(_ m: MessageBytes, into event: inout Event) -> ParseFailure? {
-        var i = m.skipJSONWhitespace(from: 0)
+        let bom = m.at(0) == 0xEF && m.at(1) == 0xBB && m.at(2) == 0xBF
+        var i = m.skipJSONWhitespace(from: bom ? 3 : 0)
         guard m.at(i) == ASCII.openBrace else {
             let b = m.at(i)
             let isValue =
