@@ -7,8 +7,6 @@ let package = Package(
     name: "vigil-benchmarks",
     platforms: [.macOS(.v15)],
     dependencies: [
-        // Named, so products resolve whatever the checkout folder is called (a path package is otherwise
-        // identified by its folder name).
         .package(name: "vigil", path: "../"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
