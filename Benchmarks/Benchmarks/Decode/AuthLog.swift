@@ -1,7 +1,8 @@
 import Foundation
 import VigilEvent
+import VigilIngest
 
-/// gen-authlog lines and a minimal RFC 3164 splitter, so the decode benchmark measures decoding only.
+/// gen-authlog lines, parsed before measuring, so the decode benchmark measures decoding only.
 enum AuthLog {
     /// Runs gen-authlog.py (`../shared/tools` next to the repository, or `/work/shared/tools`) and returns
     /// its auth.log lines.
@@ -36,29 +37,20 @@ enum AuthLog {
         return String(decoding: fields[4].prefix { $0 != UInt8(ascii: "[") && $0 != UInt8(ascii: ":") }, as: UTF8.self)
     }
 
-    /// Batches of `size` events with host, app and message set as an RFC 3164 parser would.
+    /// Batches of `size` events, parsed by VigilIngest's parser (not measured).
     static func batches(_ lines: [[UInt8]], size: Int) -> [EventBatch] {
-        stride(from: 0, to: lines.count, by: size).map { start in
-            var batch = EventBatch(source: SourceID(0), receiveTime: Timestamp(seconds: 0), bytes: [])
+        var parser = BatchParser()
+        return stride(from: 0, to: lines.count, by: size).map { start in
+            var bytes: [UInt8] = []
+            var messages: [ByteRange] = []
             for line in lines[start..<min(start + size, lines.count)] {
-                let base = batch.bytes.count
-                batch.bytes += line
-                var event = Event(
-                    source: SourceID(0), sequence: 0, receiveTime: batch.receiveTime, raw: ByteRange(start: base, count: line.count))
-                event.format = .rfc3164
-                event.hasOwnTime = true
-                // "Mmm dd hh:mm:ss host app[pid]: message"
-                if let hostEnd = line[16...].firstIndex(of: UInt8(ascii: " ")),
-                    let colon = line[hostEnd...].firstIndex(of: UInt8(ascii: ":"))
-                {
-                    let appEnd = line[hostEnd..<colon].firstIndex(of: UInt8(ascii: "[")) ?? colon
-                    event.host = ByteRange(start: base + 16, end: base + hostEnd)
-                    event.app = ByteRange(start: base + hostEnd + 1, end: base + appEnd)
-                    event.message = ByteRange(start: base + colon + 2, end: base + line.count)
-                }
-                batch.events.append(event)
+                messages.append(ByteRange(start: bytes.count, count: line.count))
+                bytes += line
             }
-            return batch
+            let raw = RawBatch(
+                source: SourceID(0), firstSequence: UInt64(start), receiveTime: Timestamp(seconds: 1_709_467_200), bytes: bytes,
+                messages: messages)
+            return parser.parse(raw)
         }
     }
 }
