@@ -28,6 +28,7 @@ demo: release
 
 test: deps
 	$(SWIFT) build
+	$(DEBUG_BIN) test rules/decoders
 	$(SWIFT) test
 
 lint:
