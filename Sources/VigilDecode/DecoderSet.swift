@@ -49,4 +49,17 @@ public struct DecoderSet: Sendable {
         }
         return chain
     }
+
+    /// The names of the fields a decoder can produce (named groups, after `rename`, then constants), or nil
+    /// for an unknown decoder. Fields of the decoders above it in the tree come on top of these.
+    public func fieldNames(of name: String) -> [String]? {
+        guard let node = storage.nodes.first(where: { $0.name == name }) else { return nil }
+        var seen: Set<String> = []
+        return (node.captures.map(\.field.name) + node.constants.map(\.field.name)).filter { seen.insert($0).inserted }
+    }
+
+    /// Every field name the loaded decoders can produce, sorted.
+    public var allFieldNames: [String] {
+        Set(storage.nodes.flatMap { node in node.captures.map(\.field.name) + node.constants.map(\.field.name) }).sorted()
+    }
 }

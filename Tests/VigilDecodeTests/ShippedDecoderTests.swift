@@ -27,3 +27,13 @@ import VigilTestSupport
         for failure in failures { Issue.record("\(failure)") }
     }
 }
+
+/// docs/decoders.md documents every decoder and every field name the shipped decoders produce.
+@Suite struct DecoderDocumentationTests {
+    @Test func everyShippedDecoderAndFieldIsDocumented() throws {
+        let decoders = try ShippedDecoderTests.shipped()
+        let docs = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("docs/decoders.md"), encoding: .utf8)
+        for name in decoders.names { #expect(docs.contains("`\(name)`"), "decoder \(name) is not in docs/decoders.md") }
+        for field in decoders.allFieldNames { #expect(docs.contains("`\(field)`"), "field \(field) is not in docs/decoders.md") }
+    }
+}
