@@ -23,6 +23,10 @@ extension DecoderWorker {
             appendConstants(node, fields: &fields)
             return from
         }
+        if node.patternIsLiteral {
+            appendConstants(node, fields: &fields)
+            return from + Int(node.required.count)
+        }
         guard matches(pattern, part, node: index) else { return nil }
         // Group g spans ovector[2g] ..< ovector[2g + 1]; -1 when it did not take part.
         let ovector = scratch.ovector

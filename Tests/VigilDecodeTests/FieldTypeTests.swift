@@ -80,4 +80,12 @@ import VigilEvent
     func prefixes(_ pattern: String, _ prefix: String) {
         #expect(String(decoding: PatternPrefix.required(by: pattern), as: UTF8.self) == prefix)
     }
+
+    @Test(arguments: [
+        ("^pam_unix\\(", true), ("^abc", true), ("^a\\.b", true), ("^ab+", false), ("^abc?", false), ("^abc$", false),
+        ("^ab(?<x>c)", false), ("abc", false), ("^", false), ("(?J)^abc", true),
+    ])
+    func wholeLiterals(_ pattern: String, _ whole: Bool) {
+        #expect(PatternPrefix.analyze(pattern).isWholePattern == whole)
+    }
 }

@@ -36,6 +36,8 @@ final class DecoderTables: @unchecked Sendable {
         var anchor: Int32
         /// Literal text every match of ``pattern`` starts with (``PatternPrefix``); checked first.
         var required: Slice
+        /// The pattern is exactly ``required``: a compare decides, PCRE2 is not called.
+        var patternIsLiteral: Bool
         var prematchRegex: Unmanaged<Regex>?
         var pattern: Unmanaged<Regex>?
         var captures: Span
@@ -93,7 +95,8 @@ final class DecoderTables: @unchecked Sendable {
         var regexes: [Regex] = []
         for node in source {
             var hot = Node(
-                symbol: node.symbol, prematchKind: .none, literal: .empty, anchor: 0, required: .empty, prematchRegex: nil,
+                symbol: node.symbol, prematchKind: .none, literal: .empty, anchor: 0, required: .empty, patternIsLiteral: false,
+                prematchRegex: nil,
                 pattern: nil, captures: Span(start: Int32(captures.count), count: Int32(node.captures.count)),
                 constants: Span(start: Int32(constants.count), count: Int32(node.constants.count)),
                 children: Span(start: Int32(children.count), count: Int32(node.children.count)),
@@ -115,7 +118,9 @@ final class DecoderTables: @unchecked Sendable {
             }
             if let pattern = node.pattern {
                 hot.pattern = Unmanaged.passUnretained(pattern)
-                hot.required = slice(PatternPrefix.required(by: pattern.pattern))
+                let prefix = PatternPrefix.analyze(pattern.pattern)
+                hot.required = slice(prefix.prefix)
+                hot.patternIsLiteral = prefix.isWholePattern && pattern.captureCount == 0
                 regexes.append(pattern)
             }
             captures += node.captures.map { Capture(group: Int32($0.group), field: $0.field, type: $0.type) }
@@ -166,7 +171,7 @@ final class DecoderTables: @unchecked Sendable {
     }
 
     /// Below this many children, trying each one's first-byte check is as fast as a table lookup.
-    static let childrenWorthATable = 6
+    static let childrenWorthATable = 2
 
     /// A copy of `array` in memory that never moves (at least one element of capacity, so the base
     /// address is never nil).
