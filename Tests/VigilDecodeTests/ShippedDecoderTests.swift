@@ -28,6 +28,21 @@ import VigilTestSupport
     }
 }
 
+/// What `vigil parse` prints for a decoded event: the decoder's name and its fields, typed.
+@Suite struct DecodedEventJSONTests {
+    @Test func normalizedJSONShowsDecoderAndFields() throws {
+        var worker = DecoderWorker(decoders: try ShippedDecoderTests.shipped())
+        var batch = SyslogLines.batch("Mar  3 10:00:02 web-02 sshd[4102]: Failed password for root from 198.51.100.51 port 51516 ssh2")
+        worker.decode(&batch)
+        let json = batch.json(of: batch.events[0])
+        #expect(json.contains(#""decoder":"sshd-failed""#))
+        #expect(
+            json.contains(
+                #""fields":{"auth_method":"password","user":"root","src_ip":"198.51.100.51","src_port":51516,"ssh_protocol":"ssh2","outcome":"failure"}"#
+            ), "\(json)")
+    }
+}
+
 /// docs/decoders.md documents every decoder and every field name the shipped decoders produce.
 @Suite struct DecoderDocumentationTests {
     @Test func everyShippedDecoderAndFieldIsDocumented() throws {
