@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import VigilDecode
 import VigilEvent
@@ -205,5 +206,44 @@ import VigilRegex
         #expect(batch.events[0].fields == span)
         #expect(batch.field(Symbol("user"), of: batch.events[0]).map { batch.string($0.value) } == "bob")
         #expect(batch.field(Symbol("parsed"), of: batch.events[0]) != nil)
+    }
+}
+
+/// One DecoderSet shared by workers on several threads: each worker decodes the same input the same way.
+@Suite struct DecoderConcurrencyTests {
+    @Test func workersOnTwoThreadsShareOneSet() throws {
+        let decoders = try ShippedDecoderTests.shipped()
+        let lines = (0..<2_000).map { i in
+            i % 2 == 0
+                ? "Mar  3 10:00:02 web-02 sshd[4102]: Failed password for root from 198.51.100.\(i % 250) port \(1000 + i) ssh2"
+                : "Mar  3 13:00:00 web-01 kernel: [UFW BLOCK] IN=eth0 OUT= SRC=192.0.2.\(i % 250) DST=203.0.113.10 LEN=60 TOS=0x00 PREC=0x00 TTL=52 ID=1 PROTO=TCP SPT=\(i) DPT=22 WINDOW=1 RES=0x00 SYN URGP=0"
+        }
+        let input = SyslogLines.batch(lines)
+        final class Box: @unchecked Sendable {
+            // @unchecked: each thread writes only its own slot, and the main thread reads after joining.
+            var results: [(json: [String], counters: DecoderCounters)?] = [nil, nil]
+        }
+        let box = Box()
+        let done = DispatchGroup()
+        for t in 0..<2 {
+            done.enter()
+            Thread {
+                var worker = DecoderWorker(decoders: decoders)
+                var batch = input
+                for _ in 0..<20 {
+                    batch = input
+                    worker.decode(&batch)
+                }
+                box.results[t] = (batch.events.map { batch.json(of: $0) }, worker.counters)
+                done.leave()
+            }.start()
+        }
+        done.wait()
+        let a = try #require(box.results[0]), b = try #require(box.results[1])
+        #expect(a.json == b.json)
+        var total = a.counters
+        total.merge(b.counters)
+        #expect(total.events == 80_000 && total.decoded == 80_000)
+        #expect(a.json[1].contains(#""decoder":"ufw""#))
     }
 }

@@ -45,9 +45,6 @@ struct DecoderNode: Sendable {
 /// Everything a loaded ``DecoderSet`` holds; immutable and shared by all workers.
 final class DecoderStorage: Sendable {
     let nodes: [DecoderNode]
-    /// Top-level decoders in load order.
-    let roots: [Int32]
-    let programIndex: ProgramIndex
     /// Bytes of every constant field value.
     let constants: [[UInt8]]
     let limits: RegexLimits
@@ -61,8 +58,6 @@ final class DecoderStorage: Sendable {
         tests: [DecoderTestCase], files: [String]
     ) {
         self.nodes = nodes
-        self.roots = nodes.indices.filter { nodes[$0].isRoot }.map { Int32($0) }
-        self.programIndex = programIndex
         self.constants = constants
         self.limits = limits
         self.tests = tests
