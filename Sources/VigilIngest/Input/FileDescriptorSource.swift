@@ -30,9 +30,14 @@ public final class FileDescriptorSource: ByteSource {
 
     /// Opens a file for reading.
     public convenience init(path: String, stop: StopToken? = nil) throws(IngestError) {
+        self.init(fd: try Self.openDescriptor(path: path), name: path, ownsDescriptor: true, stop: stop)
+    }
+
+    /// Opens a file read-only and returns its descriptor (to open early, and read on another thread).
+    public static func openDescriptor(path: String) throws(IngestError) -> Int32 {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .cannotOpen(path: path, errno: errno) }
-        self.init(fd: fd, name: path, ownsDescriptor: true, stop: stop)
+        return fd
     }
 
     deinit { close() }

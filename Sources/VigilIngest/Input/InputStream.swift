@@ -13,7 +13,8 @@ public enum InputStream: ByteSource {
         try detect(FileDescriptorSource(fd: 0, name: "stdin", ownsDescriptor: false, stop: stop))
     }
 
-    private static func detect(_ source: FileDescriptorSource) throws(IngestError) -> InputStream {
+    /// Wraps an opened descriptor, looking at its first bytes to pick plain or gzip.
+    public static func detect(_ source: FileDescriptorSource) throws(IngestError) -> InputStream {
         GzipSource.hasMagic(try source.peek(2)) ? .gzip(GzipSource(input: source)) : .plain(source)
     }
 

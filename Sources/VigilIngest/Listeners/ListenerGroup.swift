@@ -71,6 +71,15 @@ public final class ListenerGroup: Sendable {
         self.boundAddresses = bound
     }
 
+    /// The listeners' counters, named by the address each actually listens on.
+    public func snapshots() -> [IngestCounters.Snapshot] {
+        zip(counters, boundAddresses).map { counter, address in
+            var snapshot = counter.snapshot()
+            snapshot.name = address
+            return snapshot
+        }
+    }
+
     /// Closes listeners and connections (each hands over its last batch) and stops the event loop.
     /// Blocks until done; call from outside the event loop.
     public func stop() {
