@@ -1,0 +1,96 @@
+import Synchronization
+import Testing
+import VigilEvent
+import VigilTestSupport
+
+@testable import VigilIngest
+
+/// Collects what a reader hands over.
+final class CollectingSink: BatchSink {
+    private let batches = Mutex<[RawBatch]>([])
+    let accepts: Bool
+
+    init(accepts: Bool = true) { self.accepts = accepts }
+
+    func submit(_ batch: RawBatch) { batches.withLock { $0.append(batch) } }
+
+    func trySubmit(_ batch: RawBatch) -> Bool {
+        guard accepts else { return false }
+        submit(batch)
+        return true
+    }
+
+    var all: [RawBatch] { batches.withLock { $0 } }
+
+    /// Every message text with its (source, sequence), in hand-over order.
+    var messages: [(source: UInt32, sequence: UInt64, text: String)] {
+        all.flatMap { batch in
+            batch.messages.enumerated().map { i, range in
+                (batch.source.rawValue, batch.firstSequence + UInt64(i), String(decoding: batch.bytes[range.range], as: UTF8.self))
+            }
+        }
+    }
+}
+
+@Suite("StreamReader")
+struct StreamReaderTests {
+    static let threeLines = [
+        "Mar  1 00:00:01 web-01 sshd[1234]: Failed password for root from 198.51.100.7 port 50022 ssh2",
+        "Mar  1 00:00:02 web-01 sshd[1234]: Accepted password for alice from 192.0.2.5 port 50100 ssh2",
+        "Mar  1 00:00:03 web-01 CRON[99]: (root) CMD (run-parts /etc/cron.hourly)",
+    ]
+
+    func read(_ fixture: String, batchSize: Int = 1 << 20, maxMessageSize: Int = 1024) throws -> (CollectingSink, IngestCounters) {
+        let sink = CollectingSink()
+        let counters = IngestCounters(name: fixture)
+        var reader = StreamReader(
+            source: try InputStream.open(path: TestPaths.fixture("Ingest/\(fixture)").path), sourceID: SourceID(7),
+            counters: counters, maxMessageSize: maxMessageSize, batchSize: batchSize)
+        try reader.run(into: sink)
+        return (sink, counters)
+    }
+
+    @Test("plain file: lines, CRLF, blank line, unterminated last line")
+    func plainFile() throws {
+        let (sink, counters) = try read("three-lines.log")
+        #expect(sink.messages.map(\.text) == Self.threeLines)
+        #expect(sink.messages.map(\.sequence) == [0, 1, 2])
+        #expect(sink.messages.allSatisfy { $0.source == 7 })
+        #expect(counters.snapshot().emptyLines == 1)
+        #expect(counters.snapshot().messages == 3)
+    }
+
+    @Test("gzip is detected by magic bytes and gives the same messages")
+    func gzipFile() throws {
+        #expect(try InputStream.open(path: TestPaths.fixture("Ingest/three-lines.log.gz").path).isCompressed)
+        #expect(try !InputStream.open(path: TestPaths.fixture("Ingest/three-lines.log").path).isCompressed)
+        let (sink, _) = try read("three-lines.log.gz")
+        #expect(sink.messages.map(\.text) == Self.threeLines)
+    }
+
+    @Test("concatenated gzip members are read one after the other")
+    func gzipMembers() throws {
+        let (sink, _) = try read("two-members.log.gz")
+        #expect(sink.messages.map(\.text) == Self.threeLines + [#"{"msg":"second member"}"#])
+    }
+
+    @Test("a truncated gzip file is an error after the bytes before the cut")
+    func truncatedGzip() throws {
+        #expect(throws: IngestError.self) { _ = try read("truncated.log.gz") }
+    }
+
+    @Test("tiny batches carry partial lines over and keep sequence numbers dense", arguments: [201, 250, 300, 4096])
+    func smallBatches(batchSize: Int) throws {
+        let (sink, counters) = try read("three-lines.log", batchSize: batchSize, maxMessageSize: 100)
+        #expect(sink.messages.map(\.text) == Self.threeLines)
+        #expect(sink.messages.map(\.sequence) == [0, 1, 2])
+        #expect(counters.snapshot().batches == UInt64(sink.all.count))
+    }
+
+    @Test("a missing file fails to open with its path")
+    func missingFile() {
+        #expect(throws: IngestError.cannotOpen(path: "/nonexistent/x.log", errno: 2)) {
+            _ = try InputStream.open(path: "/nonexistent/x.log")
+        }
+    }
+}
