@@ -38,6 +38,9 @@ struct InputOptions: ParsableArguments {
     @Option(name: .customLong("stats-json"), help: ArgumentHelp("Write the run summary as JSON to FILE.", valueName: "file"))
     var statsJSON: String?
 
+    @Option(help: .hidden)
+    var readBatchBytes: Int = 1 << 20
+
     func validate() throws {
         guard format == "auto" || EventFormat(name: format) != nil else {
             throw ValidationError("--format must be auto, rfc3164, rfc5424, json or raw (got '\(format)')")
@@ -68,7 +71,8 @@ struct InputOptions: ParsableArguments {
             parser: parser,
             maxMessageSize: maxMessageSize,
             workers: workers,
-            statsJSONPath: statsJSON
+            statsJSONPath: statsJSON,
+            readBatchSize: max(readBatchBytes, 4096)
         )
     }
 

@@ -16,7 +16,10 @@ struct Worker {
     }
 
     /// Parses one batch and runs the stages over it.
-    mutating func process(_ raw: RawBatch, ticket: UInt64) -> BatchResult {
+    ///
+    /// Takes the batch by value so that its byte buffer moves into the event batch with no second
+    /// reference: appending derived bytes then grows the buffer in place instead of copying it.
+    mutating func process(_ raw: consuming RawBatch, ticket: UInt64) -> BatchResult {
         var result = BatchResult(
             ticket: ticket, source: raw.source, firstSequence: raw.firstSequence, receiveTime: raw.receiveTime)
         var batch = parser.parse(raw)
