@@ -59,7 +59,9 @@ struct RunEndToEndTests {
     @Test("1, 2 and 4 workers print identical events in input order")
     func orderIndependentOfWorkers() throws {
         let outputs = try [1, 2, 4].map { workers in
-            try runVigil(["parse", authLog, "--workers", "\(workers)", "--read-batch-bytes", "4096"]).stdout
+            try runVigil([
+                "parse", authLog, "--workers", "\(workers)", "--read-batch-bytes", "4096", "--max-message-size", "1024",
+            ]).stdout
         }
         #expect(outputs[0].split(separator: "\n").count == 3000)
         #expect(Self.withoutReceiveTimes(outputs[1]) == Self.withoutReceiveTimes(outputs[0]))

@@ -94,3 +94,23 @@ struct StreamReaderTests {
         }
     }
 }
+
+@Suite("MessageBatchBuilder")
+struct MessageBatchBuilderTests {
+    @Test("batches keep dense sequence numbers and a refused batch can be offered again")
+    func sequencesAndRetry() {
+        var builder = MessageBatchBuilder(sourceID: SourceID(3), capacity: 64)
+        for text in ["a", "bb"] { Array(text.utf8).withUnsafeBytes { builder.append($0) } }
+        let first = builder.makeBatch()
+        #expect(builder.makeBatch().bytes == first.bytes)  // not cleared until advanced
+        builder.advance()
+        #expect(builder.isEmpty)
+        Array("ccc".utf8).withUnsafeBytes { builder.append($0, failure: ParseFailure(.oversizeMessage, at: 3)) }
+        let second = builder.makeBatch()
+        #expect(first.firstSequence == 0 && first.count == 2)
+        #expect(first.messages == [ByteRange(start: 0, end: 1), ByteRange(start: 1, end: 3)])
+        #expect(second.firstSequence == 2 && second.count == 1)
+        #expect(second.framingFailures.map(\.index) == [0])
+        #expect(first.bytes == Array("abb".utf8))
+    }
+}

@@ -27,7 +27,16 @@ public enum Runner {
                 throw .ingest(error)
             }
         }
+        // Signals are caught from here on, before anything starts, so that none is lost.
+        let controller = ShutdownController()
+        let signals = SignalTrap([SIGINT, SIGTERM]) { number, count in
+            if count > 1 { _exit(128 + number) }
+            logger.info("signal \(number): draining and stopping (send again to exit at once)")
+            controller.shutdown()
+        }
+        defer { signals.cancel() }
         let pipeline = Pipeline(configuration: pipelineConfiguration(for: options))
+        let inputsDone = DispatchGroup()
         var listeners: ListenerGroup? = nil
         if !options.udp.isEmpty || !options.tcp.isEmpty {
             do {
@@ -38,20 +47,11 @@ public enum Runner {
             } catch {
                 throw .ingest(error)
             }
+            controller.attach(listeners: listeners!, inputsDone: inputsDone)
             for address in listeners!.boundAddresses { logger.info("listening on \(address)") }
         }
-
         let clock = ContinuousClock()
         let started = clock.now
-        let inputsDone = DispatchGroup()
-        if listeners != nil { inputsDone.enter() }
-        let controller = ShutdownController(listeners: listeners, inputsDone: inputsDone)
-        let signals = SignalTrap([SIGINT, SIGTERM]) { number, count in
-            if count > 1 { _exit(128 + number) }
-            logger.info("signal \(number): draining and stopping (send again to exit at once)")
-            controller.shutdown()
-        }
-        defer { signals.cancel() }
         pipeline.start()
         for (index, stream) in streams.enumerated() {
             inputsDone.enter()
