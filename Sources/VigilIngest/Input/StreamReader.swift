@@ -60,8 +60,10 @@ public struct StreamReader<Source: ByteSource> {
         var output = LineSplitter.Output()
         var consumed = 0
         let carried = carry
-        var bytes = [UInt8](unsafeUninitializedCapacity: batchSize) { buffer, initialized in
-            let raw = UnsafeMutableRawBufferPointer(buffer)
+        // Headroom past what is read, so the bytes a parser derives (unescaped strings) are appended
+        // in place instead of reallocating and copying the whole buffer.
+        var bytes = [UInt8](unsafeUninitializedCapacity: batchSize + batchSize / 8) { buffer, initialized in
+            let raw = UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[..<batchSize])
             carried.withUnsafeBytes { raw.copyMemory(from: $0) }
             var filled = carried.count
             while !atEnd && filled < raw.count {

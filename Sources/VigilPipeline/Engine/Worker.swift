@@ -24,10 +24,7 @@ struct Worker {
             ticket: ticket, source: raw.source, firstSequence: raw.firstSequence, receiveTime: raw.receiveTime)
         var batch = parser.parse(raw)
         result.eventCount = batch.events.count
-        result.parse.count(batch)
-        var maxTime = Timestamp.distantPast
-        for event in batch.events where event.time > maxTime { maxTime = event.time }
-        result.maxEventTime = maxTime
+        result.maxEventTime = result.parse.count(batch)
         result.stageCounters.reserveCapacity(stages.count)
         for i in stages.indices {
             var counters = StageCounters(stage: stages[i].name)

@@ -14,16 +14,27 @@ public struct ParseCounters: Sendable, Hashable {
         failures = Array(repeating: 0, count: ParseFailure.Reason.allCases.count)
     }
 
-    /// Counts every event of a parsed batch.
-    public mutating func count(_ batch: EventBatch) {
+    /// Counts every event of a parsed batch and returns its largest event time
+    /// (``Timestamp/distantPast`` for an empty batch).
+    ///
+    /// One pass through the events by pointer, reading single fields: iterating `batch.events` by
+    /// value would copy each (large) `Event` on the way.
+    @discardableResult
+    public mutating func count(_ batch: EventBatch) -> Timestamp {
+        var maxTime = Timestamp.distantPast
         byFormat.withUnsafeMutableBufferPointer { formats in
             failures.withUnsafeMutableBufferPointer { reasons in
-                for event in batch.events {
-                    formats[Int(event.format.rawValue)] &+= 1
-                    if let failure = event.parseFailure { reasons[Int(failure.reason.rawValue)] &+= 1 }
+                batch.events.withUnsafeBufferPointer { events in
+                    for i in events.indices {
+                        formats[Int(events[i].format.rawValue)] &+= 1
+                        if let failure = events[i].parseFailure { reasons[Int(failure.reason.rawValue)] &+= 1 }
+                        let time = events[i].time
+                        if time > maxTime { maxTime = time }
+                    }
                 }
             }
         }
+        return maxTime
     }
 
     public mutating func merge(_ other: ParseCounters) {
