@@ -14,6 +14,7 @@ public final class IngestCounters: Sendable {
     let emptyLines = Atomic<UInt64>(0)
     let truncated = Atomic<UInt64>(0)
     let droppedBackpressure = Atomic<UInt64>(0)
+    let droppedByKernel = Atomic<UInt64>(0)
     let garbageDisconnects = Atomic<UInt64>(0)
     let connections = Atomic<UInt64>(0)
     let readErrors = Atomic<UInt64>(0)
@@ -36,6 +37,8 @@ public final class IngestCounters: Sendable {
         public var truncated: UInt64
         /// Messages dropped because the pipeline was full (UDP only: other inputs wait instead).
         public var droppedBackpressure: UInt64
+        /// Datagrams the kernel dropped because the socket's receive buffer was full (UDP, Linux).
+        public var droppedByKernel: UInt64
         /// TCP peers disconnected for sending something that is not syslog framing.
         public var garbageDisconnects: UInt64
         /// TCP connections accepted.
@@ -53,6 +56,7 @@ public final class IngestCounters: Sendable {
             emptyLines: emptyLines.load(ordering: .relaxed),
             truncated: truncated.load(ordering: .relaxed),
             droppedBackpressure: droppedBackpressure.load(ordering: .relaxed),
+            droppedByKernel: droppedByKernel.load(ordering: .relaxed),
             garbageDisconnects: garbageDisconnects.load(ordering: .relaxed),
             connections: connections.load(ordering: .relaxed),
             readErrors: readErrors.load(ordering: .relaxed)

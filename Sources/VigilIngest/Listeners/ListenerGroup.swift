@@ -83,6 +83,12 @@ public final class ListenerGroup: Sendable {
     /// Closes listeners and connections (each hands over its last batch) and stops the event loop.
     /// Blocks until done; call from outside the event loop.
     public func stop() {
+        for (channel, counter) in zip(servers, counters) {
+            // Read before closing: the socket's line leaves /proc/net/udp with it.
+            if counter.name.hasPrefix("udp "), let port = channel.localAddress?.port, let drops = UDPKernelDrops.count(port: port) {
+                counter.droppedByKernel.store(drops, ordering: .relaxed)
+            }
+        }
         for channel in servers { try? channel.close().wait() }
         let open = connections.all
         for channel in open { try? channel.close().wait() }

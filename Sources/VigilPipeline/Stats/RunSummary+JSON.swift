@@ -34,6 +34,7 @@ extension RunSummary {
             inner.integer("empty_lines", input.emptyLines)
             inner.integer("truncated", input.truncated)
             inner.integer("dropped_backpressure", input.droppedBackpressure)
+            inner.integer("dropped_by_kernel", input.droppedByKernel)
             inner.integer("connections", input.connections)
             inner.integer("garbage_disconnects", input.garbageDisconnects)
             inner.integer("read_errors", input.readErrors)

@@ -24,6 +24,7 @@ extension RunSummary {
             if input.connections > 0 { line += ", \(input.connections) connections" }
             if input.garbageDisconnects > 0 { line += ", \(input.garbageDisconnects) disconnected for garbage" }
             if input.droppedBackpressure > 0 { line += ", \(input.droppedBackpressure) dropped (backpressure)" }
+            if input.droppedByKernel > 0 { line += ", \(input.droppedByKernel) dropped by the kernel (receive buffer full)" }
             if input.readErrors > 0 { line += ", read error" }
             lines.append(line)
         }

@@ -45,6 +45,7 @@ public struct RunSummary: Sendable {
         var byReason: [DropReason: UInt64] = [:]
         for input in inputs {
             if input.droppedBackpressure > 0 { byReason[.backpressure, default: 0] += input.droppedBackpressure }
+            if input.droppedByKernel > 0 { byReason[.receiveBuffer, default: 0] += input.droppedByKernel }
             if input.garbageDisconnects > 0 { byReason[.garbagePeer, default: 0] += input.garbageDisconnects }
             if input.readErrors > 0 { byReason[.readError, default: 0] += input.readErrors }
         }

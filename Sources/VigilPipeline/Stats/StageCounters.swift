@@ -9,6 +9,8 @@ public struct DropReason: Hashable, Sendable, Comparable, CustomStringConvertibl
 
     /// The pipeline was full and the source could not wait (UDP).
     public static let backpressure = DropReason("backpressure")
+    /// The kernel dropped UDP datagrams because the socket's receive buffer was full.
+    public static let receiveBuffer = DropReason("receive_buffer")
     /// A TCP peer was disconnected for sending something that is not syslog framing.
     public static let garbagePeer = DropReason("garbage_peer")
     /// An input ended early on a read error (its messages after the error are lost).
