@@ -83,3 +83,33 @@ struct BoundedRingTests {
         }
     }
 }
+
+@Suite("BoundedRing with reference-counted elements")
+struct BoundedRingReferenceTests {
+    @Test("1 MiB batches shared by 2 producers and taken by 2 consumers: every retain matched by one release")
+    func sharedArrays() {
+        let ring = BoundedRing<[UInt8]>(capacity: 8)
+        let shared = [UInt8](repeating: 7, count: 1 << 20)
+        let producersDone = Atomic<Int>(0)
+        let taken = Atomic<Int>(0)
+        let done = DispatchGroup()
+        for _ in 0..<2 {
+            done.enter()
+            Thread.detachNewThread {
+                for _ in 0..<5_000 { ring.push(shared) }
+                if producersDone.add(1, ordering: .acquiringAndReleasing).newValue == 2 { ring.close() }
+                done.leave()
+            }
+            done.enter()
+            Thread.detachNewThread {
+                while let item = ring.pop() {
+                    if item.element.count == 1 << 20 { taken.add(1, ordering: .relaxed) }
+                }
+                done.leave()
+            }
+        }
+        #expect(done.wait(timeout: .now() + 60) == .success)
+        // A double release (or a lost one) would crash the test or leave this count off.
+        #expect(taken.load(ordering: .relaxed) == 10_000)
+    }
+}
