@@ -35,29 +35,39 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // A batch-sized value without reference counting: under Swift 6.3 on Linux the harness's runtime
+    // hooks crash on arrays retained and released across threads (ordo-one/benchmark#349; its
+    // RuntimeInterposer workaround is not in the package mirror). The ring's cost does not depend on
+    // the payload's contents; tests cover reference-counted payloads.
     Benchmark(
-        "RawBatch handoff (1 MiB batches), 1 reader -> 2 workers",
-        configuration: .init(metrics: [.throughput, .wallClock], scalingFactor: .kilo)
+        "Batch handoff (5-word batch handle), 1 reader -> 2 workers",
+        configuration: .init(metrics: [.throughput, .wallClock], scalingFactor: .mega)
     ) { benchmark in
-        let ring = BoundedRing<RawBatch>(capacity: 64)
-        let batch = RawBatch(
-            source: SourceID(0), firstSequence: 0, receiveTime: Timestamp(seconds: 0),
-            bytes: [UInt8](repeating: 65, count: 1 << 20), messages: [ByteRange(start: 0, end: 1 << 20)])
+        let ring = BoundedRing<BatchHandle>(capacity: 64)
         let count = benchmark.scaledIterations.count
         let done = DispatchGroup()
         benchmark.startMeasurement()
         for _ in 0..<2 {
             done.enter()
             Thread.detachNewThread {
-                while let item = ring.pop() { blackHole(item.element.bytes.count) }
+                while let item = ring.pop() { blackHole(item.element.messages) }
                 done.leave()
             }
         }
-        for _ in 0..<count { ring.push(batch) }
+        for i in 0..<count { ring.push(BatchHandle(source: 0, firstSequence: UInt64(i), bytes: 1 << 20, messages: 8000, time: 0)) }
         ring.close()
         done.wait()
         benchmark.stopMeasurement()
     }
+}
+
+/// The size of what the pipeline hands over per batch (a `RawBatch` is five words and two arrays).
+struct BatchHandle {
+    var source: UInt32
+    var firstSequence: UInt64
+    var bytes: Int
+    var messages: Int
+    var time: Int64
 }
 
 /// Moves `items` integers from `producers` threads to `consumers` threads through one ring.

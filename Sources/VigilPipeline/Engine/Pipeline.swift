@@ -64,7 +64,7 @@ public final class Pipeline: BatchSink {
         var totals = PipelineTotals()
         var failure: (any Error)? = nil
         var next: UInt64 = 0
-        var backoff = Backoff()
+        var backoff = Backoff(maxSleepMicroseconds: 5000)
         let clock = ContinuousClock()
         var lastProgress = clock.now
         func fail(_ error: any Error) {
