@@ -7,8 +7,6 @@ let package = Package(
     name: "vigil-benchmarks",
     platforms: [.macOS(.v15)],
     dependencies: [
-        // Named explicitly: a path package is otherwise identified by its folder name (a worktree or a
-        // fresh clone need not be called "vigil").
         .package(name: "vigil", path: "../"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
