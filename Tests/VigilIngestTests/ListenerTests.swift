@@ -69,4 +69,18 @@ struct ListenerTests {
         #expect(bySource.values.allSatisfy { $0.map(\.sequence) == Array(0..<UInt64($0.count)) })
         #expect(group.snapshots()[0].connections == 2)
     }
+
+    @Test("TCP: a full pipeline pauses the connection and retries; nothing is lost")
+    func tcpBackpressure() throws {
+        let sink = CollectingSink(refusing: 20)
+        let group = try start(udp: false, tcp: true, sink: sink)
+        let fd = TestSockets.connectTCP(port: TestSockets.port(of: group.boundAddresses[0]))
+        let lines = (0..<2000).map { "<13>message \($0)\n" }
+        TestSockets.send(fd, Array(lines.joined().utf8))
+        wait(for: 2000, in: sink)
+        close(fd)
+        group.stop()
+        #expect(sink.messages.map(\.text) == lines.map { String($0.dropLast()) })
+        #expect(group.snapshots()[0].droppedBackpressure == 0)
+    }
 }

@@ -8,14 +8,23 @@ import VigilTestSupport
 /// Collects what a reader hands over.
 final class CollectingSink: BatchSink {
     private let batches = Mutex<[RawBatch]>([])
+    private let refusalsLeft: Atomic<Int>
     let accepts: Bool
 
-    init(accepts: Bool = true) { self.accepts = accepts }
+    /// `refusing` the first that many `trySubmit`s (a full pipeline), then accepting.
+    init(accepts: Bool = true, refusing: Int = 0) {
+        self.accepts = accepts
+        self.refusalsLeft = Atomic(refusing)
+    }
 
     func submit(_ batch: RawBatch) { batches.withLock { $0.append(batch) } }
 
     func trySubmit(_ batch: RawBatch) -> Bool {
         guard accepts else { return false }
+        if refusalsLeft.load(ordering: .relaxed) > 0 {
+            refusalsLeft.subtract(1, ordering: .relaxed)
+            return false
+        }
         submit(batch)
         return true
     }
