@@ -123,3 +123,26 @@ struct MessageBatchBuilderTests {
         #expect(first.bytes == Array("abb".utf8))
     }
 }
+
+@Suite("StreamReader stopping")
+struct StreamReaderStopTests {
+    @Test("a stop hands over what was read; a line cut short by it is marked truncated_frame")
+    func stopMarksCutLine() throws {
+        let stop = StopToken()
+        let sink = CollectingSink()
+        var reader = StreamReader(
+            source: try InputStream.open(path: TestPaths.fixture("Ingest/three-lines.log").path), sourceID: SourceID(1),
+            counters: IngestCounters(name: "t"), maxMessageSize: 100, batchSize: 201)
+        // The first batch (201 bytes) ends inside the third line; then the stop comes.
+        let first = reader.nextBatch(stop: stop)
+        if let batch = first.batch { sink.submit(batch) }
+        stop.requestStop()
+        try reader.run(into: sink, stop: stop)
+        let texts = sink.messages.map(\.text)
+        let lines = StreamReaderTests.threeLines
+        #expect(texts.count == 3)
+        #expect(Array(texts.prefix(2)) == Array(lines.prefix(2)))
+        #expect(lines[2].hasPrefix(texts[2]) && texts[2].count < lines[2].count)
+        #expect(sink.all.last?.framingFailures.map(\.failure.reason) == [.truncatedFrame])
+    }
+}

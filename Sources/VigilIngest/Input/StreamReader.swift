@@ -38,8 +38,7 @@ public struct StreamReader<Source: ByteSource> {
     public mutating func run(into sink: some BatchSink, stop: StopToken? = nil) throws(IngestError) {
         defer { source.close() }
         while true {
-            let stopped = stop?.isStopRequested ?? false
-            let (batch, atEnd, failure) = nextBatch(stopping: stopped)
+            let (batch, atEnd, failure) = nextBatch(stop: stop)
             if let batch {
                 counters.countBatch(messages: batch.count, bytes: batch.bytes.count)
                 sink.submit(batch)
@@ -52,10 +51,12 @@ public struct StreamReader<Source: ByteSource> {
         }
     }
 
-    /// Reads and cuts one batch. `atEnd` is set at end of input, on a read error, and when stopping.
-    public mutating func nextBatch(stopping: Bool = false) -> (batch: RawBatch?, atEnd: Bool, failure: IngestError?) {
+    /// Reads and cuts one batch. `atEnd` is set at end of input, on a read error, and once `stop` was
+    /// requested. A last line cut short by the stop is still handed over, marked `truncated_frame`.
+    public mutating func nextBatch(stop: StopToken? = nil) -> (batch: RawBatch?, atEnd: Bool, failure: IngestError?) {
         let receiveTime = WallClock.now()
-        var atEnd = stopping
+        var atEnd = stop?.isStopRequested ?? false
+        var cutByStop = false
         var failure: IngestError? = nil
         var output = LineSplitter.Output()
         var consumed = 0
@@ -79,6 +80,7 @@ public struct StreamReader<Source: ByteSource> {
             }
             output.messages.reserveCapacity(filled / 64)
             consumed = splitter.split(UnsafeRawBufferPointer(rebasing: raw[..<filled]), into: &output, atEnd: atEnd)
+            cutByStop = atEnd && filled > 0 && raw[filled - 1] != 0x0A && (stop?.isStopRequested ?? false)
             initialized = filled
         }
         carry = consumed < bytes.count ? Array(bytes[consumed...]) : []
@@ -86,6 +88,9 @@ public struct StreamReader<Source: ByteSource> {
         IngestCounters.add(counters.emptyLines, output.emptyLines)
         IngestCounters.add(counters.truncated, output.truncated)
         guard !output.messages.isEmpty else { return (nil, atEnd, failure) }
+        if cutByStop, let last = output.messages.indices.last, output.failures.last?.index != last {
+            output.failures.append((index: last, failure: ParseFailure(.truncatedFrame, at: output.messages[last].count)))
+        }
         let batch = RawBatch(
             source: sourceID,
             firstSequence: nextSequence,
