@@ -1,5 +1,11 @@
 import VigilIngest
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Everything `vigil run` and `vigil parse` were asked to do (the CLI only fills this in).
 public struct RunOptions: Sendable {
     /// `run` reports a summary; `parse` prints every event as a JSON line.
@@ -59,9 +65,3 @@ public struct RunOptions: Sendable {
         return inputs
     }
 }
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
