@@ -39,7 +39,7 @@ let package = Package(
             ]
         ),
         .target(name: "VigilDecode", dependencies: ["VigilEvent", "VigilRegex", "Yams"]),
-        .target(name: "VigilDetect", dependencies: ["VigilEvent", "VigilRegex", "Yams"]),
+        .target(name: "VigilDetect", dependencies: ["VigilEvent", "VigilRegex", "VigilAlert", "Yams"]),
         .target(name: "VigilAlert", dependencies: ["VigilEvent"]),
         .target(name: "VigilCorrelate", dependencies: ["VigilEvent", "VigilDetect", "VigilAlert", "Yams"]),
         .target(
@@ -55,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilPipeline",
+                "VigilPipeline", "VigilDetect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -45,7 +45,7 @@ struct FieldItem: Sendable {
     var groups: [ValueGroup]
     /// `all`: every group must match (otherwise any).
     var linkAll: Bool
-    /// `neq`: the field is present and no group matches.
+    /// `neq`: the item is negated (no group matches; an absent field matches).
     var negated: Bool
     var line: Int
     var column: Int

@@ -44,20 +44,8 @@ extension Detector {
                 break
             }
         }
-        if p.negated {
-            // neq: the field has a value and none of the listed ones.
-            return !result && hasValue(head)
-        }
-        return result
-    }
-
-    private func hasValue(_ head: Int32) -> Bool {
-        var v = head
-        while v >= 0 {
-            if values.values[Int(v)].kind != .null { return true }
-            v = values.values[Int(v)].next
-        }
-        return false
+        // neq negates the whole item, as `not` would: an absent field is "different" too.
+        return p.negated ? !result : result
     }
 
     /// Whether test `index` holds for the values starting at `head`.

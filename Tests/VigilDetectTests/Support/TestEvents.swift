@@ -12,6 +12,22 @@ enum TestEvents {
         return builder.batch
     }
 
+    /// JSON events given as (name, string value) pairs, without JSON text to parse.
+    static func jsonFields(_ events: [[(String, String)]]) -> EventBatch {
+        var builder = Builder()
+        for fields in events {
+            let raw = builder.batch.append(string: fields.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
+            var event = Event(
+                source: builder.batch.source, sequence: UInt64(builder.batch.events.count), receiveTime: builder.batch.receiveTime,
+                raw: raw,
+                format: .json)
+            let list = fields.map { Field(name: Symbol($0.0), value: builder.batch.append(string: $0.1)) }
+            event.fields = builder.batch.appendFields(list)
+            builder.batch.events.append(event)
+        }
+        return builder.batch
+    }
+
     /// A syslog-like event: header parts and decoded fields (as a decoder would add them).
     struct Syslog {
         var message: String
