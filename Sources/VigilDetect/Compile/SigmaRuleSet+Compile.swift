@@ -123,7 +123,7 @@ extension SigmaRuleSet {
             let (fields, keywords) = RouteBuilder.fields(of: compiled[index].root, in: program)
             compiled[index].fields = fields
             compiled[index].usesKeywords = keywords
-            compiled[index].requirements = LiteralRequirements.analyze(compiled[index].root, in: program)
+            compiled[index].requirements = options.literalPrefilter ? LiteralRequirements.analyze(compiled[index].root, in: program) : nil
         }
         func rules(admitting logsources: [SigmaLogsource]) -> [Int32] {
             compiled.indices.filter { i in logsources.contains { compiled[i].metadata.logsource.admits($0) } }.map { Int32($0) }

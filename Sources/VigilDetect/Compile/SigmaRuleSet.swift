@@ -8,10 +8,14 @@ public struct SigmaDetectOptions: Sendable {
     public var defaultLogsource: SigmaLogsource?
     /// ReDoS limits for `re` (the same limits as decoders).
     public var regexLimits: RegexLimits
+    /// Whether the literal prefilter picks the rules to evaluate (true); false evaluates every rule of
+    /// an event's logsource, for measurements and for tests of the prefilter itself.
+    public var literalPrefilter: Bool
 
-    public init(defaultLogsource: SigmaLogsource? = nil, regexLimits: RegexLimits = .default) {
+    public init(defaultLogsource: SigmaLogsource? = nil, regexLimits: RegexLimits = .default, literalPrefilter: Bool = true) {
         self.defaultLogsource = defaultLogsource
         self.regexLimits = regexLimits
+        self.literalPrefilter = literalPrefilter
     }
 }
 

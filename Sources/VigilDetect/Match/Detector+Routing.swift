@@ -94,14 +94,16 @@ extension Detector {
     )
         -> Bool
     {
-        let literal = UnsafeRawBufferPointer(rebasing: literals[Int(test.start)..<Int(test.start + test.length)])
+        if test.kind == .glob {
+            return TextMatching.glob(text, tokens: glob[Int(test.start)..<Int(test.start + test.length)], literals: literals)
+        }
+        let literal = UnsafeRawBufferPointer(start: literals.baseAddress.map { $0 + Int(test.start) }, count: Int(test.length))
         switch test.kind {
         case .equals: return TextMatching.equals(text, literal)
         case .prefix: return TextMatching.hasPrefix(text, literal)
         case .suffix: return TextMatching.hasSuffix(text, literal)
         case .contains: return TextMatching.contains(text, literal)
         case .anyValue: return true
-        case .glob: return TextMatching.glob(text, tokens: glob[Int(test.start)..<Int(test.start + test.length)], literals: literals)
         default: return false
         }
     }
