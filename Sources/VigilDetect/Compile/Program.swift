@@ -42,7 +42,7 @@ struct Program: Sendable {
     struct Test: Sendable {
         var kind: TestKind
         var cased: Bool
-        var group: UInt16
+        var group: UInt32
         /// Comparison, date part or reference mode, by raw value.
         var variant: UInt8
         var start: Int32

@@ -50,18 +50,13 @@ struct ProgramBuilder {
     }
 
     private mutating func compile(_ item: FieldItem, file: String, diagnostics: inout [RuleDiagnostic]) -> Int32? {
-        guard item.groups.count <= Int(UInt16.max) else {
-            diagnostics.append(
-                RuleDiagnostic(file: file, line: item.line, column: item.column, message: "more than 65535 values in one list"))
-            return nil
-        }
         let first = Int32(program.tests.count)
         var needsFolded = false
         for (index, group) in item.groups.enumerated() {
             for alternative in group.alternatives {
                 do {
                     var test = try compile(alternative)
-                    test.group = UInt16(index)
+                    test.group = UInt32(index)
                     program.tests.append(test)
                     if test.kind.isStringTest && !test.cased { needsFolded = true }
                 } catch {

@@ -206,8 +206,12 @@ private struct ConfigurationReader {
                     keyNode)
             }
         }
-        if item.mapping == nil { report("a source entry must be a mapping", item) }
-        if entry.apps.isEmpty && entry.decoders.isEmpty && entry.formats.isEmpty && entry.fieldConditions.isEmpty {
+        if item.mapping == nil {
+            report("a source entry must be a mapping", item)
+            return nil
+        }
+        let conditionKeys: Set<String> = ["app", "decoder", "format", "match"]
+        if !(YAMLValues.entries(item) ?? []).contains(where: { conditionKeys.contains($0.key) }) {
             report("source '\(entry.name)' has no condition (app, decoder, format or match)", item)
         }
         if entry.logsources.isEmpty { report("source '\(entry.name)' has no 'logsource'", item) }

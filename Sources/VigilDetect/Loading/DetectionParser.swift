@@ -26,12 +26,7 @@ struct DetectionParser {
         let errorsBefore = diagnostics.count
         var identifiers: [(String, SelectionExpression)] = []
         var conditionNode: Node? = nil
-        var seen = Set<String>()
         for (key, keyNode, value) in entries {
-            if !seen.insert(key).inserted {
-                report("duplicate key '\(key)' in '\(sectionName)'", at: keyNode)
-                continue
-            }
             if key == "condition" {
                 conditionNode = value
             } else if key == "timeframe" {
@@ -44,8 +39,9 @@ struct DetectionParser {
             report("'\(sectionName)' has no 'condition'", at: section)
             return nil
         }
-        let detection = ParsedDetection(identifiers: identifiers, conditions: [])
-        let conditions = parseConditions(conditionNode, detection: detection)
+        // Identifiers that failed to parse were reported already; the condition may still name them.
+        let declared = entries.map(\.key).filter { $0 != "condition" && !reservedKeys.contains($0) }
+        let conditions = parseConditions(conditionNode, declared: declared)
         guard diagnostics.count == errorsBefore, let conditions else { return nil }
         return ParsedDetection(identifiers: identifiers, conditions: conditions)
     }
@@ -85,12 +81,7 @@ struct DetectionParser {
             return nil
         }
         var items: [SelectionExpression] = []
-        var seen = Set<String>()
         for (key, keyNode, value) in entries {
-            if !seen.insert(key).inserted {
-                report("duplicate field '\(key)' in one map; use a second selection for a second condition on it", at: keyNode)
-                continue
-            }
             let pieces = key.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
             let field = pieces[0].isEmpty ? nil : pieces[0]
             let values: [Node]
@@ -152,7 +143,7 @@ struct DetectionParser {
 
     // MARK: Conditions
 
-    private mutating func parseConditions(_ node: Node, detection: ParsedDetection) -> [ConditionExpression]? {
+    private mutating func parseConditions(_ node: Node, declared: [String]) -> [ConditionExpression]? {
         let texts: [(String, Node)]
         if let sequence = node.sequence, !sequence.isEmpty {
             texts = sequence.compactMap { item in YAMLValues.string(item).map { ($0, item) } }
@@ -170,7 +161,7 @@ struct DetectionParser {
         for (text, conditionNode) in texts {
             do {
                 let expression = try ConditionParser.parse(text)
-                if validate(expression, detection: detection, at: conditionNode) { result.append(expression) }
+                if validate(expression, declared: declared, at: conditionNode) { result.append(expression) }
             } catch {
                 var diagnostic = document.diagnostic("condition: \(error.message)", at: conditionNode)
                 if let scalar = conditionNode.scalar, !text.contains("\n") {
@@ -182,26 +173,26 @@ struct DetectionParser {
         return result.count == texts.count ? result : nil
     }
 
-    private mutating func validate(_ expression: ConditionExpression, detection: ParsedDetection, at node: Node) -> Bool {
+    private mutating func validate(_ expression: ConditionExpression, declared: [String], at node: Node) -> Bool {
         switch expression {
         case .identifier(let name):
-            if detection.expression(named: name) == nil {
+            if !declared.contains(name) {
                 report("condition: unknown search identifier '\(name)'", at: node)
                 return false
             }
             return true
         case .selector(let quantifier, let pattern):
-            if ConditionExpression.identifiers(matching: pattern, in: detection.identifierNames).isEmpty {
+            if ConditionExpression.identifiers(matching: pattern, in: declared).isEmpty {
                 let q = quantifier == .all ? "all" : "1"
                 report("condition: '\(q) of \(pattern)' matches no search identifier", at: node)
                 return false
             }
             return true
         case .not(let inner):
-            return validate(inner, detection: detection, at: node)
+            return validate(inner, declared: declared, at: node)
         case .and(let operands), .or(let operands):
             var ok = true
-            for operand in operands where !validate(operand, detection: detection, at: node) { ok = false }
+            for operand in operands where !validate(operand, declared: declared, at: node) { ok = false }
             return ok
         }
     }

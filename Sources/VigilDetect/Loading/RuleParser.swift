@@ -62,12 +62,11 @@ enum RuleParser {
         }
         let logsource = readLogsource(document, &diagnostics)
         var detection: ParsedDetection? = nil
+        // The loader classifies a document as a detection rule because it has this section.
         if let node = root["detection"] {
             var parser = DetectionParser(document: document, placeholders: placeholders)
             detection = parser.parse(node, sectionName: "detection", reservedKeys: [])
             diagnostics += parser.diagnostics
-        } else {
-            report("a rule needs a 'detection' section", nil)
         }
         guard diagnostics.isEmpty, let title, let logsource, let detection else { return (nil, diagnostics) }
         let metadata = SigmaRuleMetadata(

@@ -114,7 +114,8 @@ struct ModifierChain: Sendable {
             return try encode(modifier, value)
         case .re:
             try requireFirst()
-            guard case .text(let original, _, _, _) = value else { throw Failure(message: "modifier 're' applies to string values only") }
+            // First in the chain, the value is still the rule's text.
+            guard case .text(let original, _, _, _) = value else { return [] }
             return [.regex(original, [.utf])]
         case .i, .m, .s:
             guard case .regex(let source, var options) = value else {
