@@ -7,7 +7,7 @@ let package = Package(
     name: "vigil-benchmarks",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(path: "../"),
+        .package(name: "vigil", path: "../"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: []
@@ -18,7 +18,7 @@ let stages: [(name: String, products: [String])] = [
     ("RingBuffer", ["VigilPipeline"]),
     ("Parse", ["VigilPipeline"]),
     ("Decode", ["VigilPipeline"]),
-    ("Detect", ["VigilPipeline"]),
+    ("Detect", ["VigilPipeline", "VigilDetect"]),
     ("Correlate", ["VigilPipeline"]),
 ]
 for stage in stages {
