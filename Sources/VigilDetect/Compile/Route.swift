@@ -11,39 +11,69 @@ enum SlotTarget: Hashable, Sendable {
 /// The rules that apply to one family of events (one logsource mapping entry, or the fallback for
 /// events no entry places), with everything needed to match them: where each Sigma field is read,
 /// and the literal prefilter over those fields.
-struct Route: Sendable {
+///
+/// A class so that workers reach it through one reference per event instead of copying a dozen
+/// arrays; immutable after construction.
+final class Route: Sendable {
     /// Scans one value source for the literals rules of this route require.
-    struct Scanner: Sendable {
+    final class Scanner: Sendable {
         /// A slot, or ``Program/Predicate/keywords``.
-        var scope: Int32
-        var literals: LiteralSet
+        let scope: Int32
+        let literals: LiteralSet
         /// Rules enabled by literal `i`: `literalRules[literalRuleStart[i] ..< literalRuleStart[i + 1]]`.
-        var literalRuleStart: [Int32]
-        var literalRules: [Int32]
+        let literalRuleStart: [Int32]
+        let literalRules: [Int32]
+
+        init(scope: Int32, literals: LiteralSet, literalRuleStart: [Int32], literalRules: [Int32]) {
+            self.scope = scope
+            self.literals = literals
+            self.literalRuleStart = literalRuleStart
+            self.literalRules = literalRules
+        }
     }
 
-    var name: String
-    var logsources: [SigmaLogsource]
-    var fieldMap: String
+    let name: String
+    let logsources: [SigmaLogsource]
+    let fieldMap: String
     /// Rule indices (into the rule set), ascending.
-    var rules: [Int32]
+    let rules: [Int32]
     /// Rules without a usable literal requirement: evaluated for every event of the route.
-    var alwaysRules: [Int32]
+    let alwaysRules: [Int32]
     /// Value sources, indexed by slot.
-    var slots: [SlotTarget]
+    let slots: [SlotTarget]
     /// Slots of Sigma field `f`: `fieldSlots[fieldSlotStart[f] ..< fieldSlotStart[f + 1]]`, in order
     /// of preference (the first slot the event has wins).
-    var fieldSlotStart: [Int32]
-    var fieldSlots: [Int32]
+    let fieldSlotStart: [Int32]
+    let fieldSlots: [Int32]
     /// Slot of a field symbol (indexed by `Symbol.rawValue`), or -1, for names known at compile time.
     /// Workers extend this per symbol they meet (see ``Detector``): names with spaces read as the
     /// name without them (spec: Field Usage), and pattern slots match by segments.
-    var symbolSlots: [Int32]
-    var patternSlots: [(slot: Int32, pattern: [Substring])]
+    let symbolSlots: [Int32]
+    let patternSlots: [(slot: Int32, pattern: [Substring])]
     /// Slots that read event properties, filled for every event of the route.
-    var propertySlots: [(slot: Int32, property: EventProperty)]
-    var scanners: [Scanner]
-    var usesKeywords: Bool
+    let propertySlots: [(slot: Int32, property: EventProperty)]
+    let scanners: [Scanner]
+    let usesKeywords: Bool
+
+    init(
+        name: String, logsources: [SigmaLogsource], fieldMap: String, rules: [Int32], alwaysRules: [Int32], slots: [SlotTarget],
+        fieldSlotStart: [Int32], fieldSlots: [Int32], symbolSlots: [Int32], patternSlots: [(slot: Int32, pattern: [Substring])],
+        propertySlots: [(slot: Int32, property: EventProperty)], scanners: [Scanner], usesKeywords: Bool
+    ) {
+        self.name = name
+        self.logsources = logsources
+        self.fieldMap = fieldMap
+        self.rules = rules
+        self.alwaysRules = alwaysRules
+        self.slots = slots
+        self.fieldSlotStart = fieldSlotStart
+        self.fieldSlots = fieldSlots
+        self.symbolSlots = symbolSlots
+        self.patternSlots = patternSlots
+        self.propertySlots = propertySlots
+        self.scanners = scanners
+        self.usesKeywords = usesKeywords
+    }
 
     /// The slot an event field name feeds, or -1 (the slow path behind a worker's cache).
     func resolveSlot(of symbol: Symbol) -> Int32 {

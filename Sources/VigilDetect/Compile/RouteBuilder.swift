@@ -66,29 +66,34 @@ enum RouteBuilder {
                 patternSlots.append((Int32(slot), pattern.split(separator: ".", omittingEmptySubsequences: false)))
             }
         }
-        var route = Route(
-            name: name, logsources: logsources, fieldMap: fieldMap.name, rules: ruleIndices, alwaysRules: [], slots: slots,
+        let fieldSlotsOf = { (field: Int32) -> [Int32] in
+            Array(fieldSlots[Int(fieldSlotStart[Int(field)])..<Int(fieldSlotStart[Int(field) + 1])])
+        }
+        let (scanners, alwaysRules) = buildScanners(ruleIndices: ruleIndices, rules: rules, slotsOf: fieldSlotsOf)
+        return Route(
+            name: name, logsources: logsources, fieldMap: fieldMap.name, rules: ruleIndices, alwaysRules: alwaysRules, slots: slots,
             fieldSlotStart: fieldSlotStart, fieldSlots: fieldSlots, symbolSlots: symbolSlots, patternSlots: patternSlots,
-            propertySlots: propertySlots, scanners: [],
-            usesKeywords: usesKeywords)
-        buildScanners(&route, rules: rules)
-        return route
+            propertySlots: propertySlots, scanners: scanners, usesKeywords: usesKeywords)
     }
 
-    private static func buildScanners(_ route: inout Route, rules: [CompiledRule]) {
+    private static func buildScanners(ruleIndices: [Int32], rules: [CompiledRule], slotsOf: (Int32) -> [Int32]) -> (
+        [Route.Scanner], [Int32]
+    ) {
+        var alwaysRules: [Int32] = []
+        var scanners: [Route.Scanner] = []
         var scopeOrder: [Int32] = []
         var literalIndex: [Int32: [[UInt8]: Int]] = [:]
         var literalList: [Int32: [[UInt8]]] = [:]
         var literalRules: [Int32: [[Int32]]] = [:]
-        for index in route.rules {
+        for index in ruleIndices {
             guard let requirements = rules[Int(index)].requirements else {
-                route.alwaysRules.append(index)
+                alwaysRules.append(index)
                 continue
             }
             for requirement in requirements {
                 let scopes: [Int32] =
                     requirement.field == Program.Predicate.keywords
-                    ? [Program.Predicate.keywords] : route.slots(ofField: requirement.field).map { route.fieldSlots[$0] }
+                    ? [Program.Predicate.keywords] : slotsOf(requirement.field)
                 for scope in scopes {
                     if literalIndex[scope] == nil {
                         scopeOrder.append(scope)
@@ -116,9 +121,10 @@ enum RouteBuilder {
                 flat.append(contentsOf: list)
                 starts.append(Int32(flat.count))
             }
-            route.scanners.append(
+            scanners.append(
                 Route.Scanner(scope: scope, literals: LiteralSet(literalList[scope]!), literalRuleStart: starts, literalRules: flat))
         }
+        return (scanners, alwaysRules)
     }
 
     /// The Sigma fields a node reads, and whether it searches keywords.

@@ -3,18 +3,18 @@ import VigilEvent
 extension Detector {
     /// Gathers the values the route's rules read: one pass over the event's fields (decoded fields
     /// win over parsed ones of the same name), then the event properties the route uses.
-    mutating func fillSlots(_ event: Event, in batch: EventBatch) {
+    mutating func fillSlots(_ event: UnsafePointer<Event>, in batch: EventBatch) {
         let current = routes[route]
         keywordSlot = current.slots.count
         if slotCaches[route].isEmpty { slotCaches[route] = [Int32](repeating: -2, count: 64) }
-        for i in event.decodedFields.range {
+        for i in event.pointee.decodedFields.range {
             let field = batch.fields[i]
             let slot = slot(of: field.name)
             guard slot >= 0 else { continue }
             values.add(slot: slot, start: field.value.lowerBound, length: field.value.count, kind: field.kind)
             values.slotDecodedStamp[slot] = values.epoch
         }
-        for i in event.fields.range {
+        for i in event.pointee.fields.range {
             let field = batch.fields[i]
             let slot = slot(of: field.name)
             guard slot >= 0, values.slotDecodedStamp[slot] != values.epoch else { continue }
@@ -24,15 +24,15 @@ extension Detector {
             addProperty(property, of: event, slot: Int(slot))
         }
         if current.usesKeywords {
-            if event.format == .json {
-                for span in [event.fields, event.decodedFields] {
+            if event.pointee.format == .json {
+                for span in [event.pointee.fields, event.pointee.decodedFields] {
                     for i in span.range where batch.fields[i].kind == .string {
                         let value = batch.fields[i].value
                         values.add(slot: keywordSlot, start: value.lowerBound, length: value.count, kind: .string)
                     }
                 }
             } else {
-                let text = event.message ?? event.raw
+                let text = event.pointee.message ?? event.pointee.raw
                 values.add(slot: keywordSlot, start: text.lowerBound, length: text.count, kind: .string)
             }
         }
@@ -53,24 +53,24 @@ extension Detector {
         return Int(resolved)
     }
 
-    private func addProperty(_ property: EventProperty, of event: Event, slot: Int) {
+    private func addProperty(_ property: EventProperty, of event: UnsafePointer<Event>, slot: Int) {
         func add(_ range: ByteRange?) {
             if let range { values.add(slot: slot, start: range.lowerBound, length: range.count, kind: .string) }
         }
         switch property {
-        case .host: add(event.host)
-        case .app: add(event.app)
-        case .pid: add(event.pid)
-        case .msgid: add(event.msgid)
-        case .msg: add(event.message)
-        case .raw: add(event.raw)
-        case .facility: if let f = event.facility { values.addDecimal(slot: slot, Int(f)) }
-        case .severity: if let s = event.severity { values.addDecimal(slot: slot, Int(s)) }
+        case .host: add(event.pointee.host)
+        case .app: add(event.pointee.app)
+        case .pid: add(event.pointee.pid)
+        case .msgid: add(event.pointee.msgid)
+        case .msg: add(event.pointee.message)
+        case .raw: add(event.pointee.raw)
+        case .facility: if let f = event.pointee.facility { values.addDecimal(slot: slot, Int(f)) }
+        case .severity: if let s = event.pointee.severity { values.addDecimal(slot: slot, Int(s)) }
         case .format:
-            var name = event.format.name
+            var name = event.pointee.format.name
             name.withUTF8 { values.addDerived(slot: slot, UnsafeRawBufferPointer($0)) }
         case .decoder:
-            if let decoder = event.decoder {
+            if let decoder = event.pointee.decoder {
                 if values.decoderNames[decoder] == nil { values.decoderNames[decoder] = Array(decoder.name.utf8) }
                 values.decoderNames[decoder]!.withUnsafeBytes { values.addDerived(slot: slot, $0) }
             }
@@ -88,8 +88,9 @@ extension Detector {
             var v = values.head(ofSlot: slot)
             while v >= 0 {
                 if values.values[Int(v)].kind != .null {
-                    let text = values.folded(v)
-                    scanner.literals.scan(text) { literal in
+                    literalHits.removeAll(keepingCapacity: true)
+                    scanner.literals.scan(values.folded(v), into: &literalHits)
+                    for literal in literalHits {
                         let start = Int(scanner.literalRuleStart[Int(literal)])
                         let end = Int(scanner.literalRuleStart[Int(literal) + 1])
                         for k in start..<end {

@@ -43,16 +43,22 @@ public struct Detector {
     let routes: [Route]
     let router: Router
     let compiled: [CompiledRule]
+    /// Program root of each rule (read per evaluation without touching the rule's metadata).
+    let roots: [Int32]
     let values = EventValues()
     let scratch: RegexScratch
     var candidates: [Int32] = []
     /// Rules the current event matched, ascending.
     var matched: [Int32] = []
+    /// Literal indices a scanner found in the current value.
+    var literalHits: [Int32] = []
     var ruleStamp: [UInt32]
     var routerHead: [Int32]
     var routerStamp: [UInt32]
     var routerEpoch: UInt32 = 0
     var routerValues: [(start: Int32, length: Int32)] = []
+    /// Router field slots the current event has.
+    var routerPresent: [Int32] = []
     /// Route of the event being matched.
     var route = 0
     var keywordSlot = 0
@@ -65,6 +71,7 @@ public struct Detector {
         self.routes = ruleSet.routes
         self.router = ruleSet.router
         self.compiled = ruleSet.compiled
+        self.roots = ruleSet.compiled.map(\.root)
         self.scratch = RegexScratch(limits: ruleSet.options.regexLimits)
         self.ruleStamp = [UInt32](repeating: 0, count: ruleSet.count)
         self.routerHead = [Int32](repeating: -1, count: ruleSet.router.fieldSlotCount)
@@ -79,9 +86,10 @@ public struct Detector {
         batch.bytes.withUnsafeBytes { bytes in
             values.batchBase = bytes.baseAddress
             for index in batch.events.indices {
-                let event = batch.events[index]
-                matchEvent(event, in: batch)
+                // Through a pointer: an Event is ~150 bytes, copying it per stage call shows up.
+                batch.events.withUnsafeBufferPointer { matchEvent($0.baseAddress! + index, in: batch) }
                 if matched.isEmpty { continue }
+                let event = batch.events[index]
                 let json = batch.json(of: event)
                 for rule in matched {
                     detections.append(
@@ -99,7 +107,7 @@ public struct Detector {
         var result: [RuleID] = []
         batch.bytes.withUnsafeBytes { bytes in
             values.batchBase = bytes.baseAddress
-            matchEvent(batch.events[index], in: batch)
+            batch.events.withUnsafeBufferPointer { matchEvent($0.baseAddress! + index, in: batch) }
             result = matched.map { RuleID(UInt32($0)) }
             values.batchBase = nil
         }
@@ -112,14 +120,14 @@ public struct Detector {
         batch.bytes.withUnsafeBytes { bytes in
             values.batchBase = bytes.baseAddress
             values.begin(slotCount: ruleSet.maximumSlots)
-            let r = resolveRoute(batch.events[index], in: batch)
+            let r = batch.events.withUnsafeBufferPointer { resolveRoute($0.baseAddress! + index, in: batch) }
             if r < routes.count - 2 { result = routes[r].logsources }
             values.batchBase = nil
         }
         return result
     }
 
-    private mutating func matchEvent(_ event: Event, in batch: EventBatch) {
+    private mutating func matchEvent(_ event: UnsafePointer<Event>, in batch: EventBatch) {
         matched.removeAll(keepingCapacity: true)
         counters.events += 1
         values.begin(slotCount: ruleSet.maximumSlots)
@@ -133,7 +141,7 @@ public struct Detector {
         collectCandidates()
         for rule in candidates {
             counters.ruleEvaluations += 1
-            if evaluate(compiled[Int(rule)].root) {
+            if evaluate(roots[Int(rule)]) {
                 counters.detections += 1
                 counters.matchesPerRule[Int(rule)] += 1
                 matched.append(rule)

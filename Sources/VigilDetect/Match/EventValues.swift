@@ -16,18 +16,20 @@ final class EventValues {
         var foldedLength: Int32
     }
 
+    // One worker owns this object and never shares it, so dynamic exclusivity checks on its
+    // properties would only cost time.
     let arena = ByteArena()
-    var values: [Value] = []
-    var slotHead: [Int32] = []
-    var slotTail: [Int32] = []
-    var slotStamp: [UInt32] = []
-    var slotDecodedStamp: [UInt32] = []
-    var keywordHead: Int32 = -1
-    var keywordStamp: UInt32 = 0
-    var epoch: UInt32 = 0
+    /// Values of the current event: the first `count` entries (the array keeps its size between events).
+    @exclusivity(unchecked) var values: [Value] = []
+    @exclusivity(unchecked) var count = 0
+    @exclusivity(unchecked) var slotHead: [Int32] = []
+    @exclusivity(unchecked) var slotTail: [Int32] = []
+    @exclusivity(unchecked) var slotStamp: [UInt32] = []
+    @exclusivity(unchecked) var slotDecodedStamp: [UInt32] = []
+    @exclusivity(unchecked) var epoch: UInt32 = 0
     /// Base address of the current batch's bytes.
-    var batchBase: UnsafeRawPointer? = nil
-    var decoderNames: [Symbol: [UInt8]] = [:]
+    @exclusivity(unchecked) var batchBase: UnsafeRawPointer? = nil
+    @exclusivity(unchecked) var decoderNames: [Symbol: [UInt8]] = [:]
 
     init() {
         values.reserveCapacity(256)
@@ -48,19 +50,20 @@ final class EventValues {
                 slotStamp[i] = 0
                 slotDecodedStamp[i] = 0
             }
-            keywordStamp = 0
             epoch = 1
         }
-        values.removeAll(keepingCapacity: true)
+        count = 0
         arena.reset()
     }
 
     /// Appends a value to a slot's chain.
     @inline(__always)
     func add(slot: Int, start: Int, length: Int, kind: FieldKind, inArena: Bool = false) {
-        let index = Int32(values.count)
-        values.append(
-            Value(start: Int32(start), length: Int32(length), kind: kind, inArena: inArena, next: -1, foldedStart: -1, foldedLength: 0))
+        let index = Int32(count)
+        let value = Value(
+            start: Int32(start), length: Int32(length), kind: kind, inArena: inArena, next: -1, foldedStart: -1, foldedLength: 0)
+        if count < values.count { values[count] = value } else { values.append(value) }
+        count += 1
         if slotStamp[slot] != epoch {
             slotStamp[slot] = epoch
             slotHead[slot] = index

@@ -17,16 +17,27 @@ struct Router: Sendable {
     var program = Program()
     var entries: [Entry] = []
     /// FNV-1a of the folded app name -> entries whose app condition is exact names only.
-    var appIndex: [UInt64: [Int32]] = [:]
+    var appIndex = HashIndex([:])
     var decoderIndex: [Symbol: [Int32]] = [:]
-    /// Entries reachable through neither index, ascending.
+    /// Entries reachable through neither index and without field conditions, ascending.
     var generalEntries: [Int32] = []
+    /// Entries with field conditions, by the router slot of their first condition, ascending: only
+    /// the lists of fields an event has are tried.
+    var entriesByFirstField: [[Int32]] = []
     /// Router field slot by `Symbol.rawValue`, or -1.
     var fieldSlots: [Int32] = []
     var fieldSlotCount = 0
+    /// Per entry, the scalars checked first so that most entries are rejected without touching
+    /// ``entries`` (whose sets and arrays would cost reference counting): the format mask, the
+    /// slot of the first field condition (-1 = none), whether it has app or decoder conditions.
+    var entryFormats: [UInt8] = []
+    var entryFirstFieldSlot: [Int32] = []
+    var entryHasApps: [Bool] = []
+    var entryHasDecoders: [Bool] = []
 
     init(entries sources: [SourceEntry]) {
         var slotOfField: [String: Int32] = [:]
+        var apps: [UInt64: [Int32]] = [:]
         for (index, source) in sources.enumerated() {
             let appStart = Int32(program.tests.count)
             var exactApps: [[UInt8]] = []
@@ -54,15 +65,24 @@ struct Router: Sendable {
                 Entry(
                     appTests: appTests,
                     decoders: Set(source.decoders.map(Symbol.init)), formats: formats, fieldConditions: conditions))
+            entryFormats.append(formats)
+            entryFirstFieldSlot.append(conditions.first?.0 ?? -1)
+            entryHasApps.append(!source.apps.isEmpty)
+            entryHasDecoders.append(!source.decoders.isEmpty)
             let entry = Int32(index)
             if !source.apps.isEmpty && exactApps.count == source.apps.count {
-                for app in exactApps { appIndex[Router.hash(app), default: []].append(entry) }
+                for app in exactApps { apps[Router.hash(app), default: []].append(entry) }
             } else if source.apps.isEmpty && !source.decoders.isEmpty {
                 for decoder in source.decoders { decoderIndex[Symbol(decoder), default: []].append(entry) }
+            } else if let first = conditions.first {
+                while entriesByFirstField.count <= Int(first.0) { entriesByFirstField.append([]) }
+                entriesByFirstField[Int(first.0)].append(entry)
             } else {
                 generalEntries.append(entry)
             }
         }
+        while entriesByFirstField.count < fieldSlotCount { entriesByFirstField.append([]) }
+        appIndex = HashIndex(apps)
     }
 
     /// Compiles a case-insensitive pattern into a single test of `program`.

@@ -3,9 +3,10 @@
 /// Ranges into it are offsets, never pointers, because appending may move the storage. Resetting is
 /// setting the count to zero, so a worker reuses the same memory for every event.
 final class ByteArena {
-    private(set) var base: UnsafeMutablePointer<UInt8>
-    private(set) var count = 0
-    private(set) var capacity: Int
+    // Owned by one worker: dynamic exclusivity checks would only cost time.
+    @exclusivity(unchecked) private(set) var base: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) private(set) var count = 0
+    @exclusivity(unchecked) private(set) var capacity: Int
 
     init(capacity: Int = 64 * 1024) {
         self.capacity = max(capacity, 64)
