@@ -6,7 +6,7 @@ APT_PACKAGES := libpcre2-dev liblz4-dev zlib1g-dev pkg-config
 RELEASE_BIN := .build/release/vigil
 DEBUG_BIN := .build/debug/vigil
 
-.PHONY: all deps build release demo test lint format clean oracle-venv oracle-refresh
+.PHONY: all deps build release demo test lint format clean bench-parse oracle-venv oracle-refresh
 
 all: build
 
@@ -23,8 +23,12 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
+SAMPLES := samples/auth.log samples/web.log samples/ufw.log samples/events.jsonl samples/rfc5424.log
+
 demo: release
-	$(RELEASE_BIN) run --rules rules/sigma samples/*
+	$(RELEASE_BIN) run $(SAMPLES)
+	@echo "first events as vigil parse prints them:"
+	@$(RELEASE_BIN) parse samples/rfc5424.log samples/events.jsonl | head -n 4
 
 test: deps oracle-venv
 	$(SWIFT) build
@@ -42,6 +46,10 @@ oracle-venv:
 # Re-records the oracle's answers after changing the differential suites or fixtures.
 oracle-refresh: oracle-venv
 	$(ORACLE_VENV)/bin/python Tests/Fixtures/Sigma/differential/oracle_golden.py
+
+# Times vigil run / vigil parse beside cat and syslog-ng on 2 M generated lines (release build).
+bench-parse: release
+	scripts/bench-parse.sh
 
 lint:
 	$(SWIFT) format lint --strict -r Sources Tests Package.swift
