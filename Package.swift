@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "VigilRegexTests", dependencies: ["VigilRegex", "VigilTestSupport"]),
         .testTarget(name: "VigilIngestTests", dependencies: ["VigilIngest", "VigilTestSupport"]),
         .testTarget(name: "VigilDecodeTests", dependencies: ["VigilDecode", "VigilTestSupport"]),
-        .testTarget(name: "VigilDetectTests", dependencies: ["VigilDetect", "VigilTestSupport"]),
+        .testTarget(name: "VigilDetectTests", dependencies: ["VigilDetect", "VigilIngest", "VigilTestSupport"]),
         .testTarget(name: "VigilCorrelateTests", dependencies: ["VigilCorrelate", "VigilTestSupport"]),
         .testTarget(name: "VigilPipelineTests", dependencies: ["VigilPipeline", "VigilTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["vigil", "VigilTestSupport"]),

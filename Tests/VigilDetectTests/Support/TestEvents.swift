@@ -1,31 +1,73 @@
 import Foundation
 import VigilEvent
+import VigilIngest
 
-/// Builds ``EventBatch``es for tests until `BatchParser` parses JSON: a small JSON reader that
-/// flattens nested objects to dotted names and arrays to repeated fields (the `Field` conventions),
-/// keeping numbers as written. Delete once the real parser lands in main.
+/// Builds ``EventBatch``es for tests: JSON through vigil's own parser, and syslog events with the
+/// decoded fields a decoder would add (decoders are another stage; these tests feed detection only).
 enum TestEvents {
-    /// One batch of JSON events (each text may hold several concatenated objects).
+    /// JSON events; each text may hold several concatenated, pretty-printed objects (as SigmaHQ's
+    /// regression files do). Objects are put on one line each (JSON strings hold no raw line breaks,
+    /// so that is only whitespace) and parsed by `BatchParser` as `--format json`.
     static func json(_ texts: [String]) -> EventBatch {
-        var builder = Builder()
-        for text in texts { builder.addJSONObjects(text) }
-        return builder.batch
+        var lines: [[UInt8]] = []
+        for text in texts { lines += objects(in: Array(text.utf8)) }
+        return parse(lines)
     }
 
-    /// JSON events given as (name, string value) pairs, without JSON text to parse.
+    /// One JSON event per list entry, made of string members (for text-line test data).
     static func jsonFields(_ events: [[(String, String)]]) -> EventBatch {
-        var builder = Builder()
-        for fields in events {
-            let raw = builder.batch.append(string: fields.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
-            var event = Event(
-                source: builder.batch.source, sequence: UInt64(builder.batch.events.count), receiveTime: builder.batch.receiveTime,
-                raw: raw,
-                format: .json)
-            let list = fields.map { Field(name: Symbol($0.0), value: builder.batch.append(string: $0.1)) }
-            event.fields = builder.batch.appendFields(list)
-            builder.batch.events.append(event)
+        parse(
+            events.map { fields in
+                let object = Dictionary(fields, uniquingKeysWith: { first, _ in first })
+                return Array(try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
+            })
+    }
+
+    static func parse(_ lines: [[UInt8]]) -> EventBatch {
+        var bytes: [UInt8] = []
+        var messages: [ByteRange] = []
+        for line in lines {
+            let start = bytes.count
+            bytes += line
+            messages.append(ByteRange(start: start, end: bytes.count))
+            bytes.append(0x0A)
         }
-        return builder.batch
+        let raw = RawBatch(source: SourceID(0), firstSequence: 0, receiveTime: Timestamp(nanoseconds: 0), bytes: bytes, messages: messages)
+        var parser = BatchParser(options: ParserOptions(format: .forced(.json)))
+        return parser.parse(raw)
+    }
+
+    /// Splits concatenated JSON objects (string-aware brace depth), each turned into one line.
+    static func objects(in bytes: [UInt8]) -> [[UInt8]] {
+        var result: [[UInt8]] = []
+        var current: [UInt8] = []
+        var depth = 0
+        var inString = false
+        var escaped = false
+        for b in bytes {
+            if depth == 0 && b != UInt8(ascii: "{") { continue }  // whitespace, BOM between objects
+            current.append(b == 0x0A || b == 0x0D ? 0x20 : b)
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if b == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if b == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                continue
+            }
+            if b == UInt8(ascii: "\"") { inString = true }
+            if b == UInt8(ascii: "{") { depth += 1 }
+            if b == UInt8(ascii: "}") {
+                depth -= 1
+                if depth == 0 {
+                    result.append(current)
+                    current = []
+                }
+            }
+        }
+        return result
     }
 
     /// A syslog-like event: header parts and decoded fields (as a decoder would add them).
@@ -40,15 +82,8 @@ enum TestEvents {
     }
 
     static func syslog(_ events: [Syslog]) -> EventBatch {
-        var builder = Builder()
-        for e in events { builder.addSyslog(e) }
-        return builder.batch
-    }
-
-    struct Builder {
         var batch = EventBatch(source: SourceID(0), receiveTime: Timestamp(nanoseconds: 0), bytes: [])
-
-        mutating func addSyslog(_ e: Syslog) {
+        for e in events {
             let raw = batch.append(string: e.message)
             var event = Event(
                 source: batch.source, sequence: UInt64(batch.events.count), receiveTime: batch.receiveTime, raw: raw, format: e.format)
@@ -61,113 +96,6 @@ enum TestEvents {
             event.decodedFields = batch.appendFields(fields)
             batch.events.append(event)
         }
-
-        mutating func addJSONObjects(_ text: String) {
-            let bytes = Array(text.utf8)
-            var reader = Reader(bytes: bytes)
-            while true {
-                reader.skipSpace()
-                guard reader.position < bytes.count else { return }
-                let start = reader.position
-                var fields: [(String, [UInt8], FieldKind)] = []
-                reader.readValue(path: "", into: &fields)
-                let raw = batch.append(bytes: bytes[start..<reader.position])
-                var event = Event(
-                    source: batch.source, sequence: UInt64(batch.events.count), receiveTime: batch.receiveTime, raw: raw, format: .json)
-                let list = fields.map { Field(name: Symbol($0.0), value: batch.append(bytes: $0.1), kind: $0.2) }
-                event.fields = batch.appendFields(list)
-                batch.events.append(event)
-            }
-        }
-    }
-
-    /// A permissive recursive-descent JSON reader (test data is trusted).
-    struct Reader {
-        let bytes: [UInt8]
-        var position = 0
-
-        mutating func skipSpace() {
-            while position < bytes.count, [0x20, 0x0A, 0x0D, 0x09, 0xEF, 0xBB, 0xBF].contains(bytes[position]) { position += 1 }
-        }
-
-        mutating func readValue(path: String, into fields: inout [(String, [UInt8], FieldKind)]) {
-            skipSpace()
-            switch bytes[position] {
-            case UInt8(ascii: "{"):
-                position += 1
-                while true {
-                    skipSpace()
-                    if bytes[position] == UInt8(ascii: "}") {
-                        position += 1
-                        return
-                    }
-                    if bytes[position] == UInt8(ascii: ",") {
-                        position += 1
-                        continue
-                    }
-                    let key = String(decoding: readString(), as: UTF8.self)
-                    skipSpace()
-                    position += 1  // ':'
-                    readValue(path: path.isEmpty ? key : path + "." + key, into: &fields)
-                }
-            case UInt8(ascii: "["):
-                position += 1
-                while true {
-                    skipSpace()
-                    if bytes[position] == UInt8(ascii: "]") {
-                        position += 1
-                        return
-                    }
-                    if bytes[position] == UInt8(ascii: ",") {
-                        position += 1
-                        continue
-                    }
-                    readValue(path: path, into: &fields)
-                }
-            case UInt8(ascii: "\""):
-                fields.append((path, readString(), .string))
-            default:
-                let start = position
-                while position < bytes.count, !",}] \n\r\t".utf8.contains(bytes[position]) { position += 1 }
-                let token = Array(bytes[start..<position])
-                let text = String(decoding: token, as: UTF8.self)
-                let kind: FieldKind = text == "null" ? .null : (text == "true" || text == "false") ? .boolean : .number
-                fields.append((path, kind == .null ? [] : token, kind))
-            }
-        }
-
-        mutating func readString() -> [UInt8] {
-            position += 1
-            var out: [UInt8] = []
-            while bytes[position] != UInt8(ascii: "\"") {
-                if bytes[position] == UInt8(ascii: "\\") {
-                    position += 1
-                    let c = bytes[position]
-                    switch c {
-                    case UInt8(ascii: "n"): out.append(0x0A)
-                    case UInt8(ascii: "t"): out.append(0x09)
-                    case UInt8(ascii: "r"): out.append(0x0D)
-                    case UInt8(ascii: "b"): out.append(0x08)
-                    case UInt8(ascii: "f"): out.append(0x0C)
-                    case UInt8(ascii: "u"):
-                        var unit = UInt32(String(decoding: bytes[(position + 1)...(position + 4)], as: UTF8.self), radix: 16)!
-                        position += 4
-                        if unit >= 0xD800 && unit < 0xDC00, bytes[position + 1] == UInt8(ascii: "\\") {
-                            let low = UInt32(String(decoding: bytes[(position + 3)...(position + 6)], as: UTF8.self), radix: 16)!
-                            unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
-                            position += 6
-                        }
-                        out.append(contentsOf: String(Unicode.Scalar(unit) ?? "\u{FFFD}").utf8)
-                    default: out.append(c)
-                    }
-                    position += 1
-                } else {
-                    out.append(bytes[position])
-                    position += 1
-                }
-            }
-            position += 1
-            return out
-        }
+        return batch
     }
 }
