@@ -66,7 +66,7 @@ struct SigmaRoutingTests {
             .init(message: "kernel: app[1] segfault at 0", app: "kernel"),
             .init(message: "pam_unix(sudo:session): opened", app: "sudo"),
             .init(message: "everywhere and port-control", format: .raw),
-            .init(message: "GET /x 404", decoder: "nginx-access", fields: [("cs-method", "GET"), ("sc-status", "404")], format: .raw),
+            .init(message: "GET /x 404", decoder: "web-accesslog", fields: [("cs-method", "GET"), ("sc-status", "404")], format: .raw),
         ])
     }
 
