@@ -32,3 +32,12 @@ for stage in stages {
         )
     )
 }
+
+// A plain timing loop for the detect stage (CPU time per event, perf-friendly); shares its fixtures.
+package.targets.append(
+    .executableTarget(
+        name: "DetectProfile",
+        dependencies: [.product(name: "VigilDetect", package: "vigil")],
+        path: "Benchmarks/DetectProfile"
+    )
+)

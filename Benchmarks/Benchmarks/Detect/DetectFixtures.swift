@@ -42,7 +42,8 @@ enum DetectFixtures {
         var batch = EventBatch(source: SourceID(0), receiveTime: Timestamp(nanoseconds: 0), bytes: [])
         for line in lines {
             let raw = batch.append(string: String(line))
-            var event = Event(source: batch.source, sequence: UInt64(batch.events.count), receiveTime: batch.receiveTime, raw: raw, format: .rfc3164)
+            var event = Event(
+                source: batch.source, sequence: UInt64(batch.events.count), receiveTime: batch.receiveTime, raw: raw, format: .rfc3164)
             let bytes = Array(line.utf8)
             // "Mar  1 00:00:01 host app[pid]: message"
             var i = 16
