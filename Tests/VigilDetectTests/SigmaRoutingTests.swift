@@ -126,6 +126,19 @@ struct SigmaRoutingTests {
         #expect(alert.contains(#""event":{"time":"#))
     }
 
+    @Test func logsourceOptionParsing() {
+        #expect(
+            SigmaLogsource.parse("product=Windows, service=security").logsource == SigmaLogsource(product: "windows", service: "security"))
+        #expect(SigmaLogsource.parse("category=webserver").logsource?.description == "category=webserver")
+        #expect(SigmaLogsource.parse("product").error == "expected key=value in 'product' (keys: product, category, service)")
+        #expect(SigmaLogsource.parse("vendor=x").error == "unknown logsource key 'vendor' (keys: product, category, service)")
+        #expect(SigmaLogsource.parse("").error == "a logsource needs at least one of product, category, service")
+        let rule = SigmaLogsource(product: "linux", service: "sshd")
+        #expect(rule.admits(SigmaLogsource(product: "linux", category: "x", service: "sshd")))
+        #expect(!rule.admits(SigmaLogsource(product: "linux")))
+        #expect(SigmaLogsource().admits(SigmaLogsource()))
+    }
+
     @Test func regexLimitsCountAndDoNotMatch() {
         let rule = "title: redos\nlogsource: {product: t}\ndetection:\n    sel:\n        F|re: '^(a+)+$'\n    condition: sel\n"
         let options = SigmaDetectOptions(defaultLogsource: SigmaLogsource(product: "t"))
