@@ -5,10 +5,10 @@
 /// at load and each event value once per event, then compares bytes. ASCII takes a fast path; other
 /// scalars use a table derived once from the standard library's Unicode data. Invalid UTF-8 is copied
 /// through unchanged, so it can never match a folded valid sequence by accident.
-public enum CaseFolding {
+enum CaseFolding {
     /// Folded scalar of a scalar (the scalar itself when it has no simple folding).
-    @inlinable
-    public static func fold(scalar value: UInt32) -> UInt32 {
+    @inline(__always)
+    static func fold(scalar value: UInt32) -> UInt32 {
         if value < 0x80 {
             return value &- 0x41 < 26 ? value | 0x20 : value
         }
@@ -16,28 +16,26 @@ public enum CaseFolding {
     }
 
     /// The folded UTF-8 of a string (load time).
-    public static func fold(_ text: String) -> [UInt8] {
+    static func fold(_ text: String) -> [UInt8] {
         fold(bytes: Array(text.utf8))
     }
 
     /// The folded form of UTF-8 bytes (load time).
-    public static func fold(bytes: [UInt8]) -> [UInt8] {
+    static func fold(bytes: [UInt8]) -> [UInt8] {
         let arena = ByteArena(capacity: bytes.count * 2 + 16)
         let range = bytes.withUnsafeBytes { arena.appendFolded($0) }
         return Array(UnsafeRawBufferPointer(start: arena.base + range.lowerBound, count: range.count))
     }
 
     /// Whether two byte strings are equal after folding (load time and tests).
-    public static func equalFolded(_ a: String, _ b: String) -> Bool {
+    static func equalFolded(_ a: String, _ b: String) -> Bool {
         fold(a) == fold(b)
     }
 }
 
 /// Simple case folding for non-ASCII scalars: a direct table for the Basic Multilingual Plane and a
 /// sorted list for the few supplementary-plane scripts with case.
-@usableFromInline
 final class FoldTable: Sendable {
-    @usableFromInline
     static let shared = FoldTable()
 
     /// For BMP scalars: the folded scalar, or 0 when it folds to itself.
@@ -58,7 +56,6 @@ final class FoldTable: Sendable {
         self.supplementary = supplementary.sorted { $0.0 < $1.0 }
     }
 
-    @usableFromInline
     func fold(_ value: UInt32) -> UInt32 {
         if value < 0x10000 {
             let f = bmp[Int(value)]
