@@ -52,6 +52,9 @@ public struct Detector {
     var matched: [Int32] = []
     /// Literal indices a scanner found in the current value.
     var literalHits: [Int32] = []
+    /// The matched event's JSON is rendered once per event, by this worker's renderer.
+    var renderer = EventJSONRenderer()
+    var jsonBuffer: [UInt8] = []
     var ruleStamp: [UInt32]
     var routerHead: [Int32]
     var routerStamp: [UInt32]
@@ -90,7 +93,9 @@ public struct Detector {
                 batch.events.withUnsafeBufferPointer { matchEvent($0.baseAddress! + index, in: batch) }
                 if matched.isEmpty { continue }
                 let event = batch.events[index]
-                let json = batch.json(of: event)
+                jsonBuffer.removeAll(keepingCapacity: true)
+                renderer.append(event, of: batch, to: &jsonBuffer)
+                let json = String(decoding: jsonBuffer, as: UTF8.self)
                 for rule in matched {
                     detections.append(
                         Detection(
