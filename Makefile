@@ -6,7 +6,7 @@ APT_PACKAGES := libpcre2-dev liblz4-dev zlib1g-dev pkg-config
 RELEASE_BIN := .build/release/vigil
 DEBUG_BIN := .build/debug/vigil
 
-.PHONY: all deps build release demo test lint format clean bench-parse
+.PHONY: all deps build release demo test lint format clean bench-parse oracle-venv oracle-refresh
 
 all: build
 
@@ -30,9 +30,22 @@ demo: release
 	@echo "first events as vigil parse prints them:"
 	@$(RELEASE_BIN) parse samples/rfc5424.log samples/events.jsonl | head -n 4
 
-test: deps
+test: deps oracle-venv
 	$(SWIFT) build
-	$(SWIFT) test
+	VIGIL_ORACLE_LIVE=1 $(SWIFT) test
+
+# The pySigma reference evaluator for the Sigma differential tests (PyPI). The tests compare vigil with
+# the oracle answers committed under Tests/Fixtures/Sigma/differential/golden; with the venv present,
+# `make test` also checks those answers are what the oracle says now.
+ORACLE_VENV := .venv-oracle
+oracle-venv:
+	@if [ ! -x $(ORACLE_VENV)/bin/python ]; then \
+		python3 -m venv $(ORACLE_VENV) && $(ORACLE_VENV)/bin/pip install -q pysigma==2.0.1 pysigma-backend-sqlite==2.1.1; \
+	fi
+
+# Re-records the oracle's answers after changing the differential suites or fixtures.
+oracle-refresh: oracle-venv
+	$(ORACLE_VENV)/bin/python Tests/Fixtures/Sigma/differential/oracle_golden.py
 
 # Times vigil run / vigil parse beside cat and syslog-ng on 2 M generated lines (release build).
 bench-parse: release

@@ -48,7 +48,10 @@ public enum SigmaFileLoader {
                 continue
             }
             do {
-                for node in try Yams.compose_all(yaml: text) {
+                // Parser.nextRoot throws on syntax errors; iterating compose_all's sequence would
+                // silently stop at the first bad document instead.
+                let parser = try Parser(yaml: text)
+                while let node = try parser.nextRoot() {
                     let line = node.mark?.line ?? 1
                     guard let mapping = node.mapping else {
                         diagnostics.append(
@@ -112,6 +115,11 @@ public enum SigmaFileLoader {
         case let .composer(context, problem, mark, _):
             let what = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
             return RuleDiagnostic(file: file, line: mark.line, column: mark.column, message: "YAML error: \(what)")
+        case let .duplicatedKeysInMapping(duplicates, context):
+            let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            return RuleDiagnostic(
+                file: file, line: context.mark.line, column: context.mark.column,
+                message: "YAML error: duplicate key \(keys) in one mapping")
         default:
             return RuleDiagnostic(file: file, line: 0, column: 0, message: "YAML error: \(error)")
         }
