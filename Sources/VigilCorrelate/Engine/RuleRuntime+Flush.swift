@@ -1,0 +1,177 @@
+import VigilAlert
+import VigilEvent
+
+extension RuleRuntime {
+    /// Processes, in event-time order, every pending input before `watermark` and every deadline before
+    /// it; inputs of an instant come before deadlines of the same instant (windows include their end).
+    func flush(watermark: Int64, horizon: Int64, env: inout FlushEnvironment) {
+        var ready: [CorrelationInput] = []
+        if !pending.isEmpty {
+            if pending.allSatisfy({ $0.time.nanoseconds < watermark }) {
+                swap(&ready, &pending)
+            } else {
+                ready = pending.filter { $0.time.nanoseconds < watermark }
+                pending.removeAll { $0.time.nanoseconds < watermark }
+            }
+            ready.sort(by: Self.inputPrecedes)
+        }
+        var i = 0
+        while true {
+            let nextInput = i < ready.count ? ready[i].time.nanoseconds : Int64.max
+            if let timer = timers.first, timer.deadline < watermark, timer.deadline < nextInput {
+                _ = timers.pop()
+                handle(timer, horizon: horizon, env: &env)
+                continue
+            }
+            guard i < ready.count else { break }
+            var j = i + 1
+            while j < ready.count, ready[j].time == ready[i].time, ready[j].keyHash == ready[i].keyHash, ready[j].key == ready[i].key {
+                j += 1
+            }
+            processRun(ready, i..<j, env: &env)
+            i = j
+        }
+        expire(before: watermark, env: &env)
+    }
+
+    /// Deterministic order of inputs: time, group, event identity, source.
+    static func inputPrecedes(_ a: CorrelationInput, _ b: CorrelationInput) -> Bool {
+        if a.time != b.time { return a.time < b.time }
+        if a.keyHash != b.keyHash { return a.keyHash < b.keyHash }
+        if a.key != b.key { return a.key < b.key }
+        if a.source != b.source { return a.source < b.source }
+        if a.sequence != b.sequence { return a.sequence < b.sequence }
+        return a.slot < b.slot
+    }
+
+    /// One group at one instant: dedupe events read by several sources, update state, evaluate the
+    /// window ending now.
+    func processRun(_ inputs: [CorrelationInput], _ range: Range<Int>, env: inout FlushEnvironment) {
+        let first = inputs[range.lowerBound]
+        let time = first.time.nanoseconds
+        let group = slot(for: first, env: &env)
+        groups.touch(group, time: time)
+        runEvents.removeAll(keepingCapacity: true)
+        var previous: CorrelationInput?
+        for index in range {
+            let input = inputs[index]
+            let bit = UInt32(1) << UInt32(input.slot)
+            if let previous, previous.source == input.source, previous.sequence == input.sequence {
+                runEvents[runEvents.count - 1].slots |= bit
+            } else {
+                let ref = env.evidence.add(input.event)
+                runEvents.append(RunEvent(slots: bit, value: input.value, number: input.number, ref: ref))
+            }
+            previous = input
+        }
+        env.stats.inputs += range.count
+        if machine != nil {
+            for event in runEvents {
+                env.context.evidence.removeAll(keepingCapacity: true)
+                guard let fired = machine!.add(group: group, time: time, ref: event.ref, context: &env.context) else { continue }
+                env.stats.qualifyingWindows += 1
+                guard rule.emitsAlerts else { continue }
+                let evidence = env.evidenceJSON()
+                env.alerts.append(
+                    factory.window(key: first.key, start: fired.start, end: fired.end, metric: fired.metric, evidence: evidence))
+                env.stats.alerts += 1
+            }
+        }
+        env.context.evidence.removeAll(keepingCapacity: true)
+        env.context.deadlines.removeAll(keepingCapacity: true)
+        if let window = evaluator.add(runEvents, group: group, time: time, context: &env.context) {
+            qualified(window, group: group, key: first.key, inputs: runEvents.count, env: &env)
+        } else {
+            episodes.noteInputs(group: group, count: runEvents.count)
+        }
+        let generation = groups.generation[Int(group)]
+        for deadline in env.context.deadlines {
+            timers.push(.init(deadline: deadline, group: group, generation: generation, kind: .window))
+        }
+    }
+
+    func handle(_ timer: TimerHeap.Timer, horizon: Int64, env: inout FlushEnvironment) {
+        guard Int(timer.group) < groups.slotCount, groups.generation[Int(timer.group)] == timer.generation else { return }
+        let key = groups.keys[Int(timer.group)]
+        switch timer.kind {
+        case .window:
+            env.context.evidence.removeAll(keepingCapacity: true)
+            switch evaluator.decide(group: timer.group, deadline: timer.deadline, horizon: horizon, context: &env.context) {
+            case .none: break
+            case .incomplete: env.stats.incompleteWindows += 1
+            case .qualified(let window): qualified(window, group: timer.group, key: key, inputs: 1, env: &env)
+            }
+        case .episode:
+            if let episode = episodes.closeIfDue(group: timer.group, deadline: timer.deadline, span: span) {
+                emitClosing(episode, key: key, at: timer.deadline, env: &env)
+            }
+        }
+    }
+
+    /// A window met the condition: feed chained rules, then alert as the emission mode says.
+    func qualified(_ window: QualifiedWindow, group: UInt32, key: String, inputs: Int, env: inout FlushEnvironment) {
+        env.stats.qualifyingWindows += 1
+        let consumers = plan.consumers
+        let wantsAlert = rule.emitsAlerts && (emit == .all || (emit == .threshold && machine == nil))
+        let wantsEpisode = rule.emitsAlerts && (emit == .episodes || (emit == .threshold && machine == nil))
+        guard !consumers.isEmpty || wantsAlert || wantsEpisode else { return }
+        if wantsEpisode {
+            let opened = episodes.record(group: group, window: window, inputs: inputs) {
+                factory.episodeID(key: key, opened: window.end)
+            }
+            let generation = groups.generation[Int(group)]
+            timers.push(.init(deadline: window.end &+ span, group: group, generation: generation, kind: .episode))
+            if let episode = opened {
+                let info = Alert.Episode(
+                    id: episode.id, state: .opened, windows: 1, events: inputs, firstSeen: Timestamp(nanoseconds: window.end),
+                    lastSeen: Timestamp(nanoseconds: window.end))
+                let alert = factory.window(
+                    key: key, start: window.start, end: window.end, metric: window.metric, evidence: env.evidenceJSON(), episode: info)
+                env.alerts.append(alert)
+                env.stats.alerts += 1
+            }
+            if consumers.isEmpty { return }
+        }
+        let alert = factory.window(key: key, start: window.start, end: window.end, metric: window.metric, evidence: env.evidenceJSON())
+        if emit == .all, rule.emitsAlerts {
+            env.alerts.append(alert)
+            env.stats.alerts += 1
+        }
+        guard !consumers.isEmpty else { return }
+        feedConsumers(alert.jsonLine, window: window, key: key, env: &env)
+    }
+
+    /// Turns a qualifying window into inputs of the rules that read this one.
+    func feedConsumers(_ json: String, window: QualifiedWindow, key: String, env: inout FlushEnvironment) {
+        let values = GroupKey.split(key, count: rule.groupBy.count)
+        let identity = GroupKey.hash(key + String(GroupKey.separator) + String(window.start))
+        for (consumer, source) in zip(plan.consumers, consumerPlans) {
+            let parentKey = GroupKey.join(source.projection.map { $0 < values.count ? values[$0] : "" })
+            var value: String?
+            var number = Double.nan
+            switch source.childValue {
+            case .none: break
+            case .group(let index):
+                value = index < values.count ? values[index] : nil
+                number = value.flatMap(NumericValue.parse) ?? .nan
+            case .metric:
+                value = JSONMetric.text(window.metric)
+                number = window.metric
+            }
+            env.chained.append(
+                CorrelationInput(
+                    rule: Int32(consumer.rule), slot: Int32(consumer.slot), shard: -1, time: Timestamp(nanoseconds: window.end),
+                    source: FlushEnvironment.chainSource(rule: rule.index), sequence: identity, event: json,
+                    keyHash: GroupKey.hash(parentKey), key: parentKey, value: value, number: number))
+        }
+    }
+}
+
+/// Metric values as text (a chained `value_count` over a metric counts distinct texts).
+enum JSONMetric {
+    static func text(_ value: Double) -> String {
+        var out: [UInt8] = []
+        JSONOutput.appendDouble(value, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,118 @@
+/// `value_count`: per group, each distinct value with the time it was last seen, in a list ordered by
+/// that time. A value leaves when its last sighting leaves the window; the distinct count is kept, not
+/// recounted.
+final class ValueCountEvaluator: WindowEvaluator {
+    private struct NodeKey: Hashable {
+        var group: UInt32
+        var value: String
+    }
+
+    private static let none = UInt32.max
+
+    let span: Int64
+    let threshold: CorrelationThreshold
+    private var index: [NodeKey: UInt32] = [:]
+    // Nodes: one per (group, distinct value) in the window.
+    private var values: [String] = []
+    private var seen: [Int64] = []
+    private var refs: [UInt32] = []
+    private var previous: [UInt32] = []
+    private var following: [UInt32] = []
+    private var freeNodes: [UInt32] = []
+    // Per group: oldest and newest node, number of distinct values.
+    private var heads: [UInt32] = []
+    private var tails: [UInt32] = []
+    private var distinct: [UInt32] = []
+
+    init(span: Int64, threshold: CorrelationThreshold) {
+        self.span = span
+        self.threshold = threshold
+    }
+
+    func grow(slots: Int) {
+        growArray(&heads, to: slots, with: Self.none)
+        growArray(&tails, to: slots, with: Self.none)
+        growArray(&distinct, to: slots, with: 0)
+    }
+
+    func reset(_ group: UInt32) {
+        heads[Int(group)] = Self.none
+        tails[Int(group)] = Self.none
+        distinct[Int(group)] = 0
+    }
+
+    func release(_ group: UInt32) {
+        while heads[Int(group)] != Self.none { removeOldest(group) }
+    }
+
+    var memoryBytes: Int {
+        index.capacity * (MemoryLayout<NodeKey>.stride + 4) + values.capacity * 16 + seen.capacity * 8
+            + (refs.capacity + previous.capacity + following.capacity + freeNodes.capacity) * 4
+            + (heads.capacity + tails.capacity + distinct.capacity) * 4
+    }
+
+    func add(_ events: [RunEvent], group: UInt32, time: Int64, context: inout EvaluationContext) -> QualifiedWindow? {
+        let g = Int(group)
+        for event in events {
+            guard let value = event.value else { continue }
+            let key = NodeKey(group: group, value: value)
+            if let node = index[key] {
+                seen[Int(node)] = time
+                refs[Int(node)] = event.ref
+                unlink(node, group: group)
+                append(node, group: group)
+            } else {
+                let node = allocate(value: value, time: time, ref: event.ref)
+                index[key] = node
+                append(node, group: group)
+                distinct[g] += 1
+            }
+        }
+        let start = time &- span
+        while heads[g] != Self.none, seen[Int(heads[g])] < start { removeOldest(group) }
+        let count = Double(distinct[g])
+        guard threshold.holds(count) else { return nil }
+        var node = heads[g]
+        while node != Self.none, context.addEvidence(refs[Int(node)]) { node = following[Int(node)] }
+        return QualifiedWindow(start: start, end: time, metric: count)
+    }
+
+    private func allocate(value: String, time: Int64, ref: UInt32) -> UInt32 {
+        if let node = freeNodes.popLast() {
+            values[Int(node)] = value
+            seen[Int(node)] = time
+            refs[Int(node)] = ref
+            return node
+        }
+        values.append(value)
+        seen.append(time)
+        refs.append(ref)
+        previous.append(Self.none)
+        following.append(Self.none)
+        return UInt32(values.count - 1)
+    }
+
+    private func removeOldest(_ group: UInt32) {
+        let node = heads[Int(group)]
+        unlink(node, group: group)
+        index[NodeKey(group: group, value: values[Int(node)])] = nil
+        values[Int(node)] = ""
+        freeNodes.append(node)
+        distinct[Int(group)] -= 1
+    }
+
+    private func append(_ node: UInt32, group: UInt32) {
+        let g = Int(group)
+        previous[Int(node)] = tails[g]
+        following[Int(node)] = Self.none
+        if tails[g] != Self.none { following[Int(tails[g])] = node } else { heads[g] = node }
+        tails[g] = node
+    }
+
+    private func unlink(_ node: UInt32, group: UInt32) {
+        let g = Int(group)
+        let before = previous[Int(node)], after = following[Int(node)]
+        if before != Self.none { following[Int(before)] = after } else { heads[g] = after }
+        if after != Self.none { previous[Int(after)] = before } else { tails[g] = before }
+    }
+}
