@@ -99,7 +99,10 @@ extension RuleRuntime {
             switch evaluator.decide(group: timer.group, deadline: timer.deadline, horizon: horizon, context: &env.context) {
             case .none: break
             case .incomplete: env.stats.incompleteWindows += 1
-            case .qualified(let window): qualified(window, group: timer.group, key: key, inputs: 1, env: &env)
+            case .qualified(let window):
+                // The group stays alive one timespan past this window, so its episode can close first.
+                groups.touch(timer.group, time: timer.deadline)
+                qualified(window, group: timer.group, key: key, inputs: 1, env: &env)
             }
         case .episode:
             if let episode = episodes.closeIfDue(group: timer.group, deadline: timer.deadline, span: span) {

@@ -1,8 +1,9 @@
 /// The groups of one rule in one shard: key -> dense slot, with a least-recently-seen list.
 ///
 /// Slots index the per-group state arrays of the rule's evaluator. The list is ordered by the event time
-/// of each group's last input; since a shard processes inputs in time order, moving a touched group to
-/// the back keeps it sorted, so expiry and eviction both take from the front.
+/// each group was last touched (its last input, or the end of its last qualifying absence window);
+/// since a rule processes inputs and deadlines in time order, moving a touched group to the back keeps
+/// it sorted, so expiry and eviction both take from the front.
 struct GroupTable {
     static let none = UInt32.max
 
