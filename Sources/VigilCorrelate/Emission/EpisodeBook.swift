@@ -12,7 +12,8 @@ struct EpisodeBook {
         /// End of the last qualifying window.
         var lastEnd: Int64
         var windows: Int
-        /// Inputs absorbed: those of qualifying runs, and those in between.
+        /// Inputs absorbed: those of the opening window, then those of later runs up to the last
+        /// qualifying window.
         var events: Int
         /// Inputs since the last qualifying window (absorbed if another one comes).
         var pending: Int
@@ -35,7 +36,7 @@ struct EpisodeBook {
             return nil
         }
         let episode = Episode(
-            id: id(), firstStart: window.start, firstEnd: window.end, lastEnd: window.end, windows: 1, events: inputs,
+            id: id(), firstStart: window.start, firstEnd: window.end, lastEnd: window.end, windows: 1, events: window.inputs,
             pending: 0, peakMetric: window.metric)
         open[group] = episode
         return episode

@@ -56,6 +56,6 @@ struct ThresholdMachine {
         let metric = Double(queues[g].count)
         pool.forEach(queues[g]) { context.addEvidence(pool.refs[$0]) }
         pool.release(&queues[g])
-        return QualifiedWindow(start: starts[g], end: time, metric: metric)
+        return QualifiedWindow(start: starts[g], end: time, metric: metric, inputs: Int(metric))
     }
 }

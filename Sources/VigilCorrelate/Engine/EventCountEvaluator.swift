@@ -24,6 +24,6 @@ final class EventCountEvaluator: WindowEvaluator {
         let count = Double(queues[g].count)
         guard threshold.holds(count) else { return nil }
         pool.forEach(queues[g]) { context.addEvidence(pool.refs[$0]) }
-        return QualifiedWindow(start: start, end: time, metric: count)
+        return QualifiedWindow(start: start, end: time, metric: count, inputs: Int(count))
     }
 }

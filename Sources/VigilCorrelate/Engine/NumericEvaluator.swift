@@ -53,7 +53,7 @@ final class NumericEvaluator: WindowEvaluator {
         if queues[g].count == 0 { sums[g] = 0 }
         guard let metric = metric(group: g), threshold.holds(metric) else { return nil }
         pool.forEach(queues[g]) { context.addEvidence(pool.refs[$0]) }
-        return QualifiedWindow(start: start, end: time, metric: metric)
+        return QualifiedWindow(start: start, end: time, metric: metric, inputs: Int(queues[g].count))
     }
 
     private func metric(group g: Int) -> Double? {

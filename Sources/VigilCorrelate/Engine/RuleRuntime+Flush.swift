@@ -126,7 +126,7 @@ extension RuleRuntime {
             timers.push(.init(deadline: window.end &+ span, group: group, generation: generation, kind: .episode))
             if let episode = opened {
                 let info = Alert.Episode(
-                    id: episode.id, state: .opened, windows: 1, events: inputs, firstSeen: Timestamp(nanoseconds: window.end),
+                    id: episode.id, state: .opened, windows: 1, events: episode.events, firstSeen: Timestamp(nanoseconds: window.end),
                     lastSeen: Timestamp(nanoseconds: window.end))
                 let alert = factory.window(
                     key: key, start: window.start, end: window.end, metric: window.metric, evidence: env.evidenceJSON(), episode: info)

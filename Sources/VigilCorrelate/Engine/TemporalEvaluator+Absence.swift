@@ -74,7 +74,8 @@ extension TemporalEvaluator {
             guard holds else { return .none }
             _ = context.addEvidence(ref)
             addEvidence(group: group, present: seen, context: &context)
-            return .qualified(QualifiedWindow(start: start, end: end, metric: Double(seen.nonzeroBitCount)))
+            return .qualified(
+                QualifiedWindow(start: start, end: end, metric: Double(seen.nonzeroBitCount), inputs: seen.nonzeroBitCount))
         }
         return .none
     }

@@ -115,7 +115,7 @@ final class TemporalEvaluator: WindowEvaluator {
         }
         guard holds else { return nil }
         addEvidence(group: group, present: present, context: &context)
-        return QualifiedWindow(start: start, end: time, metric: metric)
+        return QualifiedWindow(start: start, end: time, metric: metric, inputs: Int(metric))
     }
 
     /// Sources whose last match is at or after `since`.

@@ -74,7 +74,7 @@ final class ValueCountEvaluator: WindowEvaluator {
         guard threshold.holds(count) else { return nil }
         var node = heads[g]
         while node != Self.none, context.addEvidence(refs[Int(node)]) { node = following[Int(node)] }
-        return QualifiedWindow(start: start, end: time, metric: count)
+        return QualifiedWindow(start: start, end: time, metric: count, inputs: Int(count))
     }
 
     private func allocate(value: String, time: Int64, ref: UInt32) -> UInt32 {

@@ -3,6 +3,9 @@ struct QualifiedWindow {
     var start: Int64
     var end: Int64
     var metric: Double
+    /// Inputs in the window: exact for event_count and the numeric types; for value_count and temporal
+    /// types (which keep no per-input state) the metric, a lower bound.
+    var inputs: Int
 }
 
 /// Scratch shared by a shard's evaluators: the evidence of the window being reported, and deadlines
