@@ -13,25 +13,55 @@ extension RuleRuntime {
                 ready = pending.filter { $0.time.nanoseconds < watermark }
                 pending.removeAll { $0.time.nanoseconds < watermark }
             }
-            ready.sort(by: Self.inputPrecedes)
+            pendingIndex.removeAll(keepingCapacity: true)
+        }
+        // Sort small keys rather than the inputs themselves; full comparisons only break ties.
+        order.removeAll(keepingCapacity: true)
+        for (index, input) in ready.enumerated() {
+            order.append(SortKey(time: input.time.nanoseconds, hash: input.keyHash, index: Int32(index)))
+        }
+        order.sort { a, b in
+            if a.time != b.time { return a.time < b.time }
+            if a.hash != b.hash { return a.hash < b.hash }
+            return Self.inputPrecedes(ready[Int(a.index)], ready[Int(b.index)])
         }
         var i = 0
         while true {
-            let nextInput = i < ready.count ? ready[i].time.nanoseconds : Int64.max
+            let nextInput = i < order.count ? order[i].time : Int64.max
             if let timer = timers.first, timer.deadline < watermark, timer.deadline < nextInput {
                 _ = timers.pop()
                 handle(timer, horizon: horizon, env: &env)
                 continue
             }
-            guard i < ready.count else { break }
+            guard i < order.count else { break }
             var j = i + 1
-            while j < ready.count, ready[j].time == ready[i].time, ready[j].keyHash == ready[i].keyHash, ready[j].key == ready[i].key {
+            while j < order.count, order[j].time == order[i].time, order[j].hash == order[i].hash,
+                ready[Int(order[j].index)].key == ready[Int(order[i].index)].key
+            {
                 j += 1
             }
             processRun(ready, i..<j, env: &env)
             i = j
         }
         expire(before: watermark, env: &env)
+    }
+
+    /// Queues an input. For rules that only ask which sources matched (temporal types over one rule),
+    /// a second input of the same group at the same instant changes nothing but the evidence, so only
+    /// the one that sorts first is kept: a heartbeat rule fed by every event costs one input per group
+    /// and instant.
+    func accept(_ input: CorrelationInput) {
+        guard collapsesInstants else {
+            pending.append(input)
+            return
+        }
+        let key = PendingKey(hash: input.keyHash, time: input.time.nanoseconds, key: input.key)
+        if let index = pendingIndex[key] {
+            if (input.source, input.sequence) < (pending[index].source, pending[index].sequence) { pending[index] = input }
+        } else {
+            pendingIndex[key] = pending.count
+            pending.append(input)
+        }
     }
 
     /// Deterministic order of inputs: time, group, event identity, source.
@@ -47,24 +77,25 @@ extension RuleRuntime {
     /// One group at one instant: dedupe events read by several sources, update state, evaluate the
     /// window ending now.
     func processRun(_ inputs: [CorrelationInput], _ range: Range<Int>, env: inout FlushEnvironment) {
-        let first = inputs[range.lowerBound]
-        let time = first.time.nanoseconds
-        let group = slot(for: first, env: &env)
+        let lower = Int(order[range.lowerBound].index)
+        let time = inputs[lower].time.nanoseconds
+        let key = inputs[lower].key
+        let group = slot(for: inputs[lower], env: &env)
         groups.touch(group, time: time)
         runEvents.removeAll(keepingCapacity: true)
-        var previous: CorrelationInput?
-        for index in range {
-            let input = inputs[index]
-            let bit = UInt32(1) << UInt32(input.slot)
-            if let previous, previous.source == input.source, previous.sequence == input.sequence {
+        // Fields are read in place: copying whole inputs would retain and release their strings.
+        var previous = -1
+        for position in range {
+            let index = Int(order[position].index)
+            let bit = UInt32(1) << UInt32(inputs[index].slot)
+            if previous >= 0, inputs[previous].source == inputs[index].source, inputs[previous].sequence == inputs[index].sequence {
                 runEvents[runEvents.count - 1].slots |= bit
             } else {
-                let ref = env.evidence.add(input.event)
-                runEvents.append(RunEvent(slots: bit, value: input.value, number: input.number, ref: ref))
+                let ref = env.evidence.add(inputs[index].event)
+                runEvents.append(RunEvent(slots: bit, value: inputs[index].value, number: inputs[index].number, ref: ref))
             }
-            previous = input
+            previous = index
         }
-        env.stats.inputs += range.count
         if machine != nil {
             for event in runEvents {
                 env.context.evidence.removeAll(keepingCapacity: true)
@@ -73,25 +104,27 @@ extension RuleRuntime {
                 guard rule.emitsAlerts else { continue }
                 let evidence = env.evidenceJSON()
                 env.alerts.append(
-                    factory.window(key: first.key, start: fired.start, end: fired.end, metric: fired.metric, evidence: evidence))
+                    factory.window(key: key, start: fired.start, end: fired.end, metric: fired.metric, evidence: evidence))
                 env.stats.alerts += 1
             }
         }
         env.context.evidence.removeAll(keepingCapacity: true)
         env.context.deadlines.removeAll(keepingCapacity: true)
+        // Temporal types count instants, not inputs (their inputs of one instant may be collapsed).
+        let inputs = collapsesInstants ? 1 : runEvents.count
         if let window = evaluator.add(runEvents, group: group, time: time, context: &env.context) {
-            qualified(window, group: group, key: first.key, inputs: runEvents.count, env: &env)
+            qualified(window, group: group, key: key, inputs: inputs, env: &env)
         } else {
-            episodes.noteInputs(group: group, count: runEvents.count)
+            episodes.noteInputs(group: group, count: inputs)
         }
-        let generation = groups.generation[Int(group)]
+        let generation = groups.generation(group)
         for deadline in env.context.deadlines {
             timers.push(.init(deadline: deadline, group: group, generation: generation, kind: .window))
         }
     }
 
     func handle(_ timer: TimerHeap.Timer, horizon: Int64, env: inout FlushEnvironment) {
-        guard Int(timer.group) < groups.slotCount, groups.generation[Int(timer.group)] == timer.generation else { return }
+        guard Int(timer.group) < groups.slotCount, groups.generation(timer.group) == timer.generation else { return }
         let key = groups.keys[Int(timer.group)]
         switch timer.kind {
         case .window:
@@ -122,7 +155,7 @@ extension RuleRuntime {
             let opened = episodes.record(group: group, window: window, inputs: inputs) {
                 factory.episodeID(key: key, opened: window.end)
             }
-            let generation = groups.generation[Int(group)]
+            let generation = groups.generation(group)
             timers.push(.init(deadline: window.end &+ span, group: group, generation: generation, kind: .episode))
             if let episode = opened {
                 let info = Alert.Episode(

@@ -39,6 +39,27 @@ final class RuleRuntime {
     var timers = TimerHeap()
     var pending: [CorrelationInput] = []
     var runEvents: [RunEvent] = []
+    var order: [SortKey] = []
+    /// See ``accept(_:)``.
+    let collapsesInstants: Bool
+    var pendingIndex: [PendingKey: Int] = [:]
+
+    struct SortKey {
+        var time: Int64
+        var hash: UInt64
+        var index: Int32
+    }
+
+    struct PendingKey: Hashable {
+        var hash: UInt64
+        var time: Int64
+        var key: String
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(hash)
+            hasher.combine(time)
+        }
+    }
 
     init(rule: CorrelationRule, plan: RulePlan, consumerPlans: [RulePlan.SourcePlan], options: CorrelationOptions) {
         self.rule = rule
@@ -49,6 +70,7 @@ final class RuleRuntime {
         emit = options.emit
         maxGroups = options.maxGroupsPerShard
         evaluator = Self.makeEvaluator(rule)
+        collapsesInstants = rule.type.isTemporal && rule.sources.count == 1
         if options.emit == .threshold, rule.type == .eventCount, case .threshold(let t) = rule.condition, let count = t.minimumCount {
             machine = ThresholdMachine(span: span, count: count)
         }
@@ -71,7 +93,7 @@ final class RuleRuntime {
 
     var memoryBytes: Int {
         groups.capacityBytes + evaluator.memoryBytes + (machine?.memoryBytes ?? 0) + timers.items.capacity * 24
-            + episodes.count * 80
+            + episodes.memoryBytes
     }
 
     /// The group slot of a key, allocating (and evicting the least recently seen group) if needed.
@@ -84,6 +106,7 @@ final class RuleRuntime {
         let slot = groups.insert(input.key, hash: input.keyHash, time: input.time.nanoseconds)
         evaluator.grow(slots: groups.slotCount)
         machine?.grow(slots: groups.slotCount)
+        episodes.grow(slots: groups.slotCount)
         evaluator.reset(slot)
         return slot
     }
@@ -102,7 +125,7 @@ final class RuleRuntime {
     func expire(before watermark: Int64, env: inout FlushEnvironment) {
         while groups.oldest != GroupTable.none {
             let slot = groups.oldest
-            let seen = groups.lastSeen[Int(slot)]
+            let seen = groups.lastSeen(slot)
             guard seen <= Int64.max - span, seen + span < watermark else { return }
             env.stats.expiredGroups += 1
             free(slot, env: &env, evicted: false)

@@ -16,7 +16,6 @@ public final class CorrelationEngine {
     private let shards: [CorrelationShard]
     private let merger: CorrelationMerger
     private var queued: [[CorrelationInput]]
-    private var scratch: [CorrelationInput] = []
     private var routingStats = CorrelationStats()
 
     public init(ruleSet: CorrelationRuleSet, options: CorrelationOptions = CorrelationOptions()) {
@@ -52,9 +51,7 @@ public final class CorrelationEngine {
                 routingStats.late += 1
                 continue
             }
-            scratch.removeAll(keepingCapacity: true)
-            routingStats.missingGroupKey += router.route(detection, into: &scratch)
-            for input in scratch { queued[Int(input.shard)].append(input) }
+            routingStats.missingGroupKey += router.route(detection, toShards: &queued)
         }
         watermark.observe(latest)
     }

@@ -22,6 +22,17 @@ public struct CorrelationRouter: Sendable {
     /// sources skipped it because it lacks a group-by field.
     @discardableResult
     public func route(_ detection: Detection, into inputs: inout [CorrelationInput]) -> Int {
+        route(detection) { inputs.append($0) }
+    }
+
+    /// Appends each input to the array of its shard (`shards + 1` arrays, the last for the chain shard).
+    @discardableResult
+    public func route(_ detection: Detection, toShards queues: inout [[CorrelationInput]]) -> Int {
+        route(detection) { queues[Int($0.shard)].append($0) }
+    }
+
+    @inline(__always)
+    func route(_ detection: Detection, _ emit: (CorrelationInput) -> Void) -> Int {
         guard let readers = ruleSet.readers[detection.rule] else { return 0 }
         var missing = 0
         var values: [String] = []
@@ -48,7 +59,7 @@ public struct CorrelationRouter: Sendable {
                     value = GroupKey.fold(raw)
                 }
             }
-            inputs.append(
+            emit(
                 CorrelationInput(
                     rule: Int32(reader.rule), slot: Int32(reader.slot),
                     shard: Int32(plan.isChained ? shards : Int(hash % UInt64(shards))), time: detection.time,

@@ -64,7 +64,8 @@ public final class CorrelationShard: @unchecked Sendable {
         guard let runtime = runtimes[Int(input.rule)] else {
             preconditionFailure("input for rule \(input.rule), which shard \(role) does not run")
         }
-        runtime.pending.append(input)
+        runtime.accept(input)
+        lifetimeStats.inputs += 1
     }
 
     public func ingest(contentsOf inputs: some Sequence<CorrelationInput>) {
@@ -83,7 +84,8 @@ public final class CorrelationShard: @unchecked Sendable {
             if !environment.chained.isEmpty {
                 for var input in environment.chained {
                     if let parent = runtimes[Int(input.rule)] {
-                        parent.pending.append(input)
+                        parent.accept(input)
+                        environment.stats.inputs += 1
                     } else {
                         input.shard = Int32(max(1, options.shards))
                         output.chained.append(input)
