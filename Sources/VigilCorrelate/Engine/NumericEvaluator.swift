@@ -8,6 +8,26 @@ final class NumericEvaluator: WindowEvaluator {
         case percentile(Double)
     }
 
+    /// All mutable state in one struct: one exclusivity check per call instead of one per field access.
+    private var state: NumericState
+
+    init(span: Int64, threshold: CorrelationThreshold, aggregate: Aggregate) {
+        state = NumericState(span: span, threshold: threshold, aggregate: aggregate)
+    }
+
+    func grow(slots: Int) { state.grow(slots: slots) }
+    func reset(_ group: UInt32) { state.reset(group) }
+    func release(_ group: UInt32) { state.release(group) }
+    var memoryBytes: Int { state.memoryBytes }
+
+    func add(_ events: [RunEvent], group: UInt32, time: Int64, context: inout EvaluationContext) -> QualifiedWindow? {
+        state.add(events, group: group, time: time, context: &context)
+    }
+}
+
+struct NumericState {
+    typealias Aggregate = NumericEvaluator.Aggregate
+
     let span: Int64
     let threshold: CorrelationThreshold
     let aggregate: Aggregate
@@ -22,21 +42,21 @@ final class NumericEvaluator: WindowEvaluator {
         self.aggregate = aggregate
     }
 
-    func grow(slots: Int) {
+    mutating func grow(slots: Int) {
         growArray(&queues, to: slots, with: EntryQueue())
         growArray(&sums, to: slots, with: 0)
     }
 
-    func reset(_ group: UInt32) {
+    mutating func reset(_ group: UInt32) {
         queues[Int(group)] = EntryQueue()
         sums[Int(group)] = 0
     }
 
-    func release(_ group: UInt32) { pool.release(&queues[Int(group)]) }
+    mutating func release(_ group: UInt32) { pool.release(&queues[Int(group)]) }
 
     var memoryBytes: Int { pool.capacityBytes + queues.capacity * MemoryLayout<EntryQueue>.stride + sums.capacity * 8 }
 
-    func add(_ events: [RunEvent], group: UInt32, time: Int64, context: inout EvaluationContext) -> QualifiedWindow? {
+    mutating func add(_ events: [RunEvent], group: UInt32, time: Int64, context: inout EvaluationContext) -> QualifiedWindow? {
         let g = Int(group)
         for event in events where !event.number.isNaN {
             pool.push(&queues[g], time: time, ref: event.ref, payload: event.number)
@@ -56,7 +76,7 @@ final class NumericEvaluator: WindowEvaluator {
         return QualifiedWindow(start: start, end: time, metric: metric, inputs: Int(queues[g].count))
     }
 
-    private func metric(group g: Int) -> Double? {
+    private mutating func metric(group g: Int) -> Double? {
         let count = Int(queues[g].count)
         guard count > 0 else { return nil }
         switch aggregate {

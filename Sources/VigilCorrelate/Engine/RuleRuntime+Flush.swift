@@ -4,7 +4,7 @@ import VigilEvent
 extension RuleRuntime {
     /// Processes, in event-time order, every pending input before `watermark` and every deadline before
     /// it; inputs of an instant come before deadlines of the same instant (windows include their end).
-    func flush(watermark: Int64, horizon: Int64, env: inout FlushEnvironment) {
+    mutating func flush(watermark: Int64, horizon: Int64, env: inout FlushEnvironment) {
         var ready: [CorrelationInput] = []
         if !pending.isEmpty {
             if pending.allSatisfy({ $0.time.nanoseconds < watermark }) {
@@ -13,7 +13,7 @@ extension RuleRuntime {
                 ready = pending.filter { $0.time.nanoseconds < watermark }
                 pending.removeAll { $0.time.nanoseconds < watermark }
             }
-            pendingIndex.removeAll(keepingCapacity: true)
+            if collapsesInstants { collapseCache.withUnsafeMutableBufferPointer { $0.update(repeating: -1) } }
         }
         // Sort small keys rather than the inputs themselves; full comparisons only break ties.
         order.removeAll(keepingCapacity: true)
@@ -50,18 +50,21 @@ extension RuleRuntime {
     /// a second input of the same group at the same instant changes nothing but the evidence, so only
     /// the one that sorts first is kept: a heartbeat rule fed by every event costs one input per group
     /// and instant.
-    func accept(_ input: CorrelationInput) {
+    mutating func accept(_ input: CorrelationInput) {
         guard collapsesInstants else {
             pending.append(input)
             return
         }
-        let key = PendingKey(hash: input.keyHash, time: input.time.nanoseconds, key: input.key)
-        if let index = pendingIndex[key] {
+        let line = Int(truncatingIfNeeded: input.keyHash ^ UInt64(bitPattern: input.time.nanoseconds)) & (collapseCache.count - 1)
+        let index = Int(collapseCache[line])
+        if index >= 0, index < pending.count, pending[index].time == input.time, pending[index].keyHash == input.keyHash,
+            pending[index].key == input.key
+        {
             if (input.source, input.sequence) < (pending[index].source, pending[index].sequence) { pending[index] = input }
-        } else {
-            pendingIndex[key] = pending.count
-            pending.append(input)
+            return
         }
+        collapseCache[line] = Int32(truncatingIfNeeded: pending.count)
+        pending.append(input)
     }
 
     /// Deterministic order of inputs: time, group, event identity, source.
@@ -76,7 +79,7 @@ extension RuleRuntime {
 
     /// One group at one instant: dedupe events read by several sources, update state, evaluate the
     /// window ending now.
-    func processRun(_ inputs: [CorrelationInput], _ range: Range<Int>, env: inout FlushEnvironment) {
+    mutating func processRun(_ inputs: [CorrelationInput], _ range: Range<Int>, env: inout FlushEnvironment) {
         let lower = Int(order[range.lowerBound].index)
         let time = inputs[lower].time.nanoseconds
         let key = inputs[lower].key
@@ -123,7 +126,7 @@ extension RuleRuntime {
         }
     }
 
-    func handle(_ timer: TimerHeap.Timer, horizon: Int64, env: inout FlushEnvironment) {
+    mutating func handle(_ timer: TimerHeap.Timer, horizon: Int64, env: inout FlushEnvironment) {
         guard Int(timer.group) < groups.slotCount, groups.generation(timer.group) == timer.generation else { return }
         let key = groups.keys[Int(timer.group)]
         switch timer.kind {
@@ -145,13 +148,14 @@ extension RuleRuntime {
     }
 
     /// A window met the condition: feed chained rules, then alert as the emission mode says.
-    func qualified(_ window: QualifiedWindow, group: UInt32, key: String, inputs: Int, env: inout FlushEnvironment) {
+    mutating func qualified(_ window: QualifiedWindow, group: UInt32, key: String, inputs: Int, env: inout FlushEnvironment) {
         env.stats.qualifyingWindows += 1
         let consumers = plan.consumers
         let wantsAlert = rule.emitsAlerts && (emit == .all || (emit == .threshold && machine == nil))
         let wantsEpisode = rule.emitsAlerts && (emit == .episodes || (emit == .threshold && machine == nil))
         guard !consumers.isEmpty || wantsAlert || wantsEpisode else { return }
         if wantsEpisode {
+            let factory = self.factory
             let opened = episodes.record(group: group, window: window, inputs: inputs) {
                 factory.episodeID(key: key, opened: window.end)
             }

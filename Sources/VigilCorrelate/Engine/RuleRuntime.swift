@@ -23,8 +23,9 @@ struct FlushEnvironment {
     }
 }
 
-/// The state and logic of one correlation rule inside one shard.
-final class RuleRuntime {
+/// The state and logic of one correlation rule inside one shard. A struct, so that the shard's flush
+/// mutates it under one exclusivity check rather than one per field access.
+struct RuleRuntime {
     let rule: CorrelationRule
     let plan: RulePlan
     let consumerPlans: [RulePlan.SourcePlan]
@@ -42,23 +43,14 @@ final class RuleRuntime {
     var order: [SortKey] = []
     /// See ``accept(_:)``.
     let collapsesInstants: Bool
-    var pendingIndex: [PendingKey: Int] = [:]
+    /// Recent pending inputs by (group hash, time), for ``accept(_:)``: a direct-mapped cache, so a
+    /// collision only means an input is not collapsed (which changes nothing but speed).
+    var collapseCache: [Int32] = []
 
     struct SortKey {
         var time: Int64
         var hash: UInt64
         var index: Int32
-    }
-
-    struct PendingKey: Hashable {
-        var hash: UInt64
-        var time: Int64
-        var key: String
-
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(hash)
-            hasher.combine(time)
-        }
     }
 
     init(rule: CorrelationRule, plan: RulePlan, consumerPlans: [RulePlan.SourcePlan], options: CorrelationOptions) {
@@ -71,6 +63,7 @@ final class RuleRuntime {
         maxGroups = options.maxGroupsPerShard
         evaluator = Self.makeEvaluator(rule)
         collapsesInstants = rule.type.isTemporal && rule.sources.count == 1
+        if collapsesInstants { collapseCache = Array(repeating: -1, count: 1024) }
         if options.emit == .threshold, rule.type == .eventCount, case .threshold(let t) = rule.condition, let count = t.minimumCount {
             machine = ThresholdMachine(span: span, count: count)
         }
@@ -97,7 +90,7 @@ final class RuleRuntime {
     }
 
     /// The group slot of a key, allocating (and evicting the least recently seen group) if needed.
-    func slot(for input: CorrelationInput, env: inout FlushEnvironment) -> UInt32 {
+    mutating func slot(for input: CorrelationInput, env: inout FlushEnvironment) -> UInt32 {
         if let slot = groups.find(input.key, hash: input.keyHash) { return slot }
         if groups.count >= maxGroups, groups.oldest != GroupTable.none {
             env.stats.evictedGroups += 1
@@ -112,7 +105,7 @@ final class RuleRuntime {
     }
 
     /// Releases a group. An evicted group's open episode is closed with its totals so far.
-    func free(_ slot: UInt32, env: inout FlushEnvironment, evicted: Bool) {
+    mutating func free(_ slot: UInt32, env: inout FlushEnvironment, evicted: Bool) {
         if let episode = episodes.remove(group: slot), rule.emitsAlerts {
             emitClosing(episode, key: groups.keys[Int(slot)], at: episode.lastEnd &+ span, env: &env)
         }
@@ -122,7 +115,7 @@ final class RuleRuntime {
     }
 
     /// Frees groups whose last input left every window before the watermark.
-    func expire(before watermark: Int64, env: inout FlushEnvironment) {
+    mutating func expire(before watermark: Int64, env: inout FlushEnvironment) {
         while groups.oldest != GroupTable.none {
             let slot = groups.oldest
             let seen = groups.lastSeen(slot)

@@ -7,16 +7,13 @@
 ///
 /// Payload of an anchor: bit k of the low half set when clause k is anchored, bit k of the high half
 /// when clause k has already failed (an absent rule matched).
-extension TemporalEvaluator {
-    func updateAnchors(_ events: [RunEvent], matched: UInt32, group: UInt32, time: Int64, context: inout EvaluationContext) {
+extension TemporalState {
+    mutating func updateAnchors(_ events: [RunEvent], matched: UInt32, group: UInt32, time: Int64, context: inout EvaluationContext) {
         let g = Int(group)
         if matched & absentUnion != 0, anchorQueues[g].count > 0 {
             var failed: UInt64 = 0
             for (k, clause) in forward.enumerated() where clause.absentMask & matched != 0 { failed |= 1 << UInt64(k) }
-            anchors.forEach(anchorQueues[g]) { position in
-                anchors.setPayload(anchors.payload[position] | failed << 32, at: position)
-                return true
-            }
+            anchors.updatePayloads(anchorQueues[g]) { $0 |= failed << 32 }
             // Anchors with no live clause left can go; the timer of a removed anchor finds nothing.
             while anchorQueues[g].count > 0, isDead(anchors.payload[anchors.frontPosition(anchorQueues[g])]) {
                 anchors.popFront(&anchorQueues[g])
@@ -45,7 +42,7 @@ extension TemporalEvaluator {
 
     private func isDead(_ payload: UInt64) -> Bool { (payload & 0xFFFF_FFFF) & ~(payload >> 32) == 0 }
 
-    func decide(group: UInt32, deadline: Int64, horizon: Int64, context: inout EvaluationContext) -> DeadlineOutcome {
+    mutating func decide(group: UInt32, deadline: Int64, horizon: Int64, context: inout EvaluationContext) -> DeadlineOutcome {
         let g = Int(group)
         guard !forward.isEmpty else { return .none }
         while anchorQueues[g].count > 0 {

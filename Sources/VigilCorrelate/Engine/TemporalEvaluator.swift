@@ -5,8 +5,31 @@
 /// time is in it. Order is checked with a small table per group: for each prefix of a required chain,
 /// the latest start of a strictly time-ordered match ending so far; a window `[a, b]` holds the chain
 /// iff that start is at or after `a`. Clauses with an absent rule look forward: an anchor at `t` waits
-/// for the watermark to pass `t + span` (see ``TemporalEvaluator+Absence.swift``).
+/// for the watermark to pass `t + span` (see TemporalEvaluator+Absence.swift).
 final class TemporalEvaluator: WindowEvaluator {
+    /// All mutable state in one struct: one exclusivity check per call instead of one per field access.
+    private var state: TemporalState
+
+    init(rule: CorrelationRule) {
+        state = TemporalState(rule: rule)
+    }
+
+    func grow(slots: Int) { state.grow(slots: slots) }
+    func reset(_ group: UInt32) { state.reset(group) }
+    func release(_ group: UInt32) { state.release(group) }
+    var memoryBytes: Int { state.memoryBytes }
+
+    func add(_ events: [RunEvent], group: UInt32, time: Int64, context: inout EvaluationContext) -> QualifiedWindow? {
+        state.add(events, group: group, time: time, context: &context)
+    }
+
+    func decide(group: UInt32, deadline: Int64, horizon: Int64, context: inout EvaluationContext) -> DeadlineOutcome {
+        state.decide(group: group, deadline: deadline, horizon: horizon, context: &context)
+    }
+}
+
+/// The state behind ``TemporalEvaluator``.
+struct TemporalState {
     struct ClausePlan {
         var present: [Int]
         var presentMask: UInt32
@@ -64,14 +87,14 @@ final class TemporalEvaluator: WindowEvaluator {
         absentUnion = forward.reduce(0) { $0 | $1.absentMask }
     }
 
-    func grow(slots: Int) {
+    mutating func grow(slots: Int) {
         growArray(&lastSeen, to: slots * sourceCount, with: .min)
         growArray(&lastRef, to: slots * sourceCount, with: 0)
         growArray(&chains, to: slots * chainWidth, with: .min)
         if !forward.isEmpty { growArray(&anchorQueues, to: slots, with: EntryQueue()) }
     }
 
-    func reset(_ group: UInt32) {
+    mutating func reset(_ group: UInt32) {
         let base = Int(group) * sourceCount
         for i in base..<base + sourceCount {
             lastSeen[i] = .min
@@ -82,7 +105,7 @@ final class TemporalEvaluator: WindowEvaluator {
         if !forward.isEmpty { anchorQueues[Int(group)] = EntryQueue() }
     }
 
-    func release(_ group: UInt32) {
+    mutating func release(_ group: UInt32) {
         if !forward.isEmpty { anchors.release(&anchorQueues[Int(group)]) }
     }
 
@@ -91,7 +114,7 @@ final class TemporalEvaluator: WindowEvaluator {
             + anchorQueues.capacity * MemoryLayout<EntryQueue>.stride
     }
 
-    func add(_ events: [RunEvent], group: UInt32, time: Int64, context: inout EvaluationContext) -> QualifiedWindow? {
+    mutating func add(_ events: [RunEvent], group: UInt32, time: Int64, context: inout EvaluationContext) -> QualifiedWindow? {
         var matched: UInt32 = 0
         for event in events { matched |= event.slots }
         if ordered { advanceChains(group: group, matched: matched, time: time) }
@@ -141,7 +164,7 @@ final class TemporalEvaluator: WindowEvaluator {
     /// Extends the ordered chains with the sources matched at `time`. Each table entry only reads
     /// entries of earlier positions, updated later in the loop, so a chain never uses two matches of the
     /// same instant (order is strict).
-    private func advanceChains(group: UInt32, matched: UInt32, time: Int64) {
+    private mutating func advanceChains(group: UInt32, matched: UInt32, time: Int64) {
         let base = Int(group) * chainWidth
         if threshold != nil {
             let length = max(requiredChain, 1)

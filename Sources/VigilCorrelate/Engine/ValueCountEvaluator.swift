@@ -2,6 +2,24 @@
 /// that time. A value leaves when its last sighting leaves the window; the distinct count is kept, not
 /// recounted.
 final class ValueCountEvaluator: WindowEvaluator {
+    /// All mutable state in one struct: one exclusivity check per call instead of one per field access.
+    private var state: ValueCountState
+
+    init(span: Int64, threshold: CorrelationThreshold) {
+        state = ValueCountState(span: span, threshold: threshold)
+    }
+
+    func grow(slots: Int) { state.grow(slots: slots) }
+    func reset(_ group: UInt32) { state.reset(group) }
+    func release(_ group: UInt32) { state.release(group) }
+    var memoryBytes: Int { state.memoryBytes }
+
+    func add(_ events: [RunEvent], group: UInt32, time: Int64, context: inout EvaluationContext) -> QualifiedWindow? {
+        state.add(events, group: group, time: time, context: &context)
+    }
+}
+
+struct ValueCountState {
     private struct NodeKey: Hashable {
         var group: UInt32
         var value: String
@@ -29,19 +47,19 @@ final class ValueCountEvaluator: WindowEvaluator {
         self.threshold = threshold
     }
 
-    func grow(slots: Int) {
+    mutating func grow(slots: Int) {
         growArray(&heads, to: slots, with: Self.none)
         growArray(&tails, to: slots, with: Self.none)
         growArray(&distinct, to: slots, with: 0)
     }
 
-    func reset(_ group: UInt32) {
+    mutating func reset(_ group: UInt32) {
         heads[Int(group)] = Self.none
         tails[Int(group)] = Self.none
         distinct[Int(group)] = 0
     }
 
-    func release(_ group: UInt32) {
+    mutating func release(_ group: UInt32) {
         while heads[Int(group)] != Self.none { removeOldest(group) }
     }
 
@@ -51,7 +69,7 @@ final class ValueCountEvaluator: WindowEvaluator {
             + (heads.capacity + tails.capacity + distinct.capacity) * 4
     }
 
-    func add(_ events: [RunEvent], group: UInt32, time: Int64, context: inout EvaluationContext) -> QualifiedWindow? {
+    mutating func add(_ events: [RunEvent], group: UInt32, time: Int64, context: inout EvaluationContext) -> QualifiedWindow? {
         let g = Int(group)
         for event in events {
             guard let value = event.value else { continue }
@@ -77,7 +95,7 @@ final class ValueCountEvaluator: WindowEvaluator {
         return QualifiedWindow(start: start, end: time, metric: count, inputs: Int(count))
     }
 
-    private func allocate(value: String, time: Int64, ref: UInt32) -> UInt32 {
+    private mutating func allocate(value: String, time: Int64, ref: UInt32) -> UInt32 {
         if let node = freeNodes.popLast() {
             values[Int(node)] = value
             seen[Int(node)] = time
@@ -92,7 +110,7 @@ final class ValueCountEvaluator: WindowEvaluator {
         return UInt32(values.count - 1)
     }
 
-    private func removeOldest(_ group: UInt32) {
+    private mutating func removeOldest(_ group: UInt32) {
         let node = heads[Int(group)]
         unlink(node, group: group)
         index[NodeKey(group: group, value: values[Int(node)])] = nil
@@ -101,7 +119,7 @@ final class ValueCountEvaluator: WindowEvaluator {
         distinct[Int(group)] -= 1
     }
 
-    private func append(_ node: UInt32, group: UInt32) {
+    private mutating func append(_ node: UInt32, group: UInt32) {
         let g = Int(group)
         previous[Int(node)] = tails[g]
         following[Int(node)] = Self.none
@@ -109,7 +127,7 @@ final class ValueCountEvaluator: WindowEvaluator {
         tails[g] = node
     }
 
-    private func unlink(_ node: UInt32, group: UInt32) {
+    private mutating func unlink(_ node: UInt32, group: UInt32) {
         let g = Int(group)
         let before = previous[Int(node)], after = following[Int(node)]
         if before != Self.none { following[Int(before)] = after } else { heads[g] = after }

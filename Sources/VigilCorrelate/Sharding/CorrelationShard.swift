@@ -61,10 +61,10 @@ public final class CorrelationShard: @unchecked Sendable {
     /// Queues an input for its rule. Inputs may come in any order; they are processed in event-time order
     /// when the watermark passes them.
     public func ingest(_ input: CorrelationInput) {
-        guard let runtime = runtimes[Int(input.rule)] else {
+        guard runtimes[Int(input.rule)] != nil else {
             preconditionFailure("input for rule \(input.rule), which shard \(role) does not run")
         }
-        runtime.accept(input)
+        runtimes[Int(input.rule)]!.accept(input)
         lifetimeStats.inputs += 1
     }
 
@@ -79,12 +79,12 @@ public final class CorrelationShard: @unchecked Sendable {
     public func advance(to watermark: Timestamp, horizon: Timestamp = .distantFuture) -> CorrelationOutput {
         var output = CorrelationOutput()
         for index in runtimes.indices {
-            guard let runtime = runtimes[index] else { continue }
-            runtime.flush(watermark: watermark.nanoseconds, horizon: horizon.nanoseconds, env: &environment)
+            guard runtimes[index] != nil else { continue }
+            runtimes[index]!.flush(watermark: watermark.nanoseconds, horizon: horizon.nanoseconds, env: &environment)
             if !environment.chained.isEmpty {
                 for var input in environment.chained {
-                    if let parent = runtimes[Int(input.rule)] {
-                        parent.accept(input)
+                    if runtimes[Int(input.rule)] != nil {
+                        runtimes[Int(input.rule)]!.accept(input)
                         environment.stats.inputs += 1
                     } else {
                         input.shard = Int32(max(1, options.shards))

@@ -69,11 +69,6 @@ struct EntryPool<Payload> {
     /// Storage position of the front entry. The queue must not be empty.
     func frontPosition(_ queue: EntryQueue) -> Int { Int(queue.head) * Self.chunkSize + Int(queue.start) }
 
-    /// Replaces the payload of the entry at a storage position.
-    mutating func setPayload(_ value: Payload, at position: Int) {
-        payload[position] = value
-    }
-
     /// Removes the front entry.
     mutating func popFront(_ queue: inout EntryQueue) {
         queue.count -= 1
@@ -107,6 +102,22 @@ struct EntryPool<Payload> {
         var remaining = Int(queue.count)
         while remaining > 0 {
             if !body(Int(chunk) * Self.chunkSize + offset) { return }
+            remaining -= 1
+            offset += 1
+            if offset == Self.chunkSize, remaining > 0 {
+                chunk = next[Int(chunk)]
+                offset = 0
+            }
+        }
+    }
+
+    /// Updates the payload of every entry of `queue`, front to back.
+    mutating func updatePayloads(_ queue: EntryQueue, _ update: (inout Payload) -> Void) {
+        var chunk = queue.head
+        var offset = Int(queue.start)
+        var remaining = Int(queue.count)
+        while remaining > 0 {
+            update(&payload[Int(chunk) * Self.chunkSize + offset])
             remaining -= 1
             offset += 1
             if offset == Self.chunkSize, remaining > 0 {
