@@ -1,3 +1,4 @@
+import Foundation
 import VigilEvent
 
 /// How messages are parsed; set from `--format`, `--timezone` and the JSON time-key option.
@@ -10,16 +11,40 @@ public struct ParserOptions: Sendable {
         case forced(EventFormat)
     }
 
+    /// Options that cannot work, reported before any input is read.
+    public struct InvalidOption: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
+
+    /// Detect the format per message (default) or force one (`--format`).
     public var format: FormatChoice
-    /// IANA zone for RFC 3164 timestamps, which carry none (`UTC` by default).
+    /// IANA zone for RFC 3164 timestamps, which carry none (`UTC` by default). Also used for JSON times
+    /// written without an offset.
     public var timeZone: String
     /// JSON members that give the event time, tried in order (RFC 3339, or epoch seconds/milliseconds).
     public var jsonTimeKeys: [String]
+    /// Require valid UTF-8 after an RFC 5424 BOM, as the RFC says (go-syslog's `WithCompliantMsg`).
+    /// Off by default: such a message keeps its header, and its text is repaired only on output.
+    public var strictMessageEncoding: Bool
 
-    public init(format: FormatChoice = .auto, timeZone: String = "UTC", jsonTimeKeys: [String] = ["timestamp", "@timestamp", "time", "ts"])
-    {
+    /// Options with vigil's defaults: auto-detection, UTC, the usual JSON time keys, lenient BOM text.
+    public init(
+        format: FormatChoice = .auto,
+        timeZone: String = "UTC",
+        jsonTimeKeys: [String] = ["timestamp", "@timestamp", "time", "ts"],
+        strictMessageEncoding: Bool = false
+    ) {
         self.format = format
         self.timeZone = timeZone
         self.jsonTimeKeys = jsonTimeKeys
+        self.strictMessageEncoding = strictMessageEncoding
+    }
+
+    /// Checks what can be checked before parsing: the zone must be a known IANA name.
+    /// (``BatchParser`` falls back to UTC for an unknown zone; call this first to fail instead.)
+    public func validate() throws(InvalidOption) {
+        guard TimeZone(identifier: timeZone) != nil else {
+            throw InvalidOption(description: "unknown time zone '\(timeZone)' (expected an IANA name such as Europe/Paris)")
+        }
     }
 }

@@ -1,11 +1,17 @@
 import VigilEvent
 
 /// Cuts a TCP byte stream into syslog messages (RFC 6587): octet counting (`LEN SP MSG`) or
-/// non-transparent framing (messages ended by LF), detected from the first byte of the connection.
+/// non-transparent framing (messages ended by LF, or NUL as some senders use), detected from the first
+/// byte of the connection: a digit `1`-`9` means octet counting, `<` or other text means non-transparent,
+/// a control byte (a TLS handshake, binary noise) means the peer does not speak syslog.
 ///
-/// Incremental: feed it whatever `read` returned; it keeps partial frames between calls. Not `Sendable`:
-/// one framer per connection.
+/// Incremental: feed it whatever `read` returned; frames may be split anywhere and partial ones are kept
+/// between calls. Complete frames inside one read are handed out without copying. A frame longer than
+/// ``maxMessageSize`` is cut to that size and flagged `oversize_message`; the rest of it is skipped and the
+/// stream goes on. A peer whose bytes are no valid framing gets ``Verdict/disconnect(reason:)``.
+/// Not `Sendable`: one framer per connection.
 public struct SyslogFramer {
+    /// The two framings of RFC 6587.
     public enum Framing: Sendable, Hashable {
         case octetCounting
         case nonTransparent
@@ -25,34 +31,82 @@ public struct SyslogFramer {
         case disconnect(reason: String)
     }
 
-    public let maxMessageSize: Int
-    public private(set) var framing: Framing?
-    private var pending: [UInt8] = []
-
-    public init(maxMessageSize: Int = 64 * 1024) {
-        self.maxMessageSize = maxMessageSize
+    /// Where octet-counting framing stands between feeds.
+    enum OctetState {
+        /// Reading MSG-LEN: its value and digit count so far (0 digits: between frames).
+        case length(value: Int, digits: Int)
+        /// Reading a frame of `length` bytes, `remaining` of them still to come.
+        case body(length: Int, remaining: Int)
     }
 
-    /// Placeholder (LF framing only) until the RFC 6587 framer lands.
+    /// MSG-LEN has at most this many digits; more is garbage, not a frame.
+    static let maxLengthDigits = 9
+
+    /// Frames longer than this are cut to it (64 KiB by default).
+    public let maxMessageSize: Int
+    /// The connection's framing, known after the first byte.
+    public private(set) var framing: Framing?
+    /// Bytes of a frame split across feeds (at most ``maxMessageSize``), or MSG-LEN digits read so far.
+    var pending: [UInt8] = []
+    var octets = OctetState.length(value: 0, digits: 0)
+    /// Non-transparent: the current frame was already emitted truncated; skip to its end.
+    var skippingOversizeLine = false
+    var disconnectReason: String?
+
+    /// A framer for one connection.
+    public init(maxMessageSize: Int = 64 * 1024) {
+        self.maxMessageSize = max(1, maxMessageSize)
+    }
+
+    /// Frames `bytes`, calling `emit` for each complete message, in order.
     public mutating func feed(_ bytes: UnsafeRawBufferPointer, emit: (Message) -> Void) -> Verdict {
-        framing = framing ?? .nonTransparent
-        pending.append(contentsOf: bytes)
-        var start = 0
-        pending.withUnsafeBytes { buffer in
-            for i in 0..<buffer.count where buffer[i] == 0x0A {
-                emit(Message(bytes: UnsafeRawBufferPointer(rebasing: buffer[start..<i]), failure: nil))
-                start = i + 1
+        if let disconnectReason { return .disconnect(reason: disconnectReason) }
+        guard !bytes.isEmpty else { return .continue }
+        if framing == nil {
+            let first = bytes[0]
+            if first &- UInt8(ascii: "1") < 9 {
+                framing = .octetCounting
+            } else if (first < 0x20 && first != 0x09 && first != 0x0A && first != 0x0D) || first == 0x7F {
+                return disconnect("first byte 0x\(String(first, radix: 16)) is neither a MSG-LEN nor text")
+            } else {
+                framing = .nonTransparent
             }
         }
-        pending.removeFirst(start)
+        if framing == .octetCounting {
+            return feedOctetCounted(bytes, emit: emit)
+        }
+        feedNonTransparent(bytes, emit: emit)
         return .continue
     }
 
-    /// At end of stream: emits a final unterminated message, if any.
+    /// At end of stream: emits what is left. An unterminated last line is a normal message; a partial
+    /// octet-counted frame (or MSG-LEN without its frame) is flagged `truncated_frame`.
     public mutating func finish(emit: (Message) -> Void) {
-        if !pending.isEmpty {
-            pending.withUnsafeBytes { emit(Message(bytes: $0, failure: nil)) }
-            pending.removeAll()
+        defer { pending.removeAll() }
+        switch framing {
+        case .nonTransparent:
+            if !pending.isEmpty && !skippingOversizeLine { pending.withUnsafeBytes { emit(Message(bytes: $0, failure: nil)) } }
+        case .octetCounting:
+            switch octets {
+            case .length(_, let digits) where digits == 0: return
+            case .length, .body:
+                let failure = ParseFailure(.truncatedFrame, at: pending.count)
+                pending.withUnsafeBytes { emit(Message(bytes: $0, failure: failure)) }
+            }
+        case nil:
+            return
         }
+    }
+
+    mutating func disconnect(_ reason: String) -> Verdict {
+        disconnectReason = reason
+        pending.removeAll()
+        return .disconnect(reason: reason)
+    }
+
+    /// Emits a frame of `length` bytes of which `bytes` were kept, flagged if it was cut.
+    func emitFrame(_ bytes: UnsafeRawBufferPointer, length: Int, emit: (Message) -> Void) {
+        let failure = length > maxMessageSize ? ParseFailure(.oversizeMessage, at: maxMessageSize) : nil
+        emit(Message(bytes: bytes, failure: failure))
     }
 }

@@ -1,0 +1,103 @@
+import VigilEvent
+
+/// One parse worker's state: turns single messages into ``Event``s, reusing its scratch buffers so that
+/// nothing is allocated per event once the buffers and the symbol cache have warmed up.
+///
+/// Bytes a parser derives (unescaped strings) go to ``derived`` with their final batch offsets already
+/// computed (``derivedBase`` is the size of the raw buffer), so they can be appended to the batch in one
+/// copy at the end, while the raw buffer is still being read.
+struct EventParser {
+    let options: ParserOptions
+    let forcedFormat: EventFormat?
+    var symbols: SymbolCache
+    var zone: TimeZoneOffsets
+    var years: YearInference
+    let keys: JSONEventKeys
+    /// Fields of the batch being parsed.
+    var fields: [Field] = []
+    var derived: [UInt8] = []
+    var derivedBase = 0
+    /// Field-name scratch (`prefix.key` paths, `SDID.param` names).
+    var path: [UInt8] = []
+    /// SD-IDs of the current RFC 5424 message, to reject duplicates.
+    var structuredDataIDs: [Range<Int>] = []
+    var json = JSONScratch()
+
+    init(options: ParserOptions) {
+        self.options = options
+        if case .forced(let format) = options.format { forcedFormat = format } else { forcedFormat = nil }
+        symbols = SymbolCache()
+        zone = TimeZoneOffsets(identifier: options.timeZone) ?? TimeZoneOffsets(identifier: "UTC")!
+        years = YearInference(receiveTime: Timestamp(nanoseconds: 0), zone: zone)
+        keys = JSONEventKeys(timeKeys: options.jsonTimeKeys)
+        path.reserveCapacity(256)
+    }
+
+    /// Prepares for a batch whose raw buffer holds `rawByteCount` bytes.
+    mutating func beginBatch(receiveTime: Timestamp, rawByteCount: Int) {
+        years = YearInference(receiveTime: receiveTime, zone: zone)
+        derivedBase = rawByteCount
+        derived.removeAll(keepingCapacity: true)
+    }
+
+    /// Takes the batch's fields, leaving an empty array with the same capacity hint.
+    mutating func takeFields() -> [Field] {
+        let capacity = fields.count
+        var taken: [Field] = []
+        swap(&taken, &fields)
+        fields.reserveCapacity(capacity)
+        return taken
+    }
+
+    /// Parses one non-empty message in the detected or forced format. A message that fails becomes
+    /// raw: the whole message, the reason and the byte offset; whatever it had parsed is dropped.
+    mutating func parse(_ m: MessageBytes, into event: inout Event) {
+        let format = forcedFormat ?? m.detectFormat()
+        let fieldMark = fields.count
+        let derivedMark = derived.count
+        let failure: ParseFailure?
+        switch format {
+        case .rfc5424: failure = parseRFC5424(m, into: &event)
+        case .rfc3164: failure = parseRFC3164(m, into: &event)
+        case .json: failure = parseJSON(m, into: &event)
+        case .raw: failure = nil
+        }
+        if let failure {
+            fields.removeSubrange(fieldMark...)
+            derived.removeSubrange(derivedMark...)
+            Self.makeRaw(&event, message: m.range(0, m.count), failure: failure)
+            return
+        }
+        event.format = format
+        if format == .raw {
+            event.message = m.range(0, m.count)
+        } else {
+            event.fields = FieldSpan(start: fieldMark, count: fields.count - fieldMark)
+        }
+    }
+
+    /// Resets an event to raw text carrying a failure (or none).
+    static func makeRaw(_ event: inout Event, message: ByteRange, failure: ParseFailure?) {
+        let kept = event
+        event = Event(source: kept.source, sequence: kept.sequence, receiveTime: kept.receiveTime, raw: kept.raw)
+        event.message = message
+        event.parseFailure = failure
+    }
+
+    // MARK: Helpers shared by the parsers
+
+    /// The batch range of bytes about to be appended to ``derived``.
+    @inline(__always)
+    var derivedPosition: Int { derivedBase + derived.count }
+
+    /// Interns the bytes of ``path``.
+    @inline(__always)
+    mutating func internPath() -> Symbol {
+        path.withUnsafeBytes { symbols.symbol(for: $0) }
+    }
+
+    @inline(__always)
+    mutating func appendField(_ name: Symbol, _ value: ByteRange, _ kind: FieldKind) {
+        fields.append(Field(name: name, value: value, kind: kind))
+    }
+}

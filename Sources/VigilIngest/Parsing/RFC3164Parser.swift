@@ -1,0 +1,128 @@
+import VigilEvent
+
+extension EventParser {
+    /// Parses BSD syslog (RFC 3164) as senders and files really write it:
+    /// `[<PRI>]TIMESTAMP HOST TAG[PID]: MSG`, where TIMESTAMP is `Mmm dd hh:mm:ss` (year inferred from
+    /// the receive time, zone from the options) or an RFC 3339 stamp (rsyslog's high-precision format).
+    ///
+    /// Accepted variations, each seen in real logs: month in any case, one- or two-digit day, a year
+    /// after the day, a fraction or a colon after the time, a space after the PRI, several spaces between
+    /// fields, no host (the first word ends with `:`), no tag (the word after the host is not followed by
+    /// `:` or `[`: it is then part of the message, as go-syslog reads it). A PRI followed by no timestamp
+    /// is a message without header (RFC 3164 §4.3.3).
+    mutating func parseRFC3164(_ m: MessageBytes, into event: inout Event) -> ParseFailure? {
+        var i = 0
+        if m[0] == ASCII.lessThan {
+            guard m.parsePriority(at: &i, into: &event) else { return ParseFailure(.invalidPriority, at: i) }
+            while m.at(i) == ASCII.space { i += 1 }
+        }
+        if let month = MessageBytes.monthNumber(m, at: i), m.at(i + 3) == ASCII.space {
+            var time = ParsedCivilTime()
+            time.month = month
+            i += 3
+            guard m.parseBSDStamp(at: &i, into: &time) else { return ParseFailure(.invalidTimestamp, at: i) }
+            let seconds: Int64?
+            if time.year != 0 {
+                seconds = time.isValidDate ? zone.utcSeconds(fromLocal: time.localSeconds) : nil
+            } else {
+                seconds = years.place(&time, zone: &zone)
+            }
+            guard let seconds else { return ParseFailure(.invalidTimestamp, at: i) }
+            setTime(&event, seconds: seconds, time)
+        } else if m.looksLikeRFC3339Date(at: i) {
+            guard let time = m.parseRFC3339(at: &i, rules: .lenient) else { return ParseFailure(.invalidTimestamp, at: i) }
+            let local = time.localSeconds
+            setTime(&event, seconds: time.utcOffsetSeconds.map { local - Int64($0) } ?? zone.utcSeconds(fromLocal: local), time)
+        } else {
+            if i < m.count { event.message = m.range(i, m.count) }
+            return nil
+        }
+        if i == m.count { return nil }
+        guard m[i] == ASCII.space else { return ParseFailure(.invalidTimestamp, at: i) }
+        i = m.skipSpaces(from: i)
+        guard i < m.count else { return nil }
+
+        let hostStart = i
+        let hostEnd = m.find(ASCII.space, from: i)
+        if m[hostEnd - 1] != ASCII.colon {
+            event.host = m.range(hostStart, hostEnd)
+            i = m.skipSpaces(from: hostEnd)
+            guard i < m.count else { return nil }
+        }
+        parseTag(m, from: i, into: &event)
+        return nil
+    }
+
+    /// `TAG[PID]: MSG`, `TAG: MSG`, or just MSG when the first word is not a tag.
+    @inline(__always)
+    private func parseTag(_ m: MessageBytes, from start: Int, into event: inout Event) {
+        var i = start
+        while i < m.count {
+            let b = m[i]
+            if b == ASCII.colon || b == ASCII.openBracket || b == ASCII.space { break }
+            i += 1
+        }
+        var messageStart = start
+        if i > start && i < m.count {
+            if m[i] == ASCII.colon {
+                event.app = m.range(start, i)
+                messageStart = i + 1
+            } else if m[i] == ASCII.openBracket {
+                let close = m.find(ASCII.closeBracket, from: i + 1)
+                if close < m.count {
+                    event.app = m.range(start, i)
+                    if close > i + 1 { event.pid = m.range(i + 1, close) }
+                    messageStart = close + 1
+                    if m.at(messageStart) == ASCII.colon { messageStart += 1 }
+                }
+            }
+            if messageStart > start && m.at(messageStart) == ASCII.space { messageStart += 1 }
+        }
+        if messageStart < m.count { event.message = m.range(messageStart, m.count) }
+    }
+
+    @inline(__always)
+    private func setTime(_ event: inout Event, seconds: Int64, _ time: ParsedCivilTime) {
+        event.time = Timestamp(seconds: seconds, nanoseconds: Int64(time.nanosecond))
+        event.hasOwnTime = true
+        event.timePrecision = time.precision
+    }
+}
+
+extension MessageBytes {
+    @inline(__always)
+    func skipSpaces(from start: Int) -> Int {
+        var i = start
+        while i < count && base[i] == ASCII.space { i += 1 }
+        return i
+    }
+
+    /// The rest of `Mmm dd [yyyy] hh:mm:ss[.frac][:]` after the month: `i` is on the space after it.
+    /// Sets day, time and, when written, the year (otherwise year stays 0).
+    @inline(__always)
+    func parseBSDStamp(at i: inout Int, into time: inout ParsedCivilTime) -> Bool {
+        i = skipSpaces(from: i)
+        guard i < count, ASCII.isDigit(self[i]) else { return false }
+        var day = Int(self[i] &- 0x30)
+        i += 1
+        if i < count, ASCII.isDigit(self[i]) {
+            day = day * 10 + Int(self[i] &- 0x30)
+            i += 1
+        }
+        guard day >= 1, day <= 31, at(i) == ASCII.space else { return false }
+        time.day = day
+        i = skipSpaces(from: i)
+        if at(i + 4) == ASCII.space, let year = fixedDigits(at: i, width: 4) {
+            time.year = year
+            i = skipSpaces(from: i + 4)
+        }
+        guard parseClock(at: &i, into: &time) else { return false }
+        if at(i) == ASCII.dot {
+            i += 1
+            guard parseFraction(at: &i, into: &time, maxDigits: 64) else { return false }
+        }
+        // rsyslog accepts `19:06:53: host ...`; the colon is no part of the host.
+        if at(i) == ASCII.colon && (i + 1 == count || self[i + 1] == ASCII.space) { i += 1 }
+        return true
+    }
+}
