@@ -29,6 +29,7 @@ demo: release
 test: deps
 	$(SWIFT) build
 	$(SWIFT) test
+	$(MAKE) oracle-check
 
 lint:
 	$(SWIFT) format lint --strict -r Sources Tests Package.swift
@@ -38,3 +39,36 @@ format:
 
 clean:
 	rm -rf .build
+
+# --- Correlation: the Sigma reference oracle and the peer benchmark (issue 5) -------------------------
+# The correlation differential tests read committed oracle outputs (Tests/Fixtures/Correlate/oracle), so
+# `swift test` needs neither Python packages nor network. `make test` also re-runs the live oracle
+# (pySigma from PyPI, in .venv-oracle) and fails if a committed golden is stale; ORACLE=skip skips that.
+ORACLE_VENV := .venv-oracle
+PEER_PACKAGES := sec syslog-ng-core time
+
+.PHONY: oracle-venv oracle-fixtures oracle-check bench-peers-deps bench-peers
+
+oracle-venv: $(ORACLE_VENV)/.installed
+
+$(ORACLE_VENV)/.installed:
+	python3 -m venv $(ORACLE_VENV)
+	$(ORACLE_VENV)/bin/pip install -q pysigma==2.0.1 pysigma-backend-sqlite==2.1.1
+	touch $@
+
+# Regenerates the generated cases and every expected.json.
+oracle-fixtures: oracle-venv
+	python3 scripts/oracle-fixtures.py --python $(ORACLE_VENV)/bin/python
+
+oracle-check:
+	@if [ "$(ORACLE)" = skip ]; then echo "oracle-check skipped (ORACLE=skip)"; else \
+		$(MAKE) oracle-venv && python3 scripts/oracle-fixtures.py --check --python $(ORACLE_VENV)/bin/python; fi
+
+bench-peers-deps:
+	@missing=""; for p in $(PEER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+
+# vigil vs SEC vs syslog-ng on the same 2 M-line file and rule (LINES=, ROUNDS= to change).
+bench-peers: release bench-peers-deps
+	scripts/bench-peers.sh

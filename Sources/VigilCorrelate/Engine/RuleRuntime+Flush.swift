@@ -5,25 +5,18 @@ extension RuleRuntime {
     /// Processes, in event-time order, every pending input before `watermark` and every deadline before
     /// it; inputs of an instant come before deadlines of the same instant (windows include their end).
     mutating func flush(watermark: Int64, horizon: Int64, env: inout FlushEnvironment) {
-        var ready: [CorrelationInput] = []
-        if !pending.isEmpty {
-            if pending.allSatisfy({ $0.time.nanoseconds < watermark }) {
-                swap(&ready, &pending)
-            } else {
-                ready = pending.filter { $0.time.nanoseconds < watermark }
-                pending.removeAll { $0.time.nanoseconds < watermark }
-            }
-            if collapsesInstants { collapseCache.withUnsafeMutableBufferPointer { $0.update(repeating: -1) } }
-        }
+        ready.removeAll(keepingCapacity: true)
+        pending.takeAll(before: watermark, into: &ready)
         // Sort small keys rather than the inputs themselves; full comparisons only break ties.
         order.removeAll(keepingCapacity: true)
         for (index, input) in ready.enumerated() {
-            order.append(SortKey(time: input.time.nanoseconds, hash: input.keyHash, index: Int32(index)))
+            order.append(SortKey(time: input.time, hash: input.keyHash, index: Int32(index)))
         }
+        let inputs = ready
         order.sort { a, b in
             if a.time != b.time { return a.time < b.time }
             if a.hash != b.hash { return a.hash < b.hash }
-            return Self.inputPrecedes(ready[Int(a.index)], ready[Int(b.index)])
+            return Self.inputPrecedes(inputs[Int(a.index)], inputs[Int(b.index)])
         }
         var i = 0
         while true {
@@ -36,39 +29,48 @@ extension RuleRuntime {
             guard i < order.count else { break }
             var j = i + 1
             while j < order.count, order[j].time == order[i].time, order[j].hash == order[i].hash,
-                ready[Int(order[j].index)].key == ready[Int(order[i].index)].key
+                inputs[Int(order[j].index)].key == inputs[Int(order[i].index)].key
             {
                 j += 1
             }
-            processRun(ready, i..<j, env: &env)
+            processRun(inputs, i..<j, env: &env)
             i = j
         }
         expire(before: watermark, env: &env)
     }
 
-    /// Queues an input. For rules that only ask which sources matched (temporal types over one rule),
-    /// a second input of the same group at the same instant changes nothing but the evidence, so only
-    /// the one that sorts first is kept: a heartbeat rule fed by every event costs one input per group
-    /// and instant.
-    mutating func accept(_ input: CorrelationInput) {
-        guard collapsesInstants else {
-            pending.append(input)
-            return
+    /// Queues an input, its evidence going to the store now (waiting inputs hold no event text).
+    ///
+    /// For rules that only ask which sources matched (temporal types over one rule), a second input
+    /// of the same group at the same instant changes nothing but the evidence, so only the one that
+    /// sorts first is kept: a heartbeat rule fed by every event costs one input per group and instant.
+    mutating func accept(_ input: CorrelationInput, evidence: inout EvidenceStore) {
+        let time = input.time.nanoseconds
+        var line = -1
+        if collapsesInstants {
+            line = Int(truncatingIfNeeded: input.keyHash ^ UInt64(bitPattern: time)) & (collapseCache.count - 1)
+            let slot = collapseCache[line]
+            if slot >= 0, let waiting = pending.input(at: slot), waiting.time == time, waiting.keyHash == input.keyHash,
+                waiting.key == input.key
+            {
+                if (input.source, input.sequence) < (waiting.source, waiting.sequence) {
+                    pending.replace(at: slot, with: Self.pendingInput(input, ref: evidence.add(input.event)))
+                }
+                return
+            }
         }
-        let line = Int(truncatingIfNeeded: input.keyHash ^ UInt64(bitPattern: input.time.nanoseconds)) & (collapseCache.count - 1)
-        let index = Int(collapseCache[line])
-        if index >= 0, index < pending.count, pending[index].time == input.time, pending[index].keyHash == input.keyHash,
-            pending[index].key == input.key
-        {
-            if (input.source, input.sequence) < (pending[index].source, pending[index].sequence) { pending[index] = input }
-            return
-        }
-        collapseCache[line] = Int32(truncatingIfNeeded: pending.count)
-        pending.append(input)
+        let slot = pending.insert(Self.pendingInput(input, ref: evidence.add(input.event)))
+        if line >= 0 { collapseCache[line] = slot }
+    }
+
+    static func pendingInput(_ input: CorrelationInput, ref: UInt32) -> PendingInput {
+        PendingInput(
+            slot: input.slot, time: input.time.nanoseconds, source: input.source, sequence: input.sequence, keyHash: input.keyHash,
+            key: input.key, value: input.value, number: input.number, ref: ref)
     }
 
     /// Deterministic order of inputs: time, group, event identity, source.
-    static func inputPrecedes(_ a: CorrelationInput, _ b: CorrelationInput) -> Bool {
+    static func inputPrecedes(_ a: PendingInput, _ b: PendingInput) -> Bool {
         if a.time != b.time { return a.time < b.time }
         if a.keyHash != b.keyHash { return a.keyHash < b.keyHash }
         if a.key != b.key { return a.key < b.key }
@@ -79,9 +81,9 @@ extension RuleRuntime {
 
     /// One group at one instant: dedupe events read by several sources, update state, evaluate the
     /// window ending now.
-    mutating func processRun(_ inputs: [CorrelationInput], _ range: Range<Int>, env: inout FlushEnvironment) {
+    mutating func processRun(_ inputs: [PendingInput], _ range: Range<Int>, env: inout FlushEnvironment) {
         let lower = Int(order[range.lowerBound].index)
-        let time = inputs[lower].time.nanoseconds
+        let time = inputs[lower].time
         let key = inputs[lower].key
         let group = slot(for: inputs[lower], env: &env)
         groups.touch(group, time: time)
@@ -94,8 +96,7 @@ extension RuleRuntime {
             if previous >= 0, inputs[previous].source == inputs[index].source, inputs[previous].sequence == inputs[index].sequence {
                 runEvents[runEvents.count - 1].slots |= bit
             } else {
-                let ref = env.evidence.add(inputs[index].event)
-                runEvents.append(RunEvent(slots: bit, value: inputs[index].value, number: inputs[index].number, ref: ref))
+                runEvents.append(RunEvent(slots: bit, value: inputs[index].value, number: inputs[index].number, ref: inputs[index].ref))
             }
             previous = index
         }

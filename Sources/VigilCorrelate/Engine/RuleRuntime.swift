@@ -38,13 +38,15 @@ struct RuleRuntime {
     var groups = GroupTable()
     var episodes = EpisodeBook()
     var timers = TimerHeap()
-    var pending: [CorrelationInput] = []
+    var pending = PendingQueue()
+    var ready: [PendingInput] = []
     var runEvents: [RunEvent] = []
     var order: [SortKey] = []
     /// See ``accept(_:)``.
     let collapsesInstants: Bool
-    /// Recent pending inputs by (group hash, time), for ``accept(_:)``: a direct-mapped cache, so a
-    /// collision only means an input is not collapsed (which changes nothing but speed).
+    /// Recent pending inputs (slab slots) by (group hash, time), for ``accept(_:evidence:)``: a
+    /// direct-mapped cache, so a collision only means an input is not collapsed (which changes nothing
+    /// but speed).
     var collapseCache: [Int32] = []
 
     struct SortKey {
@@ -85,18 +87,18 @@ struct RuleRuntime {
     }
 
     var memoryBytes: Int {
-        groups.capacityBytes + evaluator.memoryBytes + (machine?.memoryBytes ?? 0) + timers.items.capacity * 24
+        groups.capacityBytes + pending.memoryBytes + evaluator.memoryBytes + (machine?.memoryBytes ?? 0) + timers.items.capacity * 24
             + episodes.memoryBytes
     }
 
     /// The group slot of a key, allocating (and evicting the least recently seen group) if needed.
-    mutating func slot(for input: CorrelationInput, env: inout FlushEnvironment) -> UInt32 {
+    mutating func slot(for input: PendingInput, env: inout FlushEnvironment) -> UInt32 {
         if let slot = groups.find(input.key, hash: input.keyHash) { return slot }
         if groups.count >= maxGroups, groups.oldest != GroupTable.none {
             env.stats.evictedGroups += 1
             free(groups.oldest, env: &env, evicted: true)
         }
-        let slot = groups.insert(input.key, hash: input.keyHash, time: input.time.nanoseconds)
+        let slot = groups.insert(input.key, hash: input.keyHash, time: input.time)
         evaluator.grow(slots: groups.slotCount)
         machine?.grow(slots: groups.slotCount)
         episodes.grow(slots: groups.slotCount)

@@ -64,7 +64,7 @@ public final class CorrelationShard: @unchecked Sendable {
         guard runtimes[Int(input.rule)] != nil else {
             preconditionFailure("input for rule \(input.rule), which shard \(role) does not run")
         }
-        runtimes[Int(input.rule)]!.accept(input)
+        runtimes[Int(input.rule)]!.accept(input, evidence: &environment.evidence)
         lifetimeStats.inputs += 1
     }
 
@@ -84,7 +84,7 @@ public final class CorrelationShard: @unchecked Sendable {
             if !environment.chained.isEmpty {
                 for var input in environment.chained {
                     if runtimes[Int(input.rule)] != nil {
-                        runtimes[Int(input.rule)]!.accept(input)
+                        runtimes[Int(input.rule)]!.accept(input, evidence: &environment.evidence)
                         environment.stats.inputs += 1
                     } else {
                         input.shard = Int32(max(1, options.shards))
