@@ -28,6 +28,9 @@ public struct CorrelationRuleSet: Sendable {
     /// The fields detections of `rule` must carry (empty when no correlation reads the rule).
     public func requiredFields(for rule: RuleID) -> [Symbol] { requiredFields[rule] ?? [] }
 
+    /// ``requiredFields`` as field names (the form VigilDetect's `SigmaRuleSet.carrying(_:)` takes).
+    public var requiredFieldNames: [RuleID: [String]] { requiredFields.mapValues { $0.map(\.name) } }
+
     /// Compiles correlation documents. Documents of other kinds are ignored. Invalid rules are left out
     /// of the set and reported as `file:line:column: message` diagnostics.
     public static func compile(
