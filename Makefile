@@ -6,7 +6,7 @@ APT_PACKAGES := libpcre2-dev liblz4-dev zlib1g-dev pkg-config
 RELEASE_BIN := .build/release/vigil
 DEBUG_BIN := .build/debug/vigil
 
-.PHONY: all deps build release demo test lint format clean
+.PHONY: all deps build release demo test lint format clean bench-parse
 
 all: build
 
@@ -23,13 +23,21 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
+SAMPLES := samples/auth.log samples/web.log samples/ufw.log samples/events.jsonl samples/rfc5424.log
+
 demo: release
-	$(RELEASE_BIN) run --rules rules/sigma samples/*
+	$(RELEASE_BIN) run $(SAMPLES)
+	@echo "first events as vigil parse prints them:"
+	@$(RELEASE_BIN) parse samples/rfc5424.log samples/events.jsonl | head -n 4
 
 test: deps
 	$(SWIFT) build
 	$(SWIFT) test
 	$(MAKE) oracle-check
+
+# Times vigil run / vigil parse beside cat and syslog-ng on 2 M generated lines (release build).
+bench-parse: release
+	scripts/bench-parse.sh
 
 lint:
 	$(SWIFT) format lint --strict -r Sources Tests Package.swift

@@ -5,6 +5,6 @@ struct Vigil: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Streaming log and event correlation engine.",
-        subcommands: []
+        subcommands: [RunCommand.self, ParseCommand.self]
     )
 }

@@ -1,0 +1,103 @@
+import Logging
+import NIOCore
+import NIOPosix
+import VigilEvent
+
+/// The UDP and TCP listeners of a run, on one event-loop thread.
+///
+/// Each listener binds only the address it was given. Stopping closes the listening sockets and every
+/// open connection; each connection hands over its last batch before it closes.
+public final class ListenerGroup: Sendable {
+    /// One counter set per listener (a TCP listener's connections share it).
+    public let counters: [IngestCounters]
+    /// Where each listener actually listens (the port is filled in when 0 was asked for).
+    public let boundAddresses: [String]
+    private let group: MultiThreadedEventLoopGroup
+    private let servers: [any Channel]
+    private let connections: ConnectionRegistry
+
+    /// Binds every listener; on failure the ones already bound are closed again.
+    public static func start(
+        udp: [ListenAddress],
+        tcp: [ListenAddress],
+        configuration: ListenerConfiguration,
+        sink: any BatchSink,
+        sources: SourceIDAllocator,
+        logger: Logger
+    ) throws(IngestError) -> ListenerGroup {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let connections = ConnectionRegistry()
+        var servers: [any Channel] = []
+        var counters: [IngestCounters] = []
+        var bound: [String] = []
+        do {
+            for address in udp {
+                let sourceID = sources.allocate()
+                let counter = IngestCounters(name: "udp \(address)")
+                let channel = try UDPListener.bind(
+                    address, group: group, configuration: configuration, sink: sink, counters: counter, sourceID: sourceID)
+                servers.append(channel)
+                counters.append(counter)
+                bound.append("udp \(channel.localAddress.map(describe) ?? address.description)")
+            }
+            for address in tcp {
+                let counter = IngestCounters(name: "tcp \(address)")
+                let channel = try TCPListener.bind(
+                    address, group: group, configuration: configuration, sink: sink, counters: counter, sources: sources,
+                    connections: connections, logger: logger)
+                servers.append(channel)
+                counters.append(counter)
+                bound.append("tcp \(channel.localAddress.map(describe) ?? address.description)")
+            }
+        } catch {
+            for channel in servers { try? channel.close().wait() }
+            try? group.syncShutdownGracefully()
+            throw error
+        }
+        return ListenerGroup(group: group, servers: servers, connections: connections, counters: counters, bound: bound)
+    }
+
+    private init(
+        group: MultiThreadedEventLoopGroup,
+        servers: [any Channel],
+        connections: ConnectionRegistry,
+        counters: [IngestCounters],
+        bound: [String]
+    ) {
+        self.group = group
+        self.servers = servers
+        self.connections = connections
+        self.counters = counters
+        self.boundAddresses = bound
+    }
+
+    /// The listeners' counters, named by the address each actually listens on.
+    public func snapshots() -> [IngestCounters.Snapshot] {
+        zip(counters, boundAddresses).map { counter, address in
+            var snapshot = counter.snapshot()
+            snapshot.name = address
+            return snapshot
+        }
+    }
+
+    /// Closes listeners and connections (each hands over its last batch) and stops the event loop.
+    /// Blocks until done; call from outside the event loop.
+    public func stop() {
+        for (channel, counter) in zip(servers, counters) {
+            // Read before closing: the socket's line leaves /proc/net/udp with it.
+            if counter.name.hasPrefix("udp "), let port = channel.localAddress?.port, let drops = UDPKernelDrops.count(port: port) {
+                counter.droppedByKernel.store(drops, ordering: .relaxed)
+            }
+        }
+        for channel in servers { try? channel.close().wait() }
+        let open = connections.all
+        for channel in open { try? channel.close().wait() }
+        try? group.syncShutdownGracefully()
+    }
+}
+
+/// `127.0.0.1:5514` / `[::1]:5514`.
+func describe(_ address: SocketAddress) -> String {
+    guard let ip = address.ipAddress, let port = address.port else { return "\(address)" }
+    return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+}

@@ -1,0 +1,116 @@
+import Dispatch
+import VigilEvent
+import VigilIngest
+
+/// The spine of a run: readers push ``RawBatch``es into a bounded lock-free ring, a pool of workers on
+/// Dispatch parses them and runs the ``BatchStage``s, and the collector hands each ``BatchResult``, in
+/// input order, to the ``OrderedStage``s.
+///
+/// Order is restored with tickets: the ring numbers batches as they are pushed, workers store results
+/// by ticket in a ``ReorderBuffer``, and the collector takes ticket 0, 1, 2, ... So what the ordered
+/// stages see does not depend on the number of workers.
+///
+/// Lifecycle: ``start()``, readers call ``submit(_:)`` / ``trySubmit(_:)``, once every reader is done
+/// call ``finishInput()``; meanwhile one thread runs ``collect(into:onFailure:)``, which returns when
+/// everything was drained.
+public final class Pipeline: BatchSink {
+    public let configuration: PipelineConfiguration
+    private let ring: BoundedRing<RawBatch>
+    private let results: ReorderBuffer<BatchResult>
+    private let workersDone = DispatchGroup()
+
+    public init(configuration: PipelineConfiguration) {
+        self.configuration = configuration
+        self.ring = BoundedRing(capacity: configuration.ringCapacity)
+        self.results = ReorderBuffer(capacity: ring.capacity + 2 * configuration.workers)
+    }
+
+    /// Starts the workers, one serial Dispatch queue each (a worker loops until the ring is closed and
+    /// empty, so it holds its thread for the run).
+    public func start() {
+        for index in 0..<configuration.workers {
+            let queue = DispatchQueue(label: "vigil.worker.\(index)", qos: .userInitiated)
+            queue.async(group: workersDone) { [ring, results, configuration] in
+                var worker = Worker(index: index, configuration: configuration)
+                while let (ticket, batch) = ring.pop() {
+                    results.put(worker.process(batch, ticket: ticket), ticket: ticket)
+                }
+            }
+        }
+    }
+
+    public func submit(_ batch: RawBatch) {
+        ring.push(batch)
+    }
+
+    public func trySubmit(_ batch: RawBatch) -> Bool {
+        ring.tryPush(batch)
+    }
+
+    /// Marks the end of input. Call once, after the last ``submit(_:)`` returned.
+    public func finishInput() {
+        ring.close()
+    }
+
+    /// Runs the collector on the calling thread until all input was processed: takes results in ticket
+    /// order, counts them, and calls the ordered stages; then waits for the workers and finishes the
+    /// stages.
+    ///
+    /// When a stage throws, `onFailure` is called (once) so the caller can stop the inputs; the
+    /// pipeline keeps draining without calling the stages again, and the error is rethrown at the end.
+    public func collect(into stages: inout [any OrderedStage], onFailure: (any Error) -> Void = { _ in }) throws
+        -> PipelineTotals
+    {
+        var totals = PipelineTotals()
+        var failure: (any Error)? = nil
+        var next: UInt64 = 0
+        var backoff = Backoff(maxSleepMicroseconds: 5000)
+        let clock = ContinuousClock()
+        var lastProgress = clock.now
+        func fail(_ error: any Error) {
+            if failure == nil {
+                failure = error
+                onFailure(error)
+            }
+        }
+        while true {
+            if var result = results.tryTake(ticket: next) {
+                next += 1
+                backoff.reset()
+                lastProgress = clock.now
+                totals.add(result)
+                guard failure == nil else { continue }
+                do {
+                    for i in stages.indices { try stages[i].consume(&result) }
+                } catch {
+                    fail(error)
+                }
+                continue
+            }
+            if ring.isClosed && next == ring.pushedCount { break }
+            if clock.now - lastProgress >= configuration.idleTick {
+                lastProgress = clock.now
+                if failure == nil {
+                    let now = WallClock.now()
+                    do {
+                        for i in stages.indices { try stages[i].idle(now: now) }
+                    } catch {
+                        fail(error)
+                    }
+                }
+            }
+            backoff.wait()
+        }
+        workersDone.wait()
+        if failure == nil {
+            do {
+                for i in stages.indices { try stages[i].finish() }
+            } catch {
+                fail(error)
+            }
+        }
+        totals.orderedStages = stages.map(\.counters)
+        if let failure { throw failure }
+        return totals
+    }
+}

@@ -1,0 +1,67 @@
+import VigilIngest
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Everything `vigil run` and `vigil parse` were asked to do (the CLI only fills this in).
+public struct RunOptions: Sendable {
+    /// `run` reports a summary; `parse` prints every event as a JSON line.
+    public enum Mode: Sendable, Hashable {
+        case run
+        case parse
+    }
+
+    public var mode: Mode
+    /// Files to read; `-` is stdin. Empty, with no listener, means stdin.
+    public var inputs: [String]
+    public var udp: [ListenAddress]
+    public var tcp: [ListenAddress]
+    public var parser: ParserOptions
+    /// Longest message kept (longer ones are cut, marked and counted).
+    public var maxMessageSize: Int
+    public var workers: Int
+    /// Where to write the summary as JSON, if anywhere.
+    public var statsJSONPath: String?
+    /// Batches the input ring holds.
+    public var ringCapacity: Int
+    /// Bytes read per batch from files and stdin.
+    public var readBatchSize: Int
+
+    public init(
+        mode: Mode,
+        inputs: [String] = [],
+        udp: [ListenAddress] = [],
+        tcp: [ListenAddress] = [],
+        parser: ParserOptions = ParserOptions(),
+        maxMessageSize: Int = 64 * 1024,
+        workers: Int = RunOptions.defaultWorkers,
+        statsJSONPath: String? = nil,
+        ringCapacity: Int = 64,
+        readBatchSize: Int = 1 << 20
+    ) {
+        self.mode = mode
+        self.inputs = inputs
+        self.udp = udp
+        self.tcp = tcp
+        self.parser = parser
+        self.maxMessageSize = maxMessageSize
+        self.workers = workers
+        self.statsJSONPath = statsJSONPath
+        self.ringCapacity = ringCapacity
+        self.readBatchSize = readBatchSize
+    }
+
+    /// The number of cores.
+    public static var defaultWorkers: Int {
+        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+
+    /// The file inputs, with stdin added when nothing else was given.
+    var streamInputs: [String] {
+        if inputs.isEmpty && udp.isEmpty && tcp.isEmpty { return ["-"] }
+        return inputs
+    }
+}

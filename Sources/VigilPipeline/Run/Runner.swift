@@ -1,0 +1,140 @@
+import Dispatch
+import Logging
+import VigilEvent
+import VigilIngest
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Runs `vigil run` / `vigil parse`: opens the inputs, starts the pipeline, reads until every finite
+/// input ended (or a signal came), drains, and reports.
+public enum Runner {
+    /// Runs to completion and returns the summary (already printed or written as the options say).
+    public static func run(_ options: RunOptions, logger: Logger) throws(RunError) -> RunSummary {
+        signal(SIGPIPE, SIG_IGN)
+        let sources = SourceIDAllocator()
+        // Open everything first so that a bad path or a busy port fails before anything runs.
+        var streams: [(fd: Int32, counters: IngestCounters)] = []
+        for input in options.streamInputs {
+            do {
+                let fd = input == "-" ? 0 : try FileDescriptorSource.openDescriptor(path: input)
+                streams.append((fd, IngestCounters(name: input == "-" ? "stdin" : input)))
+            } catch {
+                for stream in streams where stream.fd != 0 { close(stream.fd) }
+                throw .ingest(error)
+            }
+        }
+        // Signals are caught from here on, before anything starts, so that none is lost.
+        let controller = ShutdownController()
+        let signals = SignalTrap([SIGINT, SIGTERM]) { number, count in
+            if count > 1 { _exit(128 + number) }
+            logger.info("signal \(number): draining and stopping (send again to exit at once)")
+            controller.shutdown()
+        }
+        defer { signals.cancel() }
+        let pipeline = Pipeline(configuration: pipelineConfiguration(for: options))
+        let inputsDone = DispatchGroup()
+        var listeners: ListenerGroup? = nil
+        if !options.udp.isEmpty || !options.tcp.isEmpty {
+            do {
+                listeners = try ListenerGroup.start(
+                    udp: options.udp, tcp: options.tcp,
+                    configuration: ListenerConfiguration(maxMessageSize: options.maxMessageSize),
+                    sink: pipeline, sources: sources, logger: logger)
+            } catch {
+                throw .ingest(error)
+            }
+            controller.attach(listeners: listeners!, inputsDone: inputsDone)
+            for address in listeners!.boundAddresses { logger.info("listening on \(address)") }
+        }
+        let clock = ContinuousClock()
+        let started = clock.now
+        pipeline.start()
+        for (index, stream) in streams.enumerated() {
+            inputsDone.enter()
+            let sourceID = sources.allocate()
+            let (fd, counters) = stream
+            let maxMessageSize = options.maxMessageSize, batchSize = options.readBatchSize
+            DispatchQueue(label: "vigil.reader.\(index)").async {
+                defer { inputsDone.leave() }
+                do throws(IngestError) {
+                    let source = FileDescriptorSource(
+                        fd: fd, name: counters.name, ownsDescriptor: fd != 0, stop: controller.stop)
+                    var reader = StreamReader(
+                        source: try InputStream.detect(source), sourceID: sourceID, counters: counters,
+                        maxMessageSize: maxMessageSize, batchSize: batchSize)
+                    try reader.run(into: pipeline, stop: controller.stop)
+                } catch {
+                    logger.error("\(error)")
+                }
+            }
+        }
+        inputsDone.notify(queue: .global()) { pipeline.finishInput() }
+
+        var stages: [any OrderedStage] = []
+        if options.mode == .parse { stages.append(OutputWriter(fd: 1, onClosed: { controller.shutdown() })) }
+        let totals: PipelineTotals
+        do {
+            totals = try pipeline.collect(into: &stages) { error in
+                logger.error("stopping: \(error)")
+                controller.shutdown()
+            }
+        } catch let error as RunError {
+            throw error
+        } catch {
+            throw .stageFailed(String(describing: error))
+        }
+        let elapsed = clock.now - started
+        let summary = RunSummary(
+            elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+            workers: options.workers,
+            parse: totals.parse,
+            inputs: streams.map { $0.counters.snapshot() } + (listeners?.snapshots() ?? []),
+            stages: totals.workerStages + totals.orderedStages
+        )
+        try report(summary, options: options, logger: logger)
+        return summary
+    }
+
+    static func pipelineConfiguration(for options: RunOptions) -> PipelineConfiguration {
+        PipelineConfiguration(
+            workers: options.workers,
+            ringCapacity: options.ringCapacity,
+            parser: options.parser,
+            stages: { _ in options.mode == .parse ? [JSONLineRenderer()] : [] }
+        )
+    }
+
+    static func report(_ summary: RunSummary, options: RunOptions, logger: Logger) throws(RunError) {
+        if options.mode == .run {
+            writeAll(2, Array(summary.text().utf8))
+        } else {
+            logger.info("\(summary.events) events, \(summary.parse.failuresTotal) parse errors")
+        }
+        if let path = options.statsJSONPath {
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw .statsFileFailed(path: path, errno: errno) }
+            defer { close(fd) }
+            guard writeAll(fd, Array(summary.json().utf8)) else { throw .statsFileFailed(path: path, errno: errno) }
+        }
+    }
+
+    @discardableResult
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                offset += n
+            }
+            return true
+        }
+    }
+}

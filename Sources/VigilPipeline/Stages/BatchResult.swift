@@ -1,0 +1,41 @@
+import VigilEvent
+
+/// What the workers made of one input batch, handed to the ordered stages in input order.
+///
+/// Carries everything the stateful stages need without the events themselves: detections, the largest
+/// event time (for watermarks), rendered output and counters. ``events`` is kept only when an ordered
+/// stage needs whole events (the archive), see ``PipelineConfiguration/retainsEvents``.
+public struct BatchResult: Sendable {
+    /// Position of the batch in the input ring: results reach ordered stages by increasing ticket.
+    public let ticket: UInt64
+    public let source: SourceID
+    /// Sequence number of the batch's first message within its source.
+    public let firstSequence: UInt64
+    public let receiveTime: Timestamp
+    public var eventCount: Int
+    /// Largest event time in the batch (``Timestamp/distantPast`` when it had no events).
+    public var maxEventTime: Timestamp
+    /// Detections, in event order (filled by a detect stage).
+    public var detections: [Detection]
+    /// Bytes for standard output, written in order by the output stage (`vigil parse` lines).
+    public var output: [UInt8]
+    /// The parsed events, when retained.
+    public var events: EventBatch?
+    public var parse: ParseCounters
+    /// The worker stages' counters for this batch, in stage order.
+    public var stageCounters: [StageCounters]
+
+    public init(ticket: UInt64, source: SourceID, firstSequence: UInt64, receiveTime: Timestamp) {
+        self.ticket = ticket
+        self.source = source
+        self.firstSequence = firstSequence
+        self.receiveTime = receiveTime
+        self.eventCount = 0
+        self.maxEventTime = .distantPast
+        self.detections = []
+        self.output = []
+        self.events = nil
+        self.parse = ParseCounters()
+        self.stageCounters = []
+    }
+}

@@ -1,0 +1,103 @@
+import VigilEvent
+
+extension RunSummary {
+    /// The summary as one JSON object (what `--stats-json` writes), with a trailing newline.
+    public func json() -> String {
+        var object = JSONObjectWriter()
+        object.integer("events", events)
+        object.double("elapsed_seconds", elapsedSeconds)
+        object.double("events_per_second", eventsPerSecond.rounded())
+        object.integer("workers", UInt64(workers))
+        object.nested("by_format") { inner in
+            for format in EventFormat.allCases { inner.integer(format.name, parse.events(in: format)) }
+        }
+        object.nested("parse_errors") { inner in
+            inner.integer("total", parse.failuresTotal)
+            inner.nested("by_reason") { reasons in
+                for (reason, count) in parseErrors { reasons.integer(reason.name, count) }
+            }
+        }
+        let drops = self.drops
+        object.nested("drops") { inner in
+            inner.integer("total", drops.reduce(0) { $0 + $1.count })
+            inner.nested("by_reason") { reasons in
+                for (reason, count) in drops { reasons.integer(reason.name, count) }
+            }
+        }
+        object.integer("truncated", truncated)
+        object.integer("empty_lines", emptyLines)
+        object.array("inputs", inputs) { inner, input in
+            inner.string("name", input.name)
+            inner.integer("messages", input.messages)
+            inner.integer("bytes", input.bytes)
+            inner.integer("batches", input.batches)
+            inner.integer("empty_lines", input.emptyLines)
+            inner.integer("truncated", input.truncated)
+            inner.integer("dropped_backpressure", input.droppedBackpressure)
+            inner.integer("dropped_by_kernel", input.droppedByKernel)
+            inner.integer("connections", input.connections)
+            inner.integer("garbage_disconnects", input.garbageDisconnects)
+            inner.integer("read_errors", input.readErrors)
+        }
+        object.array("stages", stages) { inner, stage in
+            inner.string("stage", stage.stage)
+            inner.integer("received", stage.received)
+            inner.integer("emitted", stage.emitted)
+            inner.nested("dropped") { reasons in
+                for (reason, count) in stage.dropped.sorted(by: { $0.key < $1.key }) { reasons.integer(reason.name, count) }
+            }
+        }
+        return String(decoding: object.closed() + [0x0A], as: UTF8.self)
+    }
+}
+
+/// Writes one JSON object member by member (commas and braces handled here).
+struct JSONObjectWriter {
+    private(set) var bytes: [UInt8] = [UInt8(ascii: "{")]
+    private var first = true
+
+    private mutating func key(_ name: String) {
+        if !first { bytes.append(UInt8(ascii: ",")) }
+        first = false
+        JSONOutput.appendKey(name, to: &bytes)
+    }
+
+    mutating func integer(_ name: String, _ value: UInt64) {
+        key(name)
+        JSONOutput.appendInteger(value, to: &bytes)
+    }
+
+    mutating func double(_ name: String, _ value: Double) {
+        key(name)
+        JSONOutput.appendDouble(value, to: &bytes)
+    }
+
+    mutating func string(_ name: String, _ value: String) {
+        key(name)
+        JSONOutput.appendString(value, to: &bytes)
+    }
+
+    mutating func nested(_ name: String, _ body: (inout JSONObjectWriter) -> Void) {
+        key(name)
+        var inner = JSONObjectWriter()
+        body(&inner)
+        bytes.append(contentsOf: inner.closed())
+    }
+
+    mutating func array<T>(_ name: String, _ items: [T], _ body: (inout JSONObjectWriter, T) -> Void) {
+        key(name)
+        bytes.append(UInt8(ascii: "["))
+        for (i, item) in items.enumerated() {
+            if i > 0 { bytes.append(UInt8(ascii: ",")) }
+            var inner = JSONObjectWriter()
+            body(&inner, item)
+            bytes.append(contentsOf: inner.closed())
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// The finished object.
+    func closed() -> [UInt8] {
+        bytes + [UInt8(ascii: "}")]
+    }
+}

@@ -1,0 +1,62 @@
+import VigilEvent
+import VigilIngest
+
+/// The end-of-run report: events in, by format, parse errors by reason, drops by reason, rate, and
+/// what each input and stage did. Printed on stderr by `vigil run`, written by `--stats-json`.
+public struct RunSummary: Sendable {
+    public var elapsedSeconds: Double
+    public var workers: Int
+    public var parse: ParseCounters
+    public var inputs: [IngestCounters.Snapshot]
+    /// Worker stages, then ordered stages.
+    public var stages: [StageCounters]
+
+    public init(
+        elapsedSeconds: Double,
+        workers: Int,
+        parse: ParseCounters,
+        inputs: [IngestCounters.Snapshot],
+        stages: [StageCounters]
+    ) {
+        self.elapsedSeconds = elapsedSeconds
+        self.workers = workers
+        self.parse = parse
+        self.inputs = inputs
+        self.stages = stages
+    }
+
+    /// Events that came out of parsing (every message read becomes one, parsed or raw).
+    public var events: UInt64 { parse.events }
+
+    public var eventsPerSecond: Double {
+        elapsedSeconds > 0 ? Double(events) / elapsedSeconds : 0
+    }
+
+    /// Parse failures by reason, only the reasons that occurred, in declaration order.
+    public var parseErrors: [(reason: ParseFailure.Reason, count: UInt64)] {
+        ParseFailure.Reason.allCases.compactMap { reason in
+            let count = parse.failures(for: reason)
+            return count > 0 ? (reason, count) : nil
+        }
+    }
+
+    /// Messages (or, for `garbage_peer`, connections) lost, by reason: from the inputs and every stage.
+    public var drops: [(reason: DropReason, count: UInt64)] {
+        var byReason: [DropReason: UInt64] = [:]
+        for input in inputs {
+            if input.droppedBackpressure > 0 { byReason[.backpressure, default: 0] += input.droppedBackpressure }
+            if input.droppedByKernel > 0 { byReason[.receiveBuffer, default: 0] += input.droppedByKernel }
+            if input.garbageDisconnects > 0 { byReason[.garbagePeer, default: 0] += input.garbageDisconnects }
+            if input.readErrors > 0 { byReason[.readError, default: 0] += input.readErrors }
+        }
+        for stage in stages {
+            for (reason, count) in stage.dropped { byReason[DropReason("\(stage.stage).\(reason.name)"), default: 0] += count }
+        }
+        return byReason.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    /// Messages cut to the maximum size, over all inputs.
+    public var truncated: UInt64 { inputs.reduce(0) { $0 + $1.truncated } }
+    /// Blank lines skipped, over all inputs.
+    public var emptyLines: UInt64 { inputs.reduce(0) { $0 + $1.emptyLines } }
+}

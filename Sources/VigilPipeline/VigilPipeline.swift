@@ -1,1 +1,0 @@
-// VigilPipeline: see docs/ARCHITECTURE.md.

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Logging
+import VigilEvent
+import VigilIngest
+import VigilPipeline
+
+/// Options shared by `vigil run` and `vigil parse`: where input comes from and how it is parsed.
+struct InputOptions: ParsableArguments {
+    @Argument(help: "Files to read (plain or gzip); '-' is stdin. Default: stdin, unless a listener is given.")
+    var inputs: [String] = []
+
+    @Option(help: "Message format: auto, rfc3164, rfc5424, json or raw.")
+    var format: String = "auto"
+
+    @Option(help: "Time zone of RFC 3164 timestamps (IANA name).")
+    var timezone: String = "UTC"
+
+    @Option(
+        name: .customLong("json-time-key"),
+        help: "JSON member holding the event time (repeatable; default: timestamp, @timestamp, time, ts).")
+    var jsonTimeKeys: [String] = []
+
+    @Option(help: ArgumentHelp("Listen for syslog over UDP on HOST:PORT (repeatable).", valueName: "host:port"))
+    var udp: [String] = []
+
+    @Option(help: ArgumentHelp("Listen for syslog over TCP on HOST:PORT (repeatable; RFC 6587 framing).", valueName: "host:port"))
+    var tcp: [String] = []
+
+    @Option(help: "Longest message kept, in bytes; longer ones are cut, marked and counted.")
+    var maxMessageSize: Int = 64 * 1024
+
+    @Option(help: "Parse workers (default: the number of cores).")
+    var workers: Int = RunOptions.defaultWorkers
+
+    @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "warning"
+
+    @Option(name: .customLong("stats-json"), help: ArgumentHelp("Write the run summary as JSON to FILE.", valueName: "file"))
+    var statsJSON: String?
+
+    @Option(help: .hidden)
+    var readBatchBytes: Int = 1 << 20
+
+    func validate() throws {
+        guard format == "auto" || EventFormat(name: format) != nil else {
+            throw ValidationError("--format must be auto, rfc3164, rfc5424, json or raw (got '\(format)')")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard workers >= 1 && workers <= 256 else { throw ValidationError("--workers must be between 1 and 256") }
+        guard maxMessageSize >= 64 && maxMessageSize <= 16 << 20 else {
+            throw ValidationError("--max-message-size must be between 64 bytes and 16 MiB")
+        }
+        for address in udp + tcp {
+            do { _ = try ListenAddress(parsing: address) } catch { throw ValidationError(error.description) }
+        }
+    }
+
+    /// The run's options for `mode`.
+    func runOptions(mode: RunOptions.Mode) throws -> RunOptions {
+        var parser = ParserOptions()
+        if let forced = EventFormat(name: format) { parser.format = .forced(forced) }
+        parser.timeZone = timezone
+        if !jsonTimeKeys.isEmpty { parser.jsonTimeKeys = jsonTimeKeys }
+        return RunOptions(
+            mode: mode,
+            inputs: inputs,
+            udp: try udp.map { try ListenAddress(parsing: $0) },
+            tcp: try tcp.map { try ListenAddress(parsing: $0) },
+            parser: parser,
+            maxMessageSize: maxMessageSize,
+            workers: workers,
+            statsJSONPath: statsJSON,
+            readBatchSize: max(readBatchBytes, 4096)
+        )
+    }
+
+    /// Sends swift-log output to stderr at the chosen level.
+    func makeLogger() -> Logger {
+        let level = Logger.Level(rawValue: logLevel) ?? .warning
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: "vigil")
+    }
+}

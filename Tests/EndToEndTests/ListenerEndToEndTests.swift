@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+import VigilTestSupport
+
+@Suite("vigil run with UDP and TCP listeners on 127.0.0.1", .serialized)
+struct ListenerEndToEndTests {
+    @Test("UDP datagrams and TCP (octet counting and LF framing) all arrive; SIGTERM drains and exits 0")
+    func listenersReceive() throws {
+        let stats = temporaryPath("stats.json")
+        let vigil = try RunningVigil([
+            "run", "--udp", "127.0.0.1:0", "--tcp", "127.0.0.1:0", "--log-level", "info", "--stats-json", stats,
+        ])
+        let ports = vigil.listeningPorts(count: 2)
+        try #require(ports["udp"] != nil && ports["tcp"] != nil, "\(vigil.stderr)")
+        Sockets.sendDatagrams((0..<200).map { Array("<34>Oct 11 22:14:15 host su: udp \($0)\n".utf8) }, port: ports["udp"]!)
+        let lf = Sockets.connectTCP(port: ports["tcp"]!)
+        Sockets.send(lf, Array((0..<300).map { "<34>Oct 11 22:14:15 host app: lf \($0)\n" }.joined().utf8))
+        let octet = Sockets.connectTCP(port: ports["tcp"]!)
+        let frames = (0..<100).map { i -> String in
+            let message = "<34>1 2003-10-11T22:14:15.003Z host app - - - octet \(i)"
+            return "\(message.utf8.count) \(message)"
+        }
+        Sockets.send(octet, Array(frames.joined().utf8))
+        close(lf)
+        close(octet)
+        usleep(300_000)
+        #expect(vigil.stop() == 0, "\(vigil.stderr)")
+        let json = try readStats(stats)
+        #expect(integer(json, "events") == 600, "\(json)")
+        let inputs = json["inputs"] as? [[String: Any]] ?? []
+        #expect(inputs.count == 2)
+        #expect((inputs.last?["connections"] as? NSNumber)?.intValue == 2)
+        #expect(vigil.stderr.contains("vigil: 600 events"))
+    }
+
+    @Test("TCP: an oversize frame is cut and counted, the connection survives")
+    func tcpOversize() throws {
+        let stats = temporaryPath("stats.json")
+        let vigil = try RunningVigil([
+            "run", "--tcp", "127.0.0.1:0", "--max-message-size", "256", "--log-level", "info", "--stats-json", stats,
+        ])
+        let ports = vigil.listeningPorts(count: 1)
+        try #require(ports["tcp"] != nil, "\(vigil.stderr)")
+        let fd = Sockets.connectTCP(port: ports["tcp"]!)
+        let long = "<34>Oct 11 22:14:15 host app: " + String(repeating: "y", count: 2000)
+        Sockets.send(fd, Array("<34>Oct 11 22:14:15 host app: before\n\(long)\n<34>Oct 11 22:14:15 host app: after\n".utf8))
+        close(fd)
+        usleep(300_000)
+        #expect(vigil.stop() == 0, "\(vigil.stderr)")
+        let json = try readStats(stats)
+        #expect(integer(json, "events") == 3, "\(json)")
+        #expect(integer(json, "truncated") == 1)
+    }
+
+    @Test("TCP: a garbage peer is disconnected and counted while another peer's messages still arrive")
+    func tcpGarbagePeer() throws {
+        let stats = temporaryPath("stats.json")
+        let vigil = try RunningVigil(["run", "--tcp", "127.0.0.1:0", "--log-level", "info", "--stats-json", stats])
+        let ports = vigil.listeningPorts(count: 1)
+        try #require(ports["tcp"] != nil, "\(vigil.stderr)")
+        let good = Sockets.connectTCP(port: ports["tcp"]!)
+        let bad = Sockets.connectTCP(port: ports["tcp"]!)
+        Sockets.send(good, Array("<34>Oct 11 22:14:15 host app: good 1\n".utf8))
+        // A TLS ClientHello is no syslog framing.
+        Sockets.send(bad, [0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xFC, 0x03, 0x03])
+        usleep(200_000)
+        #expect(Sockets.isClosedByPeer(bad))
+        Sockets.send(good, Array("<34>Oct 11 22:14:15 host app: good 2\n".utf8))
+        close(good)
+        close(bad)
+        usleep(300_000)
+        #expect(vigil.stop() == 0, "\(vigil.stderr)")
+        let json = try readStats(stats)
+        #expect(integer(json, "events") == 2, "\(json)")
+        #expect(integer(json, "drops", "by_reason", "garbage_peer") == 1)
+    }
+
+    @Test("SIGTERM while reading an open stdin pipe drains what was read and exits 0")
+    func sigtermDrainsStdin() throws {
+        let stats = temporaryPath("stats.json")
+        let input = Pipe()
+        let vigil = try RunningVigil(["run", "--stats-json", stats], stdin: input)
+        input.fileHandleForWriting.write(Data((0..<500).map { "<34>Oct 11 22:14:15 host app: line \($0)\n" }.joined().utf8))
+        usleep(500_000)
+        #expect(vigil.stop(signal: SIGTERM) == 0, "\(vigil.stderr)")
+        try? input.fileHandleForWriting.close()
+        let json = try readStats(stats)
+        #expect(integer(json, "events") == 500)
+    }
+
+    @Test("SIGINT stops a listeners-only run cleanly")
+    func sigintStopsListeners() throws {
+        let vigil = try RunningVigil(["run", "--udp", "127.0.0.1:0", "--log-level", "info"])
+        try #require(!vigil.listeningPorts(count: 1).isEmpty, "\(vigil.stderr)")
+        #expect(vigil.stop(signal: SIGINT) == 0, "\(vigil.stderr)")
+        #expect(vigil.stderr.contains("vigil: 0 events"))
+    }
+}

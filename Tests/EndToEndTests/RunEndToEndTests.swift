@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+import VigilTestSupport
+
+@Suite("vigil run and parse on files and stdin")
+struct RunEndToEndTests {
+    let authLog = TestPaths.fixture("EndToEnd/auth.log").path
+    let authLogGz = TestPaths.fixture("EndToEnd/auth.log.gz").path
+
+    @Test("run over a plain file counts every line and prints the summary")
+    func plainFile() throws {
+        let stats = temporaryPath("stats.json")
+        let result = try runVigil(["run", authLog, "--stats-json", stats])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("vigil: 3000 events"))
+        #expect(result.stderr.contains("by format:"))
+        #expect(result.stderr.contains("parse errors:"))
+        #expect(result.stderr.contains("drops: 0"))
+        let json = try readStats(stats)
+        #expect(integer(json, "events") == 3000)
+        #expect(integer(json, "drops", "total") == 0)
+        #expect(json["events_per_second"] is NSNumber)
+    }
+
+    @Test("a gzip file gives the same events as the plain one")
+    func gzipFile() throws {
+        let plain = try runVigil(["parse", authLog, "--workers", "2"])
+        let gzip = try runVigil(["parse", authLogGz, "--workers", "2"])
+        #expect(gzip.status == 0, "\(gzip.stderr)")
+        #expect(gzip.stdout.split(separator: "\n").count == 3000)
+        #expect(Self.withoutReceiveTimes(gzip.stdout) == Self.withoutReceiveTimes(plain.stdout))
+    }
+
+    @Test("stdin is read when no input is given, and for '-'")
+    func standardInput() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: authLog))
+        for arguments in [["run"], ["run", "-"]] {
+            let stats = temporaryPath("stats.json")
+            let result = try runVigil(arguments + ["--stats-json", stats], stdin: data)
+            #expect(result.status == 0, "\(result.stderr)")
+            let json = try readStats(stats)
+            #expect(integer(json, "events") == 3000)
+            #expect((json["inputs"] as? [[String: Any]])?.first?["name"] as? String == "stdin")
+        }
+    }
+
+    @Test("several inputs at once: plain, gzip and stdin")
+    func severalInputs() throws {
+        let stats = temporaryPath("stats.json")
+        let data = try Data(contentsOf: URL(fileURLWithPath: authLog))
+        let result = try runVigil(["run", authLog, authLogGz, "-", "--stats-json", stats], stdin: data)
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try readStats(stats)
+        #expect(integer(json, "events") == 9000)
+        let inputs = json["inputs"] as? [[String: Any]] ?? []
+        #expect(inputs.map { ($0["messages"] as? NSNumber)?.intValue } == [3000, 3000, 3000])
+    }
+
+    @Test("1, 2 and 4 workers print identical events in input order")
+    func orderIndependentOfWorkers() throws {
+        let outputs = try [1, 2, 4].map { workers in
+            try runVigil([
+                "parse", authLog, "--workers", "\(workers)", "--read-batch-bytes", "4096", "--max-message-size", "1024",
+            ]).stdout
+        }
+        #expect(outputs[0].split(separator: "\n").count == 3000)
+        #expect(Self.withoutReceiveTimes(outputs[1]) == Self.withoutReceiveTimes(outputs[0]))
+        #expect(Self.withoutReceiveTimes(outputs[2]) == Self.withoutReceiveTimes(outputs[0]))
+        // Input order: the messages come out as the file has them.
+        let lines = try String(contentsOfFile: authLog, encoding: .utf8).split(separator: "\n")
+        let firstOut = outputs[2].split(separator: "\n")
+        #expect(firstOut.count == lines.count)
+        #expect(firstOut.last?.contains(Self.jsonEscaped(String(lines.last!.suffix(30)))) == true)
+    }
+
+    @Test("malformed lines are kept, marked and counted by reason")
+    func malformedCounted() throws {
+        let stats = temporaryPath("stats.json")
+        let result = try runVigil(["run", "--format", "json", TestPaths.fixture("EndToEnd/mixed.jsonl").path, "--stats-json", stats])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try readStats(stats)
+        #expect(integer(json, "events") == 5)
+        #expect(integer(json, "by_format", "json") == 2)
+        #expect(integer(json, "parse_errors", "total") == 3)
+        let parsed = try runVigil(["parse", "--format", "json", TestPaths.fixture("EndToEnd/mixed.jsonl").path])
+        #expect(parsed.stdout.split(separator: "\n").filter { $0.contains("\"error\":") }.count == 3)
+    }
+
+    @Test("over-long lines are cut to --max-message-size and counted")
+    func oversizeLines() throws {
+        let stats = temporaryPath("stats.json")
+        let long = String(repeating: "x", count: 5000)
+        let input = Data("short line\n\(long)\nafter\n".utf8)
+        let result = try runVigil(["run", "--max-message-size", "1024", "--stats-json", stats], stdin: input)
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try readStats(stats)
+        #expect(integer(json, "events") == 3)
+        #expect(integer(json, "truncated") == 1)
+    }
+
+    @Test("a missing input file fails before running, naming the file")
+    func missingFile() throws {
+        let result = try runVigil(["run", "/nonexistent/vigil.log"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("/nonexistent/vigil.log"))
+    }
+
+    @Test("bad options are rejected")
+    func badOptions() throws {
+        #expect(try runVigil(["run", "--format", "xml"]).status != 0)
+        #expect(try runVigil(["run", "--udp", "nohostport"]).status != 0)
+        #expect(try runVigil(["run", "--workers", "0"]).status != 0)
+    }
+
+    /// Drops `"time"` values that came from the receive time (they differ between runs).
+    static func withoutReceiveTimes(_ output: String) -> [String] {
+        output.split(separator: "\n").map { line in
+            line.replacingOccurrences(of: #"^\{"time":"[^"]*""#, with: "{", options: .regularExpression)
+        }
+    }
+
+    static func jsonEscaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+    }
+}
