@@ -51,9 +51,9 @@ peer_command() {
     case $1 in
     vigil)
         case $vigil_mode in
-        rule) echo "'$VIGIL' run --rules '$RULE' --emit threshold '$INPUT' > '$OUT/vigil.alerts'" ;;
-        parse-only) echo "'$VIGIL' run '$INPUT' > '$OUT/vigil.alerts'" ;;
-        custom) echo "'$VIGIL' ${VIGIL_ARGS//FILE/$INPUT} > '$OUT/vigil.alerts'" ;;
+        rule) echo "'$VIGIL' run --rules '$RULE' --emit threshold '$INPUT' > '$OUT/vigil.alerts' 2> '$OUT/vigil.stderr'" ;;
+        parse-only) echo "'$VIGIL' run '$INPUT' > '$OUT/vigil.alerts' 2> '$OUT/vigil.stderr'" ;;
+        custom) echo "'$VIGIL' ${VIGIL_ARGS//FILE/$INPUT} > '$OUT/vigil.alerts' 2> '$OUT/vigil.stderr'" ;;
         esac
         ;;
     sec) echo "perl -I '$PEERS' -MSecEventTime /usr/bin/sec -conf='$PEERS/sec-ssh-bruteforce.conf' -input='$INPUT' -notail > '$OUT/sec.alerts'" ;;
