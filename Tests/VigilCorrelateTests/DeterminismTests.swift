@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import VigilAlert
 import VigilCorrelate
@@ -70,4 +71,54 @@ func precedesForTest(_ a: Alert, _ b: Alert) -> Bool {
     let x = a.jsonLine, y = b.jsonLine
     if a.time != b.time { return a.time < b.time }
     return x < y
+}
+
+/// The threaded engine (a thread per shard and one for the merger) against the single-threaded one.
+@Suite struct ThreadedEngineTests {
+    final class Collected: @unchecked Sendable {
+        // @unchecked: `alerts` is only touched with `lock` held.
+        private let lock = NSLock()
+        private var alerts: [Alert] = []
+
+        func add(_ new: [Alert]) {
+            lock.lock()
+            alerts += new
+            lock.unlock()
+        }
+
+        var all: [Alert] {
+            lock.lock()
+            defer { lock.unlock() }
+            return alerts
+        }
+    }
+
+    @Test(arguments: ["gen-chained", "gen-extended", "spec-value_count"], [CorrelationOptions.Emit.all, .episodes])
+    func threadsGiveTheSameAlertsAsOneThread(_ name: String, emit: CorrelationOptions.Emit) throws {
+        let testCase = try OracleCase(name)
+        let input = shuffled(testCase.detections, within: .seconds(20), seed: 9)
+        var reference: [String] = []
+        for shards in [1, 2, 4] {
+            let options = CorrelationOptions(lateness: .seconds(20), emit: emit, shards: shards)
+            let collected = Collected()
+            let engine = ThreadedCorrelationEngine(ruleSet: testCase.ruleSet, options: options) { collected.add($0) }
+            var index = 0
+            while index < input.count {
+                engine.ingest(Array(input[index..<min(index + 25, input.count)]))
+                engine.advance()
+                index += 25
+            }
+            let stats = engine.finish()
+            #expect(stats.late == 0)
+            let lines = collected.all.sorted(by: precedesForTest).map(\.jsonLine)
+            if shards == 1 {
+                let single = run(testCase, options: options, batch: 25, detections: input).sorted(by: precedesForTest).map(\.jsonLine)
+                #expect(lines == single)
+                reference = lines
+            } else {
+                #expect(lines == reference, "\(name) \(emit) shards \(shards)")
+            }
+            #expect(!lines.isEmpty)
+        }
+    }
 }
