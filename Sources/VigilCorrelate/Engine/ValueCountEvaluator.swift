@@ -20,18 +20,16 @@ final class ValueCountEvaluator: WindowEvaluator {
 }
 
 struct ValueCountState {
-    private struct NodeKey: Hashable {
-        var group: UInt32
-        var value: String
-    }
-
     private static let none = UInt32.max
 
     let span: Int64
     let threshold: CorrelationThreshold
-    private var index: [NodeKey: UInt32] = [:]
+    /// (group, value) -> node.
+    private var index = HashIndex()
     // Nodes: one per (group, distinct value) in the window.
     private var values: [String] = []
+    private var nodeGroups: [UInt32] = []
+    private var nodeHashes: [UInt64] = []
     private var seen: [Int64] = []
     private var refs: [UInt32] = []
     private var previous: [UInt32] = []
@@ -64,7 +62,7 @@ struct ValueCountState {
     }
 
     var memoryBytes: Int {
-        index.capacity * (MemoryLayout<NodeKey>.stride + 4) + values.capacity * 16 + seen.capacity * 8
+        index.capacityBytes + values.capacity * 16 + nodeHashes.capacity * 8 + nodeGroups.capacity * 4 + seen.capacity * 8
             + (refs.capacity + previous.capacity + following.capacity + freeNodes.capacity) * 4
             + (heads.capacity + tails.capacity + distinct.capacity) * 4
     }
@@ -73,15 +71,17 @@ struct ValueCountState {
         let g = Int(group)
         for event in events {
             guard let value = event.value else { continue }
-            let key = NodeKey(group: group, value: value)
-            if let node = index[key] {
+            let hash = Self.hash(group: group, value: value)
+            let found = index.find(hash: hash) { nodeGroups[Int($0)] == group && values[Int($0)] == value }
+            if let node = found {
                 seen[Int(node)] = time
                 refs[Int(node)] = event.ref
                 unlink(node, group: group)
                 append(node, group: group)
             } else {
-                let node = allocate(value: value, time: time, ref: event.ref)
-                index[key] = node
+                let node = allocate(value: value, group: group, hash: hash, time: time, ref: event.ref)
+                let hashes = nodeHashes
+                index.insert(node, hash: hash) { hashes[Int($0)] }
                 append(node, group: group)
                 distinct[g] += 1
             }
@@ -95,14 +95,28 @@ struct ValueCountState {
         return QualifiedWindow(start: start, end: time, metric: count, inputs: Int(count))
     }
 
-    private mutating func allocate(value: String, time: Int64, ref: UInt32) -> UInt32 {
+    /// FNV-1a of the value, mixed with the group.
+    static func hash(group: UInt32, value: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ (UInt64(group) &* 0x9E37_79B9_7F4A_7C15)
+        for byte in value.utf8 {
+            h ^= UInt64(byte)
+            h = h &* 0x100_0000_01b3
+        }
+        return GroupKey.mix(h)
+    }
+
+    private mutating func allocate(value: String, group: UInt32, hash: UInt64, time: Int64, ref: UInt32) -> UInt32 {
         if let node = freeNodes.popLast() {
             values[Int(node)] = value
+            nodeGroups[Int(node)] = group
+            nodeHashes[Int(node)] = hash
             seen[Int(node)] = time
             refs[Int(node)] = ref
             return node
         }
         values.append(value)
+        nodeGroups.append(group)
+        nodeHashes.append(hash)
         seen.append(time)
         refs.append(ref)
         previous.append(Self.none)
@@ -113,7 +127,8 @@ struct ValueCountState {
     private mutating func removeOldest(_ group: UInt32) {
         let node = heads[Int(group)]
         unlink(node, group: group)
-        index[NodeKey(group: group, value: values[Int(node)])] = nil
+        let hashes = nodeHashes
+        index.remove(node, hash: nodeHashes[Int(node)]) { hashes[Int($0)] }
         values[Int(node)] = ""
         freeNodes.append(node)
         distinct[Int(group)] -= 1
