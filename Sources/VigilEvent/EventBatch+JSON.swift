@@ -2,41 +2,10 @@ extension EventBatch {
     /// Appends an event in vigil's normalized JSON form (no trailing newline): the object `vigil parse`
     /// prints and alerts embed as `event`.
     ///
-    /// Keys: `time` (RFC 3339 UTC, the input's sub-second precision up to microseconds), `host`, `app`,
-    /// `pid`, `msgid` (RFC 5424 only), `facility`, `severity`, `msg`, `format`, `decoder` (when one
-    /// matched), `fields` (parsed and decoded; a repeated name becomes an array) and `error` (when
-    /// parsing failed).
+    /// Convenience for one-off rendering; hot paths keep an ``EventJSONRenderer`` per thread instead.
     public func appendJSON(of event: Event, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "{"))
-        JSONOutput.appendKey("time", to: &out)
-        out.append(UInt8(ascii: "\""))
-        event.time.appendRFC3339(to: &out, fractionDigits: min(Int(event.timePrecision), 6))
-        out.append(UInt8(ascii: "\""))
-        appendOptionalText("host", event.host, to: &out)
-        appendOptionalText("app", event.app, to: &out)
-        appendOptionalText("pid", event.pid, to: &out)
-        if event.format == .rfc5424 { appendOptionalText("msgid", event.msgid, to: &out) }
-        out.append(contentsOf: ",\"facility\":".utf8)
-        if let f = event.facility { JSONOutput.appendInteger(f, to: &out) } else { out.append(contentsOf: "null".utf8) }
-        out.append(contentsOf: ",\"severity\":".utf8)
-        if let s = event.severity { JSONOutput.appendInteger(s, to: &out) } else { out.append(contentsOf: "null".utf8) }
-        appendOptionalText("msg", event.message, to: &out)
-        out.append(contentsOf: ",\"format\":\"".utf8)
-        out.append(contentsOf: event.format.name.utf8)
-        out.append(UInt8(ascii: "\""))
-        if let decoder = event.decoder {
-            out.append(UInt8(ascii: ","))
-            JSONOutput.appendKey("decoder", to: &out)
-            JSONOutput.appendString(decoder.name, to: &out)
-        }
-        out.append(contentsOf: ",\"fields\":".utf8)
-        appendFieldsObject(of: event, to: &out)
-        if let failure = event.parseFailure {
-            out.append(UInt8(ascii: ","))
-            JSONOutput.appendKey("error", to: &out)
-            JSONOutput.appendString(failure.description, to: &out)
-        }
-        out.append(UInt8(ascii: "}"))
+        var renderer = EventJSONRenderer()
+        renderer.append(event, of: self, to: &out)
     }
 
     /// The normalized JSON of an event as a String.
@@ -45,58 +14,110 @@ extension EventBatch {
         appendJSON(of: event, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
+}
 
-    private func appendOptionalText(_ key: String, _ range: ByteRange?, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: ","))
-        JSONOutput.appendKey(key, to: &out)
+/// Renders events as vigil's normalized JSON. Owned by one thread: it caches the escaped JSON form of every
+/// field and decoder name it has printed, so rendering takes no lock and allocates nothing per event.
+///
+/// Keys: `time` (RFC 3339 UTC, the input's sub-second precision up to microseconds), `host`, `app`, `pid`,
+/// `msgid` (RFC 5424 only), `facility`, `severity`, `msg`, `format`, `decoder` (when one matched), `fields`
+/// (parsed and decoded; a decoded field hides a parsed one of the same name; a repeated name becomes an
+/// array) and `error` (when parsing failed).
+public struct EventJSONRenderer {
+    /// Quoted, escaped names by symbol number; empty until first needed.
+    private var quotedNames: [[UInt8]] = []
+
+    public init() {}
+
+    public mutating func append(_ event: Event, of batch: EventBatch, to out: inout [UInt8]) {
+        out.append(contentsOf: #"{"time":""#.utf8)
+        event.time.appendRFC3339(to: &out, fractionDigits: min(Int(event.timePrecision), 6))
+        out.append(UInt8(ascii: "\""))
+        appendText(#","host":"#, event.host, batch, &out)
+        appendText(#","app":"#, event.app, batch, &out)
+        appendText(#","pid":"#, event.pid, batch, &out)
+        if event.format == .rfc5424 { appendText(#","msgid":"#, event.msgid, batch, &out) }
+        out.append(contentsOf: #","facility":"#.utf8)
+        if let f = event.facility { JSONOutput.appendInteger(f, to: &out) } else { out.append(contentsOf: "null".utf8) }
+        out.append(contentsOf: #","severity":"#.utf8)
+        if let s = event.severity { JSONOutput.appendInteger(s, to: &out) } else { out.append(contentsOf: "null".utf8) }
+        appendText(#","msg":"#, event.message, batch, &out)
+        out.append(contentsOf: #","format":""#.utf8)
+        out.append(contentsOf: event.format.name.utf8)
+        out.append(UInt8(ascii: "\""))
+        if let decoder = event.decoder {
+            out.append(contentsOf: #","decoder":"#.utf8)
+            out.append(contentsOf: quoted(decoder))
+        }
+        out.append(contentsOf: #","fields":{"#.utf8)
+        appendFields(of: event, batch, &out)
+        out.append(UInt8(ascii: "}"))
+        if let failure = event.parseFailure {
+            out.append(contentsOf: #","error":"#.utf8)
+            JSONOutput.appendString(failure.description, to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    private mutating func quoted(_ symbol: Symbol) -> [UInt8] {
+        let index = Int(symbol.rawValue)
+        if index >= quotedNames.count {
+            quotedNames.append(contentsOf: repeatElement([], count: index + 1 - quotedNames.count))
+        }
+        if quotedNames[index].isEmpty {
+            var bytes: [UInt8] = []
+            JSONOutput.appendString(symbol.name, to: &bytes)
+            quotedNames[index] = bytes
+        }
+        return quotedNames[index]
+    }
+
+    private func appendText(_ key: StaticString, _ range: ByteRange?, _ batch: EventBatch, _ out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeRawBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
         if let range {
-            withBytes(range) { JSONOutput.appendString($0, to: &out) }
+            batch.withBytes(range) { JSONOutput.appendString($0, to: &out) }
         } else {
             out.append(contentsOf: "null".utf8)
         }
     }
 
-    /// `{"name": value, ...}` with decoded fields overriding parsed ones of the same name and repeated
-    /// names (JSON arrays) gathered into arrays, in first-appearance order.
-    private func appendFieldsObject(of event: Event, to out: inout [UInt8]) {
-        var order: [Symbol] = []
-        var values: [Symbol: [Field]] = [:]
-        var decodedNames = Set<Symbol>()
-        for i in event.decodedFields.range { decodedNames.insert(fields[i].name) }
-        for span in [event.fields, event.decodedFields] {
-            let fromDecoder = span == event.decodedFields
-            for i in span.range {
-                let f = fields[i]
-                if !fromDecoder && decodedNames.contains(f.name) { continue }
-                if values[f.name] == nil { order.append(f.name) }
-                values[f.name, default: []].append(f)
-            }
-        }
-        out.append(UInt8(ascii: "{"))
-        for (n, name) in order.enumerated() {
-            if n > 0 { out.append(UInt8(ascii: ",")) }
-            JSONOutput.appendKey(name.name, to: &out)
-            let list = values[name]!
-            if list.count == 1 {
-                appendValue(list[0], to: &out)
-            } else {
-                out.append(UInt8(ascii: "["))
-                for (k, f) in list.enumerated() {
-                    if k > 0 { out.append(UInt8(ascii: ",")) }
-                    appendValue(f, to: &out)
+    /// Fields in first-appearance order. Events have few fields, so the quadratic scans below are cheaper
+    /// than building a dictionary per event, and they allocate nothing.
+    private mutating func appendFields(of event: Event, _ batch: EventBatch, _ out: inout [UInt8]) {
+        let fields = batch.fields
+        let parsed = event.fields.range, decoded = event.decodedFields.range
+        var first = true
+        for isDecoded in [false, true] {
+            let span = isDecoded ? decoded : parsed
+            for i in span {
+                let name = fields[i].name
+                // A decoded field hides parsed ones of the same name; a repeated name prints once, as an array.
+                if !isDecoded && decoded.contains(where: { fields[$0].name == name }) { continue }
+                if span[..<i].contains(where: { fields[$0].name == name }) { continue }
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                out.append(contentsOf: quoted(name))
+                out.append(UInt8(ascii: ":"))
+                let repeated = span[(i + 1)...].contains { fields[$0].name == name }
+                if repeated { out.append(UInt8(ascii: "[")) }
+                appendValue(fields[i], batch, &out)
+                if repeated {
+                    for j in span[(i + 1)...] where fields[j].name == name {
+                        out.append(UInt8(ascii: ","))
+                        appendValue(fields[j], batch, &out)
+                    }
+                    out.append(UInt8(ascii: "]"))
                 }
-                out.append(UInt8(ascii: "]"))
             }
         }
-        out.append(UInt8(ascii: "}"))
     }
 
-    private func appendValue(_ field: Field, to out: inout [UInt8]) {
+    private func appendValue(_ field: Field, _ batch: EventBatch, _ out: inout [UInt8]) {
         switch field.kind {
         case .string:
-            withBytes(field.value) { JSONOutput.appendString($0, to: &out) }
+            batch.withBytes(field.value) { JSONOutput.appendString($0, to: &out) }
         case .number, .boolean:
-            withBytes(field.value) { out.append(contentsOf: $0) }
+            batch.withBytes(field.value) { out.append(contentsOf: $0) }
         case .null:
             out.append(contentsOf: "null".utf8)
         }

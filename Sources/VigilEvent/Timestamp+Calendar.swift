@@ -122,16 +122,20 @@ extension Timestamp {
     /// Appends the RFC 3339 UTC form to a byte buffer without creating a String.
     public func appendRFC3339(to out: inout [UInt8], fractionDigits: Int = 0) {
         let c = civil
+        // Digits are written in place: this runs once per printed event, so no temporary arrays.
         func put(_ value: Int, width: Int) {
-            var digits = [UInt8](repeating: 0x30, count: width)
+            let start = out.count
             var v = value
-            var i = width - 1
-            while i >= 0 {
-                digits[i] = UInt8(0x30 + v % 10)
+            for _ in 0..<width {
+                out.append(UInt8(0x30 + v % 10))
                 v /= 10
-                i -= 1
             }
-            out.append(contentsOf: digits)
+            var i = start, j = out.count - 1
+            while i < j {
+                out.swapAt(i, j)
+                i += 1
+                j -= 1
+            }
         }
         if c.year < 0 || c.year > 9999 {
             out.append(contentsOf: Array(String(c.year).utf8))

@@ -4,13 +4,14 @@ import VigilEvent
 /// result's output, so rendering runs in parallel and the writer only copies bytes in order.
 public struct JSONLineRenderer: BatchStage {
     public let name = "render"
+    private var renderer = EventJSONRenderer()
 
     public init() {}
 
     public mutating func process(_ batch: inout EventBatch, result: inout BatchResult, counters: inout StageCounters) {
         result.output.reserveCapacity(batch.bytes.count * 3 + batch.events.count * 160)
         for event in batch.events {
-            batch.appendJSON(of: event, to: &result.output)
+            renderer.append(event, of: batch, to: &result.output)
             result.output.append(0x0A)
         }
         counters.emitted += UInt64(batch.events.count)
