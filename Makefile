@@ -6,7 +6,7 @@ APT_PACKAGES := libpcre2-dev liblz4-dev zlib1g-dev pkg-config
 RELEASE_BIN := .build/release/vigil
 DEBUG_BIN := .build/debug/vigil
 
-.PHONY: all deps build release demo test lint format clean bench-parse
+.PHONY: all deps build release demo test lint format clean bench-parse oracle-refresh
 
 all: build
 
@@ -30,10 +30,15 @@ demo: release
 	@echo "first events as vigil parse prints them:"
 	@$(RELEASE_BIN) parse samples/rfc5424.log samples/events.jsonl | head -n 4
 
-test: deps
+test: deps oracle-venv
 	$(SWIFT) build
 	$(DEBUG_BIN) test rules/decoders
-	$(SWIFT) test
+	VIGIL_ORACLE_LIVE=1 $(SWIFT) test
+	$(MAKE) oracle-check
+
+# Re-records the Sigma detection oracle answers after changing the differential suites or fixtures.
+oracle-refresh: oracle-venv
+	$(ORACLE_VENV)/bin/python Tests/Fixtures/Sigma/differential/oracle_golden.py
 
 # Times vigil run / vigil parse beside cat and syslog-ng on 2 M generated lines (release build).
 bench-parse: release
@@ -47,3 +52,38 @@ format:
 
 clean:
 	rm -rf .build
+
+# --- The Sigma reference oracle (pySigma + SQLite, from PyPI) and the peer benchmark ----------------------
+# The detection and correlation differential tests read committed oracle answers
+# (Tests/Fixtures/Sigma/differential/golden, Tests/Fixtures/Correlate/oracle), so `swift test` needs neither
+# Python packages nor network. `make test` also checks them against the live oracle and fails if one is
+# stale; ORACLE=skip skips that.
+ORACLE_VENV := .venv-oracle
+PEER_PACKAGES := sec syslog-ng-core time
+
+.PHONY: oracle-venv oracle-fixtures oracle-check bench-peers-deps bench-peers
+
+oracle-venv: $(ORACLE_VENV)/.installed
+
+$(ORACLE_VENV)/.installed:
+	@python3 -c 'import venv, ensurepip' 2>/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-venv; }
+	python3 -m venv $(ORACLE_VENV)
+	$(ORACLE_VENV)/bin/pip install -q pysigma==2.0.1 pysigma-backend-sqlite==2.1.1
+	touch $@
+
+# Regenerates the generated cases and every expected.json.
+oracle-fixtures: oracle-venv
+	python3 scripts/oracle-fixtures.py --python $(ORACLE_VENV)/bin/python
+
+oracle-check:
+	@if [ "$(ORACLE)" = skip ]; then echo "oracle-check skipped (ORACLE=skip)"; else \
+		$(MAKE) oracle-venv && python3 scripts/oracle-fixtures.py --check --python $(ORACLE_VENV)/bin/python; fi
+
+bench-peers-deps:
+	@missing=""; for p in $(PEER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+
+# vigil vs SEC vs syslog-ng on the same 2 M-line file and rule (LINES=, ROUNDS= to change).
+bench-peers: release bench-peers-deps
+	scripts/bench-peers.sh

@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "vigil", targets: ["vigil"]),
         .library(name: "VigilPipeline", targets: ["VigilPipeline"]),
+        .library(name: "VigilDetect", targets: ["VigilDetect"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -39,7 +40,7 @@ let package = Package(
             ]
         ),
         .target(name: "VigilDecode", dependencies: ["VigilEvent", "VigilRegex", "Yams"]),
-        .target(name: "VigilDetect", dependencies: ["VigilEvent", "VigilRegex", "Yams"]),
+        .target(name: "VigilDetect", dependencies: ["VigilEvent", "VigilRegex", "VigilAlert", "Yams"]),
         .target(name: "VigilAlert", dependencies: ["VigilEvent"]),
         .target(name: "VigilCorrelate", dependencies: ["VigilEvent", "VigilDetect", "VigilAlert", "Yams"]),
         .target(
@@ -55,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilPipeline", "VigilIngest", "VigilDecode",
+                "VigilPipeline", "VigilDetect", "VigilIngest", "VigilDecode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -67,7 +68,7 @@ let package = Package(
         .testTarget(name: "VigilRegexTests", dependencies: ["VigilRegex", "VigilTestSupport"]),
         .testTarget(name: "VigilIngestTests", dependencies: ["VigilIngest", "VigilTestSupport"]),
         .testTarget(name: "VigilDecodeTests", dependencies: ["VigilDecode", "VigilIngest", "VigilTestSupport"]),
-        .testTarget(name: "VigilDetectTests", dependencies: ["VigilDetect", "VigilTestSupport"]),
+        .testTarget(name: "VigilDetectTests", dependencies: ["VigilDetect", "VigilIngest", "VigilTestSupport"]),
         .testTarget(name: "VigilCorrelateTests", dependencies: ["VigilCorrelate", "VigilTestSupport"]),
         .testTarget(name: "VigilPipelineTests", dependencies: ["VigilPipeline", "VigilTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["vigil", "VigilTestSupport"]),

@@ -18,7 +18,7 @@ let stages: [(name: String, products: [String])] = [
     ("RingBuffer", ["VigilPipeline"]),
     ("Parse", ["VigilPipeline"]),
     ("Decode", ["VigilPipeline"]),
-    ("Detect", ["VigilPipeline"]),
+    ("Detect", ["VigilPipeline", "VigilDetect"]),
     ("Correlate", ["VigilPipeline"]),
 ]
 for stage in stages {
@@ -32,3 +32,12 @@ for stage in stages {
         )
     )
 }
+
+// A plain timing loop for the detect stage (CPU time per event, perf-friendly); shares its fixtures.
+package.targets.append(
+    .executableTarget(
+        name: "DetectProfile",
+        dependencies: [.product(name: "VigilDetect", package: "vigil")],
+        path: "Benchmarks/DetectProfile"
+    )
+)

@@ -1,0 +1,1 @@
+../Detect/DetectFixtures.swift

@@ -1,0 +1,51 @@
+import Foundation
+import VigilDetect
+import VigilEvent
+
+// Plain timing loop for the detect stage, outside package-benchmark's harness (whose runtime
+// interposer slows code heavy in reference counting, such as rule compilation): handy under `perf`
+// and on a busy machine, since it reports CPU time per event as well as wall time.
+//
+//   swift build -c release --product DetectProfile
+//   .build/release/DetectProfile subset|none|v10|v100|v1000 [seconds]
+
+func cpuSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+}
+
+let arguments = CommandLine.arguments
+let which = arguments.count > 1 ? arguments[1] : "subset"
+let seconds = arguments.count > 2 ? Double(arguments[2]) ?? 5 : 5
+
+let compileStart = Date()
+let ruleSet: SigmaRuleSet
+switch which {
+case "none": ruleSet = DetectFixtures.ruleSet(paths: [])
+case let variants where variants.hasPrefix("v"):
+    ruleSet = DetectFixtures.ruleSet(paths: [DetectFixtures.variantsDirectory(count: Int(variants.dropFirst()) ?? 10)])
+default: ruleSet = DetectFixtures.ruleSet(paths: [DetectFixtures.subsetPath])
+}
+let compileTime = Date().timeIntervalSince(compileStart)
+let batches = DetectFixtures.batches
+
+var detector = Detector(ruleSet: ruleSet)
+var detections: [Detection] = []
+let wallStart = Date()
+let cpuStart = cpuSeconds()
+var events = 0
+var index = 0
+while Date().timeIntervalSince(wallStart) < seconds {
+    detections.removeAll(keepingCapacity: true)
+    detector.detect(batches[index % batches.count], into: &detections)
+    events += batches[index % batches.count].events.count
+    index += 1
+}
+let wall = Date().timeIntervalSince(wallStart) * 1e9 / Double(events)
+let cpu = (cpuSeconds() - cpuStart) * 1e9 / Double(events)
+let evaluations = Double(detector.counters.ruleEvaluations) / Double(events)
+print(
+    "\(which): \(ruleSet.count) rules compiled in \(String(format: "%.2f", compileTime)) s; \(events) events: "
+        + "\(String(format: "%.0f", cpu)) ns CPU, \(String(format: "%.0f", wall)) ns wall per event; "
+        + "\(String(format: "%.3f", evaluations)) rule evaluations and \(detector.counters.detections) detections in all")

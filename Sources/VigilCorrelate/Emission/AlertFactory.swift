@@ -1,0 +1,53 @@
+import VigilAlert
+import VigilEvent
+
+/// Builds correlation alerts of one rule.
+struct AlertFactory {
+    let rule: Alert.Rule
+    let groupBy: [String]
+    let metricName: String
+
+    init(rule: CorrelationRule) {
+        self.rule = rule.alertRule
+        groupBy = rule.groupBy
+        metricName = rule.type.rawValue
+    }
+
+    func group(_ key: String) -> [(name: String, value: String?)] {
+        guard !groupBy.isEmpty else { return [] }
+        let values = GroupKey.split(key, count: groupBy.count)
+        return groupBy.enumerated().map { i, name in (name: name, value: i < values.count ? values[i] : nil) }
+    }
+
+    func window(
+        key: String, start: Int64, end: Int64, metric: Double, evidence: [String], episode: Alert.Episode? = nil, time: Int64? = nil
+    ) -> Alert {
+        Alert(
+            kind: .correlation, time: Timestamp(nanoseconds: time ?? end), rule: rule, group: group(key),
+            metric: .init(name: metricName, value: metric), windowStart: Timestamp(nanoseconds: start),
+            windowEnd: Timestamp(nanoseconds: end), events: evidence, episode: episode)
+    }
+
+    /// A stable episode id: the same input gives the same ids whatever the shard count or order.
+    func episodeID(key: String, opened: Int64) -> UInt64 {
+        var text = rule.id
+        text.append(GroupKey.separator)
+        text += key
+        text.append(GroupKey.separator)
+        text += String(opened)
+        return GroupKey.hash(text) >> 11  // 53 bits: exact in any JSON reader
+    }
+}
+
+extension Alert {
+    /// Orders alerts so that output does not depend on shards or on how input was batched.
+    static func precedes(_ a: Alert, _ b: Alert) -> Bool {
+        if a.time != b.time { return a.time < b.time }
+        if a.rule.id != b.rule.id { return a.rule.id < b.rule.id }
+        for (x, y) in zip(a.group, b.group) where x.value != y.value { return (x.value ?? "") < (y.value ?? "") }
+        if a.windowStart != b.windowStart { return (a.windowStart ?? .distantPast) < (b.windowStart ?? .distantPast) }
+        let stateA = a.episode?.state == .closed ? 1 : 0, stateB = b.episode?.state == .closed ? 1 : 0
+        if stateA != stateB { return stateA < stateB }
+        return (a.metric?.value ?? 0) < (b.metric?.value ?? 0)
+    }
+}

@@ -1,0 +1,39 @@
+/// Counters of the correlation stage (summed over shards with ``merge(_:)``).
+public struct CorrelationStats: Sendable, Hashable {
+    /// Detections that arrived after the watermark had passed their time: skipped.
+    public var late = 0
+    /// Detections lacking a group-by field: skipped.
+    public var missingGroupKey = 0
+    /// Inputs processed by rules (a detection read by two rules counts twice).
+    public var inputs = 0
+    /// Windows that met their condition.
+    public var qualifyingWindows = 0
+    /// Alerts emitted.
+    public var alerts = 0
+    /// Groups evicted because a rule reached its group limit.
+    public var evictedGroups = 0
+    /// Groups dropped because their state had expired (normal).
+    public var expiredGroups = 0
+    /// Absence windows still open when input ended (not decided, see ``CorrelationOptions``).
+    public var incompleteWindows = 0
+    /// Evidence references whose event had left the evidence store when an alert was built.
+    public var evidenceExpired = 0
+    /// Groups alive now.
+    public var liveGroups = 0
+
+    public init() {}
+
+    /// Adds another shard's counters.
+    public mutating func merge(_ other: CorrelationStats) {
+        late += other.late
+        missingGroupKey += other.missingGroupKey
+        inputs += other.inputs
+        qualifyingWindows += other.qualifyingWindows
+        alerts += other.alerts
+        evictedGroups += other.evictedGroups
+        expiredGroups += other.expiredGroups
+        incompleteWindows += other.incompleteWindows
+        evidenceExpired += other.evidenceExpired
+        liveGroups += other.liveGroups
+    }
+}

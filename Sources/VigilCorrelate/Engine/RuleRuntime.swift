@@ -1,0 +1,140 @@
+import VigilAlert
+import VigilEvent
+
+/// What a rule's flush needs from its shard: evidence, scratch, counters and where outputs go.
+struct FlushEnvironment {
+    var evidence: EvidenceStore
+    var context: EvaluationContext
+    var stats = CorrelationStats()
+    var alerts: [Alert] = []
+    /// Inputs for rules that read the windows of the rule being flushed.
+    var chained: [CorrelationInput] = []
+    /// Identity of chained inputs: the child rule's marker source.
+    static func chainSource(rule: Int) -> SourceID { SourceID(UInt32.max - UInt32(rule)) }
+
+    /// The evidence JSON of the references in `context.evidence`.
+    mutating func evidenceJSON() -> [String] {
+        var out: [String] = []
+        out.reserveCapacity(context.evidence.count)
+        for ref in context.evidence {
+            if let json = evidence.get(ref) { out.append(json) } else { stats.evidenceExpired += 1 }
+        }
+        return out
+    }
+}
+
+/// The state and logic of one correlation rule inside one shard. A struct, so that the shard's flush
+/// mutates it under one exclusivity check rather than one per field access.
+struct RuleRuntime {
+    let rule: CorrelationRule
+    let plan: RulePlan
+    let consumerPlans: [RulePlan.SourcePlan]
+    let span: Int64
+    let factory: AlertFactory
+    let evaluator: any WindowEvaluator
+    let emit: CorrelationOptions.Emit
+    let maxGroups: Int
+    var machine: ThresholdMachine?
+    var groups = GroupTable()
+    var episodes = EpisodeBook()
+    var timers = TimerHeap()
+    var pending = PendingQueue()
+    var ready: [PendingInput] = []
+    var runEvents: [RunEvent] = []
+    var order: [SortKey] = []
+    /// See ``accept(_:)``.
+    let collapsesInstants: Bool
+    /// Recent pending inputs (slab slots) by (group hash, time), for ``accept(_:evidence:)``: a
+    /// direct-mapped cache, so a collision only means an input is not collapsed (which changes nothing
+    /// but speed).
+    var collapseCache: [Int32] = []
+
+    struct SortKey {
+        var time: Int64
+        var hash: UInt64
+        var index: Int32
+    }
+
+    init(rule: CorrelationRule, plan: RulePlan, consumerPlans: [RulePlan.SourcePlan], options: CorrelationOptions) {
+        self.rule = rule
+        self.plan = plan
+        self.consumerPlans = consumerPlans
+        span = rule.timespan.nanoseconds
+        factory = AlertFactory(rule: rule)
+        emit = options.emit
+        maxGroups = options.maxGroupsPerShard
+        evaluator = Self.makeEvaluator(rule)
+        collapsesInstants = rule.type.isTemporal && rule.sources.count == 1
+        if collapsesInstants { collapseCache = Array(repeating: -1, count: 1024) }
+        if options.emit == .threshold, rule.type == .eventCount, case .threshold(let t) = rule.condition, let count = t.minimumCount {
+            machine = ThresholdMachine(span: span, count: count)
+        }
+    }
+
+    static func makeEvaluator(_ rule: CorrelationRule) -> any WindowEvaluator {
+        let span = rule.timespan.nanoseconds
+        let threshold: CorrelationThreshold
+        if case .threshold(let t) = rule.condition { threshold = t } else { threshold = CorrelationThreshold([]) }
+        switch rule.type {
+        case .eventCount: return EventCountEvaluator(span: span, threshold: threshold)
+        case .valueCount: return ValueCountEvaluator(span: span, threshold: threshold)
+        case .valueSum: return NumericEvaluator(span: span, threshold: threshold, aggregate: .sum)
+        case .valueAvg: return NumericEvaluator(span: span, threshold: threshold, aggregate: .average)
+        case .valuePercentile, .valueMedian:
+            return NumericEvaluator(span: span, threshold: threshold, aggregate: .percentile(rule.percentile ?? 50))
+        case .temporal, .temporalOrdered: return TemporalEvaluator(rule: rule)
+        }
+    }
+
+    var memoryBytes: Int {
+        groups.capacityBytes + pending.memoryBytes + evaluator.memoryBytes + (machine?.memoryBytes ?? 0) + timers.items.capacity * 24
+            + episodes.memoryBytes
+    }
+
+    /// The group slot of a key, allocating (and evicting the least recently seen group) if needed.
+    mutating func slot(for input: PendingInput, env: inout FlushEnvironment) -> UInt32 {
+        if let slot = groups.find(input.key, hash: input.keyHash) { return slot }
+        if groups.count >= maxGroups, groups.oldest != GroupTable.none {
+            env.stats.evictedGroups += 1
+            free(groups.oldest, env: &env, evicted: true)
+        }
+        let slot = groups.insert(input.key, hash: input.keyHash, time: input.time)
+        evaluator.grow(slots: groups.slotCount)
+        machine?.grow(slots: groups.slotCount)
+        episodes.grow(slots: groups.slotCount)
+        evaluator.reset(slot)
+        return slot
+    }
+
+    /// Releases a group. An evicted group's open episode is closed with its totals so far.
+    mutating func free(_ slot: UInt32, env: inout FlushEnvironment, evicted: Bool) {
+        if let episode = episodes.remove(group: slot), rule.emitsAlerts {
+            emitClosing(episode, key: groups.keys[Int(slot)], at: episode.lastEnd &+ span, env: &env)
+        }
+        evaluator.release(slot)
+        machine?.release(slot)
+        groups.remove(slot)
+    }
+
+    /// Frees groups whose last input left every window before the watermark.
+    mutating func expire(before watermark: Int64, env: inout FlushEnvironment) {
+        while groups.oldest != GroupTable.none {
+            let slot = groups.oldest
+            let seen = groups.lastSeen(slot)
+            guard seen <= Int64.max - span, seen + span < watermark else { return }
+            env.stats.expiredGroups += 1
+            free(slot, env: &env, evicted: false)
+        }
+    }
+
+    func emitClosing(_ episode: EpisodeBook.Episode, key: String, at time: Int64, env: inout FlushEnvironment) {
+        let info = Alert.Episode(
+            id: episode.id, state: .closed, windows: episode.windows, events: episode.events,
+            firstSeen: Timestamp(nanoseconds: episode.firstEnd), lastSeen: Timestamp(nanoseconds: episode.lastEnd))
+        env.alerts.append(
+            factory.window(
+                key: key, start: episode.firstStart, end: episode.lastEnd, metric: episode.peakMetric, evidence: [], episode: info,
+                time: time))
+        env.stats.alerts += 1
+    }
+}

@@ -1,0 +1,64 @@
+/// A window that met its rule's condition.
+struct QualifiedWindow {
+    var start: Int64
+    var end: Int64
+    var metric: Double
+    /// Inputs in the window: exact for event_count and the numeric types; for value_count and temporal
+    /// types (which keep no per-input state) the metric, a lower bound.
+    var inputs: Int
+}
+
+/// Scratch shared by a shard's evaluators: the evidence of the window being reported, and deadlines
+/// the current group asked for.
+struct EvaluationContext {
+    var evidence: [UInt32] = []
+    var evidenceLimit: Int
+    var deadlines: [Int64] = []
+
+    init(evidenceLimit: Int) {
+        self.evidenceLimit = evidenceLimit
+    }
+
+    mutating func addEvidence(_ ref: UInt32) -> Bool {
+        guard evidence.count < evidenceLimit else { return false }
+        if ref != 0 { evidence.append(ref) }
+        return evidence.count < evidenceLimit
+    }
+}
+
+/// What a deadline decided for a forward (absence) window.
+enum DeadlineOutcome {
+    case none
+    case qualified(QualifiedWindow)
+    /// The window reaches past the end of the input: undecided.
+    case incomplete
+}
+
+/// The per-group window state of one correlation type for one rule in one shard.
+///
+/// Groups are dense slots of the rule's ``GroupTable``. A shard calls ``add(_:group:time:context:)``
+/// once per (group, event time) run, in time order; each call evaluates the window `[time - span, time]`
+/// and returns it when it qualifies (evidence references in `context.evidence`).
+protocol WindowEvaluator: AnyObject {
+    /// Makes room for `slots` groups.
+    func grow(slots: Int)
+    /// Clears a newly allocated group.
+    func reset(_ group: UInt32)
+    /// Frees what a group holds.
+    func release(_ group: UInt32)
+    func add(_ events: [RunEvent], group: UInt32, time: Int64, context: inout EvaluationContext) -> QualifiedWindow?
+    /// Decides the forward window whose deadline is `time` (rules with absence only).
+    func decide(group: UInt32, deadline: Int64, horizon: Int64, context: inout EvaluationContext) -> DeadlineOutcome
+    /// Bytes held (approximate).
+    var memoryBytes: Int { get }
+}
+
+extension WindowEvaluator {
+    func decide(group: UInt32, deadline: Int64, horizon: Int64, context: inout EvaluationContext) -> DeadlineOutcome { .none }
+}
+
+/// Grows a per-group array to `count` entries.
+@inline(__always)
+func growArray<T>(_ array: inout [T], to count: Int, with value: T) {
+    if array.count < count { array.append(contentsOf: repeatElement(value, count: count - array.count)) }
+}

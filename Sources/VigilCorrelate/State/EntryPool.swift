@@ -1,0 +1,159 @@
+/// Per-group queues of window entries (time, evidence reference, optional payload) stored in shared
+/// fixed-size chunks, so a group costs one small ``EntryQueue`` header plus the chunks it uses, and no
+/// Array per group.
+///
+/// Entries are appended in time order and removed from the front as the window slides.
+struct EntryPool<Payload> {
+    static var chunkSize: Int { 4 }
+
+    private(set) var times: [Int64] = []
+    private(set) var refs: [UInt32] = []
+    /// Payload per entry (a number, slot masks...); ``NoPayload`` costs one byte per entry.
+    private(set) var payload: [Payload] = []
+    private var next: [UInt32] = []
+    private var freeChunk: UInt32 = .max
+    private let emptyPayload: Payload
+
+    init(emptyPayload: Payload) {
+        self.emptyPayload = emptyPayload
+    }
+
+    /// Bytes held by the pool's arrays (for stats and the memory benchmark).
+    var capacityBytes: Int {
+        times.capacity * 8 + refs.capacity * 4 + payload.capacity * MemoryLayout<Payload>.stride + next.capacity * 4
+    }
+
+    private mutating func allocateChunk() -> UInt32 {
+        if freeChunk != .max {
+            let chunk = freeChunk
+            freeChunk = next[Int(chunk)]
+            next[Int(chunk)] = .max
+            return chunk
+        }
+        let chunk = UInt32(next.count)
+        next.append(.max)
+        for _ in 0..<Self.chunkSize {
+            times.append(0)
+            refs.append(0)
+            payload.append(emptyPayload)
+        }
+        return chunk
+    }
+
+    private mutating func freeChunk(_ chunk: UInt32) {
+        next[Int(chunk)] = freeChunk
+        freeChunk = chunk
+    }
+
+    /// Appends an entry at the back of `queue`.
+    mutating func push(_ queue: inout EntryQueue, time: Int64, ref: UInt32, payload value: Payload) {
+        let used = Int(queue.start) + Int(queue.count)
+        if queue.count == 0 {
+            if queue.head == .max {
+                queue.head = allocateChunk()
+                queue.tail = queue.head
+            }
+            queue.start = 0
+        } else if used % Self.chunkSize == 0 {
+            let chunk = allocateChunk()
+            next[Int(queue.tail)] = chunk
+            queue.tail = chunk
+        }
+        let position = Int(queue.tail) * Self.chunkSize + (Int(queue.start) + Int(queue.count)) % Self.chunkSize
+        times[position] = time
+        refs[position] = ref
+        payload[position] = value
+        queue.count += 1
+    }
+
+    /// Storage position of the front entry. The queue must not be empty.
+    func frontPosition(_ queue: EntryQueue) -> Int { Int(queue.head) * Self.chunkSize + Int(queue.start) }
+
+    /// Removes the front entry.
+    mutating func popFront(_ queue: inout EntryQueue) {
+        queue.count -= 1
+        queue.start += 1
+        if queue.count == 0 {
+            // Keep the emptied chunk for the next push: groups often refill right away.
+            queue.start = 0
+            if queue.head != queue.tail {
+                var chunk = next[Int(queue.head)]
+                freeChunk(queue.head)
+                while chunk != queue.tail {
+                    let following = next[Int(chunk)]
+                    freeChunk(chunk)
+                    chunk = following
+                }
+                next[Int(queue.tail)] = .max
+                queue.head = queue.tail
+            }
+        } else if Int(queue.start) == Self.chunkSize {
+            let following = next[Int(queue.head)]
+            freeChunk(queue.head)
+            queue.head = following
+            queue.start = 0
+        }
+    }
+
+    /// Calls `body` with the storage position of each entry from the front, until it returns false.
+    func forEach(_ queue: EntryQueue, _ body: (Int) -> Bool) {
+        var chunk = queue.head
+        var offset = Int(queue.start)
+        var remaining = Int(queue.count)
+        while remaining > 0 {
+            if !body(Int(chunk) * Self.chunkSize + offset) { return }
+            remaining -= 1
+            offset += 1
+            if offset == Self.chunkSize, remaining > 0 {
+                chunk = next[Int(chunk)]
+                offset = 0
+            }
+        }
+    }
+
+    /// Updates the payload of every entry of `queue`, front to back.
+    mutating func updatePayloads(_ queue: EntryQueue, _ update: (inout Payload) -> Void) {
+        var chunk = queue.head
+        var offset = Int(queue.start)
+        var remaining = Int(queue.count)
+        while remaining > 0 {
+            update(&payload[Int(chunk) * Self.chunkSize + offset])
+            remaining -= 1
+            offset += 1
+            if offset == Self.chunkSize, remaining > 0 {
+                chunk = next[Int(chunk)]
+                offset = 0
+            }
+        }
+    }
+
+    /// Returns every chunk of `queue` to the pool and empties it.
+    mutating func release(_ queue: inout EntryQueue) {
+        var chunk = queue.head
+        while chunk != .max {
+            let following = chunk == queue.tail ? UInt32.max : next[Int(chunk)]
+            freeChunk(chunk)
+            chunk = following
+        }
+        queue = EntryQueue()
+    }
+}
+
+/// The header of one group's queue in an ``EntryPool``: 16 bytes.
+struct EntryQueue {
+    var head: UInt32 = .max
+    var tail: UInt32 = .max
+    var count: UInt32 = 0
+    var start: UInt16 = 0
+}
+
+/// The payload of pools that need none.
+struct NoPayload {}
+
+extension EntryPool where Payload == NoPayload {
+    init() { self.init(emptyPayload: NoPayload()) }
+
+    mutating func push(_ queue: inout EntryQueue, time: Int64, ref: UInt32) {
+        push(&queue, time: time, ref: ref, payload: NoPayload())
+    }
+}

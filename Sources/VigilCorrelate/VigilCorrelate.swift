@@ -1,1 +1,0 @@
-// VigilCorrelate: see docs/ARCHITECTURE.md.

@@ -1,0 +1,125 @@
+import VigilEvent
+
+extension Detector {
+    /// Gathers the values the route's rules read: one pass over the event's fields (decoded fields
+    /// win over parsed ones of the same name), then the event properties the route uses.
+    mutating func fillSlots(_ event: UnsafePointer<Event>, in batch: EventBatch) {
+        let current = routes[route]
+        keywordSlot = current.slots.count
+        if slotCaches[route].isEmpty { slotCaches[route] = [Int32](repeating: -2, count: 64) }
+        for i in event.pointee.decodedFields.range {
+            let field = batch.fields[i]
+            let slot = slot(of: field.name)
+            guard slot >= 0 else { continue }
+            values.add(slot: slot, start: field.value.lowerBound, length: field.value.count, kind: field.kind)
+            values.slotDecodedStamp[slot] = values.epoch
+        }
+        for i in event.pointee.fields.range {
+            let field = batch.fields[i]
+            let slot = slot(of: field.name)
+            guard slot >= 0, values.slotDecodedStamp[slot] != values.epoch else { continue }
+            values.add(slot: slot, start: field.value.lowerBound, length: field.value.count, kind: field.kind)
+        }
+        for (slot, property) in current.propertySlots {
+            addProperty(property, of: event, slot: Int(slot))
+        }
+        if current.usesKeywords {
+            if event.pointee.format == .json {
+                for span in [event.pointee.fields, event.pointee.decodedFields] {
+                    for i in span.range where batch.fields[i].kind == .string {
+                        let value = batch.fields[i].value
+                        values.add(slot: keywordSlot, start: value.lowerBound, length: value.count, kind: .string)
+                    }
+                }
+            } else {
+                let text = event.pointee.message ?? event.pointee.raw
+                values.add(slot: keywordSlot, start: text.lowerBound, length: text.count, kind: .string)
+            }
+        }
+    }
+
+    /// The current route's slot for a field name: a cache hit, or resolved once per worker and name.
+    @inline(__always)
+    private mutating func slot(of name: Symbol) -> Int {
+        let raw = Int(name.rawValue)
+        if raw < slotCaches[route].count {
+            let cached = slotCaches[route][raw]
+            if cached != -2 { return Int(cached) }
+        } else {
+            slotCaches[route] += [Int32](repeating: -2, count: raw + 1 - slotCaches[route].count)
+        }
+        let resolved = routes[route].resolveSlot(of: name)
+        slotCaches[route][raw] = resolved
+        return Int(resolved)
+    }
+
+    private func addProperty(_ property: EventProperty, of event: UnsafePointer<Event>, slot: Int) {
+        func add(_ range: ByteRange?) {
+            if let range { values.add(slot: slot, start: range.lowerBound, length: range.count, kind: .string) }
+        }
+        switch property {
+        case .host: add(event.pointee.host)
+        case .app: add(event.pointee.app)
+        case .pid: add(event.pointee.pid)
+        case .msgid: add(event.pointee.msgid)
+        case .msg: add(event.pointee.message)
+        case .raw: add(event.pointee.raw)
+        case .facility: if let f = event.pointee.facility { values.addDecimal(slot: slot, Int(f)) }
+        case .severity: if let s = event.pointee.severity { values.addDecimal(slot: slot, Int(s)) }
+        case .format:
+            var name = event.pointee.format.name
+            name.withUTF8 { values.addDerived(slot: slot, UnsafeRawBufferPointer($0)) }
+        case .decoder:
+            if let decoder = event.pointee.decoder {
+                if values.decoderNames[decoder] == nil { values.decoderNames[decoder] = Array(decoder.name.utf8) }
+                values.decoderNames[decoder]!.withUnsafeBytes { values.addDerived(slot: slot, $0) }
+            }
+        }
+    }
+
+    /// Runs the route's literal scanners over the event's values and collects the rules they enable,
+    /// plus the rules without literal requirements, in ascending order.
+    mutating func collectCandidates() {
+        candidates.removeAll(keepingCapacity: true)
+        let epoch = values.epoch
+        let current = routes[route]
+        for scanner in current.scanners {
+            let slot = scanner.scope == Program.Predicate.keywords ? keywordSlot : Int(scanner.scope)
+            var v = values.head(ofSlot: slot)
+            while v >= 0 {
+                if values.values[Int(v)].kind != .null {
+                    literalHits.removeAll(keepingCapacity: true)
+                    scanner.literals.scan(values.folded(v), into: &literalHits)
+                    for literal in literalHits {
+                        let start = Int(scanner.literalRuleStart[Int(literal)])
+                        let end = Int(scanner.literalRuleStart[Int(literal) + 1])
+                        for k in start..<end {
+                            let rule = Int(scanner.literalRules[k])
+                            if ruleStamp[rule] != epoch {
+                                ruleStamp[rule] = epoch
+                                candidates.append(Int32(rule))
+                            }
+                        }
+                    }
+                }
+                v = values.values[Int(v)].next
+            }
+        }
+        for rule in current.alwaysRules where ruleStamp[Int(rule)] != epoch {
+            ruleStamp[Int(rule)] = epoch
+            candidates.append(rule)
+        }
+        if candidates.count > 1 { candidates.sort() }
+    }
+
+    /// The first value of the first slot of a Sigma field that the event has, or -1.
+    @inline(__always)
+    func firstHead(ofField field: Int32) -> Int32 {
+        let current = routes[route]
+        for k in current.slots(ofField: field) {
+            let head = values.head(ofSlot: Int(current.fieldSlots[k]))
+            if head >= 0 { return head }
+        }
+        return -1
+    }
+}

@@ -1,0 +1,175 @@
+import VigilEvent
+import VigilRegex
+
+/// What one ``Detector`` did, summed by the pipeline over workers for the run summary.
+public struct DetectorCounters: Sendable, Equatable {
+    /// Events looked at.
+    public var events = 0
+    /// Events no logsource mapping entry placed (they went to the fallback route).
+    public var unplacedEvents = 0
+    /// Rule evaluations after the prefilter (a measure of its selectivity).
+    public var ruleEvaluations = 0
+    public var detections = 0
+    /// `re` matches that hit a ReDoS limit (counted as no match).
+    public var regexLimitHits = 0
+    /// Detections per rule, indexed by ``RuleID``.
+    public var matchesPerRule: [Int] = []
+
+    public init() {}
+
+    public mutating func add(_ other: DetectorCounters) {
+        events += other.events
+        unplacedEvents += other.unplacedEvents
+        ruleEvaluations += other.ruleEvaluations
+        detections += other.detections
+        regexLimitHits += other.regexLimitHits
+        if matchesPerRule.count < other.matchesPerRule.count {
+            matchesPerRule += [Int](repeating: 0, count: other.matchesPerRule.count - matchesPerRule.count)
+        }
+        for (i, n) in other.matchesPerRule.enumerated() { matchesPerRule[i] += n }
+    }
+}
+
+/// One worker's matcher: routes each event to its logsource's rules, prefilters them by literals,
+/// evaluates the candidates and appends a ``Detection`` per (event, matching rule).
+///
+/// Not `Sendable`: it owns PCRE2 match data and per-event buffers. Create one per worker thread from
+/// a shared ``SigmaRuleSet``.
+public struct Detector {
+    public let ruleSet: SigmaRuleSet
+    public internal(set) var counters = DetectorCounters()
+
+    let program: Program
+    let routes: [Route]
+    let router: Router
+    let compiled: [CompiledRule]
+    /// Program root of each rule (read per evaluation without touching the rule's metadata).
+    let roots: [Int32]
+    let values = EventValues()
+    let scratch: RegexScratch
+    var candidates: [Int32] = []
+    /// Rules the current event matched, ascending.
+    var matched: [Int32] = []
+    /// Literal indices a scanner found in the current value.
+    var literalHits: [Int32] = []
+    /// The matched event's JSON is rendered once per event, by this worker's renderer.
+    var renderer = EventJSONRenderer()
+    var jsonBuffer: [UInt8] = []
+    var ruleStamp: [UInt32]
+    var routerHead: [Int32]
+    var routerStamp: [UInt32]
+    var routerEpoch: UInt32 = 0
+    var routerValues: [(start: Int32, length: Int32)] = []
+    /// Router field slots the current event has.
+    var routerPresent: [Int32] = []
+    /// Route of the event being matched.
+    var route = 0
+    var keywordSlot = 0
+    /// Per route: slot by field `Symbol.rawValue` (-2 = not looked up yet, -1 = none).
+    var slotCaches: [[Int32]]
+
+    public init(ruleSet: SigmaRuleSet) {
+        self.ruleSet = ruleSet
+        self.program = ruleSet.program
+        self.routes = ruleSet.routes
+        self.router = ruleSet.router
+        self.compiled = ruleSet.compiled
+        self.roots = ruleSet.compiled.map(\.root)
+        self.scratch = RegexScratch(limits: ruleSet.options.regexLimits)
+        self.ruleStamp = [UInt32](repeating: 0, count: ruleSet.count)
+        self.routerHead = [Int32](repeating: -1, count: ruleSet.router.fieldSlotCount)
+        self.routerStamp = [UInt32](repeating: 0, count: ruleSet.router.fieldSlotCount)
+        self.counters.matchesPerRule = [Int](repeating: 0, count: ruleSet.count)
+        self.slotCaches = [[Int32]](repeating: [], count: ruleSet.routes.count)
+    }
+
+    /// Matches every event of `batch`, appending one detection per (event, matching rule) in event
+    /// order, rules in ``RuleID`` order. The detection's `event` is the normalized event JSON.
+    public mutating func detect(_ batch: EventBatch, into detections: inout [Detection]) {
+        batch.bytes.withUnsafeBytes { bytes in
+            values.batchBase = bytes.baseAddress
+            for index in batch.events.indices {
+                // Through a pointer: an Event is ~150 bytes, copying it per stage call shows up.
+                batch.events.withUnsafeBufferPointer { matchEvent($0.baseAddress! + index, in: batch) }
+                if matched.isEmpty { continue }
+                let event = batch.events[index]
+                jsonBuffer.removeAll(keepingCapacity: true)
+                renderer.append(event, of: batch, to: &jsonBuffer)
+                let json = String(decoding: jsonBuffer, as: UTF8.self)
+                for rule in matched {
+                    detections.append(
+                        Detection(
+                            rule: RuleID(UInt32(rule)), time: event.time, source: event.source, sequence: event.sequence,
+                            values: carriedValues(of: Int(rule)), event: json))
+                }
+            }
+            values.batchBase = nil
+        }
+    }
+
+    /// The rules event `index` of `batch` matches (tests and tools; allocates).
+    public mutating func matchingRules(ofEvent index: Int, in batch: EventBatch) -> [RuleID] {
+        var result: [RuleID] = []
+        batch.bytes.withUnsafeBytes { bytes in
+            values.batchBase = bytes.baseAddress
+            batch.events.withUnsafeBufferPointer { matchEvent($0.baseAddress! + index, in: batch) }
+            result = matched.map { RuleID(UInt32($0)) }
+            values.batchBase = nil
+        }
+        return result
+    }
+
+    /// The logsources the mapping places an event in (empty when no entry does).
+    public mutating func logsources(ofEvent index: Int, in batch: EventBatch) -> [SigmaLogsource] {
+        var result: [SigmaLogsource] = []
+        batch.bytes.withUnsafeBytes { bytes in
+            values.batchBase = bytes.baseAddress
+            values.begin(slotCount: ruleSet.maximumSlots)
+            let r = batch.events.withUnsafeBufferPointer { resolveRoute($0.baseAddress! + index, in: batch) }
+            if r < routes.count - 2 { result = routes[r].logsources }
+            values.batchBase = nil
+        }
+        return result
+    }
+
+    private mutating func matchEvent(_ event: UnsafePointer<Event>, in batch: EventBatch) {
+        matched.removeAll(keepingCapacity: true)
+        counters.events += 1
+        values.begin(slotCount: ruleSet.maximumSlots)
+        if values.epoch == 1 {
+            for i in ruleStamp.indices { ruleStamp[i] = 0 }
+        }
+        route = resolveRoute(event, in: batch)
+        if route >= routes.count - 2 { counters.unplacedEvents += 1 }
+        if routes[route].rules.isEmpty { return }
+        fillSlots(event, in: batch)
+        collectCandidates()
+        for rule in candidates {
+            counters.ruleEvaluations += 1
+            if evaluate(roots[Int(rule)]) {
+                counters.detections += 1
+                counters.matchesPerRule[Int(rule)] += 1
+                matched.append(rule)
+            }
+        }
+    }
+
+    private func carriedValues(of rule: Int) -> [(name: Symbol, value: String?)] {
+        let carried = compiled[rule].carried
+        if carried.isEmpty { return [] }
+        var result: [(name: Symbol, value: String?)] = []
+        for (k, field) in carried.enumerated() {
+            var text: String? = nil
+            var v = firstHead(ofField: field)
+            while v >= 0 {
+                if values.values[Int(v)].kind != .null {
+                    text = String(decoding: values.raw(v), as: UTF8.self)
+                    break
+                }
+                v = values.values[Int(v)].next
+            }
+            result.append((compiled[rule].carriedNames[k], text))
+        }
+        return result
+    }
+}

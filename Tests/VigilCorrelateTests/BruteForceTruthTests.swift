@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+import VigilAlert
+import VigilCorrelate
+import VigilEvent
+import VigilTestSupport
+
+/// The shipped brute-force rule on gen-authlog output, with `--emit threshold` (SEC's
+/// SingleWithThreshold in event time), against ../shared/tools/truth-ssh-bruteforce.py.
+///
+/// Both scripts run here (python3 is part of the build image), on a small fixed-seed file. Detections
+/// come from SyslogStandIn until the parse, decode and detect stages are wired in; its regex for
+/// failed passwords is the truth script's.
+@Suite struct BruteForceTruthTests {
+    static var tools: URL { TestPaths.sharedData.deletingLastPathComponent().appendingPathComponent("tools") }
+
+    @Test(arguments: [(50_000, 42), (30_000, 7)])
+    func thresholdModeEqualsSECSingleWithThreshold(lines count: Int, seed: Int) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-truth-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let base = folder.appendingPathComponent("auth").path
+        _ = try python([Self.tools.appendingPathComponent("gen-authlog.py").path, "-n", "\(count)", "--seed", "\(seed)", "--out", base])
+        let truthText = try python([Self.tools.appendingPathComponent("truth-ssh-bruteforce.py").path, base + ".log"])
+        let truth = try JSONSerialization.jsonObject(with: Data(truthText.utf8)) as! [String: Int]
+        let expected = truth["alerts_sec_singlewiththreshold"] ?? -1
+        #expect(expected > 0)
+
+        // Only sshd lines can feed the rule; the others would only slow the stand-in's regexes down.
+        let lines = try String(contentsOfFile: base + ".log", encoding: .utf8).split(whereSeparator: \.isNewline)
+            .filter { $0.contains(" sshd[") }.map(String.init)
+        let (standIn, _) = SyslogStandIn.shipped()
+        let parsed = lines.map(standIn.parse)
+        let matched = parsed.filter { $0.map(SyslogStandIn.predicates[0].matches) ?? false }.count
+        #expect(matched == truth["failed_password_lines_matched"])
+
+        for shards in [1, 3] {
+            var options = CorrelationOptions(emit: .threshold, shards: shards)
+            options.lateness = .seconds(5)
+            let (alerts, stats) = standIn.run(parsed: parsed, options: options, batch: 1024)
+            let fired = alerts.filter { $0.rule.title == "SSH brute force" }
+            #expect(fired.count == expected, "shards \(shards)")
+            #expect(stats.late == 0)
+            #expect(fired.allSatisfy { $0.metric?.value == 5 })
+        }
+    }
+
+    func python(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3"] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "python3 \(arguments.joined(separator: " "))")
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import Testing
+import VigilAlert
+import VigilCorrelate
+import VigilEvent
+import VigilTestSupport
+
+/// The correlation rules shipped in rules/sigma/correlation: they compile, ask the detect stage for the
+/// decoders' field names, and fire (or not) on real and synthetic logs.
+@Suite struct ShippedRulesTests {
+    static func standIn() -> SyslogStandIn {
+        let (standIn, diagnostics) = SyslogStandIn.shipped()
+        precondition(diagnostics.isEmpty, "\(diagnostics)")
+        return standIn
+    }
+
+    static func rule(_ name: String, in ruleSet: CorrelationRuleSet) -> CorrelationRule {
+        ruleSet.rules.first { $0.name == name }!
+    }
+
+    @Test func compileWithoutDiagnosticsAndRequestDecoderFields() {
+        let (standIn, diagnostics) = SyslogStandIn.shipped()
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        let names = Set(standIn.ruleSet.rules.compactMap(\.name))
+        #expect(
+            names == [
+                "ssh_bruteforce", "ssh_password_spraying", "ssh_bruteforce_success", "ufw_port_scan", "sudo_repeated_failures",
+                "web_scanning", "host_silent",
+            ])
+        let expected: [String: [String]] = [
+            "ssh_failed_password": ["src_ip", "user"], "ssh_accepted_login": ["src_ip"], "ufw_block": ["src_ip", "dst_port"],
+            "sudo_failure": ["user"], "web_not_found": ["c-ip"], "host_logged": ["host"],
+        ]
+        for (name, fields) in expected {
+            let id = standIn.rules.resolve(name)!
+            #expect(Set(standIn.ruleSet.requiredFields(for: id).map(\.name)) == Set(fields), "\(name)")
+        }
+        let suppressed = Set(standIn.ruleSet.suppressedDetectionRules)
+        for name in ["ssh_failed_password", "ufw_block", "sudo_failure", "web_not_found", "host_logged"] {
+            #expect(suppressed.contains(standIn.rules.resolve(name)!), "\(name) feeds correlations only")
+        }
+        // `generate: true` on the brute-force-then-success rule keeps both of its inputs alerting.
+        #expect(!suppressed.contains(standIn.rules.resolve("ssh_accepted_login")!))
+        #expect(Self.rule("ssh_bruteforce", in: standIn.ruleSet).emitsAlerts)
+    }
+
+    @Test(arguments: CorrelationOptions.Emit.allCases)
+    func bruteForceFiresOnOpenSSH2k(emit: CorrelationOptions.Emit) throws {
+        let lines = try String(contentsOf: TestPaths.shared("loghub/OpenSSH/OpenSSH_2k.log"), encoding: .utf8)
+            .split(whereSeparator: \.isNewline).map(String.init)
+        #expect(lines.count == 2000)
+        let standIn = Self.standIn()
+        let (alerts, stats) = standIn.run(lines, options: CorrelationOptions(emit: emit))
+        let bruteForce = Set(alerts.filter { $0.rule.title == "SSH brute force" }.compactMap { $0.group.first?.value })
+        #expect(bruteForce.contains("183.62.140.253"))
+        #expect(bruteForce.contains("187.141.143.180"))
+        #expect(stats.late == 0)
+        // The only accepted password (fztu from 119.137.62.142) follows no brute force from its address.
+        #expect(!alerts.contains { $0.rule.title == "SSH brute force followed by a successful login" })
+    }
+
+    @Test func episodesOpenOnceAndCloseWithTotals() throws {
+        let lines = try String(contentsOf: TestPaths.shared("loghub/OpenSSH/OpenSSH_2k.log"), encoding: .utf8)
+            .split(whereSeparator: \.isNewline).map(String.init)
+        let (alerts, _) = Self.standIn().run(lines, options: CorrelationOptions(emit: .episodes))
+        let episodes = alerts.filter { $0.rule.title == "SSH brute force" && $0.group.first?.value == "183.62.140.253" }
+        let opened = episodes.filter { $0.episode?.state == .opened }
+        let closed = episodes.filter { $0.episode?.state == .closed }
+        #expect(!opened.isEmpty)
+        #expect(opened.count == closed.count)
+        for (open, close) in zip(opened, closed) {
+            #expect(open.episode!.id == close.episode!.id)
+            #expect(close.episode!.windows >= 1)
+            #expect(close.episode!.events >= open.episode!.events)
+            #expect(close.time >= open.time)
+            #expect(!open.events.isEmpty && open.events.count <= 10)
+        }
+        // With every window reported, the same address yields far more alerts.
+        let (all, _) = Self.standIn().run(lines, options: CorrelationOptions(emit: .all))
+        #expect(all.filter { $0.rule.title == "SSH brute force" && $0.group.first?.value == "183.62.140.253" }.count > episodes.count)
+    }
+
+    @Test func bruteForceThenSuccess() {
+        let failures = (0..<6).map { i in
+            "Mar  1 10:00:0\(i) bastion-01 sshd[100\(i)]: Failed password for root from 198.51.100.9 port 5000\(i) ssh2"
+        }
+        let success = "Mar  1 10:03:00 bastion-01 sshd[2000]: Accepted password for root from 198.51.100.9 port 50100 ssh2"
+        let other = "Mar  1 10:04:00 bastion-01 sshd[2001]: Accepted password for alice from 192.0.2.44 port 50101 ssh2"
+        let late = "Mar  1 10:20:00 bastion-01 sshd[2002]: Accepted password for root from 198.51.100.9 port 50102 ssh2"
+        let (alerts, _) = Self.standIn().run(failures + [success, other, late], options: CorrelationOptions(emit: .all))
+        let hits = alerts.filter { $0.rule.title == "SSH brute force followed by a successful login" }
+        #expect(hits.count == 1)
+        #expect(hits.first?.group.first?.value == "198.51.100.9")
+        #expect(hits.first?.rule.level == "critical")
+        #expect(hits.first?.windowEnd == SyslogStandIn.shipped().0.parse(success)?.time)
+    }
+
+    @Test func passwordSprayingCountsDistinctUsers() {
+        let users = ["admin", "oracle", "postgres", "test", "Admin", "git"]
+        let spray = users.enumerated().map { i, user in
+            "Mar  1 11:0\(i):00 web-01 sshd[30\(i)]: Failed password for invalid user \(user) from 203.0.113.200 port 4000\(i) ssh2"
+        }
+        let (alerts, _) = Self.standIn().run(spray, options: CorrelationOptions(emit: .all))
+        let hits = alerts.filter { $0.rule.title == "SSH password spraying" }
+        // "Admin" and "admin" are one user (case-insensitive, as Sigma compares values): five distinct
+        // users are reached at the sixth line only.
+        #expect(hits.map(\.metric?.value) == [5])
+    }
+
+    @Test func portScanNeedsTenDistinctPorts() {
+        func block(_ second: Int, _ port: Int, from source: String) -> String {
+            "Mar  1 12:00:\(String(format: "%02d", second)) web-02 kernel: [123.456] [UFW BLOCK] IN=eth0 OUT= MAC=00 SRC=\(source) DST=203.0.113.11 LEN=40 PROTO=TCP SPT=4444 DPT=\(port) WINDOW=1024 RES=0x00 SYN URGP=0"
+        }
+        let scan = (0..<12).map { block($0 * 2, 1000 + $0, from: "192.0.2.66") }
+        let noise = (0..<30).map { block($0, [22, 80, 443][$0 % 3], from: "192.0.2.67") }
+        let (alerts, _) = Self.standIn().run(scan + noise, options: CorrelationOptions(emit: .episodes))
+        let hits = alerts.filter { $0.rule.title == "Port scan blocked by the firewall" && $0.episode?.state == .opened }
+        #expect(hits.map { $0.group.first?.value } == ["192.0.2.66"])
+        #expect(hits.first?.metric?.value == 10)
+    }
+
+    @Test func sudoFailuresPerUser() {
+        let lines = [
+            "Mar  1 13:00:00 db-01 sudo: pam_unix(sudo:auth): authentication failure; logname=carol uid=1003 euid=0 tty=/dev/pts/0 ruser=carol rhost=  user=carol",
+            "Mar  1 13:00:09 db-01 sudo:    carol : 3 incorrect password attempts ; TTY=pts/0 ; PWD=/home/carol ; USER=root ; COMMAND=/bin/bash",
+            "Mar  1 13:01:00 db-01 sudo:    dave : user NOT in sudoers ; TTY=pts/1 ; PWD=/home/dave ; USER=root ; COMMAND=/bin/ls",
+            "Mar  1 13:05:00 db-02 sudo: pam_unix(sudo:auth): authentication failure; logname=carol uid=1003 euid=0 tty=/dev/pts/2 ruser=carol rhost=  user=carol",
+            "Mar  1 13:30:00 db-01 sudo:    dave : user NOT in sudoers ; TTY=pts/1 ; PWD=/home/dave ; USER=root ; COMMAND=/bin/ls",
+        ]
+        let (alerts, _) = Self.standIn().run(lines, options: CorrelationOptions(emit: .all))
+        let hits = alerts.filter { $0.rule.title == "Repeated sudo failures" }
+        #expect(hits.map { $0.group.first?.value } == ["carol"])
+        #expect(hits.first?.metric?.value == 3)
+    }
+
+    @Test func webScanningCounts404sPerClient() {
+        let (standIn, _) = SyslogStandIn.shipped()
+        let rule = standIn.rules.resolve("web_not_found")!
+        let base = Timestamp(CivilTime(year: 2024, month: 3, day: 1, hour: 14))
+        func detection(_ i: Int, client: String) -> Detection {
+            Detection(
+                rule: rule, time: base.advanced(by: .seconds(Int64(i * 2))), source: SourceID(2), sequence: UInt64(i),
+                values: [(name: Symbol("c-ip"), value: client)], event: "{}")
+        }
+        let engine = CorrelationEngine(ruleSet: standIn.ruleSet, options: CorrelationOptions(emit: .all))
+        engine.ingest((0..<25).map { detection($0, client: "203.0.113.50") } + (0..<19).map { detection(100 + $0, client: "203.0.113.51") })
+        let alerts = engine.advance() + engine.finish()
+        #expect(Set(alerts.map { $0.group.first?.value }) == ["203.0.113.50"])
+        #expect(alerts.map(\.metric?.value) == [20, 21, 22, 23, 24, 25])
+    }
+
+    @Test func hostSilenceIsDecidedAfterTheWindow() {
+        var lines: [String] = []
+        for minute in 0..<60 { lines.append("Mar  1 08:\(String(format: "%02d", minute)):00 ci-01 CRON[1]: (root) CMD (true)") }
+        for minute in 0..<180 {
+            lines.append(String(format: "Mar  1 %02d:%02d:30 ci-02 CRON[2]: (root) CMD (true)", 8 + minute / 60, minute % 60))
+        }
+        lines.sort()
+        let (alerts, stats) = Self.standIn().run(lines, options: CorrelationOptions(emit: .all))
+        let hits = alerts.filter { $0.rule.title == "Host stopped logging" }
+        #expect(hits.map { $0.group.first?.value } == ["ci-01"])
+        #expect(hits.first?.windowStart?.rfc3339() == "2024-03-01T08:59:00Z")
+        #expect(hits.first?.windowEnd?.rfc3339() == "2024-03-01T09:29:00Z")
+        // ci-02's last window reaches past the end of the input: not decided, counted.
+        #expect(stats.incompleteWindows == 1)
+        var options = CorrelationOptions(emit: .all)
+        options.decideAbsenceBeyondInput = true
+        let (everything, _) = Self.standIn().run(lines, options: options)
+        #expect(
+            Set(everything.filter { $0.rule.title == "Host stopped logging" }.compactMap { $0.group.first?.value }) == ["ci-01", "ci-02"])
+    }
+}
