@@ -32,6 +32,7 @@ demo: release
 
 test: deps oracle-venv
 	$(SWIFT) build
+	$(DEBUG_BIN) test rules/decoders
 	VIGIL_ORACLE_LIVE=1 $(SWIFT) test
 	$(MAKE) oracle-check
 

@@ -16,6 +16,13 @@ public final class Regex: @unchecked Sendable {
     public let captureCount: Int
     /// Named groups with their group numbers, in pattern order.
     public let namedGroups: [(name: String, index: Int)]
+    /// Whether the pattern can only match at the start of the subject (`^...`, or the `.anchored` option).
+    public let isAnchored: Bool
+    /// The bytes a match can start with, as PCRE2 worked them out at compile time (its first code unit,
+    /// in both cases when it is a letter, or its start bitmap); nil when PCRE2 knows no such set (any byte,
+    /// or an empty match, may start a match). For an anchored pattern this is a test of the subject's first
+    /// byte that callers can run before matching.
+    public let possibleFirstBytes: Set<UInt8>?
 
     /// Compile options.
     public struct Options: OptionSet, Sendable, Hashable {
@@ -69,6 +76,28 @@ public final class Regex: @unchecked Sendable {
         pcre2_pattern_info_8(compiled, UInt32(PCRE2_INFO_CAPTURECOUNT), &count)
         self.captureCount = Int(count)
         self.namedGroups = Regex.readNameTable(compiled)
+        var allOptions: UInt32 = 0
+        pcre2_pattern_info_8(compiled, UInt32(PCRE2_INFO_ALLOPTIONS), &allOptions)
+        self.isAnchored = allOptions & UInt32(PCRE2_ANCHORED) != 0
+        self.possibleFirstBytes = Regex.readFirstBytes(compiled)
+    }
+
+    private static func readFirstBytes(_ code: OpaquePointer) -> Set<UInt8>? {
+        var type: UInt32 = 0
+        pcre2_pattern_info_8(code, UInt32(PCRE2_INFO_FIRSTCODETYPE), &type)
+        if type == 1 {
+            var unit: UInt32 = 0
+            pcre2_pattern_info_8(code, UInt32(PCRE2_INFO_FIRSTCODEUNIT), &unit)
+            guard unit < 256 else { return nil }
+            // PCRE2 reports one case of a caseless first letter (`(?i)^abc` gives `a`): allow both.
+            let byte = UInt8(unit)
+            let isLetter = (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z")
+            return isLetter ? [byte | 0x20, byte & ~0x20] : [byte]
+        }
+        var bitmap: UnsafePointer<UInt8>? = nil
+        pcre2_pattern_info_8(code, UInt32(PCRE2_INFO_FIRSTBITMAP), &bitmap)
+        guard let bitmap else { return nil }
+        return Set((0..<256).filter { bitmap[$0 / 8] & (1 << ($0 % 8)) != 0 }.map { UInt8($0) })
     }
 
     deinit {

@@ -5,6 +5,6 @@ struct Vigil: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Streaming log and event correlation engine.",
-        subcommands: [RunCommand.self, ParseCommand.self, CheckCommand.self]
+        subcommands: [RunCommand.self, ParseCommand.self, CheckCommand.self, TestCommand.self]
     )
 }

@@ -42,4 +42,22 @@ import VigilRegex
         let subject = Array(String(repeating: "a", count: 40).utf8) + [UInt8(ascii: "!")]
         #expect(subject.withUnsafeBytes { scratch.match(re, in: $0) } == .limitExceeded)
     }
+
+    @Test func ovectorGivesEveryGroupAfterOneMatch() throws {
+        let re = try Regex("(?<a>x)|(?<b>y)(?<c>z)")
+        let scratch = RegexScratch()
+        let line = Array("..yz".utf8)
+        #expect(line.withUnsafeBytes { scratch.match(re, in: $0) } == .match)
+        let ov = scratch.ovector
+        #expect(Array(ov[0..<8]) == [2, 4, -1, -1, 2, 3, 3, 4])
+    }
+
+    @Test func possibleFirstBytesComeFromPCRE2() throws {
+        #expect(try Regex("^Accepted x").possibleFirstBytes == [UInt8(ascii: "A"), UInt8(ascii: "a")])
+        #expect(try Regex("^Accepted x").isAnchored)
+        #expect(try Regex("^(?:error: )?Received").possibleFirstBytes == [UInt8(ascii: "e"), UInt8(ascii: "R")])
+        #expect(try Regex("^\\[x").possibleFirstBytes == [UInt8(ascii: "[")])
+        #expect(try Regex("^(?:x)?y*").possibleFirstBytes == nil)
+        #expect(try Regex("x").isAnchored == false)
+    }
 }

@@ -1,0 +1,60 @@
+import VigilEvent
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension DecoderTables {
+    /// The candidate list of a program name some decoder lists exactly, or nil (one hash lookup).
+    @inline(__always)
+    func exactList(for name: UnsafeRawBufferPointer, format: EventFormat) -> ProgramIndex.ListRange? {
+        let hash = ProgramIndex.hash(name)
+        let mask = slots.count - 1
+        var index = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let slot = slots[index]
+            if slot.keyStart < 0 { return nil }
+            if slot.hash == hash && Int(slot.keyCount) == name.count
+                && (name.count == 0 || memcmp(slotNames.baseAddress! + Int(slot.keyStart), name.baseAddress!, name.count) == 0)
+            {
+                return exactLists[Int(slot.listsByFormat) + Int(format.rawValue)]
+            }
+            index = (index + 1) & mask
+        }
+    }
+
+    /// The list for events without a program, or with one that no decoder names.
+    @inline(__always)
+    func defaultList(format: EventFormat) -> ProgramIndex.ListRange {
+        defaultLists[Int(format.rawValue)]
+    }
+
+    /// Whether `subject` starts with the bytes of `slice`.
+    @inline(__always)
+    func startsWith(_ subject: UnsafeRawBufferPointer, _ slice: Slice) -> Bool {
+        let n = Int(slice.count)
+        guard subject.count >= n else { return false }
+        let literal = arena.baseAddress! + Int(slice.offset)
+        // The first byte rejects most subjects without a call.
+        guard n == 0 || subject[0] == literal[0] else { return false }
+        return n <= 1 || memcmp(subject.baseAddress! + 1, literal + 1, n - 1) == 0
+    }
+
+    /// Whether `subject` contains the bytes of `slice`: `memchr` for its byte at `anchor`, then a compare.
+    @inline(__always)
+    func contains(_ subject: UnsafeRawBufferPointer, _ slice: Slice, anchor: Int) -> Bool {
+        let n = Int(slice.count)
+        guard subject.count >= n, let base = subject.baseAddress else { return false }
+        let literal = UnsafeRawPointer(arena.baseAddress! + Int(slice.offset))
+        let anchorByte = Int32(literal.load(fromByteOffset: anchor, as: UInt8.self))
+        var from = base + anchor
+        let last = base + (subject.count - n + anchor)
+        while from <= last {
+            guard let hit = memchr(from, anchorByte, last - from + 1) else { return false }
+            let start = UnsafeRawPointer(hit) - anchor
+            if memcmp(start, literal, n) == 0 { return true }
+            from = UnsafeRawPointer(hit) + 1
+        }
+        return false
+    }
+}

@@ -1,0 +1,212 @@
+import VigilEvent
+import VigilRegex
+
+/// The loaded decoders laid out for the hot path: flat tables of plain values behind stable pointers, so
+/// that trying a decoder touches no reference count, no Swift array header and no enum payload.
+///
+/// Built once from the compiled ``DecoderNode``s; read-only afterwards and shared by every worker.
+final class DecoderTables: @unchecked Sendable {
+    // @unchecked: every buffer is allocated and filled in init, only read afterwards, and freed in deinit;
+    // the `Unmanaged` regex references are kept alive by `regexes`.
+
+    /// A run of bytes in ``arena``.
+    struct Slice {
+        var offset: Int32
+        var count: Int32
+        static let empty = Slice(offset: 0, count: 0)
+    }
+
+    /// A run of entries in one of the other tables.
+    struct Span {
+        var start: Int32
+        var count: Int32
+        var range: Range<Int> { Int(start)..<Int(start + count) }
+    }
+
+    enum PrematchKind: UInt8 {
+        case none, contains, prefix, regex
+    }
+
+    struct Node {
+        var symbol: Symbol
+        var prematchKind: PrematchKind
+        /// The prematch literal (`contains`, `prefix`).
+        var literal: Slice
+        /// For `contains`: the literal's byte that `memchr` looks for (see ``LiteralSearch``).
+        var anchor: Int32
+        /// Literal text every match of ``pattern`` starts with (``PatternPrefix``); checked first.
+        var required: Slice
+        /// The pattern is exactly ``required``: a compare decides, PCRE2 is not called.
+        var patternIsLiteral: Bool
+        var prematchRegex: Unmanaged<Regex>?
+        var pattern: Unmanaged<Regex>?
+        var captures: Span
+        var constants: Span
+        var children: Span
+        var nullValues: Span
+        /// Index into ``captures`` (relative to the node's span) of the event-time group, or -1.
+        var eventTimeCapture: Int32
+        /// For nodes with many children: offset into ``byteSpans`` of 257 spans (one per first byte of what
+        /// this node leaves, and one for nothing left) listing the children that can match it; -1 otherwise.
+        var childrenByFirstByte: Int32
+    }
+
+    struct Capture {
+        var group: Int32
+        var field: Symbol
+        var type: DecoderFieldType
+    }
+
+    struct Constant {
+        var field: Symbol
+        /// Index into ``constantValues`` (and the worker's per-batch offsets).
+        var id: Int32
+    }
+
+    let nodes: UnsafeBufferPointer<Node>
+    let captures: UnsafeBufferPointer<Capture>
+    let constants: UnsafeBufferPointer<Constant>
+    let children: UnsafeBufferPointer<Int32>
+    /// Children lists by first byte (see ``Node/childrenByFirstByte``), into ``children``.
+    let byteSpans: UnsafeBufferPointer<Span>
+    let nullValues: UnsafeBufferPointer<Slice>
+    let constantValues: UnsafeBufferPointer<Slice>
+    let arena: UnsafeBufferPointer<UInt8>
+    // Program dispatch (see ``ProgramIndex``).
+    let lists: UnsafeBufferPointer<Int32>
+    let defaultLists: UnsafeBufferPointer<ProgramIndex.ListRange>
+    let exactLists: UnsafeBufferPointer<ProgramIndex.ListRange>
+    let slots: UnsafeBufferPointer<ProgramIndex.Slot>
+    let slotNames: UnsafeBufferPointer<UInt8>
+    let programIndex: ProgramIndex
+    private let regexes: [Regex]
+
+    init(nodes source: [DecoderNode], constants constantBytes: [[UInt8]], programIndex: ProgramIndex) {
+        var arena: [UInt8] = []
+        func slice(_ bytes: [UInt8]) -> Slice {
+            defer { arena += bytes }
+            return Slice(offset: Int32(arena.count), count: Int32(bytes.count))
+        }
+        var nodes: [Node] = []
+        var captures: [Capture] = []
+        var constants: [Constant] = []
+        var children: [Int32] = []
+        var nullValues: [Slice] = []
+        var regexes: [Regex] = []
+        for node in source {
+            var hot = Node(
+                symbol: node.symbol, prematchKind: .none, literal: .empty, anchor: 0, required: .empty, patternIsLiteral: false,
+                prematchRegex: nil,
+                pattern: nil, captures: Span(start: Int32(captures.count), count: Int32(node.captures.count)),
+                constants: Span(start: Int32(constants.count), count: Int32(node.constants.count)),
+                children: Span(start: Int32(children.count), count: Int32(node.children.count)),
+                nullValues: Span(start: Int32(nullValues.count), count: Int32(node.nullValues.count)),
+                eventTimeCapture: Int32(node.eventTimeCapture ?? -1), childrenByFirstByte: -1)
+            switch node.prematch {
+            case .none: break
+            case .contains(let search):
+                hot.prematchKind = .contains
+                hot.literal = slice(search.bytes)
+                hot.anchor = Int32(search.anchor)
+            case .prefix(let bytes):
+                hot.prematchKind = .prefix
+                hot.literal = slice(bytes)
+            case .regex(let regex):
+                hot.prematchKind = .regex
+                hot.prematchRegex = Unmanaged.passUnretained(regex)
+                regexes.append(regex)
+            }
+            if let pattern = node.pattern {
+                hot.pattern = Unmanaged.passUnretained(pattern)
+                let prefix = PatternPrefix.analyze(pattern.pattern)
+                hot.required = slice(prefix.prefix)
+                hot.patternIsLiteral = prefix.isWholePattern && pattern.captureCount == 0
+                regexes.append(pattern)
+            }
+            captures += node.captures.map { Capture(group: Int32($0.group), field: $0.field, type: $0.type) }
+            constants += node.constants.map { Constant(field: $0.field, id: Int32($0.constant)) }
+            children += node.children
+            nullValues += node.nullValues.map(slice)
+            nodes.append(hot)
+        }
+        var byteSpans: [Span] = []
+        for i in nodes.indices where nodes[i].children.count >= Self.childrenWorthATable {
+            nodes[i].childrenByFirstByte = Int32(byteSpans.count)
+            let kids = Array(children[nodes[i].children.range])
+            let leading = kids.map { Self.firstBytes(of: source[Int($0)]) }
+            for byte in 0...256 {
+                let start = Int32(children.count)
+                children += zip(kids, leading).filter { $0.1 == nil || (byte < 256 && $0.1!.contains(UInt8(byte))) }.map(\.0)
+                byteSpans.append(Span(start: start, count: Int32(children.count) - start))
+            }
+        }
+        let constantValues = constantBytes.map(slice)
+        self.nodes = Self.freeze(nodes)
+        self.captures = Self.freeze(captures)
+        self.constants = Self.freeze(constants)
+        self.children = Self.freeze(children)
+        self.byteSpans = Self.freeze(byteSpans)
+        self.nullValues = Self.freeze(nullValues)
+        self.constantValues = Self.freeze(constantValues)
+        self.arena = Self.freeze(arena)
+        self.lists = Self.freeze(programIndex.lists)
+        self.defaultLists = Self.freeze(programIndex.defaultLists)
+        self.exactLists = Self.freeze(programIndex.exactLists)
+        self.slots = Self.freeze(programIndex.slots)
+        self.slotNames = Self.freeze(programIndex.arena)
+        self.programIndex = programIndex
+        self.regexes = regexes
+    }
+
+    deinit {
+        for buffer in [
+            UnsafeRawPointer(nodes.baseAddress), UnsafeRawPointer(captures.baseAddress), UnsafeRawPointer(constants.baseAddress),
+            UnsafeRawPointer(children.baseAddress), UnsafeRawPointer(byteSpans.baseAddress), UnsafeRawPointer(nullValues.baseAddress),
+            UnsafeRawPointer(constantValues.baseAddress), UnsafeRawPointer(arena.baseAddress), UnsafeRawPointer(lists.baseAddress),
+            UnsafeRawPointer(defaultLists.baseAddress), UnsafeRawPointer(exactLists.baseAddress),
+            UnsafeRawPointer(slots.baseAddress), UnsafeRawPointer(slotNames.baseAddress),
+        ] {
+            buffer?.deallocate()
+        }
+    }
+
+    /// Below this many children, trying each one's first-byte check is as fast as a table lookup.
+    static let childrenWorthATable = 2
+
+    /// A copy of `array` in memory that never moves (at least one element of capacity, so the base
+    /// address is never nil).
+    private static func freeze<T>(_ array: [T]) -> UnsafeBufferPointer<T> {
+        let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(array.count, 1))
+        _ = buffer.initialize(from: array)
+        return UnsafeBufferPointer(rebasing: buffer[0..<array.count])
+    }
+
+    /// The bytes of a slice of ``arena``.
+    @inline(__always)
+    func bytes(_ slice: Slice) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: arena.baseAddress! + Int(slice.offset), count: Int(slice.count))
+    }
+
+    /// The children of `node` worth trying on a remainder whose first byte is `byte` (nil: nothing is left).
+    @inline(__always)
+    func children(of node: Node, firstByte byte: UInt8?) -> Span {
+        guard node.childrenByFirstByte >= 0 else { return node.children }
+        return byteSpans[Int(node.childrenByFirstByte) + (byte.map(Int.init) ?? 256)]
+    }
+}
+
+extension DecoderTables {
+    /// The bytes that what a decoder is tried on can start with, if it matches: from its prefix prematch,
+    /// its pattern's literal prefix and PCRE2's own first-byte analysis of an anchored pattern; nil when
+    /// any byte (or nothing) may come first.
+    static func firstBytes(of node: DecoderNode) -> Set<UInt8>? {
+        var set: Set<UInt8>?
+        func narrow(_ bytes: Set<UInt8>) { set = set.map { $0.intersection(bytes) } ?? bytes }
+        if case .prefix(let literal) = node.prematch, let first = literal.first { narrow([first]) }
+        if let pattern = node.pattern {
+            if let first = PatternPrefix.required(by: pattern.pattern).first { narrow([first]) }
+            if pattern.isAnchored, let bytes = pattern.possibleFirstBytes { narrow(bytes) }
+        }
+        return set
+    }
+}

@@ -1,1 +1,0 @@
-// VigilDecode: see docs/ARCHITECTURE.md.
