@@ -1,6 +1,7 @@
 import Logging
 import Testing
 import VigilEvent
+import VigilTestSupport
 
 @testable import VigilIngest
 
@@ -27,9 +28,9 @@ struct ListenerTests {
     func udpDatagrams() throws {
         let sink = CollectingSink()
         let group = try start(udp: true, tcp: false, sink: sink, maxMessageSize: 100)
-        let port = TestSockets.port(of: group.boundAddresses[0])
+        let port = Sockets.port(of: group.boundAddresses[0])
         let big = [UInt8](repeating: UInt8(ascii: "x"), count: 3000)
-        TestSockets.sendDatagrams([Array("<13>one\n".utf8), Array("<13>two\0".utf8), big, Array("\n".utf8)], port: port)
+        Sockets.sendDatagrams([Array("<13>one\n".utf8), Array("<13>two\0".utf8), big, Array("\n".utf8)], port: port)
         wait(for: 3, in: sink)
         group.stop()
         #expect(sink.messages.map(\.text) == ["<13>one", "<13>two", String(repeating: "x", count: 100)])
@@ -44,7 +45,7 @@ struct ListenerTests {
     func udpBackpressure() throws {
         let sink = CollectingSink(accepts: false)
         let group = try start(udp: true, tcp: false, sink: sink)
-        TestSockets.sendDatagrams((0..<50).map { Array("<13>m\($0)".utf8) }, port: TestSockets.port(of: group.boundAddresses[0]))
+        Sockets.sendDatagrams((0..<50).map { Array("<13>m\($0)".utf8) }, port: Sockets.port(of: group.boundAddresses[0]))
         for _ in 0..<500 where group.snapshots()[0].droppedBackpressure < 50 { usleep(2000) }
         group.stop()
         #expect(group.snapshots()[0].droppedBackpressure == 50)
@@ -55,10 +56,10 @@ struct ListenerTests {
     func tcpConnections() throws {
         let sink = CollectingSink()
         let group = try start(udp: false, tcp: true, sink: sink)
-        let port = TestSockets.port(of: group.boundAddresses[0])
-        let a = TestSockets.connectTCP(port: port), b = TestSockets.connectTCP(port: port)
-        TestSockets.send(a, Array("<13>a0\n<13>a1\n".utf8))
-        TestSockets.send(b, Array("<13>b0\n".utf8))
+        let port = Sockets.port(of: group.boundAddresses[0])
+        let a = Sockets.connectTCP(port: port), b = Sockets.connectTCP(port: port)
+        Sockets.send(a, Array("<13>a0\n<13>a1\n".utf8))
+        Sockets.send(b, Array("<13>b0\n".utf8))
         close(a)
         close(b)
         wait(for: 3, in: sink)
@@ -74,9 +75,9 @@ struct ListenerTests {
     func tcpBackpressure() throws {
         let sink = CollectingSink(refusing: 20)
         let group = try start(udp: false, tcp: true, sink: sink)
-        let fd = TestSockets.connectTCP(port: TestSockets.port(of: group.boundAddresses[0]))
+        let fd = Sockets.connectTCP(port: Sockets.port(of: group.boundAddresses[0]))
         let lines = (0..<2000).map { "<13>message \($0)\n" }
-        TestSockets.send(fd, Array(lines.joined().utf8))
+        Sockets.send(fd, Array(lines.joined().utf8))
         wait(for: 2000, in: sink)
         close(fd)
         group.stop()

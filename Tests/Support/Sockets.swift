@@ -3,8 +3,8 @@
 #endif
 
 /// Minimal blocking loopback sockets for listener tests (IPv4 only).
-enum TestSockets {
-    static func address(port: Int) -> sockaddr_in {
+public enum Sockets {
+    public static func address(port: Int) -> sockaddr_in {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -13,7 +13,7 @@ enum TestSockets {
     }
 
     /// Sends each payload as one datagram.
-    static func sendDatagrams(_ payloads: [[UInt8]], port: Int) {
+    public static func sendDatagrams(_ payloads: [[UInt8]], port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         precondition(fd >= 0)
         defer { close(fd) }
@@ -28,7 +28,7 @@ enum TestSockets {
     }
 
     /// Connects over TCP; returns the descriptor.
-    static func connectTCP(port: Int) -> Int32 {
+    public static func connectTCP(port: Int) -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         precondition(fd >= 0)
         var target = address(port: port)
@@ -42,7 +42,7 @@ enum TestSockets {
     }
 
     /// Writes all bytes (ignores errors: the peer may have closed on purpose).
-    static func send(_ fd: Int32, _ bytes: [UInt8]) {
+    public static func send(_ fd: Int32, _ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
@@ -52,7 +52,17 @@ enum TestSockets {
     }
 
     /// The port in `udp 127.0.0.1:PORT`.
-    static func port(of bound: String) -> Int {
+    public static func port(of bound: String) -> Int {
         Int(bound.split(separator: ":").last!)!
+    }
+}
+
+extension Sockets {
+    /// Whether the peer closed the connection (a read returns 0 or fails), waiting up to 2 s.
+    public static func isClosedByPeer(_ fd: Int32) -> Bool {
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&descriptor, 1, 2000) > 0 else { return false }
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, Int32(MSG_DONTWAIT)) <= 0
     }
 }
