@@ -14,6 +14,8 @@ struct DetectStage: BatchStage {
     private let slot: WorkerSlot<Detector>
     private let routing: DetectionRouting
     private var found: [Detection] = []
+    private var eventIndices: [Int32] = []
+    private var keep: [Bool] = []
 
     init(slot: WorkerSlot<Detector>, routing: DetectionRouting) {
         self.slot = slot
@@ -22,18 +24,33 @@ struct DetectStage: BatchStage {
 
     mutating func process(_ batch: inout EventBatch, result: inout BatchResult, counters: inout StageCounters) {
         found.removeAll(keepingCapacity: true)
-        slot.value.detect(batch, into: &found)
+        eventIndices.removeAll(keepingCapacity: true)
+        slot.value.detectDeferringEvents(batch, into: &found, eventIndices: &eventIndices)
         counters.emitted += UInt64(found.count)
         guard !found.isEmpty else { return }
+        keep.removeAll(keepingCapacity: true)
+        keep.append(contentsOf: repeatElement(true, count: found.count))
+        if !routing.heartbeats.isEmpty { routing.heartbeats.thin(found, keep: &keep) }
         let ruleSet = slot.value.ruleSet
-        for detection in found {
-            let rule = Int(detection.rule.rawValue)
-            if routing.alerts[rule] {
-                ruleSet.alert(for: detection).appendJSON(to: &result.output)
+        // Detections of one event are adjacent: render its JSON once for all of them.
+        var renderedIndex: Int32 = -1
+        var rendered = ""
+        for k in found.indices {
+            let rule = Int(found[k].rule.rawValue)
+            let alerts = routing.alerts[rule]
+            let correlates = routing.correlates[rule] && keep[k]
+            guard alerts || correlates else { continue }
+            if eventIndices[k] != renderedIndex {
+                renderedIndex = eventIndices[k]
+                rendered = slot.value.renderEvent(Int(renderedIndex), of: batch)
+            }
+            found[k].event = rendered
+            if alerts {
+                ruleSet.alert(for: found[k]).appendJSON(to: &result.output)
                 result.output.append(0x0A)
                 result.detectionAlerts += 1
             }
-            if routing.correlates[rule] { result.detections.append(detection) }
+            if correlates { result.detections.append(found[k]) }
         }
     }
 }
@@ -43,9 +60,11 @@ struct DetectionRouting: Sendable {
     /// Indexed by ``RuleID``.
     let alerts: [Bool]
     let correlates: [Bool]
+    let heartbeats: HeartbeatThinning
 
-    init(detection: SigmaRuleSet, correlation: CorrelationRuleSet) {
+    init(detection: SigmaRuleSet, correlation: CorrelationRuleSet, thinHeartbeats: Bool = true) {
         let router = CorrelationRouter(ruleSet: correlation, shards: 1)
+        heartbeats = HeartbeatThinning(detectionRuleCount: thinHeartbeats ? detection.count : 0, correlation: correlation)
         alerts = detection.rules.map { !correlation.suppressedDetectionRules.contains($0.ruleID) }
         correlates = detection.rules.map { router.reads($0.ruleID) }
     }

@@ -31,7 +31,8 @@ struct StagePlan {
         self.options = options
         self.rules = rules
         self.live = live
-        self.routing = DetectionRouting(detection: rules.detection, correlation: rules.correlation)
+        self.routing = DetectionRouting(
+            detection: rules.detection, correlation: rules.correlation, thinHeartbeats: options.thinHeartbeats)
     }
 
     var decodes: Bool { rules.decoders.count > 0 }
