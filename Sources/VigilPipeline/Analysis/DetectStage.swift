@@ -32,9 +32,11 @@ struct DetectStage: BatchStage {
         keep.append(contentsOf: repeatElement(true, count: found.count))
         if !routing.heartbeats.isEmpty { routing.heartbeats.thin(found, keep: &keep) }
         let ruleSet = slot.value.ruleSet
-        // Detections of one event are adjacent: render its JSON once for all of them.
+        // Detections of one event are adjacent: render its JSON once for all of them. Those that travel
+        // on to correlation are compacted to the front of `found`, which then becomes the result's array.
         var renderedIndex: Int32 = -1
         var rendered = ""
+        var travelling = 0
         for k in found.indices {
             let rule = Int(found[k].rule.rawValue)
             let alerts = routing.alerts[rule]
@@ -50,7 +52,16 @@ struct DetectStage: BatchStage {
                 result.output.append(0x0A)
                 result.detectionAlerts += 1
             }
-            if correlates { result.detections.append(found[k]) }
+            if correlates {
+                if travelling != k { found.swapAt(travelling, k) }
+                travelling += 1
+            }
+        }
+        found.removeSubrange(travelling...)
+        if result.detections.isEmpty {
+            swap(&result.detections, &found)
+        } else {
+            result.detections += found
         }
     }
 }

@@ -45,11 +45,18 @@ struct HeartbeatThinning: Sendable {
     /// Marks in `keep` (one flag per detection, initially true) the heartbeat detections to drop.
     func thin(_ detections: [Detection], keep: inout [Bool]) {
         var byGroup: [HeartbeatKey: [(time: Timestamp, index: Int)]] = [:]
-        for index in detections.indices {
-            let rule = Int(detections[index].rule.rawValue)
-            guard rule < spans.count, spans[rule] != nil else { continue }
-            let key = HeartbeatKey(rule: rule, values: groupFields[rule].map { detections[index].value(of: $0) })
-            byGroup[key, default: []].append((detections[index].time, index))
+        // Through a pointer: subscripting the array would copy each detection (a retain per member).
+        detections.withUnsafeBufferPointer { detections in
+            for index in detections.indices {
+                let rule = Int(detections[index].rule.rawValue)
+                guard rule < spans.count, spans[rule] != nil else { continue }
+                var group = ""
+                for (k, field) in groupFields[rule].enumerated() {
+                    if k > 0 { group += "\u{1F}" }
+                    group += detections[index].value(of: field) ?? "\u{0}"
+                }
+                byGroup[HeartbeatKey(rule: rule, group: group), default: []].append((detections[index].time, index))
+            }
         }
         for (key, entries) in byGroup {
             let span = spans[key.rule]!.nanoseconds
@@ -88,5 +95,6 @@ struct HeartbeatThinning: Sendable {
 /// A heartbeat group within one batch.
 struct HeartbeatKey: Hashable {
     var rule: Int
-    var values: [String?]
+    /// The group values joined (short ones stay inline: no allocation).
+    var group: String
 }
