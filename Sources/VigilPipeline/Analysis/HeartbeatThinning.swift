@@ -51,9 +51,10 @@ struct HeartbeatThinning: Sendable {
                 let rule = Int(detections[index].rule.rawValue)
                 guard rule < spans.count, spans[rule] != nil else { continue }
                 var group = ""
+                let values = detections.baseAddress! + index
                 for (k, field) in groupFields[rule].enumerated() {
                     if k > 0 { group += "\u{1F}" }
-                    group += detections[index].value(of: field) ?? "\u{0}"
+                    group += Self.value(of: field, in: values) ?? "\u{0}"
                 }
                 byGroup[HeartbeatKey(rule: rule, group: group), default: []].append((detections[index].time, index))
             }
@@ -89,6 +90,15 @@ struct HeartbeatThinning: Sendable {
                 }
             }
         }
+    }
+}
+
+extension HeartbeatThinning {
+    /// A carried value, read without copying the detection.
+    @inline(__always)
+    static func value(of name: Symbol, in detection: UnsafePointer<Detection>) -> String? {
+        for entry in detection.pointee.values where entry.name == name { return entry.value }
+        return nil
     }
 }
 
