@@ -43,8 +43,8 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
         router = CorrelationRouter(ruleSet: ruleSet, shards: options.shards)
         watermark = Watermark(lateness: options.lateness)
         queued = Array(repeating: [], count: router.shards + 1)
-        shardMailboxes = (0..<router.shards).map { _ in Mailbox(capacity: 8) }
-        mergerMailbox = Mailbox(capacity: 8 * (router.shards + 1))
+        shardMailboxes = (0..<router.shards).map { _ in Mailbox(capacity: options.mailboxCapacity) }
+        mergerMailbox = Mailbox(capacity: options.mailboxCapacity * (router.shards + 1))
         for index in 0..<router.shards {
             let mailbox = shardMailboxes[index], merger = mergerMailbox
             let shard = CorrelationShard(ruleSet: ruleSet, options: options, role: .group(index))

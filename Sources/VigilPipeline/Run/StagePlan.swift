@@ -35,6 +35,12 @@ struct StagePlan {
             detection: rules.detection, correlation: rules.correlation, thinHeartbeats: options.thinHeartbeats)
     }
 
+    /// Input batches in flight when correlating. A result then carries thousands of detections with
+    /// their event JSON (megabytes per 1 MiB batch); with the default 64-batch ring and its reorder
+    /// buffer full behind a busy correlation stage, those alone took hundreds of megabytes. 8 keeps
+    /// the workers fed and memory bounded.
+    static let correlationRingCapacity = 8
+
     var decodes: Bool { rules.decoders.count > 0 }
     var detects: Bool { options.mode == .run && rules.hasRules }
     var correlates: Bool { detects && !rules.correlation.isEmpty }
@@ -45,7 +51,7 @@ struct StagePlan {
         let decoderSlots = self.decoderSlots, detectorSlots = self.detectorSlots
         return PipelineConfiguration(
             workers: options.workers,
-            ringCapacity: options.ringCapacity,
+            ringCapacity: correlates ? min(options.ringCapacity, Self.correlationRingCapacity) : options.ringCapacity,
             parser: options.parser,
             stages: { _ in
                 var stages: [any BatchStage] = []
@@ -73,6 +79,7 @@ struct StagePlan {
         if correlates {
             var correlationOptions = options.correlation
             correlationOptions.shards = options.workers
+            correlationOptions.mailboxCapacity = 2
             stages.append(
                 CorrelationStage(
                     ruleSet: rules.correlation, options: correlationOptions, sink: sink, outcome: correlation, followsWallClock: live,
