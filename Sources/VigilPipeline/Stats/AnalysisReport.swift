@@ -18,6 +18,8 @@ public struct AnalysisReport: Sendable {
         /// The rule's Sigma `name`, else its `id`, else `file:line`.
         public var rule: String
         public var title: String
+        /// What the text summary prints: the `name`, else the title.
+        public var label: String
         public var detections: UInt64
         /// Whether its detections became alerts (false: they only fed correlations).
         public var alerts: Bool
@@ -68,7 +70,8 @@ public struct AnalysisReport: Sendable {
         rules = counters.matchesPerRule.enumerated().filter { $0.element > 0 }.map { index, count in
             let rule = ruleSet.rules[index]
             return RuleLine(
-                rule: rule.name ?? rule.alertIdentifier, title: rule.title, detections: UInt64(count), alerts: routing.alerts[index])
+                rule: rule.name ?? rule.alertIdentifier, title: rule.title, label: rule.name ?? rule.title, detections: UInt64(count),
+                alerts: routing.alerts[index])
         }
     }
 }

@@ -24,7 +24,7 @@ extension RunSummary {
                     + "\(detector.ruleEvaluations) rule evaluations, regex limit hits \(detector.regexLimitHits), "
                     + "\(detector.unplacedEvents) events without logsource")
             for line in report.rules {
-                lines.append("    rule \(line.rule): \(line.detections)" + (line.alerts ? "" : " (feeds correlation only)"))
+                lines.append("    rule \(line.label): \(line.detections)" + (line.alerts ? "" : " (feeds correlation only)"))
             }
         }
         if let stats = report.correlation {
