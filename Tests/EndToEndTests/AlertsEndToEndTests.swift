@@ -82,6 +82,12 @@ struct AlertsEndToEndTests {
         #expect(traversal.count == 1)
         let event = traversal.first?["event"] as? [String: Any]
         #expect((event?["fields"] as? [String: Any])?["cs-uri-stem"] as? String == "/static/../../../etc/passwd")
+        // --alerts FILE: the same lines in the file, nothing on stdout.
+        let file = temporaryPath("alerts.jsonl")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let toFile = try runVigil(["run", "--rules", "rules/sigma/sigmahq/web", "--alerts", file], stdin: Data(log.utf8))
+        #expect(toFile.status == 0 && toFile.stdout.isEmpty)
+        #expect(sortedLines(try String(contentsOfFile: file, encoding: .utf8)) == sortedLines(result.stdout))
     }
 }
 
