@@ -6,7 +6,7 @@ APT_PACKAGES := libpcre2-dev liblz4-dev zlib1g-dev pkg-config
 RELEASE_BIN := .build/release/vigil
 DEBUG_BIN := .build/debug/vigil
 
-.PHONY: all deps build release demo test lint format clean bench-parse oracle-refresh
+.PHONY: all deps build release demo test lint format clean bench-parse bench-rules oracle-refresh
 
 all: build
 
@@ -23,12 +23,15 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-SAMPLES := samples/auth.log samples/web.log samples/ufw.log samples/events.jsonl samples/rfc5424.log
+SAMPLES := samples/auth.log samples/attacks.log samples/web.log samples/ufw.log samples/events.jsonl samples/rfc5424.log
 
+# Every alert as a JSON line, then alerts per rule, then the run summary (stderr).
 demo: release
-	$(RELEASE_BIN) run $(SAMPLES)
-	@echo "first events as vigil parse prints them:"
-	@$(RELEASE_BIN) parse samples/rfc5424.log samples/events.jsonl | head -n 4
+	@$(RELEASE_BIN) run --rules rules/sigma --year 2026 --alerts .demo-alerts.jsonl $(SAMPLES) 2> .demo-summary.txt; \
+		status=$$?; cat .demo-alerts.jsonl; \
+		echo; echo "== alerts per rule (kind, rule, count)"; \
+		python3 -c 'import json,sys,collections; c=collections.Counter((a["kind"], a["rule"].get("name") or a["rule"]["title"]) for a in map(json.loads, open(".demo-alerts.jsonl"))); [print(f"{n:6d}  {k:11s} {r}") for (k,r),n in sorted(c.items())]'; \
+		echo; echo "== run summary"; cat .demo-summary.txt; rm -f .demo-alerts.jsonl .demo-summary.txt; exit $$status
 
 test: deps oracle-venv
 	$(SWIFT) build
@@ -43,6 +46,10 @@ oracle-refresh: oracle-venv
 # Times vigil run / vigil parse beside cat and syslog-ng on 2 M generated lines (release build).
 bench-parse: release
 	scripts/bench-parse.sh
+
+# vigil run end to end with decoders, the Sigma subset, 10/100/1000 rule variants and correlation.
+bench-rules: release
+	scripts/bench-rules.sh
 
 lint:
 	$(SWIFT) format lint --strict -r Sources Tests Package.swift

@@ -56,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilPipeline", "VigilDetect", "VigilIngest", "VigilDecode",
+                "VigilPipeline", "VigilDetect", "VigilIngest", "VigilDecode", "VigilCorrelate", "VigilRegex", "VigilEvent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -70,7 +70,9 @@ let package = Package(
         .testTarget(name: "VigilDecodeTests", dependencies: ["VigilDecode", "VigilIngest", "VigilTestSupport"]),
         .testTarget(name: "VigilDetectTests", dependencies: ["VigilDetect", "VigilIngest", "VigilTestSupport"]),
         .testTarget(name: "VigilCorrelateTests", dependencies: ["VigilCorrelate", "VigilTestSupport"]),
-        .testTarget(name: "VigilPipelineTests", dependencies: ["VigilPipeline", "VigilTestSupport"]),
+        .testTarget(
+            name: "VigilPipelineTests",
+            dependencies: ["VigilPipeline", "VigilIngest", "VigilDecode", "VigilDetect", "VigilCorrelate", "VigilTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["vigil", "VigilTestSupport"]),
     ]
 )

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Times parse-only throughput on 2 M generated lines (auth.log and JSON lines):
-#   cat, vigil run, vigil parse > /dev/null, and syslog-ng 3.38 (plain RFC 3164 parse to a file).
+#   cat, vigil run --no-decoders, vigil run with the shipped decoders, vigil parse > /dev/null, and
+#   syslog-ng 3.38 (plain RFC 3164 parse to a file).
 # Prints lines/s (median of $REPEAT runs). Release build; run on a quiet machine for real figures.
 #
 #   scripts/bench-parse.sh            # or: make bench-parse
@@ -74,9 +75,10 @@ echo "parse-only throughput, $LINES lines, vigil --workers $WORKERS, median of $
 for file in "$AUTH" "$JSONL"; do
     echo "== $(basename "$file") ($(du -h "$file" | cut -f1))"
     median_rate "cat" "$LINES" cat "$file"
-    median_rate "vigil run" "$LINES" "$VIGIL" run --workers "$WORKERS" "$file"
-    median_rate "vigil run (stdin)" "$LINES" sh -c "cat '$file' | '$VIGIL' run --workers $WORKERS"
-    median_rate "vigil parse > /dev/null" "$LINES" "$VIGIL" parse --workers "$WORKERS" "$file"
+    median_rate "vigil run --no-decoders" "$LINES" "$VIGIL" run --no-decoders --workers "$WORKERS" "$file"
+    median_rate "vigil run --no-decoders (stdin)" "$LINES" sh -c "cat '$file' | '$VIGIL' run --no-decoders --workers $WORKERS"
+    median_rate "vigil run (shipped decoders)" "$LINES" "$VIGIL" run --workers "$WORKERS" "$file"
+    median_rate "vigil parse --no-decoders > /dev/null" "$LINES" "$VIGIL" parse --no-decoders --workers "$WORKERS" "$file"
     if [ "$file" = "$AUTH" ]; then
         median_rate "syslog-ng $(syslog-ng --version | head -1 | tr -d '()' | awk '{ print $3 }') (RFC 3164 to file)" "$LINES" syslog_ng "$file"
     fi

@@ -26,6 +26,9 @@ public struct ParserOptions: Sendable {
     /// Require valid UTF-8 after an RFC 5424 BOM, as the RFC says (go-syslog's `WithCompliantMsg`).
     /// Off by default: such a message keeps its header, and its text is repaired only on output.
     public var strictMessageEncoding: Bool
+    /// The year of RFC 3164 stamps (which carry none), for replaying old files reproducibly (`--year`);
+    /// nil infers it from the receive time.
+    public var year: Int? = nil
 
     /// Options with vigil's defaults: auto-detection, UTC, the usual JSON time keys, lenient BOM text.
     public init(

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VigilDetect
 import VigilEvent
+import VigilPipeline
 
 /// `vigil check PATH...`: validates rule files without running them.
 struct CheckCommand: ParsableCommand {
@@ -54,9 +55,9 @@ enum RuleCheck {
         return (.builtin, [])
     }
 
-    /// Correlation rule checks (unknown rule references, bad timespans, ...): the correlation engine
-    /// plugs in here with its own compile call over the same documents and detection rule set.
+    /// Correlation rule checks (unknown rule references, bad timespans, ...) over the same documents and
+    /// detection rule set.
     static func correlationDiagnostics(documents: [SigmaDocument], ruleSet: SigmaRuleSet) -> [RuleDiagnostic] {
-        []
+        LoadedRules.correlationDiagnostics(documents: documents, detection: ruleSet)
     }
 }

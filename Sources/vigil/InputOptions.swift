@@ -15,6 +15,9 @@ struct InputOptions: ParsableArguments {
     @Option(help: "Time zone of RFC 3164 timestamps (IANA name).")
     var timezone: String = "UTC"
 
+    @Option(help: "Year of RFC 3164 time stamps, which carry none (default: inferred from the receive time).")
+    var year: Int?
+
     @Option(
         name: .customLong("json-time-key"),
         help: "JSON member holding the event time (repeatable; default: timestamp, @timestamp, time, ts).")
@@ -48,6 +51,7 @@ struct InputOptions: ParsableArguments {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        if let year, !(1970...9999).contains(year) { throw ValidationError("--year must be between 1970 and 9999") }
         guard workers >= 1 && workers <= 256 else { throw ValidationError("--workers must be between 1 and 256") }
         guard maxMessageSize >= 64 && maxMessageSize <= 16 << 20 else {
             throw ValidationError("--max-message-size must be between 64 bytes and 16 MiB")
@@ -62,6 +66,7 @@ struct InputOptions: ParsableArguments {
         var parser = ParserOptions()
         if let forced = EventFormat(name: format) { parser.format = .forced(forced) }
         parser.timeZone = timezone
+        parser.year = year
         if !jsonTimeKeys.isEmpty { parser.jsonTimeKeys = jsonTimeKeys }
         return RunOptions(
             mode: mode,

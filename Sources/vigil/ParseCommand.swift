@@ -8,18 +8,18 @@ struct ParseCommand: ParsableCommand {
         abstract: "Parse logs and print one normalized JSON event per line.",
         discussion: """
             Each line has time (RFC 3339 UTC), host, app, pid, facility, severity, msg, format, fields \
-            and, when parsing failed, error. Events come out in input order whatever --workers is.
+            and, when parsing failed, error; decoded events also show the decoder's name and the decoded \
+            fields (in fields). Events come out in input order whatever --workers is.
             """
     )
 
     @OptionGroup var options: InputOptions
+    @OptionGroup(title: "Decoders") var decoders: DecoderOptions
 
     func run() throws {
         let logger = options.makeLogger()
-        do {
-            _ = try Runner.run(try options.runOptions(mode: .parse), logger: logger)
-        } catch let error as RunError {
-            throw VigilFailure(message: error.description)
-        }
+        var runOptions = try options.runOptions(mode: .parse)
+        decoders.apply(to: &runOptions.rules)
+        try runReportingRuleProblems(runOptions, logger: logger)
     }
 }

@@ -1,27 +1,49 @@
 import ArgumentParser
+import Foundation
+import Logging
 import VigilPipeline
 
 /// `vigil run`: reads the inputs through the pipeline and prints a summary on stderr.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Read logs from files, stdin or syslog listeners and report what was seen.",
+        abstract: "Read logs from files, stdin or syslog listeners; decode, detect, correlate and print alerts.",
         discussion: """
-            Reads every input to its end, then prints a summary on stderr (events in, by format, parse \
-            errors by reason, drops, events/s). With --udp or --tcp, runs until SIGINT or SIGTERM; \
-            either signal drains the pipeline and exits cleanly.
+            Parses every message, decodes it (rules/decoders by default), matches the Sigma rules given \
+            with --rules and their correlations, and writes alerts as JSON lines on stdout (or --alerts \
+            FILE). Reads every input to its end, then prints a summary on stderr (events in, by format, \
+            parse errors, drops, decoders, detections per rule, correlation, alerts, events/s). With --udp \
+            or --tcp, runs until SIGINT or SIGTERM; either signal drains the pipeline and exits cleanly.
+
+            Invalid rules, decoders or logsource mapping: every problem is printed as \
+            file:line:column: message and vigil exits with status 2 before reading any input \
+            (unless --skip-bad-rules).
             """
     )
 
     @OptionGroup var options: InputOptions
+    @OptionGroup(title: "Decoders") var decoders: DecoderOptions
+    @OptionGroup(title: "Rules and correlation") var rules: RuleOptions
 
     func run() throws {
         let logger = options.makeLogger()
-        do {
-            _ = try Runner.run(try options.runOptions(mode: .run), logger: logger)
-        } catch let error as RunError {
-            throw VigilFailure(message: error.description)
-        }
+        var runOptions = try options.runOptions(mode: .run)
+        decoders.apply(to: &runOptions.rules)
+        rules.apply(to: &runOptions)
+        try runReportingRuleProblems(runOptions, logger: logger)
+    }
+}
+
+/// Runs, turning rule and decoder problems into one stderr line each and exit status 2.
+func runReportingRuleProblems(_ options: RunOptions, logger: Logger) throws {
+    do {
+        _ = try Runner.run(options, logger: logger)
+    } catch .rules(let error) {
+        for diagnostic in error.diagnostics { FileHandle.standardError.write(Data("\(diagnostic)\n".utf8)) }
+        FileHandle.standardError.write(Data("vigil: \(error.diagnostics.count) problem(s) in rules or decoders; nothing was read\n".utf8))
+        throw ExitCode(2)
+    } catch {
+        throw VigilFailure(message: error.description)
     }
 }
 

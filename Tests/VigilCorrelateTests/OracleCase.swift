@@ -8,8 +8,9 @@ import VigilTestSupport
 /// One differential case under Tests/Fixtures/Correlate/oracle: rules, events and the reference
 /// oracle's windows (see scripts/oracle-fixtures.py).
 ///
-/// Until VigilDetect's compiler is wired in, detections come from the oracle's own per-rule matches:
-/// a stand-in for the detect stage, so that these tests exercise correlation alone.
+/// Detections come from the oracle's own per-rule matches, so that these tests exercise correlation
+/// alone (vigil's detection matching has its own differential tests); rule references resolve through
+/// the real detection compiler.
 struct OracleCase {
     struct Window: Hashable, CustomStringConvertible {
         var rule: String
@@ -37,8 +38,9 @@ struct OracleCase {
         let folder = TestPaths.fixture("Correlate/oracle/\(name)")
         let loaded = SigmaFileLoader.load(paths: [folder.appendingPathComponent("rules.yml").path])
         precondition(loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
-        let detectionRules = StandInDetectionRules(loaded.documents)
-        (ruleSet, diagnostics) = CorrelationRuleSet.compile(loaded.documents, resolving: detectionRules.resolve)
+        let detectionRules = SigmaRuleSet.compile(documents: loaded.documents).ruleSet
+        let resolve = { (reference: String) in detectionRules.rule(reference: reference)?.ruleID }
+        (ruleSet, diagnostics) = CorrelationRuleSet.compile(loaded.documents, resolving: resolve)
 
         let expectedJSON =
             try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("expected.json"))) as! [String: Any]
@@ -55,7 +57,7 @@ struct OracleCase {
         var detections: [Detection] = []
         let matches = expectedJSON["detections"] as! [String: [Int]]
         for (sigmaID, numbers) in matches {
-            guard let rule = detectionRules.resolve(sigmaID) else { continue }
+            guard let rule = resolve(sigmaID) else { continue }
             let fields = ruleSet.requiredFields(for: rule)
             for number in numbers {
                 let event = events[number - 1]
@@ -100,25 +102,6 @@ struct OracleCase {
         }
         return out
     }
-}
-
-/// Stand-in for VigilDetect's rule set: detection documents numbered in load order, looked up by
-/// Sigma `id` or `name`.
-struct StandInDetectionRules {
-    var byKey: [String: RuleID] = [:]
-
-    init(_ documents: [SigmaDocument]) {
-        var next: UInt32 = 0
-        for document in documents where document.kind == .detection {
-            let mapping = document.node.mapping!
-            for key in ["id", "name"] {
-                if let text = mapping[key]?.string { byKey[text] = RuleID(next) }
-            }
-            next += 1
-        }
-    }
-
-    func resolve(_ reference: String) -> RuleID? { byKey[reference] }
 }
 
 /// Nested JSON objects flattened to dotted paths; values as the text a decoder would give.

@@ -51,8 +51,12 @@ struct ShippedRulesTests {
         ),
     ]
 
+    /// Every Linux rule of rules/sigma/vigil has a case here. The base rules of the correlations
+    /// (rules/sigma/correlation) are exercised through the correlations, in the end-to-end tests.
     @Test func everyVigilRuleIsExercised() {
-        let vigilRules = Set(Self.ruleSet.rules.filter { $0.author == "vigil" && $0.logsource.product == "linux" }.compactMap(\.name))
+        let vigilRules = Set(
+            Self.ruleSet.rules.filter { $0.file.contains("/rules/sigma/vigil/") && $0.logsource.product == "linux" }.compactMap(\.name))
+        #expect(vigilRules.count >= 10)
         #expect(vigilRules == Set(Self.cases.compactMap(\.rule)))
     }
 

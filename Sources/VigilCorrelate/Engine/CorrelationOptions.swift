@@ -30,6 +30,10 @@ public struct CorrelationOptions: Sendable {
     /// default: the input ended, the silence was not observed; this is also what the reference
     /// implementation reports).
     public var decideAbsenceBeyondInput: Bool = false
+    /// Steps each shard's mailbox holds in ``ThreadedCorrelationEngine`` before the caller blocks (the
+    /// merger's holds this many per shard). Each step carries a batch's inputs with their evidence, so
+    /// this bounds memory in flight as much as it smooths bursts.
+    public var mailboxCapacity: Int = 8
 
     public init() {}
 

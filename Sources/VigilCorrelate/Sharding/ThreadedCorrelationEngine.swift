@@ -43,8 +43,8 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
         router = CorrelationRouter(ruleSet: ruleSet, shards: options.shards)
         watermark = Watermark(lateness: options.lateness)
         queued = Array(repeating: [], count: router.shards + 1)
-        shardMailboxes = (0..<router.shards).map { _ in Mailbox(capacity: 8) }
-        mergerMailbox = Mailbox(capacity: 8 * (router.shards + 1))
+        shardMailboxes = (0..<router.shards).map { _ in Mailbox(capacity: options.mailboxCapacity) }
+        mergerMailbox = Mailbox(capacity: options.mailboxCapacity * (router.shards + 1))
         for index in 0..<router.shards {
             let mailbox = shardMailboxes[index], merger = mergerMailbox
             let shard = CorrelationShard(ruleSet: ruleSet, options: options, role: .group(index))
@@ -95,14 +95,18 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
     /// Takes the detections of one batch (see ``CorrelationEngine/ingest(_:latestEventTime:)``).
     public func ingest(_ detections: [Detection], latestEventTime: Timestamp? = nil) {
         var latest = latestEventTime ?? .distantPast
-        for detection in detections {
-            if latestEventTime == nil, detection.time > latest { latest = detection.time }
-            guard router.reads(detection.rule) else { continue }
-            if watermark.isLate(detection.time) {
-                routingStats.late += 1
-                continue
+        // Read detections in place: iterating by value would retain and release each one's strings.
+        detections.withUnsafeBufferPointer { buffer in
+            for index in buffer.indices {
+                let time = buffer[index].time
+                if latestEventTime == nil, time > latest { latest = time }
+                guard router.reads(buffer[index].rule) else { continue }
+                if watermark.isLate(time) {
+                    routingStats.late += 1
+                    continue
+                }
+                routingStats.missingGroupKey += router.route(buffer[index], toShards: &queued)
             }
-            routingStats.missingGroupKey += router.route(detection, toShards: &queued)
         }
         watermark.observe(latest)
     }

@@ -132,7 +132,7 @@ public struct Detector {
         return result
     }
 
-    private mutating func matchEvent(_ event: UnsafePointer<Event>, in batch: EventBatch) {
+    mutating func matchEvent(_ event: UnsafePointer<Event>, in batch: EventBatch) {
         matched.removeAll(keepingCapacity: true)
         counters.events += 1
         values.begin(slotCount: ruleSet.maximumSlots)
@@ -154,7 +154,9 @@ public struct Detector {
         }
     }
 
-    private func carriedValues(of rule: Int) -> [(name: Symbol, value: String?)] {
+    // Mutating, though it changes nothing: called from inside `withUnsafeBytes` closures that capture
+    // `self` inout, a non-mutating call there copies the whole Detector (a retain per array) each time.
+    mutating func carriedValues(of rule: Int) -> [(name: Symbol, value: String?)] {
         let carried = compiled[rule].carried
         if carried.isEmpty { return [] }
         var result: [(name: Symbol, value: String?)] = []

@@ -47,6 +47,9 @@ public final class Pipeline: BatchSink {
         ring.tryPush(batch)
     }
 
+    /// Batches submitted so far: the next batch gets this ticket.
+    public var submittedCount: UInt64 { ring.pushedCount }
+
     /// Marks the end of input. Call once, after the last ``submit(_:)`` returned.
     public func finishInput() {
         ring.close()

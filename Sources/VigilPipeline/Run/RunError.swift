@@ -1,3 +1,4 @@
+import VigilEvent
 import VigilIngest
 
 #if canImport(Glibc)
@@ -18,6 +19,10 @@ public enum RunError: Error, CustomStringConvertible {
     case invalidOption(String)
     /// An ordered stage failed.
     case stageFailed(String)
+    /// The `--alerts` file could not be opened.
+    case alertsFileFailed(path: String, errno: Int32)
+    /// Decoder files, rule files or the logsource mapping have problems (each `file:line:column: message`).
+    case rules(RuleLoadError)
 
     public var description: String {
         switch self {
@@ -26,6 +31,8 @@ public enum RunError: Error, CustomStringConvertible {
         case .statsFileFailed(let path, let code): "\(path): cannot write stats: \(String(cString: strerror(code)))"
         case .invalidOption(let message): message
         case .stageFailed(let message): "stage failed: \(message)"
+        case .alertsFileFailed(let path, let code): "\(path): cannot write alerts: \(String(cString: strerror(code)))"
+        case .rules(let error): error.description
         }
     }
 }

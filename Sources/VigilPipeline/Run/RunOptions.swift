@@ -1,3 +1,4 @@
+import VigilCorrelate
 import VigilIngest
 
 #if canImport(Glibc)
@@ -29,6 +30,18 @@ public struct RunOptions: Sendable {
     public var ringCapacity: Int
     /// Bytes read per batch from files and stdin.
     public var readBatchSize: Int
+    /// Decoders, rules and the logsource mapping (`vigil parse` uses the decoders only).
+    public var rules: RuleLoadOptions
+    /// Emission, lateness and memory bounds of correlation (the shard count follows ``workers``).
+    public var correlation: CorrelationOptions
+    /// Where alerts go (nil: standard output).
+    public var alertsPath: String?
+    /// Whether idle input moves the correlation watermark with the wall clock; nil decides by the
+    /// inputs (live: a listener, or standard input that is not a regular file).
+    public var live: Bool?
+    /// Whether workers thin out heartbeat detections (see `HeartbeatThinning`); off only to check that
+    /// thinning changes no alert.
+    public var thinHeartbeats: Bool = true
 
     public init(
         mode: Mode,
@@ -40,7 +53,11 @@ public struct RunOptions: Sendable {
         workers: Int = RunOptions.defaultWorkers,
         statsJSONPath: String? = nil,
         ringCapacity: Int = 64,
-        readBatchSize: Int = 1 << 20
+        readBatchSize: Int = 1 << 20,
+        rules: RuleLoadOptions = RuleLoadOptions(),
+        correlation: CorrelationOptions = RunOptions.defaultCorrelation,
+        alertsPath: String? = nil,
+        live: Bool? = nil
     ) {
         self.mode = mode
         self.inputs = inputs
@@ -52,6 +69,19 @@ public struct RunOptions: Sendable {
         self.statsJSONPath = statsJSONPath
         self.ringCapacity = ringCapacity
         self.readBatchSize = readBatchSize
+        self.rules = rules
+        self.correlation = correlation
+        self.alertsPath = alertsPath
+        self.live = live
+    }
+
+    /// Correlation as `vigil run` does it by default: episodes, 5 s lateness, 100,000 groups per rule,
+    /// and absence windows decided at the end of finite input (as a live stream that stops would decide
+    /// them once the wall-clock watermark passed).
+    public static var defaultCorrelation: CorrelationOptions {
+        var options = CorrelationOptions()
+        options.decideAbsenceBeyondInput = true
+        return options
     }
 
     /// The number of cores.

@@ -15,6 +15,8 @@ public enum Runner {
     /// Runs to completion and returns the summary (already printed or written as the options say).
     public static func run(_ options: RunOptions, logger: Logger) throws(RunError) -> RunSummary {
         signal(SIGPIPE, SIG_IGN)
+        // Rules first: a bad rule or decoder file stops the run before any input is opened or read.
+        let rules = try loadRules(options, logger: logger)
         let sources = SourceIDAllocator()
         // Open everything first so that a bad path or a busy port fails before anything runs.
         var streams: [(fd: Int32, counters: IngestCounters)] = []
@@ -35,7 +37,16 @@ public enum Runner {
             controller.shutdown()
         }
         defer { signals.cancel() }
-        let pipeline = Pipeline(configuration: pipelineConfiguration(for: options))
+        let plan = StagePlan(options: options, rules: rules, live: isLive(options, streams: streams.map(\.fd)))
+        let sink: AlertSink?
+        do throws(RunError) {
+            sink = try plan.makeSink { controller.shutdown() }
+        } catch {
+            for stream in streams where stream.fd != 0 { close(stream.fd) }
+            throw error
+        }
+        let pipeline = Pipeline(configuration: plan.configuration)
+        let roster = SourceRoster()
         let inputsDone = DispatchGroup()
         var listeners: ListenerGroup? = nil
         if !options.udp.isEmpty || !options.tcp.isEmpty {
@@ -56,10 +67,14 @@ public enum Runner {
         for (index, stream) in streams.enumerated() {
             inputsDone.enter()
             let sourceID = sources.allocate()
+            roster.expect(sourceID)
             let (fd, counters) = stream
             let maxMessageSize = options.maxMessageSize, batchSize = options.readBatchSize
             DispatchQueue(label: "vigil.reader.\(index)").async {
-                defer { inputsDone.leave() }
+                defer {
+                    roster.end(sourceID, beforeTicket: pipeline.submittedCount)
+                    inputsDone.leave()
+                }
                 do throws(IngestError) {
                     let source = FileDescriptorSource(
                         fd: fd, name: counters.name, ownsDescriptor: fd != 0, stop: controller.stop)
@@ -74,8 +89,7 @@ public enum Runner {
         }
         inputsDone.notify(queue: .global()) { pipeline.finishInput() }
 
-        var stages: [any OrderedStage] = []
-        if options.mode == .parse { stages.append(OutputWriter(fd: 1, onClosed: { controller.shutdown() })) }
+        var stages = plan.orderedStages(sink: sink, roster: roster) { controller.shutdown() }
         let totals: PipelineTotals
         do {
             totals = try pipeline.collect(into: &stages) { error in
@@ -83,29 +97,24 @@ public enum Runner {
                 controller.shutdown()
             }
         } catch let error as RunError {
+            sink?.finish()
             throw error
         } catch {
+            sink?.finish()
             throw .stageFailed(String(describing: error))
         }
+        sink?.finish()
         let elapsed = clock.now - started
         let summary = RunSummary(
             elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
             workers: options.workers,
             parse: totals.parse,
             inputs: streams.map { $0.counters.snapshot() } + (listeners?.snapshots() ?? []),
-            stages: totals.workerStages + totals.orderedStages
+            stages: totals.workerStages + totals.orderedStages,
+            analysis: plan.report(sink: sink)
         )
         try report(summary, options: options, logger: logger)
         return summary
-    }
-
-    static func pipelineConfiguration(for options: RunOptions) -> PipelineConfiguration {
-        PipelineConfiguration(
-            workers: options.workers,
-            ringCapacity: options.ringCapacity,
-            parser: options.parser,
-            stages: { _ in options.mode == .parse ? [JSONLineRenderer()] : [] }
-        )
     }
 
     static func report(_ summary: RunSummary, options: RunOptions, logger: Logger) throws(RunError) {

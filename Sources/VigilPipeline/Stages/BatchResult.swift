@@ -17,8 +17,11 @@ public struct BatchResult: Sendable {
     public var maxEventTime: Timestamp
     /// Detections, in event order (filled by a detect stage).
     public var detections: [Detection]
-    /// Bytes for standard output, written in order by the output stage (`vigil parse` lines).
+    /// Bytes for standard output, written in order by the output stage (`vigil parse` lines, or the
+    /// detection alerts of `vigil run` as JSON lines).
     public var output: [UInt8]
+    /// How many detection alert lines ``output`` holds.
+    public var detectionAlerts: Int
     /// The parsed events, when retained.
     public var events: EventBatch?
     public var parse: ParseCounters
@@ -34,6 +37,7 @@ public struct BatchResult: Sendable {
         self.maxEventTime = .distantPast
         self.detections = []
         self.output = []
+        self.detectionAlerts = 0
         self.events = nil
         self.parse = ParseCounters()
         self.stageCounters = []

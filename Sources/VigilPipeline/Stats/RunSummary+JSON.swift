@@ -47,6 +47,7 @@ extension RunSummary {
                 for (reason, count) in stage.dropped.sorted(by: { $0.key < $1.key }) { reasons.integer(reason.name, count) }
             }
         }
+        appendAnalysisJSON(to: &object)
         return String(decoding: object.closed() + [0x0A], as: UTF8.self)
     }
 }
@@ -65,6 +66,21 @@ struct JSONObjectWriter {
     mutating func integer(_ name: String, _ value: UInt64) {
         key(name)
         JSONOutput.appendInteger(value, to: &bytes)
+    }
+
+    mutating func boolean(_ name: String, _ value: Bool) {
+        key(name)
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+
+    mutating func stringArray(_ name: String, _ values: [String]) {
+        key(name)
+        bytes.append(UInt8(ascii: "["))
+        for (i, value) in values.enumerated() {
+            if i > 0 { bytes.append(UInt8(ascii: ",")) }
+            JSONOutput.appendString(value, to: &bytes)
+        }
+        bytes.append(UInt8(ascii: "]"))
     }
 
     mutating func double(_ name: String, _ value: Double) {

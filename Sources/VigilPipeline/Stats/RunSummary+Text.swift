@@ -28,6 +28,7 @@ extension RunSummary {
             if input.readErrors > 0 { line += ", read error" }
             lines.append(line)
         }
+        lines += analysisText()
         return lines.joined(separator: "\n") + "\n"
     }
 }

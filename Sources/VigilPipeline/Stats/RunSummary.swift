@@ -10,19 +10,23 @@ public struct RunSummary: Sendable {
     public var inputs: [IngestCounters.Snapshot]
     /// Worker stages, then ordered stages.
     public var stages: [StageCounters]
+    /// Decoders, detection, correlation and alerts (nil for `vigil parse` without decoders).
+    public var analysis: AnalysisReport?
 
     public init(
         elapsedSeconds: Double,
         workers: Int,
         parse: ParseCounters,
         inputs: [IngestCounters.Snapshot],
-        stages: [StageCounters]
+        stages: [StageCounters],
+        analysis: AnalysisReport? = nil
     ) {
         self.elapsedSeconds = elapsedSeconds
         self.workers = workers
         self.parse = parse
         self.inputs = inputs
         self.stages = stages
+        self.analysis = analysis
     }
 
     /// Events that came out of parsing (every message read becomes one, parsed or raw).

@@ -9,8 +9,7 @@ import VigilTestSupport
 /// SingleWithThreshold in event time), against ../shared/tools/truth-ssh-bruteforce.py.
 ///
 /// Both scripts run here (python3 is part of the build image), on a small fixed-seed file. Detections
-/// come from SyslogStandIn until the parse, decode and detect stages are wired in; its regex for
-/// failed passwords is the truth script's.
+/// come from the real parse, decode and detect stages (``RealFrontEnd``).
 @Suite struct BruteForceTruthTests {
     static var tools: URL { TestPaths.sharedData.deletingLastPathComponent().appendingPathComponent("tools") }
 
@@ -26,18 +25,16 @@ import VigilTestSupport
         let expected = truth["alerts_sec_singlewiththreshold"] ?? -1
         #expect(expected > 0)
 
-        // Only sshd lines can feed the rule; the others would only slow the stand-in's regexes down.
-        let lines = try String(contentsOfFile: base + ".log", encoding: .utf8).split(whereSeparator: \.isNewline)
-            .filter { $0.contains(" sshd[") }.map(String.init)
-        let (standIn, _) = SyslogStandIn.shipped()
-        let parsed = lines.map(standIn.parse)
-        let matched = parsed.filter { $0.map(SyslogStandIn.predicates[0].matches) ?? false }.count
+        let lines = try String(contentsOfFile: base + ".log", encoding: .utf8).split(whereSeparator: \.isNewline).map(String.init)
+        let frontEnd = try RealFrontEnd(year: 2026)
+        let failed = frontEnd.resolve("ssh_failed_password")!
+        let matched = frontEnd.detections(lines, batch: 1024).reduce(0) { $0 + $1.detections.filter { $0.rule == failed }.count }
         #expect(matched == truth["failed_password_lines_matched"])
 
         for shards in [1, 3] {
             var options = CorrelationOptions(emit: .threshold, shards: shards)
             options.lateness = .seconds(5)
-            let (alerts, stats) = standIn.run(parsed: parsed, options: options, batch: 1024)
+            let (alerts, stats) = frontEnd.run(lines, options: options, batch: 1024)
             let fired = alerts.filter { $0.rule.title == "SSH brute force" }
             #expect(fired.count == expected, "shards \(shards)")
             #expect(stats.late == 0)

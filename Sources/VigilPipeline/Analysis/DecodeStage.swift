@@ -1,0 +1,18 @@
+import VigilDecode
+import VigilEvent
+
+/// Worker stage that runs the decoders over every parsed event (fills `decoder` and `decodedFields`).
+struct DecodeStage: BatchStage {
+    let name = "decode"
+    private let slot: WorkerSlot<DecoderWorker>
+
+    init(slot: WorkerSlot<DecoderWorker>) {
+        self.slot = slot
+    }
+
+    mutating func process(_ batch: inout EventBatch, result: inout BatchResult, counters: inout StageCounters) {
+        let before = slot.value.counters.decoded
+        slot.value.decode(&batch)
+        counters.emitted += slot.value.counters.decoded - before
+    }
+}

@@ -1,0 +1,105 @@
+import Synchronization
+import VigilAlert
+import VigilCorrelate
+import VigilEvent
+
+/// Ordered stage that feeds detections to correlation, in input order, and hands correlation alerts to
+/// the ``AlertSink``.
+///
+/// With one shard the engine runs on the collector thread; with more, each group shard and the merger
+/// run on threads of their own (``ThreadedCorrelationEngine``) and alerts are written from the merger
+/// thread. Either way the alerts are the same: shards split groups, and the collector's input order
+/// does not depend on the number of parse workers.
+struct CorrelationStage: OrderedStage {
+    private enum Engine {
+        case inline(CorrelationEngine)
+        case threaded(ThreadedCorrelationEngine)
+    }
+
+    let name = "correlate"
+    private(set) var counters = StageCounters(stage: "correlate")
+    private let engine: Engine
+    private let sink: AlertSink
+    private let outcome: CorrelationOutcome
+    /// Whether idle ticks move the watermark with the wall clock (live input only: in a replay the
+    /// wall clock says nothing about event time).
+    private let followsWallClock: Bool
+    private var progress: SourceWatermarks
+
+    init(
+        ruleSet: CorrelationRuleSet, options: CorrelationOptions, sink: AlertSink, outcome: CorrelationOutcome,
+        followsWallClock: Bool, roster: SourceRoster
+    ) {
+        self.progress = SourceWatermarks(roster: roster, idleSourceTimeout: followsWallClock ? .seconds(10) : nil)
+        self.sink = sink
+        self.outcome = outcome
+        self.followsWallClock = followsWallClock
+        if options.shards > 1 {
+            engine = .threaded(
+                ThreadedCorrelationEngine(ruleSet: ruleSet, options: options) { alerts in
+                    // A failed write is kept by the sink and reported at the end of the run.
+                    try? sink.send(alerts)
+                })
+        } else {
+            engine = .inline(CorrelationEngine(ruleSet: ruleSet, options: options))
+        }
+    }
+
+    mutating func consume(_ result: inout BatchResult) throws {
+        counters.received += UInt64(result.detections.count)
+        // The watermark follows the slowest source (see SourceWatermarks); `.distantPast` leaves it.
+        let latest = progress.observe(result) ?? .distantPast
+        switch engine {
+        case .inline(let engine):
+            engine.ingest(result.detections, latestEventTime: latest)
+            try sink.send(engine.advance())
+        case .threaded(let engine):
+            engine.ingest(result.detections, latestEventTime: latest)
+            engine.advance()
+        }
+        result.detections = []
+        try checkSink()
+    }
+
+    mutating func idle(now: Timestamp) throws {
+        guard followsWallClock else { return }
+        _ = progress.progress()
+        switch engine {
+        case .inline(let engine): try sink.send(engine.idle(wallClock: now))
+        case .threaded(let engine): engine.idle(wallClock: now)
+        }
+        try checkSink()
+    }
+
+    mutating func finish() throws {
+        let stats: CorrelationStats
+        switch engine {
+        case .inline(let engine):
+            try sink.send(engine.finish())
+            stats = engine.stats
+        case .threaded(let engine):
+            stats = engine.finish()
+        }
+        outcome.stats = stats
+        counters.emitted = UInt64(stats.alerts)
+        counters.drop(DropReason("late_event"), count: UInt64(stats.late))
+        counters.drop(DropReason("missing_group_field"), count: UInt64(stats.missingGroupKey))
+        try checkSink()
+    }
+
+    private func checkSink() throws {
+        if let code = sink.failure { throw RunError.outputFailed(errno: code) }
+    }
+}
+
+/// The correlation counters of a run, filled in when the stage finishes.
+final class CorrelationOutcome: Sendable {
+    private let value = Mutex<CorrelationStats?>(nil)
+
+    init() {}
+
+    var stats: CorrelationStats? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
+    }
+}

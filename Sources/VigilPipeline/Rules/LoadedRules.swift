@@ -1,0 +1,101 @@
+import VigilCorrelate
+import VigilDecode
+import VigilDetect
+import VigilEvent
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Everything a run matches with, loaded and compiled once before any input is read: decoders, Sigma
+/// detection rules (carrying the fields correlations need) and correlation rules.
+///
+/// Shared read-only by every worker and the correlation stage.
+public struct LoadedRules: Sendable {
+    public var decoders: DecoderSet
+    /// Detection rules, already ``SigmaRuleSet/carrying(_:)`` the correlation fields.
+    public var detection: SigmaRuleSet
+    public var correlation: CorrelationRuleSet
+    /// Problems of the files left out with ``RuleLoadOptions/skipBadRules`` (each names its file).
+    public var skipped: [RuleDiagnostic]
+    /// Files left out with ``RuleLoadOptions/skipBadRules``, in the order they were found.
+    public var skippedFiles: [String]
+
+    /// No decoders, no rules: parse only.
+    public static let none = LoadedRules(
+        decoders: .empty, detection: SigmaRuleSet.compile(documents: []).ruleSet, correlation: .empty, skipped: [],
+        skippedFiles: [])
+
+    /// Whether the run detects anything (otherwise the detect and correlation stages are left out).
+    public var hasRules: Bool { detection.count > 0 }
+
+    /// Loads and compiles everything `options` names.
+    ///
+    /// - Throws: ``RuleLoadError`` with every problem as `file:line:column: message` when a decoder
+    ///   file, rule file or the logsource mapping has a problem (unless ``RuleLoadOptions/skipBadRules``,
+    ///   which leaves bad decoder and rule files out; a bad logsource mapping always fails).
+    public static func load(_ options: RuleLoadOptions) throws(RuleLoadError) -> LoadedRules {
+        let (decoders, skippedDecoders) = try DecoderSet.load(
+            paths: options.effectiveDecoderPaths,
+            options: DecoderSet.LoadOptions(limits: options.regexLimits, skipBadFiles: options.skipBadRules))
+        let configuration = try loadConfiguration(options.effectiveLogsourcesPath)
+        let detectOptions = SigmaDetectOptions(defaultLogsource: options.defaultLogsource, regexLimits: options.regexLimits)
+        let loaded = SigmaFileLoader.load(paths: options.rulePaths)
+        var documents = loaded.documents
+        var badFiles: [String] = []
+        var skipped: [RuleDiagnostic] = []
+        var problems = loaded.diagnostics
+        while true {
+            let (detection, detectionProblems) = SigmaRuleSet.compile(
+                documents: documents, configuration: configuration, options: detectOptions)
+            let (correlation, correlationProblems) = CorrelationRuleSet.compile(documents) { detection.rule(reference: $0)?.ruleID }
+            problems += detectionProblems + correlationProblems
+            if problems.isEmpty {
+                return LoadedRules(
+                    decoders: decoders, detection: detection.carrying(correlation.requiredFieldNames), correlation: correlation,
+                    skipped: skippedDecoders + skipped, skippedFiles: orderedFiles(skippedDecoders) + badFiles)
+            }
+            guard options.skipBadRules else { throw RuleLoadError(sorted(problems)) }
+            // Leave out every file with a problem and compile again: a correlation that read a rule of a
+            // left-out file now has a problem of its own, and its file goes too.
+            let files = orderedFiles(problems)
+            badFiles += files.filter { !badFiles.contains($0) }
+            skipped += sorted(problems)
+            documents.removeAll { files.contains($0.file) }
+            problems = []
+        }
+    }
+
+    /// The logsource mapping at `path`, or the built-in one for nil.
+    static func loadConfiguration(_ path: String?) throws(RuleLoadError) -> SigmaConfiguration {
+        guard let path else { return .builtin }
+        let (configuration, problems) = SigmaConfiguration.load(path: path)
+        guard let configuration, problems.isEmpty else {
+            throw RuleLoadError(problems.isEmpty ? [RuleDiagnostic(file: path, line: 0, column: 0, message: "cannot load")] : problems)
+        }
+        return configuration
+    }
+
+    /// Problems of correlation rules over detection rules already compiled from the same documents
+    /// (what `vigil check` adds to the detection checks).
+    public static func correlationDiagnostics(documents: [SigmaDocument], detection: SigmaRuleSet) -> [RuleDiagnostic] {
+        CorrelationRuleSet.compile(documents) { detection.rule(reference: $0)?.ruleID }.diagnostics
+    }
+
+    static func orderedFiles(_ diagnostics: [RuleDiagnostic]) -> [String] {
+        var files: [String] = []
+        for diagnostic in diagnostics where !files.contains(diagnostic.file) { files.append(diagnostic.file) }
+        return files
+    }
+
+    static func sorted(_ diagnostics: [RuleDiagnostic]) -> [RuleDiagnostic] {
+        diagnostics.sorted { ($0.file, $0.line, $0.column, $0.message) < ($1.file, $1.line, $1.column, $1.message) }
+    }
+}
+
+/// Whether a path exists (file or directory).
+func fileExists(_ path: String) -> Bool {
+    access(path, F_OK) == 0
+}

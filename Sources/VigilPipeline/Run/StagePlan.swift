@@ -1,0 +1,142 @@
+import Logging
+import VigilCorrelate
+import VigilDecode
+import VigilDetect
+import VigilEvent
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Which stages a run has, built from its options and loaded rules:
+///
+/// - workers: parse, then decode (when decoders are loaded), then detect (`vigil run` with rules) or
+///   render (`vigil parse`);
+/// - ordered: correlate (with correlation rules), then the alert writer (`vigil run` with rules), or
+///   the standard output writer (`vigil parse`).
+///
+/// Keeps every worker's decoder and detector so their counters can be reported after the run.
+struct StagePlan {
+    let options: RunOptions
+    let rules: LoadedRules
+    let live: Bool
+    let routing: DetectionRouting
+    let decoderSlots = WorkerSlots<DecoderWorker>()
+    let detectorSlots = WorkerSlots<Detector>()
+    let correlation = CorrelationOutcome()
+
+    init(options: RunOptions, rules: LoadedRules, live: Bool) {
+        self.options = options
+        self.rules = rules
+        self.live = live
+        self.routing = DetectionRouting(
+            detection: rules.detection, correlation: rules.correlation, thinHeartbeats: options.thinHeartbeats)
+    }
+
+    /// Input batches in flight when correlating. A result then carries thousands of detections with
+    /// their event JSON (megabytes per 1 MiB batch); with the default 64-batch ring and its reorder
+    /// buffer full behind a busy correlation stage, those alone took hundreds of megabytes. 8 keeps
+    /// the workers fed and memory bounded.
+    static let correlationRingCapacity = 8
+
+    var decodes: Bool { rules.decoders.count > 0 }
+    var detects: Bool { options.mode == .run && rules.hasRules }
+    var correlates: Bool { detects && !rules.correlation.isEmpty }
+
+    var configuration: PipelineConfiguration {
+        let rules = self.rules, routing = self.routing, mode = options.mode
+        let decodes = self.decodes, detects = self.detects
+        let decoderSlots = self.decoderSlots, detectorSlots = self.detectorSlots
+        return PipelineConfiguration(
+            workers: options.workers,
+            ringCapacity: correlates ? min(options.ringCapacity, Self.correlationRingCapacity) : options.ringCapacity,
+            parser: options.parser,
+            stages: { _ in
+                var stages: [any BatchStage] = []
+                if decodes { stages.append(DecodeStage(slot: decoderSlots.make(DecoderWorker(decoders: rules.decoders)))) }
+                if detects {
+                    stages.append(DetectStage(slot: detectorSlots.make(Detector(ruleSet: rules.detection)), routing: routing))
+                }
+                if mode == .parse { stages.append(JSONLineRenderer()) }
+                return stages
+            }
+        )
+    }
+
+    /// The alert sink of a run with rules (standard output or `--alerts`).
+    func makeSink(onClosed: @escaping @Sendable () -> Void) throws(RunError) -> AlertSink? {
+        guard detects else { return nil }
+        if let path = options.alertsPath { return try AlertSink.file(path: path, onClosed: onClosed) }
+        return AlertSink(fd: 1, onClosed: onClosed)
+    }
+
+    func orderedStages(sink: AlertSink?, roster: SourceRoster, onOutputClosed: @escaping @Sendable () -> Void) -> [any OrderedStage] {
+        if options.mode == .parse { return [OutputWriter(fd: 1, onClosed: onOutputClosed)] }
+        guard let sink else { return [] }
+        var stages: [any OrderedStage] = []
+        if correlates {
+            var correlationOptions = options.correlation
+            correlationOptions.shards = options.workers
+            correlationOptions.mailboxCapacity = 2
+            stages.append(
+                CorrelationStage(
+                    ruleSet: rules.correlation, options: correlationOptions, sink: sink, outcome: correlation, followsWallClock: live,
+                    roster: roster))
+        }
+        stages.append(AlertWriterStage(sink: sink))
+        return stages
+    }
+
+    /// The decoder, detection, correlation and alert figures; call after the pipeline finished.
+    func report(sink: AlertSink?) -> AnalysisReport? {
+        guard decodes || detects else { return nil }
+        var report = AnalysisReport()
+        report.skippedFiles = rules.skippedFiles
+        if decodes {
+            var counters = DecoderCounters(decoders: rules.decoders)
+            for worker in decoderSlots.values() { counters.merge(worker.counters) }
+            report.add(decoders: counters)
+        }
+        if detects {
+            var counters = DetectorCounters()
+            for detector in detectorSlots.values() { counters.add(detector.counters) }
+            counters.matchesPerRule += [Int](repeating: 0, count: max(0, rules.detection.count - counters.matchesPerRule.count))
+            report.ruleCount = rules.detection.count
+            report.add(detector: counters, rules: rules.detection, routing: routing)
+            report.correlationRuleCount = rules.correlation.rules.count
+            report.correlation = correlation.stats
+            report.alerts = sink?.counts
+        }
+        return report
+    }
+}
+
+extension Runner {
+    /// Loads decoders and (for `vigil run`) rules, logging each file `--skip-bad-rules` left out.
+    static func loadRules(_ options: RunOptions, logger: Logger) throws(RunError) -> LoadedRules {
+        var load = options.rules
+        if options.mode == .parse { load.rulePaths = [] }
+        let rules: LoadedRules
+        do {
+            rules = try LoadedRules.load(load)
+        } catch {
+            throw .rules(error)
+        }
+        for diagnostic in rules.skipped { logger.warning("skipped: \(diagnostic)") }
+        for file in rules.skippedFiles { logger.error("skipped bad file \(file)") }
+        return rules
+    }
+
+    /// Whether the run is live (see ``RunOptions/live``): a listener, or standard input that is not a
+    /// regular file (a pipe from `tail -f`, a terminal).
+    static func isLive(_ options: RunOptions, streams: [Int32]) -> Bool {
+        if let live = options.live { return live }
+        if !options.udp.isEmpty || !options.tcp.isEmpty { return true }
+        guard streams.contains(0) else { return false }
+        var info = stat()
+        guard fstat(0, &info) == 0 else { return false }
+        return (info.st_mode & S_IFMT) != S_IFREG
+    }
+}

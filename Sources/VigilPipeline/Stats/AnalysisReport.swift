@@ -1,0 +1,77 @@
+import VigilCorrelate
+import VigilDecode
+import VigilDetect
+
+/// What decoding, detection, correlation and alert writing did over a run: the part of the
+/// ``RunSummary`` past parsing.
+public struct AnalysisReport: Sendable {
+    /// One decoder's counts.
+    public struct DecoderLine: Sendable, Hashable {
+        public var name: String
+        public var matched: UInt64
+        public var limitExceeded: UInt64
+        public var invalidFields: UInt64
+    }
+
+    /// One detection rule's matches.
+    public struct RuleLine: Sendable, Hashable {
+        /// The rule's Sigma `name`, else its `id`, else `file:line`.
+        public var rule: String
+        public var title: String
+        /// What the text summary prints: the `name`, else the title.
+        public var label: String
+        public var detections: UInt64
+        /// Whether its detections became alerts (false: they only fed correlations).
+        public var alerts: Bool
+    }
+
+    /// Decoders loaded (0: decoding was off).
+    public var decoderCount: Int = 0
+    /// Events the decoders saw and decoded.
+    public var decodedEvents: UInt64 = 0
+    public var decoderEvents: UInt64 = 0
+    /// Per decoder, those with any count, in load order.
+    public var decoders: [DecoderLine] = []
+    /// Detection rules loaded.
+    public var ruleCount: Int = 0
+    /// Correlation rules loaded.
+    public var correlationRuleCount: Int = 0
+    /// Rule and decoder files left out by `--skip-bad-rules`.
+    public var skippedFiles: [String] = []
+    /// Detect stage totals (nil when no rules were loaded).
+    public var detector: DetectorCounters?
+    /// Per detection rule with detections, in rule order.
+    public var rules: [RuleLine] = []
+    /// Correlation counters (nil without correlation rules).
+    public var correlation: CorrelationStats?
+    /// What the alert sink wrote (nil when no rules were loaded).
+    public var alerts: AlertSink.Counts?
+
+    public init() {}
+
+    /// Regex matches abandoned at a ReDoS limit: decoders and Sigma `re` together.
+    public var regexLimitHits: UInt64 {
+        decoders.reduce(0) { $0 + $1.limitExceeded } + UInt64(detector?.regexLimitHits ?? 0)
+    }
+
+    /// Fills in the decoder lines from merged counters.
+    mutating func add(decoders counters: DecoderCounters) {
+        decoderCount = counters.names.count
+        decodedEvents = counters.decoded
+        decoderEvents = counters.events
+        decoders = counters.entries.filter { $0.matched + $0.limitExceeded + $0.invalidFields > 0 }.map {
+            DecoderLine(name: $0.name, matched: $0.matched, limitExceeded: $0.limitExceeded, invalidFields: $0.invalidFields)
+        }
+    }
+
+    /// Fills in the detection lines from merged counters.
+    mutating func add(detector counters: DetectorCounters, rules ruleSet: SigmaRuleSet, routing: DetectionRouting) {
+        detector = counters
+        rules = counters.matchesPerRule.enumerated().filter { $0.element > 0 }.map { index, count in
+            let rule = ruleSet.rules[index]
+            return RuleLine(
+                rule: rule.name ?? rule.alertIdentifier, title: rule.title, label: rule.name ?? rule.title, detections: UInt64(count),
+                alerts: routing.alerts[index])
+        }
+    }
+}

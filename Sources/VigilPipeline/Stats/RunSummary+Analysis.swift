@@ -1,0 +1,104 @@
+extension RunSummary {
+    /// The summary lines about decoders, detection, correlation and alerts.
+    func analysisText() -> [String] {
+        guard let report = analysis else { return [] }
+        var lines: [String] = []
+        if !report.skippedFiles.isEmpty {
+            lines.append("  skipped (bad) files: " + report.skippedFiles.joined(separator: ", "))
+        }
+        if report.decoderCount > 0 {
+            lines.append(
+                "  decoders: \(report.decoderCount) loaded, \(report.decodedEvents) of \(report.decoderEvents) events decoded, "
+                    + "regex limit hits \(report.decoders.reduce(0) { $0 + $1.limitExceeded }), "
+                    + "invalid fields \(report.decoders.reduce(0) { $0 + $1.invalidFields })")
+            for line in report.decoders {
+                var text = "    decoder \(line.name): \(line.matched) matched"
+                if line.limitExceeded > 0 { text += ", \(line.limitExceeded) limit exceeded" }
+                if line.invalidFields > 0 { text += ", \(line.invalidFields) invalid fields" }
+                lines.append(text)
+            }
+        }
+        if let detector = report.detector {
+            lines.append(
+                "  detection: \(report.ruleCount) rules, \(detector.detections) detections, "
+                    + "\(detector.ruleEvaluations) rule evaluations, regex limit hits \(detector.regexLimitHits), "
+                    + "\(detector.unplacedEvents) events without logsource")
+            for line in report.rules {
+                lines.append("    rule \(line.label): \(line.detections)" + (line.alerts ? "" : " (feeds correlation only)"))
+            }
+        }
+        if let stats = report.correlation {
+            lines.append(
+                "  correlation: \(report.correlationRuleCount) rules, \(stats.inputs) inputs, \(stats.late) late, "
+                    + "\(stats.missingGroupKey) without group field, \(stats.evictedGroups) groups evicted, "
+                    + "\(stats.incompleteWindows) undecided windows, \(stats.evidenceExpired) evidence expired, "
+                    + "\(stats.alerts) alerts")
+        }
+        if let alerts = report.alerts {
+            lines.append(
+                "  alerts written: \(alerts.detectionAlerts) detection, \(alerts.correlationAlerts) correlation"
+                    + (alerts.dropped > 0 ? ", \(alerts.dropped) not written (output closed)" : ""))
+            for (rule, count) in alerts.correlationAlertsByRule.sorted(by: { $0.key < $1.key }) {
+                lines.append("    correlation \(rule): \(count)")
+            }
+        }
+        return lines
+    }
+
+    /// The analysis members of the JSON summary.
+    func appendAnalysisJSON(to object: inout JSONObjectWriter) {
+        guard let report = analysis else { return }
+        object.stringArray("skipped_files", report.skippedFiles)
+        object.nested("decoders") { inner in
+            inner.integer("loaded", UInt64(report.decoderCount))
+            inner.integer("events", report.decoderEvents)
+            inner.integer("decoded", report.decodedEvents)
+            inner.integer("limit_exceeded", report.decoders.reduce(0) { $0 + $1.limitExceeded })
+            inner.array("by_decoder", report.decoders) { entry, line in
+                entry.string("name", line.name)
+                entry.integer("matched", line.matched)
+                entry.integer("limit_exceeded", line.limitExceeded)
+                entry.integer("invalid_fields", line.invalidFields)
+            }
+        }
+        if let detector = report.detector {
+            object.nested("detection") { inner in
+                inner.integer("rules", UInt64(report.ruleCount))
+                inner.integer("detections", UInt64(detector.detections))
+                inner.integer("rule_evaluations", UInt64(detector.ruleEvaluations))
+                inner.integer("regex_limit_hits", UInt64(detector.regexLimitHits))
+                inner.integer("unplaced_events", UInt64(detector.unplacedEvents))
+                inner.array("by_rule", report.rules) { entry, line in
+                    entry.string("rule", line.rule)
+                    entry.string("title", line.title)
+                    entry.integer("detections", line.detections)
+                    entry.boolean("alerts", line.alerts)
+                }
+            }
+        }
+        if let stats = report.correlation {
+            object.nested("correlation") { inner in
+                inner.integer("rules", UInt64(report.correlationRuleCount))
+                inner.integer("inputs", UInt64(stats.inputs))
+                inner.integer("late", UInt64(stats.late))
+                inner.integer("missing_group_field", UInt64(stats.missingGroupKey))
+                inner.integer("qualifying_windows", UInt64(stats.qualifyingWindows))
+                inner.integer("evicted_groups", UInt64(stats.evictedGroups))
+                inner.integer("expired_groups", UInt64(stats.expiredGroups))
+                inner.integer("undecided_windows", UInt64(stats.incompleteWindows))
+                inner.integer("evidence_expired", UInt64(stats.evidenceExpired))
+                inner.integer("alerts", UInt64(stats.alerts))
+            }
+        }
+        if let alerts = report.alerts {
+            object.nested("alerts") { inner in
+                inner.integer("detection", alerts.detectionAlerts)
+                inner.integer("correlation", alerts.correlationAlerts)
+                inner.integer("not_written", alerts.dropped)
+                inner.nested("correlation_by_rule") { rules in
+                    for (rule, count) in alerts.correlationAlertsByRule.sorted(by: { $0.key < $1.key }) { rules.integer(rule, count) }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import ArgumentParser
+import VigilCorrelate
+import VigilDetect
+import VigilEvent
+import VigilPipeline
+import VigilRegex
+
+/// Decoder options shared by `vigil run` and `vigil parse`.
+struct DecoderOptions: ParsableArguments {
+    @Option(
+        name: .customLong("decoders"),
+        help: ArgumentHelp("Decoder file or directory (repeatable; default: rules/decoders when it exists).", valueName: "path"))
+    var decoderPaths: [String] = []
+
+    @Flag(name: .customLong("no-decoders"), help: "Decode nothing (parse only).")
+    var noDecoders = false
+
+    @Flag(
+        name: .customLong("skip-bad-rules"), help: "Leave out bad rule and decoder files (each is logged) instead of exiting with status 2."
+    )
+    var skipBadRules = false
+
+    @Option(help: "PCRE2 match limit of decoders and Sigma 're' (a match hitting it is no match, counted).")
+    var regexMatchLimit: UInt32 = RegexLimits.default.matchLimit
+
+    @Option(help: "PCRE2 depth limit of decoders and Sigma 're'.")
+    var regexDepthLimit: UInt32 = RegexLimits.default.depthLimit
+
+    @Option(help: ArgumentHelp("PCRE2 JIT stack per worker thread, in bytes.", valueName: "bytes"))
+    var regexJITStack: Int = RegexLimits.default.jitStackSize
+
+    func validate() throws {
+        guard !(noDecoders && !decoderPaths.isEmpty) else { throw ValidationError("--no-decoders and --decoders exclude each other") }
+        guard regexJITStack >= 32 * 1024 && regexJITStack <= 64 << 20 else {
+            throw ValidationError("--regex-jit-stack must be between 32 KiB and 64 MiB")
+        }
+    }
+
+    func apply(to rules: inout RuleLoadOptions) {
+        rules.decoderPaths = noDecoders ? [] : (decoderPaths.isEmpty ? nil : decoderPaths)
+        rules.skipBadRules = skipBadRules
+        rules.regexLimits = RegexLimits(matchLimit: regexMatchLimit, depthLimit: regexDepthLimit, jitStackSize: regexJITStack)
+    }
+}
+
+/// Detection and correlation options of `vigil run`.
+struct RuleOptions: ParsableArguments {
+    @Option(
+        name: .customLong("rules"),
+        help: ArgumentHelp("Sigma rule file or directory, detection and correlation (repeatable).", valueName: "path"))
+    var rulePaths: [String] = []
+
+    @Option(help: ArgumentHelp("Logsource mapping (default: rules/logsources.yml when it exists, else built in).", valueName: "file"))
+    var logsources: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Logsource of events the mapping places nowhere, e.g. product=linux,service=sshd.", valueName: "product=X,category=Y,service=Z")
+    )
+    var logsource: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Correlation alerts: all (every qualifying window), episodes, threshold (SEC SingleWithThreshold).", valueName: "mode"))
+    var emit: String = "episodes"
+
+    @Option(help: ArgumentHelp("How late (event time) an event may arrive and still count: 5s, 500ms, 2m.", valueName: "duration"))
+    var lateness: String = "5s"
+
+    @Option(help: "Live groups per correlation rule before the least recently seen are evicted.")
+    var maxGroups: Int = 100_000
+
+    @Option(name: .customLong("alerts"), help: ArgumentHelp("Write alerts to FILE instead of standard output.", valueName: "file"))
+    var alertsPath: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "At the end of finite input: decide absence windows that reach past the last event (decide), or leave them undecided and count them (leave).",
+            valueName: "decide|leave"))
+    var absenceAtEnd: String = "decide"
+
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Whether idle input moves the correlation watermark with the wall clock (default: only for listeners and piped stdin).")
+    var live: Bool?
+
+    @Flag(name: .customLong("no-heartbeat-thinning"), help: .hidden)
+    var noHeartbeatThinning = false
+
+    func validate() throws {
+        guard CorrelationOptions.Emit(rawValue: emit) != nil else { throw ValidationError("--emit must be all, episodes or threshold") }
+        guard DurationText.parse(lateness) != nil else { throw ValidationError("--lateness: '\(lateness)' is no duration (5s, 500ms, 2m)") }
+        guard maxGroups >= 1 else { throw ValidationError("--max-groups must be at least 1") }
+        guard absenceAtEnd == "decide" || absenceAtEnd == "leave" else { throw ValidationError("--absence-at-end must be decide or leave") }
+        if let logsource, SigmaLogsource.parse(logsource).logsource == nil {
+            throw ValidationError("--logsource: \(SigmaLogsource.parse(logsource).error ?? "expected product=X,category=Y,service=Z")")
+        }
+    }
+
+    func apply(to options: inout RunOptions) {
+        options.rules.rulePaths = rulePaths
+        options.rules.logsourcesPath = logsources
+        options.rules.defaultLogsource = logsource.flatMap { SigmaLogsource.parse($0).logsource }
+        options.correlation.emit = CorrelationOptions.Emit(rawValue: emit) ?? .episodes
+        options.correlation.lateness = DurationText.parse(lateness) ?? .seconds(5)
+        options.correlation.maxGroupsPerRule = maxGroups
+        options.correlation.decideAbsenceBeyondInput = absenceAtEnd == "decide"
+        options.alertsPath = alertsPath
+        options.live = live
+        options.thinHeartbeats = !noHeartbeatThinning
+    }
+}
+
+/// Durations on the command line: a number and a unit (`ms`, `s`, `m`, `h`); a bare number is seconds.
+enum DurationText {
+    static func parse(_ text: String) -> Timestamp.Duration? {
+        let units: [(String, Int64)] = [("ms", 1_000_000), ("s", 1_000_000_000), ("m", 60_000_000_000), ("h", 3_600_000_000_000)]
+        for (suffix, scale) in units where text.hasSuffix(suffix) {
+            guard let value = Int64(text.dropLast(suffix.count)), value >= 0 else { return nil }
+            return Timestamp.Duration(nanoseconds: value * scale)
+        }
+        guard let seconds = Int64(text), seconds >= 0 else { return nil }
+        return Timestamp.Duration(nanoseconds: seconds * 1_000_000_000)
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+import VigilTestSupport
+
+/// The shipped correlation rules through the binary on real and generated logs (issue 5's tests).
+@Suite("correlation end to end on loghub and gen-authlog")
+struct CorrelationEndToEndTests {
+    @Test("loghub OpenSSH_2k: the brute-force rule fires for 183.62.140.253 and 187.141.143.180", arguments: ["episodes", "all"])
+    func bruteForceOnOpenSSH2k(emit: String) throws {
+        let input = TestPaths.shared("loghub/OpenSSH/OpenSSH_2k.log").path
+        let stats = temporaryPath("stats.json")
+        let result = try runVigil(["run", "--rules", "rules/sigma", "--emit", emit, "--stats-json", stats, input])
+        #expect(result.status == 0, "\(result.stderr)")
+        let alerts = try alertObjects(result.stdout)
+        let sources = Set(alerts.filter { ruleName($0) == "ssh_bruteforce" }.compactMap(groupValue))
+        #expect(sources.contains("183.62.140.253"))
+        #expect(sources.contains("187.141.143.180"))
+        let json = try readStats(stats)
+        #expect(integer(json, "events") == 2000)
+        #expect(integer(json, "correlation", "late") == 0)
+        #expect(integer(json, "decoders", "decoded") > 1900)
+        #expect(integer(json, "alerts", "correlation") == alerts.filter { $0["kind"] as? String == "correlation" }.count)
+    }
+
+    @Test("gen-authlog with --emit threshold: brute-force alerts equal truth-ssh-bruteforce.py's SEC count")
+    func thresholdEqualsSECSingleWithThreshold() throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let base = folder.appendingPathComponent("auth").path
+        _ = try python([sharedTools.appendingPathComponent("gen-authlog.py").path, "-n", "40000", "--seed", "42", "--out", base])
+        let truthText = try python([sharedTools.appendingPathComponent("truth-ssh-bruteforce.py").path, base + ".log"])
+        let truth = try JSONSerialization.jsonObject(with: Data(truthText.utf8)) as! [String: Any]
+        let expected = (truth["alerts_sec_singlewiththreshold"] as? NSNumber)?.intValue ?? -1
+        #expect(expected > 0)
+        for workers in ["1", "2"] {
+            let result = try runVigil([
+                "run", "--rules", "rules/sigma/correlation", "--emit", "threshold", "--workers", workers, base + ".log",
+            ])
+            #expect(result.status == 0, "\(result.stderr)")
+            let fired = try alertObjects(result.stdout).filter { ruleName($0) == "ssh_bruteforce" }
+            #expect(fired.count == expected, "workers \(workers)")
+            #expect(result.stderr.contains(" 0 late"))
+        }
+    }
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# End-to-end `vigil run` throughput on 2 M gen-authlog lines (release build, median of $REPEAT runs):
+# parse only, shipped decoders, + the Sigma subset, + 10/100/1000 rule variants, + the shipped
+# correlation rules, and peak RSS with 1 M distinct correlation groups alive.
+#
+#   scripts/bench-rules.sh                 # or: make bench-rules
+#   LINES=500000 REPEAT=1 scripts/bench-rules.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+LINES=${LINES:-2000000}
+REPEAT=${REPEAT:-3}
+WORKERS=${WORKERS:-2}
+OUT=${OUT:-bench-out}
+VIGIL=${VIGIL:-.build/release/vigil}
+SHARED=${VIGIL_SHARED:-../shared}
+[ -d "$SHARED/tools" ] || SHARED=/work/shared
+SUBSET=$SHARED/data/sigma-rules-subset/rules
+[ -x "$VIGIL" ] || swift build -c release --product vigil
+mkdir -p "$OUT"
+AUTH=$OUT/auth-$LINES.log
+[ -s "$AUTH" ] || python3 "$SHARED/tools/gen-authlog.py" -n "$LINES" --out "${AUTH%.log}" >/dev/null 2>&1
+for n in 10 100 1000; do
+    [ -d "$OUT/variants-$n" ] || python3 scripts/make-rule-variants.py "$SUBSET" "$n" "$OUT/variants-$n"
+done
+
+# run NAME ARGS...: median lines/s and the peak RSS of the median run.
+run() {
+    local name=$1
+    shift
+    local results=()
+    for _ in $(seq "$REPEAT"); do
+        local start end
+        start=$(date +%s%N)
+        /usr/bin/time -f "%M" -o "$OUT/rss.txt" "$VIGIL" run --workers "$WORKERS" "$@" >"$OUT/alerts.jsonl" 2>"$OUT/summary.txt"
+        end=$(date +%s%N)
+        results+=("$(awk -v l="$LINES" -v ns="$((end - start))" 'BEGIN { printf "%.0f", l / (ns / 1e9) }') $(cat "$OUT/rss.txt")")
+    done
+    local median
+    median=$(printf '%s\n' "${results[@]}" | sort -n | awk '{ a[NR] = $0 } END { print a[int((NR + 1) / 2)] }')
+    printf '%-52s %10s lines/s  %7s KB peak RSS  (runs: %s)\n' "$name" "${median% *}" "${median#* }" \
+        "$(printf '%s\n' "${results[@]}" | awk '{ printf "%s ", $1 }')"
+}
+
+echo "vigil run on $LINES gen-authlog lines, --workers $WORKERS, median of $REPEAT"
+run "parse only (--no-decoders)" --no-decoders "$AUTH"
+run "shipped decoders" "$AUTH"
+run "decoders + Sigma subset ($(find "$SUBSET" -name '*.yml' | wc -l) rules)" --rules "$SUBSET" "$AUTH"
+for n in 10 100 1000; do run "decoders + $n rule variants" --rules "$OUT/variants-$n" "$AUTH"; done
+run "decoders + subset + shipped correlation rules" --rules "$SUBSET" --rules rules/sigma/correlation "$AUTH"
+run "decoders + rules/sigma (all shipped rules)" --rules rules/sigma "$AUTH"
+
+# 1 M distinct source addresses failing a password within one minute: 1 M brute-force groups alive.
+GROUPS_FILE=$OUT/groups-1m.log
+[ -s "$GROUPS_FILE" ] || awk 'BEGIN { for (i = 0; i < 1000000; i++) printf "Mar  1 10:00:%02d bastion-01 sshd[%d]: Failed password for root from 10.%d.%d.%d port 4%04d ssh2\n", int(i / 20000), 1000 + i % 30000, int(i / 65536) % 256, int(i / 256) % 256, i % 256, i % 10000 }' >"$GROUPS_FILE"
+LINES=1000000 run "1 M distinct groups alive (ssh_bruteforce, --max-groups 1000000)" \
+    --rules rules/sigma/correlation/mr_ssh_bruteforce.yml --max-groups 1000000 "$GROUPS_FILE"
+grep -E "correlation:" "$OUT/summary.txt" | head -1
