@@ -60,14 +60,6 @@ struct AlertsEndToEndTests {
         #expect(try alertSummaries(mixed.stdout) == alertSummaries(ordered.stdout))
     }
 
-    @Test("thinning heartbeat detections changes no alert", arguments: [["--emit", "all"], ["--absence-at-end", "leave"], []])
-    func heartbeatThinningKeepsAlerts(extra: [String]) throws {
-        let thinned = try runSamples(extra)
-        let full = try runSamples(extra + ["--no-heartbeat-thinning"])
-        #expect(thinned.status == 0 && full.status == 0)
-        #expect(sortedLines(thinned.stdout) == sortedLines(full.stdout))
-    }
-
     @Test("a path traversal in the path of an access-log request raises the SigmaHQ rule's alert")
     func pathTraversalInAccessLog() throws {
         let log = """

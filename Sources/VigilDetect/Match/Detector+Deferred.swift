@@ -4,8 +4,8 @@ extension Detector {
     /// Like ``detect(_:into:)``, but leaves each detection's `event` empty and appends the index of its
     /// event in `batch` to `eventIndices` (one per detection).
     ///
-    /// For callers that drop some detections before they travel on (the pipeline thins out heartbeat
-    /// detections): they render only the events they keep, with ``renderEvent(_:of:)``.
+    /// For callers that render only some events (those whose detections alert or travel on), with
+    /// ``renderEvent(_:of:)``.
     public mutating func detectDeferringEvents(_ batch: EventBatch, into detections: inout [Detection], eventIndices: inout [Int32]) {
         batch.bytes.withUnsafeBytes { bytes in
             values.batchBase = bytes.baseAddress

@@ -15,7 +15,6 @@ struct DetectStage: BatchStage {
     private let routing: DetectionRouting
     private var found: [Detection] = []
     private var eventIndices: [Int32] = []
-    private var keep: [Bool] = []
 
     init(slot: WorkerSlot<Detector>, routing: DetectionRouting) {
         self.slot = slot
@@ -28,9 +27,6 @@ struct DetectStage: BatchStage {
         slot.value.detectDeferringEvents(batch, into: &found, eventIndices: &eventIndices)
         counters.emitted += UInt64(found.count)
         guard !found.isEmpty else { return }
-        keep.removeAll(keepingCapacity: true)
-        keep.append(contentsOf: repeatElement(true, count: found.count))
-        if !routing.heartbeats.isEmpty { routing.heartbeats.thin(found, keep: &keep) }
         let ruleSet = slot.value.ruleSet
         // Detections of one event are adjacent: render its JSON once for all of them. Those that travel
         // on to correlation are compacted to the front of `found`, which then becomes the result's array.
@@ -40,7 +36,7 @@ struct DetectStage: BatchStage {
         for k in found.indices {
             let rule = Int(found[k].rule.rawValue)
             let alerts = routing.alerts[rule]
-            let correlates = routing.correlates[rule] && keep[k]
+            let correlates = routing.correlates[rule]
             guard alerts || correlates else { continue }
             if eventIndices[k] != renderedIndex {
                 renderedIndex = eventIndices[k]
@@ -71,11 +67,9 @@ struct DetectionRouting: Sendable {
     /// Indexed by ``RuleID``.
     let alerts: [Bool]
     let correlates: [Bool]
-    let heartbeats: HeartbeatThinning
 
-    init(detection: SigmaRuleSet, correlation: CorrelationRuleSet, thinHeartbeats: Bool = true) {
+    init(detection: SigmaRuleSet, correlation: CorrelationRuleSet) {
         let router = CorrelationRouter(ruleSet: correlation, shards: 1)
-        heartbeats = HeartbeatThinning(detectionRuleCount: thinHeartbeats ? detection.count : 0, correlation: correlation)
         alerts = detection.rules.map { !correlation.suppressedDetectionRules.contains($0.ruleID) }
         correlates = detection.rules.map { router.reads($0.ruleID) }
     }

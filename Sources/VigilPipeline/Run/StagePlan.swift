@@ -31,8 +31,7 @@ struct StagePlan {
         self.options = options
         self.rules = rules
         self.live = live
-        self.routing = DetectionRouting(
-            detection: rules.detection, correlation: rules.correlation, thinHeartbeats: options.thinHeartbeats)
+        self.routing = DetectionRouting(detection: rules.detection, correlation: rules.correlation)
     }
 
     /// Input batches in flight when correlating. A result then carries thousands of detections with
