@@ -48,7 +48,9 @@ struct CorrelationEndToEndTests {
         let folder = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let base = folder.appendingPathComponent("auth").path
-        _ = try python([sharedTools.appendingPathComponent("gen-authlog.py").path, "-n", "100000", "--days", "1", "--seed", "5", "--out", base])
+        _ = try python([
+            sharedTools.appendingPathComponent("gen-authlog.py").path, "-n", "100000", "--days", "1", "--seed", "5", "--out", base,
+        ])
         let rules = ["run", "--rules", "rules/sigma/correlation/mr_host_silent.yml", "--year", "2024", base + ".log"]
         let result = try runVigil(rules)
         #expect(result.status == 0, "\(result.stderr)")

@@ -4,20 +4,55 @@ import VigilEvent
 /// What a rule's flush needs from its shard: evidence, scratch, counters and where outputs go.
 struct FlushEnvironment {
     var evidence: EvidenceStore
+    var printer: EvidencePrinter
     var context: EvaluationContext
     var stats = CorrelationStats()
     var alerts: [Alert] = []
-    /// Inputs for rules that read the windows of the rule being flushed.
-    var chained: [CorrelationInput] = []
+    /// Inputs for rules that read the windows of the rule being flushed (list ``CorrelationBatch/shards``).
+    var chained = CorrelationBatch(shards: 1)
+    private var scratch: [UInt8] = []
+
+    init(evidence: EvidenceStore, printer: EvidencePrinter, context: EvaluationContext) {
+        self.evidence = evidence
+        self.printer = printer
+        self.context = context
+    }
+
     /// Identity of chained inputs: the child rule's marker source.
     static func chainSource(rule: Int) -> SourceID { SourceID(UInt32.max - UInt32(rule)) }
 
-    /// The evidence JSON of the references in `context.evidence`.
+    /// The evidence of the references in `context.evidence`, written out as JSON.
     mutating func evidenceJSON() -> [String] {
         var out: [String] = []
         out.reserveCapacity(context.evidence.count)
+        var printer = EvidencePrinter(renderer: nil)
+        swap(&printer, &self.printer)
+        var scratch: [UInt8] = []
+        swap(&scratch, &self.scratch)
         for ref in context.evidence {
-            if let json = evidence.get(ref) { out.append(json) } else { stats.evidenceExpired += 1 }
+            scratch.removeAll(keepingCapacity: true)
+            let held: Void? = evidence.withEntry(ref) { form, receiveTime, bytes in
+                printer.append(form: form, receiveTime: receiveTime, bytes: bytes, to: &scratch)
+            }
+            if held != nil { out.append(String(decoding: scratch, as: UTF8.self)) } else { stats.evidenceExpired += 1 }
+        }
+        swap(&printer, &self.printer)
+        swap(&scratch, &self.scratch)
+        return out
+    }
+
+    /// A window for the rules that read it (``DeferredWindow``): the alert JSON `prefix`, then the
+    /// evidence of `context.evidence` as kept (copied, so it outlives this shard's evidence ring).
+    mutating func deferredWindow(prefix: [UInt8]) -> [UInt8] {
+        var held = 0
+        for ref in context.evidence where evidence.withEntry(ref, { _, _, _ in () }) != nil { held += 1 }
+        stats.evidenceExpired += context.evidence.count - held
+        var out: [UInt8] = []
+        DeferredWindow.appendHeader(prefix: prefix, itemCount: held, to: &out)
+        for ref in context.evidence {
+            _ = evidence.withEntry(ref) { form, receiveTime, bytes in
+                DeferredWindow.appendItem(form: form, receiveTime: receiveTime, bytes: bytes, to: &out)
+            }
         }
         return out
     }
@@ -42,9 +77,9 @@ struct RuleRuntime {
     var ready: [PendingInput] = []
     var runEvents: [RunEvent] = []
     var order: [SortKey] = []
-    /// See ``accept(_:)``.
+    /// See ``admit(time:keyHash:key:source:sequence:)``.
     let collapsesInstants: Bool
-    /// Recent pending inputs (slab slots) by (group hash, time), for ``accept(_:evidence:)``: a
+    /// Recent pending inputs (slab slots) by (group hash, time), for ``admit(time:keyHash:key:source:sequence:)``: a
     /// direct-mapped cache, so a collision only means an input is not collapsed (which changes nothing
     /// but speed).
     var collapseCache: [Int32] = []

@@ -1,6 +1,6 @@
 import VigilEvent
 
-/// An input waiting for the watermark: a ``CorrelationInput`` whose evidence is already in the shard's
+/// An input waiting for the watermark: a record of a ``CorrelationBatch`` whose evidence is already in the shard's
 /// ``EvidenceStore`` (a reference instead of the event's JSON, so waiting costs no event text).
 struct PendingInput {
     var slot: Int32

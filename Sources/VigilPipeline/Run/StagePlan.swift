@@ -31,7 +31,7 @@ struct StagePlan {
         self.options = options
         self.rules = rules
         self.live = live
-        self.routing = DetectionRouting(detection: rules.detection, correlation: rules.correlation)
+        self.routing = DetectionRouting(detection: rules.detection, correlation: rules.correlation, shards: options.workers)
     }
 
     /// Input batches in flight when correlating. A result then carries thousands of detections with
@@ -79,6 +79,8 @@ struct StagePlan {
             var correlationOptions = options.correlation
             correlationOptions.shards = options.workers
             correlationOptions.mailboxCapacity = 2
+            let parser = options.parser, decoders = decodes ? rules.decoders : nil
+            correlationOptions.evidenceRenderer = { MessageEvidenceRenderer(parser: parser, decoders: decoders) }
             stages.append(
                 CorrelationStage(
                     ruleSet: rules.correlation, options: correlationOptions, sink: sink, outcome: correlation, followsWallClock: live,
