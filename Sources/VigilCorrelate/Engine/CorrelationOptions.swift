@@ -24,10 +24,11 @@ public struct CorrelationOptions: Sendable {
     public var shards: Int = 1
     /// Evidence events per alert at most.
     public var evidencePerAlert: Int = 10
-    /// Recent evidence entries each shard keeps (older references read as missing).
+    /// Recent evidence entries kept, shared by the group shards (older references read as missing).
     public var evidenceCapacity: Int = 65_536
-    /// Bytes of recent evidence each shard keeps at most (messages as received, about 150 bytes each
-    /// for syslog lines); older references read as missing.
+    /// Bytes of recent evidence kept at most (messages as received, about 150 bytes each for syslog
+    /// lines), shared by the group shards like ``evidenceCapacity``, so that memory does not grow with
+    /// the shard count; the chain shard has a share of its own. Older references read as missing.
     public var evidenceBytes: Int = 8 << 20
     /// Makes, once per shard, what writes evidence kept as a message (``CorrelationBatch/EvidenceForm/message``)
     /// as event JSON when an alert prints it. Without one, such evidence prints as `{"raw": message}`.
@@ -52,6 +53,10 @@ public struct CorrelationOptions: Sendable {
         self.maxGroupsPerRule = maxGroupsPerRule
         self.shards = shards
     }
+
+    /// Evidence entries and bytes each shard keeps.
+    var evidenceCapacityPerShard: Int { max(1, evidenceCapacity / max(1, shards)) }
+    var evidenceBytesPerShard: Int { max(1, evidenceBytes / max(1, shards)) }
 
     /// Groups each shard may hold per rule: its even share of ``maxGroupsPerRule`` plus six standard
     /// deviations of how a random split spreads groups over the shards (binomial), at most the whole

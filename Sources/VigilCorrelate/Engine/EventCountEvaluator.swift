@@ -27,7 +27,10 @@ final class EventCountEvaluator: WindowEvaluator {
         state = State(span: span, threshold: threshold)
     }
 
-    func grow(slots: Int) { growArray(&state.queues, to: slots, with: EntryQueue()) }
+    func grow(slots: Int, reserve: Int) {
+        growArray(&state.queues, to: slots, with: EntryQueue(), reserve: reserve)
+        state.pool.reserve(chunks: reserve)
+    }
     func reset(_ group: UInt32) { state.queues[Int(group)] = EntryQueue() }
     func release(_ group: UInt32) { state.release(Int(group)) }
 

@@ -133,10 +133,12 @@ struct RuleRuntime {
             env.stats.evictedGroups += 1
             free(groups.oldest, env: &env, evicted: true)
         }
-        let slot = groups.insert(input.key, hash: input.keyHash, time: input.time)
-        evaluator.grow(slots: groups.slotCount)
-        machine?.grow(slots: groups.slotCount)
-        episodes.grow(slots: groups.slotCount)
+        // Past 65,536 groups, per-group arrays reserve the rule's whole limit (see `growArray`).
+        let reserve = groups.slotCount >= 65_536 ? maxGroups + 1 : 0
+        let slot = groups.insert(input.key, hash: input.keyHash, time: input.time, reserve: reserve)
+        evaluator.grow(slots: groups.slotCount, reserve: reserve)
+        machine?.grow(slots: groups.slotCount, reserve: reserve)
+        episodes.grow(slots: groups.slotCount, reserve: reserve)
         evaluator.reset(slot)
         return slot
     }

@@ -40,7 +40,7 @@ public final class CorrelationShard: @unchecked Sendable {
         self.role = role
         self.options = options
         environment = FlushEnvironment(
-            evidence: EvidenceStore(capacity: options.evidenceCapacity, bytes: options.evidenceBytes),
+            evidence: EvidenceStore(capacity: options.evidenceCapacityPerShard, bytes: options.evidenceBytesPerShard),
             printer: EvidencePrinter(renderer: options.evidenceRenderer?()),
             context: EvaluationContext(evidenceLimit: options.evidencePerAlert))
         runtimes = ruleSet.plans.map { plan in
@@ -90,8 +90,8 @@ public final class CorrelationShard: @unchecked Sendable {
                         record.valueCount == CorrelationBatch.Record.noValue ? nil : Self.text(bytes, record.valueStart, record.valueCount)
                     runtimes[rule]!.store(
                         PendingInput(
-                            slot: record.slot, time: record.time, source: record.source, sequence: record.sequence, keyHash: record.keyHash,
-                            key: key, value: value, number: record.number, ref: storedRef),
+                            time: record.time, sequence: record.sequence, keyHash: record.keyHash, number: record.number, key: key,
+                            value: value, slot: record.slot, source: record.source, ref: storedRef),
                         admission)
                 }
             }
