@@ -97,7 +97,7 @@ struct RuleRuntime {
         span = rule.timespan.nanoseconds
         factory = AlertFactory(rule: rule)
         emit = options.emit
-        maxGroups = options.maxGroupsPerShard
+        maxGroups = min(options.maxGroupsPerShard, GroupTable.maxSlots)
         evaluator = Self.makeEvaluator(rule)
         collapsesInstants = rule.type.isTemporal && rule.sources.count == 1
         if collapsesInstants { collapseCache = Array(repeating: -1, count: 1024) }
@@ -145,23 +145,44 @@ struct RuleRuntime {
 
     /// Releases a group. An evicted group's open episode is closed with its totals so far.
     mutating func free(_ slot: UInt32, env: inout FlushEnvironment, evicted: Bool) {
+        release(slot, env: &env)
+        groups.remove(slot)
+    }
+
+    /// Closes a group's open episode and frees its window state (its table entry stays).
+    mutating func release(_ slot: UInt32, env: inout FlushEnvironment) {
         if let episode = episodes.remove(group: slot), rule.emitsAlerts {
             emitClosing(episode, key: groups.keys[Int(slot)], at: episode.lastEnd &+ span, env: &env)
         }
         evaluator.release(slot)
         machine?.release(slot)
-        groups.remove(slot)
     }
 
     /// Frees groups whose last input left every window before the watermark.
     mutating func expire(before watermark: Int64, env: inout FlushEnvironment) {
+        if groups.newest != GroupTable.none, Self.expires(groups.lastSeen(groups.newest), span: span, before: watermark) {
+            // Every group goes (the end of input): the same frees in the same order, then the table
+            // is emptied at once instead of group by group.
+            var slot = groups.oldest
+            while slot != GroupTable.none {
+                env.stats.expiredGroups += 1
+                release(slot, env: &env)
+                slot = groups.newer(than: slot)
+            }
+            groups.removeAll()
+            return
+        }
         while groups.oldest != GroupTable.none {
             let slot = groups.oldest
-            let seen = groups.lastSeen(slot)
-            guard seen <= Int64.max - span, seen + span < watermark else { return }
+            guard Self.expires(groups.lastSeen(slot), span: span, before: watermark) else { return }
             env.stats.expiredGroups += 1
             free(slot, env: &env, evicted: false)
         }
+    }
+
+    /// Whether a group last seen at `seen` has left every window before `watermark`.
+    static func expires(_ seen: Int64, span: Int64, before watermark: Int64) -> Bool {
+        seen <= Int64.max - span && seen + span < watermark
     }
 
     func emitClosing(_ episode: EpisodeBook.Episode, key: String, at time: Int64, env: inout FlushEnvironment) {

@@ -5,14 +5,20 @@
 /// since a rule processes inputs and deadlines in time order, moving a touched group to the back keeps
 /// it sorted, so expiry and eviction both take from the front.
 ///
-/// Layout: a bucket is a 32-bit slot (open addressing, linear probing, at most half full), and the
-/// fields `find` and `touch` need sit together in one 24-byte record per group: the last-seen time, the
-/// list links, the generation and 32 bits of the hash (the home bucket, and a cheap check before the
-/// keys are compared). A group costs its key (16 bytes, inline for keys up to 15 bytes such as IPv4
-/// addresses), its record and two to four buckets: 48 to 56 bytes.
+/// Layout: a bucket is 32 bits, a 26-bit slot and 6 bits of the hash's top (so most probes of other
+/// groups are rejected without touching them), in open addressing with linear probing at most half
+/// full; the fields `find` and `touch` need sit together in one 24-byte record per group: the
+/// last-seen time, the list links, the generation and the hash's lower 32 bits (the home bucket, and a
+/// check before keys are compared). A group costs its key (16 bytes, inline for keys up to 15 bytes
+/// such as IPv4 addresses), its record and two to four buckets: 48 to 56 bytes. A table holds at most
+/// ``maxSlots`` groups (67 million per rule and shard).
 struct GroupTable {
     static let none = UInt32.max
     private static let emptyBucket = UInt32.max
+    private static let slotBits: UInt32 = 26
+    private static let slotMask: UInt32 = (1 << slotBits) - 1
+    /// Groups one table can hold.
+    static let maxSlots = Int(slotMask) - 1
 
     /// 24 bytes: the 64-bit field first, so no padding.
     struct Record {
@@ -30,7 +36,7 @@ struct GroupTable {
     private var buckets: [UInt32]
     private var freeSlots: [UInt32] = []
     private(set) var oldest = GroupTable.none
-    private var newest = GroupTable.none
+    private(set) var newest = GroupTable.none
     private(set) var count = 0
 
     init() {
@@ -51,15 +57,25 @@ struct GroupTable {
     @inline(__always)
     func generation(_ slot: UInt32) -> UInt32 { records[Int(slot)].generation }
 
+    /// The group touched after `slot` (or ``none``).
+    @inline(__always)
+    func newer(than slot: UInt32) -> UInt32 { records[Int(slot)].following }
+
+    @inline(__always)
+    private static func tag(_ hash: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: hash >> 58) << slotBits }
+
     /// The slot of a key, if present.
     func find(_ key: String, hash: UInt64) -> UInt32? {
         let mask = buckets.count - 1
-        let low = UInt32(truncatingIfNeeded: hash)
+        let low = UInt32(truncatingIfNeeded: hash), tag = Self.tag(hash)
         var index = Int(low) & mask
         while true {
-            let slot = buckets[index]
-            if slot == Self.emptyBucket { return nil }
-            if records[Int(slot)].hashLow == low, keys[Int(slot)] == key { return slot }
+            let bucket = buckets[index]
+            if bucket == Self.emptyBucket { return nil }
+            if bucket & ~Self.slotMask == tag {
+                let slot = bucket & Self.slotMask
+                if records[Int(slot)].hashLow == low, keys[Int(slot)] == key { return slot }
+            }
             index = (index + 1) & mask
         }
     }
@@ -83,10 +99,23 @@ struct GroupTable {
             keys.append(key)
             records.append(Record(lastSeen: time, hashLow: UInt32(truncatingIfNeeded: hash)))
         }
-        placeInBucket(slot)
+        placeInBucket(slot | Self.tag(hash))
         linkAsNewest(slot)
         count += 1
         return slot
+    }
+
+    /// Forgets every group (their slots become stale: timers naming them are ignored).
+    mutating func removeAll() {
+        buckets = Array(repeating: Self.emptyBucket, count: 16)
+        freeSlots = Array((0..<UInt32(keys.count)).reversed())
+        for slot in records.indices {
+            keys[slot] = ""
+            records[slot] = Record(generation: records[slot].generation &+ 1)
+        }
+        oldest = Self.none
+        newest = Self.none
+        count = 0
     }
 
     /// Marks a group as seen at `time` (not earlier than any time seen before in this table).
@@ -120,23 +149,23 @@ struct GroupTable {
         if after != Self.none { records[Int(after)].previous = before } else { newest = before }
     }
 
-    /// Puts a slot in the first free bucket from its home.
-    private mutating func placeInBucket(_ slot: UInt32) {
+    /// Puts a bucket (tag and slot) in the first free place from its slot's home.
+    private mutating func placeInBucket(_ bucket: UInt32) {
         let mask = buckets.count - 1
-        var index = Int(records[Int(slot)].hashLow) & mask
+        var index = Int(records[Int(bucket & Self.slotMask)].hashLow) & mask
         while buckets[index] != Self.emptyBucket { index = (index + 1) & mask }
-        buckets[index] = slot
+        buckets[index] = bucket
     }
 
     /// Linear-probing deletion by backward shift (no tombstones).
     private mutating func removeFromBuckets(_ slot: UInt32) {
         let mask = buckets.count - 1
         var index = Int(records[Int(slot)].hashLow) & mask
-        while buckets[index] != slot { index = (index + 1) & mask }
+        while buckets[index] & Self.slotMask != slot { index = (index + 1) & mask }
         var hole = index
         var probe = (index + 1) & mask
         while buckets[probe] != Self.emptyBucket {
-            let occupant = buckets[probe]
+            let occupant = buckets[probe] & Self.slotMask
             let home = Int(records[Int(occupant)].hashLow) & mask
             // Move the entry back if its home is not in (hole, probe] (cyclically).
             if (probe - home) & mask >= (probe - hole) & mask {
