@@ -64,7 +64,7 @@ public struct CorrelationOptions: Sendable {
     /// groups before the rule held 1 M. With the headroom a shard evicts early only for a split more
     /// than six standard deviations off (about one in a billion); in exchange the groups of all shards
     /// may exceed the limit by the headroom (0.6 % for 1 M groups over 2 shards, 1.9 % for 100,000).
-    var maxGroupsPerShard: Int {
+    public var maxGroupsPerShard: Int {
         let shards = Double(max(1, self.shards)), limit = Double(max(1, maxGroupsPerRule))
         guard shards > 1 else { return max(1, maxGroupsPerRule) }
         let share = (limit / shards).rounded(.up)
