@@ -44,10 +44,11 @@ struct EvidenceStore {
     /// Bytes held.
     var memoryBytes: Int { ring.count + entries.count * MemoryLayout<Entry>.stride }
 
-    /// Stores a piece of evidence and returns its reference (never 0).
+    /// Stores a piece of evidence and returns its reference (never 0, never `UInt32.max`: callers may use
+    /// that value to mean "no event").
     mutating func add(_ content: UnsafeRawBufferPointer, form: CorrelationBatch.EvidenceForm, receiveTime: Int64) -> UInt32 {
         let ref = nextRef
-        nextRef = nextRef == .max ? 1 : nextRef + 1
+        nextRef = nextRef >= .max - 1 ? 1 : nextRef + 1
         if Int(ref) >= entries.count && entries.count < maxEntries { growEntries() }
         let count = content.count
         if count * 4 > ring.count {
