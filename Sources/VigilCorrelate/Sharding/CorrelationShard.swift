@@ -58,7 +58,7 @@ public final class CorrelationShard: @unchecked Sendable {
     }
 
     /// Approximate bytes of correlation state held.
-    public var memoryBytes: Int { runtimes.reduce(0) { $0 + ($1?.memoryBytes ?? 0) } }
+    public var memoryBytes: Int { runtimes.reduce(environment.evidence.memoryBytes) { $0 + ($1?.memoryBytes ?? 0) } }
 
     /// Queues the inputs of one list of `batch` (this shard's, see ``CorrelationBatch``), skipping
     /// those earlier than `lateBefore` (late: the caller counts them). Inputs may come in any order;
