@@ -40,6 +40,9 @@ final class DecoderTables: @unchecked Sendable {
         var patternIsLiteral: Bool
         var prematchRegex: Unmanaged<Regex>?
         var pattern: Unmanaged<Regex>?
+        /// JIT code of ``prematchRegex`` and ``pattern`` (nil: not JIT-compiled; the interpreter runs).
+        var prematchCode: Regex.JITCode?
+        var patternCode: Regex.JITCode?
         var captures: Span
         var constants: Span
         var children: Span
@@ -79,6 +82,11 @@ final class DecoderTables: @unchecked Sendable {
     let slots: UnsafeBufferPointer<ProgramIndex.Slot>
     let slotNames: UnsafeBufferPointer<UInt8>
     let programIndex: ProgramIndex
+    /// The most fields one event can get: the largest sum of captures and constants on a path from a
+    /// top-level decoder down the tree.
+    let maxFieldsPerEvent: Int
+    /// The most groups of any pattern, group 0 included (the size of a worker's match data).
+    let capturePairs: Int
     private let regexes: [Regex]
 
     init(nodes source: [DecoderNode], constants constantBytes: [[UInt8]], programIndex: ProgramIndex) {
@@ -96,8 +104,8 @@ final class DecoderTables: @unchecked Sendable {
         for node in source {
             var hot = Node(
                 symbol: node.symbol, prematchKind: .none, literal: .empty, anchor: 0, required: .empty, patternIsLiteral: false,
-                prematchRegex: nil,
-                pattern: nil, captures: Span(start: Int32(captures.count), count: Int32(node.captures.count)),
+                prematchRegex: nil, pattern: nil, prematchCode: nil, patternCode: nil,
+                captures: Span(start: Int32(captures.count), count: Int32(node.captures.count)),
                 constants: Span(start: Int32(constants.count), count: Int32(node.constants.count)),
                 children: Span(start: Int32(children.count), count: Int32(node.children.count)),
                 nullValues: Span(start: Int32(nullValues.count), count: Int32(node.nullValues.count)),
@@ -114,10 +122,12 @@ final class DecoderTables: @unchecked Sendable {
             case .regex(let regex):
                 hot.prematchKind = .regex
                 hot.prematchRegex = Unmanaged.passUnretained(regex)
+                hot.prematchCode = regex.jitCode
                 regexes.append(regex)
             }
             if let pattern = node.pattern {
                 hot.pattern = Unmanaged.passUnretained(pattern)
+                hot.patternCode = pattern.jitCode
                 let prefix = PatternPrefix.analyze(pattern.pattern)
                 hot.required = slice(prefix.prefix)
                 hot.patternIsLiteral = prefix.isWholePattern && pattern.captureCount == 0
@@ -156,6 +166,8 @@ final class DecoderTables: @unchecked Sendable {
         self.slotNames = Self.freeze(programIndex.arena)
         self.programIndex = programIndex
         self.regexes = regexes
+        self.maxFieldsPerEvent = Self.maxFieldsPerPath(source)
+        self.capturePairs = 1 + regexes.map(\.captureCount).reduce(0, max)
     }
 
     deinit {
@@ -168,6 +180,15 @@ final class DecoderTables: @unchecked Sendable {
         ] {
             buffer?.deallocate()
         }
+    }
+
+    /// Parents come before their children in load order, so one pass finds the heaviest path.
+    private static func maxFieldsPerPath(_ nodes: [DecoderNode]) -> Int {
+        var heaviest = [Int](repeating: 0, count: nodes.count)
+        for (i, node) in nodes.enumerated() {
+            heaviest[i] = node.captures.count + node.constants.count + (node.parents.map { heaviest[Int($0)] }.max() ?? 0)
+        }
+        return heaviest.max() ?? 0
     }
 
     /// Below this many children, trying each one's first-byte check is as fast as a table lookup.
