@@ -143,10 +143,17 @@ final class DecoderTables: @unchecked Sendable {
         for i in nodes.indices where nodes[i].children.count >= Self.childrenWorthATable {
             nodes[i].childrenByFirstByte = Int32(byteSpans.count)
             let kids = Array(children[nodes[i].children.range])
-            let leading = kids.map { Self.firstBytes(of: source[Int($0)]) }
+            // Per child, the bytes it may start with (all of them when unknown), as a table.
+            let leading: [[Bool]] = kids.map { kid in
+                guard let bytes = Self.firstBytes(of: source[Int(kid)]) else { return [Bool](repeating: true, count: 256) }
+                var table = [Bool](repeating: false, count: 256)
+                for byte in bytes { table[Int(byte)] = true }
+                return table
+            }
+            let unknown = kids.indices.map { Self.firstBytes(of: source[Int(kids[$0])]) == nil }
             for byte in 0...256 {
                 let start = Int32(children.count)
-                children += zip(kids, leading).filter { $0.1 == nil || (byte < 256 && $0.1!.contains(UInt8(byte))) }.map(\.0)
+                for k in kids.indices where byte < 256 ? leading[k][byte] : unknown[k] { children.append(kids[k]) }
                 byteSpans.append(Span(start: start, count: Int32(children.count) - start))
             }
         }

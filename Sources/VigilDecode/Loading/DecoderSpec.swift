@@ -1,4 +1,5 @@
 import VigilEvent
+import Yams
 
 /// How a decoder converts and checks the text of one named group.
 public enum DecoderFieldType: String, Sendable, CaseIterable {
@@ -30,10 +31,18 @@ struct Located<Value> {
 /// back to the file.
 struct PatternSource {
     var text: String
-    /// For every UTF-8 byte of `text`, where it was written; nil when the YAML could not be re-read.
-    var bytePositions: [SourcePosition]?
+    /// The YAML scalar the pattern was read from and the file's text: re-read (``ScalarPositions``) only
+    /// when an error must be placed, so that loading good files pays nothing for it.
+    var scalar: Node.Scalar?
+    var fileText: String?
     /// The scalar's own position (fallback for error reports).
     var position: SourcePosition
+
+    /// For every UTF-8 byte of `text`, where it was written; nil when the YAML could not be re-read.
+    var bytePositions: [SourcePosition]? {
+        guard let scalar, let fileText else { return nil }
+        return ScalarPositions(text: fileText).bytePositions(of: scalar)
+    }
 
     /// Where the byte at `offset` of the pattern was written (the end of the pattern maps just past it).
     func position(ofByte offset: Int) -> SourcePosition {
