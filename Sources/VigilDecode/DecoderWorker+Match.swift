@@ -31,73 +31,57 @@ extension DecoderWorker {
             return from
         }
         if node.pointee.patternIsLiteral {
+            let end = Int(node.pointee.required.count)
             appendConstants(node)
-            return from &+ Int(node.pointee.required.count)
+            return from &+ end
         }
         guard matches(node.pointee.patternCode, pattern, part, partCount, node: index) else { return -1 }
+        let end = ovector[1]
         appendCaptures(node, index, part, offset: subject.offset &+ from, event: &event)
         appendConstants(node)
-        return from &+ ovector[1]
+        return from &+ end
     }
 
-    /// The fields of a matched pattern's groups: typed groups are checked (a failing value is dropped and
-    /// counted), `timestamp` groups normalized into the derived bytes.
+    /// The fields of a matched pattern's groups.
     @inline(__always)
     private mutating func appendCaptures(
         _ node: UnsafePointer<DecoderTables.Node>, _ index: Int, _ part: UnsafePointer<UInt8>, offset: Int, event: inout Event
     ) {
         // Group g spans ovector[2g] ..< ovector[2g + 1]; -1 when it did not take part.
-        let state = self.state
-        let out = state.fields
-        var count = state.fieldCount
         let captures = tables.captures.baseAddress.unsafelyUnwrapped
         let span = node.pointee.captures
-        for i in Int(span.start)..<Int(span.start &+ span.count) {
+        let first = Int(span.start)
+        let last = first &+ Int(span.count)
+        if node.pointee.plainFields {
+            // Untyped groups and no null values: write the ranges as they are.
+            let state = self.state
+            var out = state.fields + state.fieldCount
+            for i in first..<last {
+                let capture = captures[i]
+                let lower = ovector[2 &* Int(capture.group)]
+                let upper = ovector[2 &* Int(capture.group) &+ 1]
+                guard lower >= 0 && upper > lower else { continue }
+                out.initialize(to: Field(name: capture.field, value: ByteRange(start: offset &+ lower, end: offset &+ upper)))
+                out += 1
+            }
+            state.fieldCount = out - state.fields
+            return
+        }
+        var writer = FieldWriter(state: state, node: node)
+        for i in first..<last {
             let capture = captures[i]
             let lower = ovector[2 &* Int(capture.group)]
             let upper = ovector[2 &* Int(capture.group) &+ 1]
             guard lower >= 0 && upper > lower else { continue }
-            let value = part + lower
-            let length = upper &- lower
-            if node.pointee.nullValues.count > 0 && isNull(value, length, node) { continue }
-            var field = Field(name: capture.field, value: ByteRange(start: offset &+ lower, end: offset &+ upper))
-            switch capture.type {
-            case .string: break
-            case .int:
-                guard FieldTypeCheck.isInt(value, length) else {
-                    state.invalidFields[index] &+= 1
-                    continue
-                }
-                field.kind = .number
-            case .port:
-                guard FieldTypeCheck.isPort(value, length) else {
-                    state.invalidFields[index] &+= 1
-                    continue
-                }
-                field.kind = .number
-            case .ip:
-                guard FieldTypeCheck.isIP(value, length) else {
-                    state.invalidFields[index] &+= 1
-                    continue
-                }
-            case .timestamp:
-                guard let parsed = TimestampText.parse(UnsafeRawBufferPointer(start: value, count: length)) else {
-                    state.invalidFields[index] &+= 1
-                    continue
-                }
-                let start = state.derived.count
-                TimestampText.appendRFC3339(parsed.time, fractionDigits: parsed.fractionDigits, to: &state.derived)
-                field.value = ByteRange(start: state.derivedBase &+ start, end: state.derivedBase &+ state.derived.count)
-                if Int(node.pointee.eventTimeCapture) == i &- Int(span.start) && !event.hasOwnTime {
-                    event.time = parsed.time
-                    event.hasOwnTime = true
-                    event.timePrecision = UInt8(parsed.fractionDigits)
-                }
+            let time = writer.append(
+                part + lower, upper &- lower, at: offset &+ lower, field: capture.field, type: capture.type, tables: tables)
+            if let time, Int(node.pointee.eventTimeCapture) == i &- first && !event.hasOwnTime {
+                event.time = time.time
+                event.hasOwnTime = true
+                event.timePrecision = UInt8(time.fractionDigits)
             }
-            (out + count).initialize(to: field)
-            count &+= 1
         }
-        state.fieldCount = count
+        writer.finish(index)
     }
 
     /// Runs a pattern (JIT code directly when there is some); a match abandoned at a limit counts against the
@@ -119,15 +103,6 @@ extension DecoderWorker {
             return false
         case .noMatch, .error: return false
         }
-    }
-
-    @inline(__always)
-    private func isNull(_ value: UnsafePointer<UInt8>, _ length: Int, _ node: UnsafePointer<DecoderTables.Node>) -> Bool {
-        for k in node.pointee.nullValues.range {
-            let null = tables.nullValues[k]
-            if Int(null.count) == length && tables.startsWith(value, length, null) { return true }
-        }
-        return false
     }
 
     /// Constant fields: their bytes are written once per batch and shared by every event that uses them.

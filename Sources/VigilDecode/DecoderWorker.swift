@@ -65,8 +65,12 @@ public struct DecoderWorker {
         let fieldStart = state.fieldCount
         var matched = -1
         var rest = 0
+        let nodes = tables.nodes.baseAddress.unsafelyUnwrapped
+        let first = subject.count > 0 ? Int16(subject.bytes[0]) : -2
         for k in Int(list.start)..<Int(list.start &+ list.count) {
             let root = Int(lists[k])
+            let gate = nodes[root].gate
+            if gate >= 0 && gate != first { continue }
             let end = tryDecoder(root, subject, from: 0, event: &event)
             if end >= 0 {
                 matched = root
@@ -77,11 +81,17 @@ public struct DecoderWorker {
         guard matched >= 0 else { return }
         descend: while true {
             let next = rest < subject.count ? subject.bytes[rest] : nil
-            let children = tables.children(of: tables.nodes[matched], firstByte: next)
+            let children = tables.children(of: nodes[matched], firstByte: next)
+            let nextGate = next.map(Int16.init) ?? -2
             var k = Int(children.start)
             let end = k &+ Int(children.count)
             while k < end {
                 let child = Int(tables.children[k])
+                let gate = nodes[child].gate
+                if gate >= 0 && gate != nextGate {
+                    k &+= 1
+                    continue
+                }
                 let childEnd = tryDecoder(child, subject, from: rest, event: &event)
                 if childEnd >= 0 {
                     matched = child
@@ -92,7 +102,7 @@ public struct DecoderWorker {
             }
             break
         }
-        event.decoder = tables.nodes[matched].symbol
+        event.decoder = nodes[matched].symbol
         event.decodedFields = FieldSpan(start: fieldBase &+ fieldStart, count: state.fieldCount &- fieldStart)
         state.decoded.pointee &+= 1
         state.matched[matched] &+= 1

@@ -38,6 +38,11 @@ final class DecoderTables: @unchecked Sendable {
         var required: Slice
         /// The pattern is exactly ``required``: a compare decides, PCRE2 is not called.
         var patternIsLiteral: Bool
+        /// The byte what this decoder is tried on must start with (from ``required`` or a `prefix`
+        /// prematch), or -1: tested before the decoder is tried at all.
+        var gate: Int16
+        /// Whether none of its groups is typed and it has no null values: fields are written as they are.
+        var plainFields: Bool
         var prematchRegex: Unmanaged<Regex>?
         var pattern: Unmanaged<Regex>?
         /// JIT code of ``prematchRegex`` and ``pattern`` (nil: not JIT-compiled; the interpreter runs).
@@ -104,6 +109,7 @@ final class DecoderTables: @unchecked Sendable {
         for node in source {
             var hot = Node(
                 symbol: node.symbol, prematchKind: .none, literal: .empty, anchor: 0, required: .empty, patternIsLiteral: false,
+                gate: -1, plainFields: node.nullValues.isEmpty && node.captures.allSatisfy { $0.type == .string },
                 prematchRegex: nil, pattern: nil, prematchCode: nil, patternCode: nil,
                 captures: Span(start: Int32(captures.count), count: Int32(node.captures.count)),
                 constants: Span(start: Int32(constants.count), count: Int32(node.constants.count)),
@@ -133,6 +139,8 @@ final class DecoderTables: @unchecked Sendable {
                 hot.patternIsLiteral = prefix.isWholePattern && pattern.captureCount == 0
                 regexes.append(pattern)
             }
+            if case .prefix(let bytes) = node.prematch, let first = bytes.first { hot.gate = Int16(first) }
+            if hot.required.count > 0 { hot.gate = Int16(arena[Int(hot.required.offset)]) }
             captures += node.captures.map { Capture(group: Int32($0.group), field: $0.field, type: $0.type) }
             constants += node.constants.map { Constant(field: $0.field, id: Int32($0.constant)) }
             children += node.children
@@ -178,15 +186,14 @@ final class DecoderTables: @unchecked Sendable {
     }
 
     deinit {
-        for buffer in [
+        let buffers: [UnsafeRawPointer?] = [
             UnsafeRawPointer(nodes.baseAddress), UnsafeRawPointer(captures.baseAddress), UnsafeRawPointer(constants.baseAddress),
             UnsafeRawPointer(children.baseAddress), UnsafeRawPointer(byteSpans.baseAddress), UnsafeRawPointer(nullValues.baseAddress),
             UnsafeRawPointer(constantValues.baseAddress), UnsafeRawPointer(arena.baseAddress), UnsafeRawPointer(lists.baseAddress),
             UnsafeRawPointer(defaultLists.baseAddress), UnsafeRawPointer(exactLists.baseAddress),
             UnsafeRawPointer(slots.baseAddress), UnsafeRawPointer(slotNames.baseAddress),
-        ] {
-            buffer?.deallocate()
-        }
+        ]
+        for buffer in buffers { buffer?.deallocate() }
     }
 
     /// Parents come before their children in load order, so one pass finds the heaviest path.
