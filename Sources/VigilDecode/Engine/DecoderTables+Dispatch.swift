@@ -34,7 +34,16 @@ extension DecoderTables {
         let n = Int(slice.count)
         guard count >= n else { return false }
         let literal = arena.baseAddress.unsafelyUnwrapped + Int(slice.offset)
-        // The first byte rejects most subjects without a call.
+        // Literals up to 16 bytes compare as one or two words (the arena is padded, so its loads stay
+        // inside it; the subject's only when it has eight bytes).
+        if count >= 8 && n <= 16 {
+            let head = UnsafeRawPointer(subject).loadUnaligned(as: UInt64.self) ^ UnsafeRawPointer(literal).loadUnaligned(as: UInt64.self)
+            if n <= 8 { return n == 0 || head & (~0 >> UInt64(64 &- 8 &* n)) == 0 }
+            let tail =
+                UnsafeRawPointer(subject + (n &- 8)).loadUnaligned(as: UInt64.self)
+                ^ UnsafeRawPointer(literal + (n &- 8)).loadUnaligned(as: UInt64.self)
+            return head | tail == 0
+        }
         guard n == 0 || subject[0] == literal[0] else { return false }
         return n <= 1 || memcmp(subject + 1, literal + 1, n - 1) == 0
     }

@@ -166,6 +166,8 @@ final class DecoderTables: @unchecked Sendable {
             }
         }
         let constantValues = constantBytes.map(slice)
+        // Word compares may read up to seven bytes past a literal's end.
+        arena += [UInt8](repeating: 0, count: 8)
         self.nodes = Self.freeze(nodes)
         self.captures = Self.freeze(captures)
         self.constants = Self.freeze(constants)

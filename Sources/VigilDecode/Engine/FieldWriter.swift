@@ -4,7 +4,8 @@ import VigilEvent
 /// position in a register: typed values are checked (a value that fails its type is dropped and counted),
 /// values listed in `null_values` dropped, `timestamp` values normalized into the derived bytes.
 struct FieldWriter {
-    let state: WorkerState
+    // unowned(unsafe): the worker keeps its state alive for the writer's short life; no reference counting.
+    unowned(unsafe) let state: WorkerState
     let node: UnsafePointer<DecoderTables.Node>
     var out: UnsafeMutablePointer<Field>
     var invalid: UInt64 = 0
