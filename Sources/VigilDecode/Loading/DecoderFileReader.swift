@@ -2,7 +2,7 @@ import VigilEvent
 import Yams
 
 /// The contents of one decoder file: its decoders and test cases, or what is wrong with it.
-struct DecoderFile {
+struct DecoderFile: Sendable {
     var file: String
     var decoders: [DecoderSpec] = []
     var tests: [DecoderTestCase] = []
@@ -151,7 +151,7 @@ struct DecoderFileReader {
             log.report("\(what) is empty", at: node)
             return nil
         }
-        return PatternSource(text: text, scalar: scalar, fileText: self.text, position: node.position)
+        return PatternSource(text: text, scalar: ScalarPositions.Origin(scalar), fileText: self.text, position: node.position)
     }
 
     private mutating func readTypes(_ node: Node) -> [(group: Located<String>, type: DecoderFieldType)] {
