@@ -131,6 +131,38 @@ import VigilRegex
         #expect(worker.counters.events == 5_000)
     }
 
+    /// A pattern's literal start and prefix prematches are compared a word at a time: literals of every
+    /// length up to past 16 bytes, subjects shorter than a word, and a difference at every position.
+    @Test func literalStartsAreComparedExactly() throws {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz".utf8)
+        for length in 1...20 {
+            let literal = String(decoding: alphabet.prefix(length), as: UTF8.self)
+            let decoders = try Self.load(
+                """
+                decoders:
+                  - name: lit
+                    applies_to: {programs: [p]}
+                    pattern: '^\(literal)(?<rest>.*)'
+                  - name: pre
+                    applies_to: {programs: [q]}
+                    prematch: {prefix: "\(literal)"}
+                """)
+            var lines = ["Mar  3 10:00:00 h p[1]: \(literal)", "Mar  3 10:00:00 h q[1]: \(literal)tail"]
+            var expected = ["lit", "pre"]
+            for position in 0..<length {
+                var changed = Array(literal.utf8)
+                changed[position] = UInt8(ascii: "X")
+                let text = String(decoding: changed, as: UTF8.self)
+                lines += ["Mar  3 10:00:00 h p[1]: \(text)tail", "Mar  3 10:00:00 h q[1]: \(text)"]
+                expected += ["none", "none"]
+            }
+            lines.append("Mar  3 10:00:00 h p[1]: \(literal.dropLast())")
+            expected.append("none")
+            let (batch, _) = Self.decode(decoders, lines)
+            #expect(batch.events.map { $0.decoder?.name ?? "none" } == expected, "literal of \(length) bytes")
+        }
+    }
+
     @Test func countersCanBeSetAndReadBack() throws {
         let decoders = try Self.load(Self.tree)
         var (_, worker) = Self.decode(decoders, ["Mar  3 10:00:00 h app[1]: auth: login bob"])
