@@ -34,13 +34,22 @@ enum ParallelLoad {
     /// One slot per result, each written by one task.
     private final class Results<R>: @unchecked Sendable {
         // @unchecked: concurrentPerform gives every index to exactly one task, and `values()` reads only after
-        // it returned.
-        private var slots: [R?]
+        // it returned. The slots are a plain allocation: an Array's mutating accessors move its buffer out
+        // and back, which concurrent writers to different elements must not do.
+        private let slots: UnsafeMutableBufferPointer<R?>
 
-        init(count: Int) { slots = Array(repeating: nil, count: count) }
+        init(count: Int) {
+            slots = .allocate(capacity: count)
+            slots.initialize(repeating: nil)
+        }
+
+        deinit {
+            slots.deinitialize()
+            slots.deallocate()
+        }
 
         func store(_ value: R, at i: Int) {
-            slots.withUnsafeMutableBufferPointer { $0[i] = value }
+            slots[i] = value
         }
 
         func values() -> [R] { slots.map { $0! } }
