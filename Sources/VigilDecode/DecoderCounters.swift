@@ -26,7 +26,11 @@ public struct DecoderCounters: Sendable {
 
     /// Zero counts for the decoders of `decoders`.
     public init(decoders: DecoderSet) {
-        names = decoders.names
+        self.init(names: decoders.names)
+    }
+
+    init(names: [String]) {
+        self.names = names
         matched = Array(repeating: 0, count: names.count)
         limitExceeded = matched
         invalidFields = matched

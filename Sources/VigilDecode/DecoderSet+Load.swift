@@ -56,10 +56,10 @@ extension DecoderSet {
     public static func load(sources: [Source], options: LoadOptions = LoadOptions()) throws(RuleLoadError) -> (
         decoders: DecoderSet, skipped: [RuleDiagnostic]
     ) {
+        let files = ParallelLoad.read(sources)
         var compiler = DecoderCompiler(skipBadFiles: options.skipBadFiles)
-        for source in sources {
-            compiler.add(DecoderFileReader.read(file: source.file, text: source.text))
-        }
+        compiler.compiledPatterns = ParallelLoad.compilePatterns(of: files)
+        for file in files { compiler.add(file) }
         if !compiler.diagnostics.isEmpty && !options.skipBadFiles {
             throw RuleLoadError(compiler.diagnostics)
         }

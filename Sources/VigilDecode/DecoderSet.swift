@@ -19,7 +19,7 @@ public struct DecoderSet: Sendable {
     public var count: Int { storage.nodes.count }
 
     /// Decoder names in load order; ``DecoderCounters`` are indexed the same way.
-    public var names: [String] { storage.nodes.map(\.name) }
+    public var names: [String] { storage.names }
 
     /// The decoder files that were loaded, in load order.
     public var files: [String] { storage.files }

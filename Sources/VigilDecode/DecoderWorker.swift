@@ -6,30 +6,26 @@ import VigilRegex
 /// batch after parsing.
 public struct DecoderWorker {
     public let decoders: DecoderSet
-    /// This worker's counts since it was created (or last ``DecoderCounters/reset()``).
-    public var counters: DecoderCounters
     let tables: DecoderTables
     let scratch: RegexScratch
-    /// Bytes derived during one batch (constants, normalized time stamps), appended to the batch at its end.
-    var derived: [UInt8] = []
-    /// Fields whose value points into ``derived`` until it is appended.
-    var relocations: [Int32] = []
-    /// Per constant: its offset in ``derived`` for the current batch, or -1.
-    var constantOffsets: [Int32]
-    /// Candidate lists for program names matched only by `prefix*`/`*suffix` patterns, by glob mask and format.
-    var globLists: [UInt64: ProgramIndex.ListRange] = [:]
-    var globListStorage: [Int32] = []
+    /// PCRE2's output vector of ``scratch`` (stable: the match data is sized for every pattern at init).
+    let ovector: UnsafePointer<Int>
+    let state: WorkerState
 
-    /// Room reserved in the batch's fields before decoding (a guess; the array still grows if needed).
-    static let fieldsPerEventGuess = 8
+    /// This worker's counts since it was created (or since they were last set).
+    public var counters: DecoderCounters {
+        get { state.snapshot(names: decoders.storage.names) }
+        set { state.restore(newValue) }
+    }
 
     public init(decoders: DecoderSet) {
         self.decoders = decoders
         self.tables = decoders.storage.tables
-        self.counters = DecoderCounters(decoders: decoders)
-        let maxGroups = decoders.storage.nodes.map { $0.pattern?.captureCount ?? 0 }.max() ?? 0
-        self.scratch = RegexScratch(limits: decoders.storage.limits, capturePairs: maxGroups + 1)
-        self.constantOffsets = Array(repeating: -1, count: decoders.storage.constants.count)
+        self.scratch = RegexScratch(limits: decoders.storage.limits, capturePairs: tables.capturePairs)
+        self.ovector = scratch.ovectorPointer
+        self.state = WorkerState(
+            decoderCount: decoders.storage.nodes.count, constantCount: decoders.storage.constants.count,
+            fieldsPerEvent: tables.maxFieldsPerEvent, programIndex: tables.programIndex)
     }
 
     /// Decodes every event of `batch`: sets ``Event/decoder`` and ``Event/decodedFields`` of the events a
@@ -37,51 +33,46 @@ public struct DecoderWorker {
     /// normalized time stamps) to ``EventBatch/bytes``. Field values taken from the message are sub-ranges of
     /// it: nothing is copied.
     public mutating func decode(_ batch: inout EventBatch) {
-        guard tables.nodes.count > 0 else {
-            counters.events &+= UInt64(batch.events.count)
-            return
-        }
+        state.events.pointee &+= UInt64(batch.events.count)
+        guard tables.nodes.count > 0 else { return }
+        state.beginBatch(byteCount: batch.bytes.count)
+        let fieldBase = batch.fields.count
         var events: [Event] = []
-        var fields: [Field] = []
         swap(&events, &batch.events)
-        swap(&fields, &batch.fields)
-        derived.removeAll(keepingCapacity: true)
-        relocations.removeAll(keepingCapacity: true)
-        fields.reserveCapacity(fields.count + events.count * Self.fieldsPerEventGuess)
         batch.bytes.withUnsafeBytes { bytes in
             events.withUnsafeMutableBufferPointer { events in
                 for i in events.indices {
-                    decodeEvent(&events[i], bytes: bytes, fields: &fields)
+                    decodeEvent(&events[i], bytes: bytes, fieldBase: fieldBase)
                 }
             }
         }
-        if !derived.isEmpty {
-            let base = UInt32(batch.bytes.count)
-            batch.bytes.append(contentsOf: derived)
-            for i in relocations {
-                fields[Int(i)].value.start &+= base
-                fields[Int(i)].value.end &+= base
-            }
-            for i in constantOffsets.indices { constantOffsets[i] = -1 }
-        }
         swap(&events, &batch.events)
-        swap(&fields, &batch.fields)
+        if state.fieldCount > 0 {
+            batch.fields.append(contentsOf: UnsafeBufferPointer(start: state.fields, count: state.fieldCount))
+        }
+        if !state.derived.isEmpty { batch.bytes.append(contentsOf: state.derived) }
     }
 
     @inline(__always)
-    private mutating func decodeEvent(_ event: inout Event, bytes: UnsafeRawBufferPointer, fields: inout [Field]) {
-        counters.events &+= 1
+    private mutating func decodeEvent(_ event: inout Event, bytes: UnsafeRawBufferPointer, fieldBase: Int) {
         let subjectRange = event.message ?? event.raw
-        guard subjectRange.upperBound <= bytes.count else { return }
-        let subject = UnsafeRawBufferPointer(rebasing: bytes[subjectRange.range])
-        let base = subjectRange.lowerBound
-        let fieldStart = fields.count
+        guard subjectRange.upperBound <= bytes.count, let base = bytes.baseAddress else { return }
+        let subject = Subject(
+            bytes: (base + subjectRange.lowerBound).assumingMemoryBound(to: UInt8.self), count: subjectRange.count,
+            offset: subjectRange.lowerBound)
+        let (lists, list) = candidates(for: event, bytes: bytes)
+        state.reserveFields(tables.maxFieldsPerEvent)
+        let fieldStart = state.fieldCount
         var matched = -1
         var rest = 0
-        let (list, fromGlobs) = candidates(for: event, bytes: bytes)
-        for k in Int(list.start)..<Int(list.start + list.count) {
-            let root = Int(fromGlobs ? globListStorage[k] : tables.lists[k])
-            if let end = tryDecoder(root, subject, from: 0, base: base, event: &event, fields: &fields) {
+        let nodes = tables.nodes.baseAddress.unsafelyUnwrapped
+        let first = subject.count > 0 ? Int16(subject.bytes[0]) : -2
+        for k in Int(list.start)..<Int(list.start &+ list.count) {
+            let root = Int(lists[k])
+            let gate = nodes[root].gate
+            if gate >= 0 && gate != first { continue }
+            let end = tryDecoder(root, subject, from: 0, event: &event)
+            if end >= 0 {
                 matched = root
                 rest = end
                 break
@@ -89,40 +80,54 @@ public struct DecoderWorker {
         }
         guard matched >= 0 else { return }
         descend: while true {
-            let next = rest < subject.count ? subject[rest] : nil
-            for k in tables.children(of: tables.nodes[matched], firstByte: next).range {
+            let next = rest < subject.count ? subject.bytes[rest] : nil
+            let children = tables.children(of: nodes[matched], firstByte: next)
+            let nextGate = next.map(Int16.init) ?? -2
+            var k = Int(children.start)
+            let end = k &+ Int(children.count)
+            while k < end {
                 let child = Int(tables.children[k])
-                if let end = tryDecoder(child, subject, from: rest, base: base, event: &event, fields: &fields) {
+                let gate = nodes[child].gate
+                if gate >= 0 && gate != nextGate {
+                    k &+= 1
+                    continue
+                }
+                let childEnd = tryDecoder(child, subject, from: rest, event: &event)
+                if childEnd >= 0 {
                     matched = child
-                    rest = end
+                    rest = childEnd
                     continue descend
                 }
+                k &+= 1
             }
             break
         }
-        event.decoder = tables.nodes[matched].symbol
-        event.decodedFields = FieldSpan(start: fieldStart, count: fields.count - fieldStart)
-        counters.decoded &+= 1
-        counters.matched[matched] &+= 1
+        event.decoder = nodes[matched].symbol
+        event.decodedFields = FieldSpan(start: fieldBase &+ fieldStart, count: state.fieldCount &- fieldStart)
+        state.decoded.pointee &+= 1
+        state.matched[matched] &+= 1
     }
 
-    /// The top-level decoders that apply to the event's program and format: a run of the tables' lists, or
-    /// (`fromGlobs`) of ``globListStorage``.
+    /// The top-level decoders that apply to the event's program and format: a run of `lists`.
     @inline(__always)
-    private mutating func candidates(for event: Event, bytes: UnsafeRawBufferPointer) -> (ProgramIndex.ListRange, fromGlobs: Bool) {
-        guard let app = event.app, app.upperBound <= bytes.count else { return (tables.defaultList(format: event.format), false) }
+    private mutating func candidates(
+        for event: Event, bytes: UnsafeRawBufferPointer
+    ) -> (UnsafePointer<Int32>, ProgramIndex.ListRange) {
+        let shared = tables.lists.baseAddress.unsafelyUnwrapped
+        guard let app = event.app, app.upperBound <= bytes.count else { return (shared, tables.defaultList(format: event.format)) }
         let name = UnsafeRawBufferPointer(rebasing: bytes[app.range])
-        if let exact = tables.exactList(for: name, format: event.format) { return (exact, false) }
-        let index = tables.programIndex
-        if index.globs.isEmpty { return (tables.defaultList(format: event.format), false) }
-        let mask = index.globMask(of: name)
-        if mask == 0 { return (tables.defaultList(format: event.format), false) }
-        let key = mask << 2 | UInt64(event.format.rawValue)
-        if let cached = globLists[key] { return (cached, true) }
-        let list = index.candidates(globMask: mask, format: event.format)
-        let range = ProgramIndex.ListRange(start: Int32(globListStorage.count), count: Int32(list.count))
-        globListStorage += list
-        globLists[key] = range
-        return (range, true)
+        let hash = ProgramIndex.hash(name)
+        if let exact = tables.exactList(for: name, hash: hash, format: event.format) { return (shared, exact) }
+        if tables.programIndex.globs.isEmpty { return (shared, tables.defaultList(format: event.format)) }
+        let range = state.programs.candidates(for: name, hash: hash, format: event.format)
+        return (UnsafePointer(state.programs.lists), range)
     }
+}
+
+/// The text a decoder tree runs on: an event's message, and where it starts in the batch's bytes.
+struct Subject {
+    var bytes: UnsafePointer<UInt8>
+    var count: Int
+    /// Offset of ``bytes`` in the batch.
+    var offset: Int
 }

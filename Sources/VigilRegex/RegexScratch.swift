@@ -36,9 +36,9 @@ public enum RegexMatchResult: Equatable, Sendable {
 public final class RegexScratch {
     // Unchecked: a scratch is owned by one thread (it is not Sendable), so the dynamic exclusivity checks
     // Swift would run on every match and every group read (measured: ~5 ns each) protect nothing.
-    @exclusivity(unchecked) private var matchData: OpaquePointer
+    @usableFromInline @exclusivity(unchecked) var matchData: OpaquePointer
     @exclusivity(unchecked) private var pairs: Int
-    private let context: OpaquePointer
+    @usableFromInline let context: OpaquePointer
     private let jitStack: OpaquePointer?
     public let limits: RegexLimits
 

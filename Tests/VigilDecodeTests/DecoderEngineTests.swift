@@ -107,6 +107,72 @@ import VigilRegex
         #expect((0..<7).map { Self.summary(batch, $0) } == ["exact", "suffix", "prefix", "raw-only", "anything", "none", "none"])
     }
 
+    /// A worker caches the candidate lists of program names matched only by globs (or by nothing); past its
+    /// capacity it starts over, and every name keeps its own decoders however many names there are.
+    @Test func programNamesBeyondTheWorkerCacheStillSelectTheirDecoders() throws {
+        let decoders = try Self.load(
+            """
+            decoders:
+              - name: prefix
+                applies_to: {programs: ["postfix/*"]}
+              - name: suffix
+                applies_to: {programs: ["*(pam_unix)"]}
+            """)
+        var worker = DecoderWorker(decoders: decoders)
+        for round in 0..<2 {
+            let names = (0..<2_500).map { i in ["postfix/p\(i)", "s\(i)(pam_unix)", "other\(i)"][(i + round) % 3] }
+            var batch = SyslogLines.batch(names.map { "Mar  3 10:00:00 h \($0)[1]: x" })
+            worker.decode(&batch)
+            for (i, name) in names.enumerated() {
+                let expected = name.hasPrefix("postfix/") ? "prefix" : name.hasSuffix("(pam_unix)") ? "suffix" : nil
+                #expect(batch.events[i].decoder?.name == expected, "\(name)")
+            }
+        }
+        #expect(worker.counters.events == 5_000)
+    }
+
+    /// A pattern's literal start and prefix prematches are compared a word at a time: literals of every
+    /// length up to past 16 bytes, subjects shorter than a word, and a difference at every position.
+    @Test func literalStartsAreComparedExactly() throws {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz".utf8)
+        for length in 1...20 {
+            let literal = String(decoding: alphabet.prefix(length), as: UTF8.self)
+            let decoders = try Self.load(
+                """
+                decoders:
+                  - name: lit
+                    applies_to: {programs: [p]}
+                    pattern: '^\(literal)(?<rest>.*)'
+                  - name: pre
+                    applies_to: {programs: [q]}
+                    prematch: {prefix: "\(literal)"}
+                """)
+            var lines = ["Mar  3 10:00:00 h p[1]: \(literal)", "Mar  3 10:00:00 h q[1]: \(literal)tail"]
+            var expected = ["lit", "pre"]
+            for position in 0..<length {
+                var changed = Array(literal.utf8)
+                changed[position] = UInt8(ascii: "X")
+                let text = String(decoding: changed, as: UTF8.self)
+                lines += ["Mar  3 10:00:00 h p[1]: \(text)tail", "Mar  3 10:00:00 h q[1]: \(text)"]
+                expected += ["none", "none"]
+            }
+            lines.append("Mar  3 10:00:00 h p[1]: \(literal.dropLast())")
+            expected.append("none")
+            let (batch, _) = Self.decode(decoders, lines)
+            #expect(batch.events.map { $0.decoder?.name ?? "none" } == expected, "literal of \(length) bytes")
+        }
+    }
+
+    @Test func countersCanBeSetAndReadBack() throws {
+        let decoders = try Self.load(Self.tree)
+        var (_, worker) = Self.decode(decoders, ["Mar  3 10:00:00 h app[1]: auth: login bob"])
+        let counted = worker.counters
+        worker.counters = DecoderCounters(decoders: decoders)
+        #expect(worker.counters.events == 0 && worker.counters.entries.allSatisfy { $0.matched == 0 })
+        worker.counters = counted
+        #expect(worker.counters.entries == counted.entries && worker.counters.decoded == 1)
+    }
+
     @Test func typedFieldsAreCheckedAndBadValuesDroppedAndCounted() throws {
         let decoders = try Self.load(
             """

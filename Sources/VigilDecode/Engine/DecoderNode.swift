@@ -45,6 +45,8 @@ struct DecoderNode: Sendable {
 /// Everything a loaded ``DecoderSet`` holds; immutable and shared by all workers.
 final class DecoderStorage: Sendable {
     let nodes: [DecoderNode]
+    /// The nodes' names, in load order.
+    let names: [String]
     /// Bytes of every constant field value.
     let constants: [[UInt8]]
     let limits: RegexLimits
@@ -58,6 +60,7 @@ final class DecoderStorage: Sendable {
         tests: [DecoderTestCase], files: [String]
     ) {
         self.nodes = nodes
+        self.names = nodes.map(\.name)
         self.constants = constants
         self.limits = limits
         self.tests = tests

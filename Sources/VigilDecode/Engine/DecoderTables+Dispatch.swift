@@ -7,8 +7,7 @@ import VigilEvent
 extension DecoderTables {
     /// The candidate list of a program name some decoder lists exactly, or nil (one hash lookup).
     @inline(__always)
-    func exactList(for name: UnsafeRawBufferPointer, format: EventFormat) -> ProgramIndex.ListRange? {
-        let hash = ProgramIndex.hash(name)
+    func exactList(for name: UnsafeRawBufferPointer, hash: UInt64, format: EventFormat) -> ProgramIndex.ListRange? {
         let mask = slots.count - 1
         var index = Int(truncatingIfNeeded: hash) & mask
         while true {
@@ -29,15 +28,24 @@ extension DecoderTables {
         defaultLists[Int(format.rawValue)]
     }
 
-    /// Whether `subject` starts with the bytes of `slice`.
+    /// Whether the `count` bytes at `subject` start with the bytes of `slice`.
     @inline(__always)
-    func startsWith(_ subject: UnsafeRawBufferPointer, _ slice: Slice) -> Bool {
+    func startsWith(_ subject: UnsafePointer<UInt8>, _ count: Int, _ slice: Slice) -> Bool {
         let n = Int(slice.count)
-        guard subject.count >= n else { return false }
-        let literal = arena.baseAddress! + Int(slice.offset)
-        // The first byte rejects most subjects without a call.
+        guard count >= n else { return false }
+        let literal = arena.baseAddress.unsafelyUnwrapped + Int(slice.offset)
+        // Literals up to 16 bytes compare as one or two words (the arena is padded, so its loads stay
+        // inside it; the subject's only when it has eight bytes).
+        if count >= 8 && n <= 16 {
+            let head = UnsafeRawPointer(subject).loadUnaligned(as: UInt64.self) ^ UnsafeRawPointer(literal).loadUnaligned(as: UInt64.self)
+            if n <= 8 { return n == 0 || head & (~0 >> UInt64(64 &- 8 &* n)) == 0 }
+            let tail =
+                UnsafeRawPointer(subject + (n &- 8)).loadUnaligned(as: UInt64.self)
+                ^ UnsafeRawPointer(literal + (n &- 8)).loadUnaligned(as: UInt64.self)
+            return head | tail == 0
+        }
         guard n == 0 || subject[0] == literal[0] else { return false }
-        return n <= 1 || memcmp(subject.baseAddress! + 1, literal + 1, n - 1) == 0
+        return n <= 1 || memcmp(subject + 1, literal + 1, n - 1) == 0
     }
 
     /// Whether `subject` contains the bytes of `slice`: `memchr` for its byte at `anchor`, then a compare.

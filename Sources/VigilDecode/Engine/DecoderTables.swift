@@ -38,8 +38,16 @@ final class DecoderTables: @unchecked Sendable {
         var required: Slice
         /// The pattern is exactly ``required``: a compare decides, PCRE2 is not called.
         var patternIsLiteral: Bool
+        /// The byte what this decoder is tried on must start with (from ``required`` or a `prefix`
+        /// prematch), or -1: tested before the decoder is tried at all.
+        var gate: Int16
+        /// Whether none of its groups is typed and it has no null values: fields are written as they are.
+        var plainFields: Bool
         var prematchRegex: Unmanaged<Regex>?
         var pattern: Unmanaged<Regex>?
+        /// JIT code of ``prematchRegex`` and ``pattern`` (nil: not JIT-compiled; the interpreter runs).
+        var prematchCode: Regex.JITCode?
+        var patternCode: Regex.JITCode?
         var captures: Span
         var constants: Span
         var children: Span
@@ -79,6 +87,11 @@ final class DecoderTables: @unchecked Sendable {
     let slots: UnsafeBufferPointer<ProgramIndex.Slot>
     let slotNames: UnsafeBufferPointer<UInt8>
     let programIndex: ProgramIndex
+    /// The most fields one event can get: the largest sum of captures and constants on a path from a
+    /// top-level decoder down the tree.
+    let maxFieldsPerEvent: Int
+    /// The most groups of any pattern, group 0 included (the size of a worker's match data).
+    let capturePairs: Int
     private let regexes: [Regex]
 
     init(nodes source: [DecoderNode], constants constantBytes: [[UInt8]], programIndex: ProgramIndex) {
@@ -96,8 +109,9 @@ final class DecoderTables: @unchecked Sendable {
         for node in source {
             var hot = Node(
                 symbol: node.symbol, prematchKind: .none, literal: .empty, anchor: 0, required: .empty, patternIsLiteral: false,
-                prematchRegex: nil,
-                pattern: nil, captures: Span(start: Int32(captures.count), count: Int32(node.captures.count)),
+                gate: -1, plainFields: node.nullValues.isEmpty && node.captures.allSatisfy { $0.type == .string },
+                prematchRegex: nil, pattern: nil, prematchCode: nil, patternCode: nil,
+                captures: Span(start: Int32(captures.count), count: Int32(node.captures.count)),
                 constants: Span(start: Int32(constants.count), count: Int32(node.constants.count)),
                 children: Span(start: Int32(children.count), count: Int32(node.children.count)),
                 nullValues: Span(start: Int32(nullValues.count), count: Int32(node.nullValues.count)),
@@ -114,15 +128,19 @@ final class DecoderTables: @unchecked Sendable {
             case .regex(let regex):
                 hot.prematchKind = .regex
                 hot.prematchRegex = Unmanaged.passUnretained(regex)
+                hot.prematchCode = regex.jitCode
                 regexes.append(regex)
             }
             if let pattern = node.pattern {
                 hot.pattern = Unmanaged.passUnretained(pattern)
+                hot.patternCode = pattern.jitCode
                 let prefix = PatternPrefix.analyze(pattern.pattern)
                 hot.required = slice(prefix.prefix)
                 hot.patternIsLiteral = prefix.isWholePattern && pattern.captureCount == 0
                 regexes.append(pattern)
             }
+            if case .prefix(let bytes) = node.prematch, let first = bytes.first { hot.gate = Int16(first) }
+            if hot.required.count > 0 { hot.gate = Int16(arena[Int(hot.required.offset)]) }
             captures += node.captures.map { Capture(group: Int32($0.group), field: $0.field, type: $0.type) }
             constants += node.constants.map { Constant(field: $0.field, id: Int32($0.constant)) }
             children += node.children
@@ -133,14 +151,23 @@ final class DecoderTables: @unchecked Sendable {
         for i in nodes.indices where nodes[i].children.count >= Self.childrenWorthATable {
             nodes[i].childrenByFirstByte = Int32(byteSpans.count)
             let kids = Array(children[nodes[i].children.range])
-            let leading = kids.map { Self.firstBytes(of: source[Int($0)]) }
+            // Per child, the bytes it may start with (all of them when unknown), as a table.
+            let leading: [[Bool]] = kids.map { kid in
+                guard let bytes = Self.firstBytes(of: source[Int(kid)]) else { return [Bool](repeating: true, count: 256) }
+                var table = [Bool](repeating: false, count: 256)
+                for byte in bytes { table[Int(byte)] = true }
+                return table
+            }
+            let unknown = kids.indices.map { Self.firstBytes(of: source[Int(kids[$0])]) == nil }
             for byte in 0...256 {
                 let start = Int32(children.count)
-                children += zip(kids, leading).filter { $0.1 == nil || (byte < 256 && $0.1!.contains(UInt8(byte))) }.map(\.0)
+                for k in kids.indices where byte < 256 ? leading[k][byte] : unknown[k] { children.append(kids[k]) }
                 byteSpans.append(Span(start: start, count: Int32(children.count) - start))
             }
         }
         let constantValues = constantBytes.map(slice)
+        // Word compares may read up to seven bytes past a literal's end.
+        arena += [UInt8](repeating: 0, count: 8)
         self.nodes = Self.freeze(nodes)
         self.captures = Self.freeze(captures)
         self.constants = Self.freeze(constants)
@@ -156,18 +183,28 @@ final class DecoderTables: @unchecked Sendable {
         self.slotNames = Self.freeze(programIndex.arena)
         self.programIndex = programIndex
         self.regexes = regexes
+        self.maxFieldsPerEvent = Self.maxFieldsPerPath(source)
+        self.capturePairs = 1 + regexes.map(\.captureCount).reduce(0, max)
     }
 
     deinit {
-        for buffer in [
+        let buffers: [UnsafeRawPointer?] = [
             UnsafeRawPointer(nodes.baseAddress), UnsafeRawPointer(captures.baseAddress), UnsafeRawPointer(constants.baseAddress),
             UnsafeRawPointer(children.baseAddress), UnsafeRawPointer(byteSpans.baseAddress), UnsafeRawPointer(nullValues.baseAddress),
             UnsafeRawPointer(constantValues.baseAddress), UnsafeRawPointer(arena.baseAddress), UnsafeRawPointer(lists.baseAddress),
             UnsafeRawPointer(defaultLists.baseAddress), UnsafeRawPointer(exactLists.baseAddress),
             UnsafeRawPointer(slots.baseAddress), UnsafeRawPointer(slotNames.baseAddress),
-        ] {
-            buffer?.deallocate()
+        ]
+        for buffer in buffers { buffer?.deallocate() }
+    }
+
+    /// Parents come before their children in load order, so one pass finds the heaviest path.
+    private static func maxFieldsPerPath(_ nodes: [DecoderNode]) -> Int {
+        var heaviest = [Int](repeating: 0, count: nodes.count)
+        for (i, node) in nodes.enumerated() {
+            heaviest[i] = node.captures.count + node.constants.count + (node.parents.map { heaviest[Int($0)] }.max() ?? 0)
         }
+        return heaviest.max() ?? 0
     }
 
     /// Below this many children, trying each one's first-byte check is as fast as a table lookup.

@@ -57,9 +57,11 @@ extension DecoderCompiler {
 
     /// Compiles in byte mode (no UTF-8 checks: invalid input can never fail a match) with JIT.
     private func compileRegex(_ source: PatternSource, decoder: String, log: inout DiagnosticLog) -> Regex? {
-        do {
-            return try Regex(source.text, options: [])
-        } catch {
+        let result =
+            compiledPatterns[source.text] ?? Result { () throws(RegexCompileError) -> Regex in try Regex(source.text, options: []) }
+        switch result {
+        case .success(let regex): return regex
+        case .failure(let error):
             log.report("invalid regex in decoder '\(decoder)': \(error.message)", at: source.position(ofByte: error.offset))
             return nil
         }

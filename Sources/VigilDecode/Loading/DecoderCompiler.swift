@@ -20,6 +20,8 @@ struct DecoderCompiler {
     private var selectors: [[ProgramIndex.Selector]?] = []
     var globs: [ProgramIndex.Glob] = []
     let skipBadFiles: Bool
+    /// Patterns compiled ahead (``ParallelLoad``), by text; others are compiled when met.
+    var compiledPatterns: [String: Result<Regex, RegexCompileError>] = [:]
 
     init(skipBadFiles: Bool) {
         self.skipBadFiles = skipBadFiles

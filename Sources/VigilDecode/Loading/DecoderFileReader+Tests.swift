@@ -15,7 +15,7 @@ extension DecoderFileReader {
             log.report("a test needs a 'decoder' (use null when no decoder may match)", at: node)
             return nil
         }
-        let expectedDecoder = decoderNode.null != nil ? nil : log.string(decoderNode, what: "'decoder'")
+        let expectedDecoder = decoderNode.isNull ? nil : log.string(decoderNode, what: "'decoder'")
         var fields: [DecoderTestCase.ExpectedField] = []
         if let fieldsNode = pairs.first(where: { $0.key == "fields" })?.value {
             guard let mapping = fieldsNode.mapping else {

@@ -2,7 +2,7 @@ import VigilEvent
 import Yams
 
 /// The contents of one decoder file: its decoders and test cases, or what is wrong with it.
-struct DecoderFile {
+struct DecoderFile: Sendable {
     var file: String
     var decoders: [DecoderSpec] = []
     var tests: [DecoderTestCase] = []
@@ -21,14 +21,19 @@ struct DecoderFileReader {
     static let prematchKeys: Set<String> = ["contains", "prefix", "regex"]
 
     let file: String
-    let positions: ScalarPositions
+    /// The file's text, for placing pattern errors (see ``PatternSource``).
+    let text: String
     var log: DiagnosticLog
 
     static func read(file: String, text: String) -> DecoderFile {
-        var reader = DecoderFileReader(file: file, positions: ScalarPositions(text: text), log: DiagnosticLog(file: file))
+        var reader = DecoderFileReader(file: file, text: text, log: DiagnosticLog(file: file))
         var result = DecoderFile(file: file)
         do {
-            guard let root = try Yams.compose(yaml: text) else {
+            // The basic resolver: every plain scalar stays a string (decoder files want strings; `null` is
+            // recognized by ``Node/isNull``). The default resolver would run up to seven regular expressions
+            // per scalar, most of a file's load time. UTF-8 given outright: `.default` reads the environment
+            // on every call.
+            guard let root = try Yams.compose(yaml: text, .basic, .default, .utf8) else {
                 reader.log.report("empty decoder file", at: SourcePosition(line: 1, column: 1))
                 result.diagnostics = reader.log.diagnostics
                 return result
@@ -146,7 +151,7 @@ struct DecoderFileReader {
             log.report("\(what) is empty", at: node)
             return nil
         }
-        return PatternSource(text: text, bytePositions: positions.bytePositions(of: scalar), position: node.position)
+        return PatternSource(text: text, scalar: ScalarPositions.Origin(scalar), fileText: self.text, position: node.position)
     }
 
     private mutating func readTypes(_ node: Node) -> [(group: Located<String>, type: DecoderFieldType)] {

@@ -15,25 +15,33 @@ public enum DecoderFieldType: String, Sendable, CaseIterable {
 }
 
 /// A position in a decoder file (1-based line and column).
-struct SourcePosition: Hashable {
+struct SourcePosition: Hashable, Sendable {
     var line: Int
     var column: Int
 }
 
 /// A string from a decoder file together with where it was written.
-struct Located<Value> {
+struct Located<Value: Sendable>: Sendable {
     var value: Value
     var position: SourcePosition
 }
 
 /// A regular expression as written in a decoder file, with what is needed to map a PCRE2 error offset
 /// back to the file.
-struct PatternSource {
+struct PatternSource: Sendable {
     var text: String
-    /// For every UTF-8 byte of `text`, where it was written; nil when the YAML could not be re-read.
-    var bytePositions: [SourcePosition]?
+    /// The YAML scalar the pattern was read from and the file's text: re-read (``ScalarPositions``) only
+    /// when an error must be placed, so that loading good files pays nothing for it.
+    var scalar: ScalarPositions.Origin?
+    var fileText: String?
     /// The scalar's own position (fallback for error reports).
     var position: SourcePosition
+
+    /// For every UTF-8 byte of `text`, where it was written; nil when the YAML could not be re-read.
+    var bytePositions: [SourcePosition]? {
+        guard let scalar, let fileText else { return nil }
+        return ScalarPositions(text: fileText).bytePositions(of: scalar)
+    }
 
     /// Where the byte at `offset` of the pattern was written (the end of the pattern maps just past it).
     func position(ofByte offset: Int) -> SourcePosition {
@@ -45,7 +53,7 @@ struct PatternSource {
 }
 
 /// Which events a top-level decoder is tried on: any selector may match.
-struct ProgramSelector {
+struct ProgramSelector: Sendable {
     /// Program names (exact, or `prefix*` / `*suffix`); nil: any program, and events without one.
     var programs: [String]?
     /// Input formats; nil: all formats.
@@ -53,7 +61,7 @@ struct ProgramSelector {
 }
 
 /// The cheap test run before a decoder's pattern.
-enum PrematchSpec {
+enum PrematchSpec: Sendable {
     /// The subject contains these bytes (byte search).
     case contains([UInt8])
     /// The subject starts with these bytes.
@@ -63,7 +71,7 @@ enum PrematchSpec {
 }
 
 /// One decoder as written in a file, before compilation.
-struct DecoderSpec {
+struct DecoderSpec: Sendable {
     var name: Located<String>
     var file: String
     var parents: [Located<String>] = []

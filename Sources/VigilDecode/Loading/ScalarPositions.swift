@@ -19,21 +19,42 @@ struct ScalarPositions {
         }
     }
 
-    /// The position of every UTF-8 byte of `scalar.string`, or nil.
-    func bytePositions(of scalar: Node.Scalar) -> [SourcePosition]? {
-        guard let mark = scalar.mark else { return nil }
-        let target = Array(scalar.string.unicodeScalars)
-        var reader = Reader(lines: lines, target: target, line: mark.line - 1, column: mark.column - 1)
+    /// What of a YAML scalar the re-read needs (Yams' nodes are not `Sendable`; this is).
+    struct Origin: Sendable {
+        enum Style: Sendable { case plain, singleQuoted, doubleQuoted, block }
+        var line: Int
+        var column: Int
+        var value: String
+        var style: Style
+
+        init?(_ scalar: Node.Scalar) {
+            guard let mark = scalar.mark else { return nil }
+            line = mark.line
+            column = mark.column
+            value = scalar.string
+            switch scalar.style {
+            case .plain, .any: style = .plain
+            case .singleQuoted: style = .singleQuoted
+            case .doubleQuoted: style = .doubleQuoted
+            case .literal, .folded: style = .block
+            }
+        }
+    }
+
+    /// The position of every UTF-8 byte of the scalar's value, or nil.
+    func bytePositions(of scalar: Origin) -> [SourcePosition]? {
+        let target = Array(scalar.value.unicodeScalars)
+        var reader = Reader(lines: lines, target: target, line: scalar.line - 1, column: scalar.column - 1)
         let ok: Bool
         switch scalar.style {
-        case .plain, .any: ok = reader.readFlow(quote: nil)
+        case .plain: ok = reader.readFlow(quote: nil)
         case .singleQuoted: ok = reader.skipOpeningQuote() && reader.readFlow(quote: "'")
         case .doubleQuoted: ok = reader.skipOpeningQuote() && reader.readFlow(quote: "\"")
-        case .literal, .folded: ok = reader.readBlock()
+        case .block: ok = reader.readBlock()
         }
         guard ok, reader.produced.count == target.count else { return nil }
         var bytes: [SourcePosition] = []
-        bytes.reserveCapacity(scalar.string.utf8.count)
+        bytes.reserveCapacity(scalar.value.utf8.count)
         for (character, position) in zip(target, reader.produced) {
             for _ in 0..<UTF8.width(character) { bytes.append(position) }
         }

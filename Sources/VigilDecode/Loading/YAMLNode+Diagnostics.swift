@@ -8,6 +8,13 @@ extension Node {
 
     /// The text of a scalar node, or nil for mappings and sequences.
     var scalarText: String? { scalar?.string }
+
+    /// Whether this is YAML's null (a plain `null`, `Null`, `NULL`, `~` or nothing), read without a tag
+    /// resolver (files are composed with Yams' basic resolver).
+    var isNull: Bool {
+        guard let scalar, scalar.style == .plain || scalar.style == .any else { return false }
+        return ["", "~", "null", "Null", "NULL"].contains(scalar.string)
+    }
 }
 
 /// Collects the problems of one decoder file.
