@@ -83,7 +83,12 @@ struct GroupTable {
     /// Adds a key (not present) as the newest group and returns its slot. When the per-group arrays
     /// must move, they reserve room for `reserve` groups (see `growArray`).
     mutating func insert(_ key: String, hash: UInt64, time: Int64, reserve: Int = 0) -> UInt32 {
-        if (count + 1) * 2 > buckets.count { rehash(buckets.count * 2) }
+        if (count + 1) * 2 > buckets.count {
+            // A table about to reserve its limit sizes its buckets for it at once, too.
+            var size = buckets.count * 2
+            while reserve > 0, size < 2 * reserve { size *= 2 }
+            rehash(size)
+        }
         let slot: UInt32
         if let reused = freeSlots.popLast() {
             slot = reused
