@@ -23,7 +23,7 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-SAMPLES := samples/auth.log samples/attacks.log samples/web.log samples/ufw.log samples/events.jsonl samples/rfc5424.log
+SAMPLES := samples/auth.log samples/cron.log samples/attacks.log samples/web.log samples/ufw.log samples/events.jsonl samples/rfc5424.log
 
 # Every alert as a JSON line, then alerts per rule, then the run summary (stderr).
 demo: release

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end `vigil run` throughput on 2 M gen-authlog lines (release build, median of $REPEAT runs):
 # parse only, shipped decoders, + the Sigma subset, + 10/100/1000 rule variants, + the shipped
-# correlation rules, and peak RSS with 1 M distinct correlation groups alive.
+# correlation rules, and peak RSS with 1 M distinct correlation groups alive (--workers 1 and 2).
 #
 #   scripts/bench-rules.sh                 # or: make bench-rules
 #   LINES=500000 REPEAT=1 scripts/bench-rules.sh
@@ -53,6 +53,8 @@ run "decoders + rules/sigma (all shipped rules)" --rules rules/sigma "$AUTH"
 # 1 M distinct source addresses failing a password within one minute: 1 M brute-force groups alive.
 GROUPS_FILE=$OUT/groups-1m.log
 [ -s "$GROUPS_FILE" ] || awk 'BEGIN { for (i = 0; i < 1000000; i++) printf "Mar  1 10:00:%02d bastion-01 sshd[%d]: Failed password for root from 10.%d.%d.%d port 4%04d ssh2\n", int(i / 20000), 1000 + i % 30000, int(i / 65536) % 256, int(i / 256) % 256, i % 256, i % 10000 }' >"$GROUPS_FILE"
-LINES=1000000 run "1 M distinct groups alive (ssh_bruteforce, --max-groups 1000000)" \
-    --rules rules/sigma/correlation/mr_ssh_bruteforce.yml --max-groups 1000000 "$GROUPS_FILE"
-grep -E "correlation:" "$OUT/summary.txt" | head -1
+for workers in 1 2; do
+    WORKERS=$workers LINES=1000000 run "1 M distinct groups alive, --workers $workers (ssh_bruteforce)" \
+        --rules rules/sigma/correlation/mr_ssh_bruteforce.yml --max-groups 1000000 "$GROUPS_FILE"
+    grep -E "correlation:" "$OUT/summary.txt" | head -1
+done

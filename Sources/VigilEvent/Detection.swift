@@ -9,12 +9,13 @@ public struct RuleID: Hashable, Comparable, Sendable {
     public static func < (lhs: RuleID, rhs: RuleID) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
-/// An event that matched a detection rule: what the detect stage hands to correlation and alerting.
+/// An event that matched a detection rule, as a self-contained value: the rule, the event's time and
+/// identity, the values of the fields correlations need (group-by keys, value fields; extracted once,
+/// at detection) and the event's normalized JSON.
 ///
-/// Detections leave the batch their event came from, so they carry Strings: the values of the fields
-/// correlations need (group-by keys, value fields; extracted once, at detection) and the event's
-/// normalized JSON as evidence. Detections are rare next to events, so these copies stay off the
-/// per-event path.
+/// Detection alerts are made from it, and tools and tests feed it to correlation. The pipeline's hot
+/// path does not make one per correlated detection: it routes matches straight into a batch of
+/// fixed-size records (VigilCorrelate's `CorrelationBatch`), with no String per detection.
 public struct Detection: Sendable {
     public var rule: RuleID
     /// Event time (the receive time if the event had none).

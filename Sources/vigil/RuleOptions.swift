@@ -84,9 +84,6 @@ struct RuleOptions: ParsableArguments {
         help: "Whether idle input moves the correlation watermark with the wall clock (default: only for listeners and piped stdin).")
     var live: Bool?
 
-    @Flag(name: .customLong("no-heartbeat-thinning"), help: .hidden)
-    var noHeartbeatThinning = false
-
     func validate() throws {
         guard CorrelationOptions.Emit(rawValue: emit) != nil else { throw ValidationError("--emit must be all, episodes or threshold") }
         guard DurationText.parse(lateness) != nil else { throw ValidationError("--lateness: '\(lateness)' is no duration (5s, 500ms, 2m)") }
@@ -107,7 +104,6 @@ struct RuleOptions: ParsableArguments {
         options.correlation.decideAbsenceBeyondInput = absenceAtEnd == "decide"
         options.alertsPath = alertsPath
         options.live = live
-        options.thinHeartbeats = !noHeartbeatThinning
     }
 }
 

@@ -3,7 +3,8 @@ import VigilTestSupport
 
 /// The demo inputs (`make demo`), in the order the Makefile passes them.
 let sampleInputs = [
-    "samples/auth.log", "samples/attacks.log", "samples/web.log", "samples/ufw.log", "samples/events.jsonl", "samples/rfc5424.log",
+    "samples/auth.log", "samples/cron.log", "samples/attacks.log", "samples/web.log", "samples/ufw.log", "samples/events.jsonl",
+    "samples/rfc5424.log",
 ]
 
 /// `vigil run --rules rules/sigma` over the samples, with the year pinned so the output does not age.

@@ -60,12 +60,31 @@ struct AlertsEndToEndTests {
         #expect(try alertSummaries(mixed.stdout) == alertSummaries(ordered.stdout))
     }
 
-    @Test("thinning heartbeat detections changes no alert", arguments: [["--emit", "all"], ["--absence-at-end", "leave"], []])
-    func heartbeatThinningKeepsAlerts(extra: [String]) throws {
-        let thinned = try runSamples(extra)
-        let full = try runSamples(extra + ["--no-heartbeat-thinning"])
-        #expect(thinned.status == 0 && full.status == 0)
-        #expect(sortedLines(thinned.stdout) == sortedLines(full.stdout))
+    @Test("correlation evidence is each event as vigil parse prints it (kept as messages, rendered when printed)")
+    func evidenceIsTheParsedEvent() throws {
+        let run = try runSamples(["--emit", "all", "--workers", "2"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let parsed = try runVigil(["parse", "--year", "2026"] + sampleInputs)
+        #expect(parsed.status == 0, "\(parsed.stderr)")
+        func canonical(_ object: [String: Any]) -> String {
+            String(decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data(), as: UTF8.self)
+        }
+        let events = Set(try alertObjects(parsed.stdout).map(canonical))
+        var checked = 0
+        // A chained rule's evidence is its child windows' alerts, whose evidence is events again.
+        func check(_ alert: [String: Any]) {
+            for evidence in alert["events"] as? [[String: Any]] ?? [] {
+                if evidence["kind"] as? String == "correlation" {
+                    check(evidence)
+                } else {
+                    #expect(events.contains(canonical(evidence)), "\(evidence)")
+                    checked += 1
+                }
+            }
+        }
+        for alert in try alertObjects(run.stdout) where alert["kind"] as? String == "correlation" { check(alert) }
+        #expect(checked > 500)
+        #expect(run.stderr.contains(" 0 evidence expired"))
     }
 
     @Test("a path traversal in the path of an access-log request raises the SigmaHQ rule's alert")

@@ -42,4 +42,29 @@ struct CorrelationEndToEndTests {
             #expect(result.stderr.contains(" 0 late"))
         }
     }
+
+    @Test("gen-authlog: hosts run cron often, so host_silent reports each host once, at the end of the input only")
+    func hostSilentOnlyAtTheEndOfGenAuthlog() throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let base = folder.appendingPathComponent("auth").path
+        _ = try python([
+            sharedTools.appendingPathComponent("gen-authlog.py").path, "-n", "100000", "--days", "1", "--seed", "5", "--out", base,
+        ])
+        let rules = ["run", "--rules", "rules/sigma/correlation/mr_host_silent.yml", "--year", "2024", base + ".log"]
+        let result = try runVigil(rules)
+        #expect(result.status == 0, "\(result.stderr)")
+        let opened = try alertObjects(result.stdout).filter { ($0["episode"] as? [String: Any])?["state"] as? String == "opened" }
+        #expect(Set(opened.compactMap(groupValue)).count == 20)
+        #expect(opened.count == 20)
+        // Every window starts within its two hours of the last line (23:59:59 at the latest): the end of input.
+        for alert in opened {
+            let start = (alert["window"] as? [String: Any])?["start"] as? String ?? ""
+            #expect(start >= "2024-03-01T22:00:00", "\(alert)")
+        }
+        // Left undecided at the end, the same windows raise nothing.
+        let leave = try runVigil(rules + ["--absence-at-end", "leave"])
+        #expect(leave.status == 0 && leave.stdout.isEmpty, "\(leave.stderr)")
+        #expect(leave.stderr.contains("20 undecided windows"))
+    }
 }

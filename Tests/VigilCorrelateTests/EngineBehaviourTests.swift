@@ -86,6 +86,26 @@ import VigilEvent
         #expect(alerts.first?.group.first?.value == "h1")
     }
 
+    @Test(arguments: [1, 2, 4])
+    func groupLimitIsNotReachedEarlyOnShards(shards: Int) throws {
+        var options = CorrelationOptions(lateness: .seconds(0), emit: .all, shards: shards)
+        options.maxGroupsPerRule = 10_000
+        let ruleSet = try Self.ruleSet(Self.bruteForce)
+        func run(groups: Int) -> CorrelationStats {
+            let engine = CorrelationEngine(ruleSet: ruleSet, options: options)
+            engine.ingest(
+                (0..<groups).map { Self.detection(0, at: Double($0) / 1000, ["ip": "10.0.\($0 / 256).\($0 % 256)"], sequence: UInt64($0)) })
+            _ = engine.advance() + engine.finish()
+            return engine.stats
+        }
+        // Exactly the limit: no shard evicts, however unevenly the keys hash.
+        #expect(run(groups: 10_000).evictedGroups == 0)
+        // Well over it: the limit holds (each shard keeps its share plus a small headroom).
+        let over = run(groups: 30_000)
+        #expect(over.evictedGroups >= 30_000 - options.maxGroupsPerShard * shards)
+        #expect(over.evictedGroups >= 30_000 - 10_000 - (shards > 1 ? 1_000 * shards : 0))
+    }
+
     @Test func groupLimitEvictsLeastRecentlySeen() throws {
         var options = CorrelationOptions(lateness: .seconds(0), emit: .all)
         options.maxGroupsPerRule = 2

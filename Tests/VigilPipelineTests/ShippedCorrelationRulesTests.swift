@@ -27,14 +27,14 @@ import VigilTestSupport
             ])
         let expected: [String: [String]] = [
             "ssh_failed_password": ["src_ip", "user"], "ssh_accepted_login": ["src_ip"], "ufw_block": ["src_ip", "dst_port"],
-            "sudo_failure": ["user"], "web_not_found": ["c-ip"], "host_logged": ["host"],
+            "sudo_failure": ["user"], "web_not_found": ["c-ip"], "host_cron_session": ["host"],
         ]
         for (name, fields) in expected {
             let id = standIn.resolve(name)!
             #expect(Set(standIn.ruleSet.requiredFields(for: id).map(\.name)) == Set(fields), "\(name)")
         }
         let suppressed = Set(standIn.ruleSet.suppressedDetectionRules)
-        for name in ["ssh_failed_password", "ufw_block", "sudo_failure", "web_not_found", "host_logged"] {
+        for name in ["ssh_failed_password", "ufw_block", "sudo_failure", "web_not_found", "host_cron_session"] {
             #expect(suppressed.contains(standIn.resolve(name)!), "\(name) feeds correlations only")
         }
         // `generate: true` on the brute-force-then-success rule keeps both of its inputs alerting.
@@ -148,23 +148,31 @@ import VigilTestSupport
     }
 
     @Test func hostSilenceIsDecidedAfterTheWindow() {
-        var lines: [String] = []
-        for minute in 0..<60 { lines.append("Mar  1 08:\(String(format: "%02d", minute)):00 ci-01 CRON[1]: (root) CMD (true)") }
-        for minute in 0..<180 {
-            lines.append(String(format: "Mar  1 %02d:%02d:30 ci-02 CRON[2]: (root) CMD (true)", 8 + minute / 60, minute % 60))
+        func cronSession(_ host: String, hour: Int) -> [String] {
+            let stamp = "Mar  1 \(hour < 10 ? "0" : "")\(hour):17:01 \(host) CRON[\(1000 + hour)]:"
+            return [
+                "\(stamp) pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)",
+                "\(stamp) (root) CMD (   cd / && run-parts --report /etc/cron.hourly)",
+                "\(stamp) pam_unix(cron:session): session closed for user root",
+            ]
         }
+        // ci-01 runs its hourly jobs from 08:17 to 10:17, then only sshd logs; ci-02 runs them until 13:17.
+        var lines = (8...10).flatMap { cronSession("ci-01", hour: $0) } + (8...13).flatMap { cronSession("ci-02", hour: $0) }
+        lines.append("Mar  1 12:30:00 ci-01 sshd[77]: Accepted publickey for alice from 192.0.2.10 port 50500 ssh2")
         lines.sort()
         let (alerts, stats) = Self.standIn().run(lines, options: CorrelationOptions(emit: .all))
-        let hits = alerts.filter { $0.rule.title == "Host stopped logging" }
+        let hits = alerts.filter { $0.rule.title == "Host stopped running scheduled jobs" }
         #expect(hits.map { $0.group.first?.value } == ["ci-01"])
-        #expect(hits.first?.windowStart?.rfc3339() == "2024-03-01T08:59:00Z")
-        #expect(hits.first?.windowEnd?.rfc3339() == "2024-03-01T09:29:00Z")
+        #expect(hits.first?.windowStart?.rfc3339() == "2024-03-01T10:17:01Z")
+        #expect(hits.first?.windowEnd?.rfc3339() == "2024-03-01T12:17:01Z")
         // ci-02's last window reaches past the end of the input: not decided, counted.
         #expect(stats.incompleteWindows == 1)
         var options = CorrelationOptions(emit: .all)
         options.decideAbsenceBeyondInput = true
         let (everything, _) = Self.standIn().run(lines, options: options)
         #expect(
-            Set(everything.filter { $0.rule.title == "Host stopped logging" }.compactMap { $0.group.first?.value }) == ["ci-01", "ci-02"])
+            Set(everything.filter { $0.rule.title == "Host stopped running scheduled jobs" }.compactMap { $0.group.first?.value }) == [
+                "ci-01", "ci-02",
+            ])
     }
 }

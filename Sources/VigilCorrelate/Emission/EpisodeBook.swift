@@ -27,7 +27,7 @@ struct EpisodeBook {
     private var free: [UInt32] = []
     private(set) var count = 0
 
-    mutating func grow(slots: Int) { growArray(&index, to: slots, with: Self.none) }
+    mutating func grow(slots: Int, reserve: Int) { growArray(&index, to: slots, with: Self.none, reserve: reserve) }
 
     var memoryBytes: Int { index.capacity * 4 + episodes.capacity * MemoryLayout<Episode>.stride }
 

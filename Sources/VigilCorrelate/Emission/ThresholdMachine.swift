@@ -22,10 +22,11 @@ struct ThresholdMachine {
 
     var memoryBytes: Int { pool.capacityBytes + queues.capacity * 16 + starts.capacity * 8 + states.capacity }
 
-    mutating func grow(slots: Int) {
-        growArray(&queues, to: slots, with: EntryQueue())
-        growArray(&starts, to: slots, with: 0)
-        growArray(&states, to: slots, with: 0)
+    mutating func grow(slots: Int, reserve: Int) {
+        growArray(&queues, to: slots, with: EntryQueue(), reserve: reserve)
+        pool.reserve(chunks: reserve)
+        growArray(&starts, to: slots, with: 0, reserve: reserve)
+        growArray(&states, to: slots, with: 0, reserve: reserve)
     }
 
     mutating func release(_ group: UInt32) {

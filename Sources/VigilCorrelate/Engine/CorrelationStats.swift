@@ -1,3 +1,5 @@
+import VigilEvent
+
 /// Counters of the correlation stage (summed over shards with ``merge(_:)``).
 public struct CorrelationStats: Sendable, Hashable {
     /// Detections that arrived after the watermark had passed their time: skipped.
@@ -35,5 +37,16 @@ public struct CorrelationStats: Sendable, Hashable {
         incompleteWindows += other.incompleteWindows
         evidenceExpired += other.evidenceExpired
         liveGroups += other.liveGroups
+    }
+}
+
+extension CorrelationStats {
+    /// Counts the late detections and the (detection, source) pairs without a group key of a routed
+    /// batch: a detection is late when its time is before `lateBefore`; a late one is not counted
+    /// again for a missing key.
+    mutating func addRouting(of batch: CorrelationBatch, lateBefore: Timestamp) {
+        let cutoff = lateBefore.nanoseconds
+        for time in batch.detectionTimes where time < cutoff { late += 1 }
+        for time in batch.missingTimes where time >= cutoff { missingGroupKey += 1 }
     }
 }

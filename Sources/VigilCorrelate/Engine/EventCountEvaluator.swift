@@ -1,24 +1,68 @@
-/// `event_count`: per group, the times (and evidence) of the events in the window, in a chunked queue.
+/// `event_count`: per group, the times (and evidence) of the events in the window.
+///
+/// The oldest event of a group's window is kept in per-group arrays and the others in a chunked queue,
+/// so the common group (one event in its window, as with a million scanning sources) costs 24 bytes
+/// here and no chunk.
 final class EventCountEvaluator: WindowEvaluator {
     /// All mutable state in one struct: one exclusivity check per call instead of one per field access.
     private struct State {
+        /// Marks a group without events (evidence references never take this value).
+        static let noEvent = UInt32.max
+
         let span: Int64
         let threshold: CorrelationThreshold
         var pool = EntryPool<NoPayload>()
+        /// The oldest event of each group's window: its time and evidence (``noEvent`` when none).
+        var firstTimes: [Int64] = []
+        var firstRefs: [UInt32] = []
+        /// The group's later events.
         var queues: [EntryQueue] = []
 
-        mutating func add(_ events: [RunEvent], group: Int, time: Int64, context: inout EvaluationContext) -> QualifiedWindow? {
-            for event in events { pool.push(&queues[group], time: time, ref: event.ref) }
-            let start = time &- span
-            while queues[group].count > 0, pool.times[pool.frontPosition(queues[group])] < start { pool.popFront(&queues[group]) }
-            let count = Double(queues[group].count)
-            guard threshold.holds(count) else { return nil }
-            let pool = self.pool
-            pool.forEach(queues[group]) { context.addEvidence(pool.refs[$0]) }
-            return QualifiedWindow(start: start, end: time, metric: count, inputs: Int(count))
+        func count(_ group: Int) -> Int { (firstRefs[group] == Self.noEvent ? 0 : 1) + Int(queues[group].count) }
+
+        mutating func push(_ group: Int, time: Int64, ref: UInt32) {
+            if firstRefs[group] == Self.noEvent {
+                firstTimes[group] = time
+                firstRefs[group] = ref
+            } else {
+                pool.push(&queues[group], time: time, ref: ref)
+            }
         }
 
-        mutating func release(_ group: Int) { pool.release(&queues[group]) }
+        /// Drops the oldest event; the next one, if any, moves out of the queue.
+        mutating func popFront(_ group: Int) {
+            guard queues[group].count > 0 else {
+                firstRefs[group] = Self.noEvent
+                return
+            }
+            let front = pool.frontPosition(queues[group])
+            firstTimes[group] = pool.times[front]
+            firstRefs[group] = pool.refs[front]
+            pool.popFront(&queues[group])
+        }
+
+        mutating func add(_ events: [RunEvent], group: Int, time: Int64, context: inout EvaluationContext) -> QualifiedWindow? {
+            for event in events { push(group, time: time, ref: event.ref) }
+            let start = time &- span
+            while firstRefs[group] != Self.noEvent, firstTimes[group] < start { popFront(group) }
+            let count = count(group)
+            guard threshold.holds(Double(count)) else { return nil }
+            if count > 0, context.addEvidence(firstRefs[group]) {
+                let pool = self.pool
+                pool.forEach(queues[group]) { context.addEvidence(pool.refs[$0]) }
+            }
+            return QualifiedWindow(start: start, end: time, metric: Double(count), inputs: count)
+        }
+
+        mutating func reset(_ group: Int) {
+            firstRefs[group] = Self.noEvent
+            queues[group] = EntryQueue()
+        }
+
+        mutating func release(_ group: Int) {
+            pool.release(&queues[group])
+            firstRefs[group] = Self.noEvent
+        }
     }
 
     private var state: State
@@ -27,11 +71,18 @@ final class EventCountEvaluator: WindowEvaluator {
         state = State(span: span, threshold: threshold)
     }
 
-    func grow(slots: Int) { growArray(&state.queues, to: slots, with: EntryQueue()) }
-    func reset(_ group: UInt32) { state.queues[Int(group)] = EntryQueue() }
+    func grow(slots: Int, reserve: Int) {
+        growArray(&state.firstTimes, to: slots, with: 0, reserve: reserve)
+        growArray(&state.firstRefs, to: slots, with: State.noEvent, reserve: reserve)
+        growArray(&state.queues, to: slots, with: EntryQueue(), reserve: reserve)
+    }
+    func reset(_ group: UInt32) { state.reset(Int(group)) }
     func release(_ group: UInt32) { state.release(Int(group)) }
 
-    var memoryBytes: Int { state.pool.capacityBytes + state.queues.capacity * MemoryLayout<EntryQueue>.stride }
+    var memoryBytes: Int {
+        state.pool.capacityBytes + state.queues.capacity * MemoryLayout<EntryQueue>.stride + state.firstTimes.capacity * 8
+            + state.firstRefs.capacity * 4
+    }
 
     func add(_ events: [RunEvent], group: UInt32, time: Int64, context: inout EvaluationContext) -> QualifiedWindow? {
         state.add(events, group: Int(group), time: time, context: &context)

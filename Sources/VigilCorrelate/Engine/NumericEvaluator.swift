@@ -15,7 +15,7 @@ final class NumericEvaluator: WindowEvaluator {
         state = NumericState(span: span, threshold: threshold, aggregate: aggregate)
     }
 
-    func grow(slots: Int) { state.grow(slots: slots) }
+    func grow(slots: Int, reserve: Int) { state.grow(slots: slots, reserve: reserve) }
     func reset(_ group: UInt32) { state.reset(group) }
     func release(_ group: UInt32) { state.release(group) }
     var memoryBytes: Int { state.memoryBytes }
@@ -42,9 +42,10 @@ struct NumericState {
         self.aggregate = aggregate
     }
 
-    mutating func grow(slots: Int) {
-        growArray(&queues, to: slots, with: EntryQueue())
-        growArray(&sums, to: slots, with: 0)
+    mutating func grow(slots: Int, reserve: Int) {
+        growArray(&queues, to: slots, with: EntryQueue(), reserve: reserve)
+        growArray(&sums, to: slots, with: 0, reserve: reserve)
+        pool.reserve(chunks: reserve)
     }
 
     mutating func reset(_ group: UInt32) {

@@ -39,34 +39,42 @@ extension RuleRuntime {
         expire(before: watermark, env: &env)
     }
 
-    /// Queues an input, its evidence going to the store now (waiting inputs hold no event text).
+    /// Where an arriving input waits, if at all (see ``admit(time:keyHash:key:source:sequence:)``).
+    enum Admission {
+        /// A new pending input (`line`: its collapse-cache line, or -1).
+        case insert(line: Int)
+        /// Replaces the pending input in this slab slot.
+        case replace(slot: Int32)
+        /// Changes nothing: dropped.
+        case skip
+    }
+
+    /// Decides whether an arriving input must wait for the watermark.
     ///
     /// For rules that only ask which sources matched (temporal types over one rule), a second input
     /// of the same group at the same instant changes nothing but the evidence, so only the one that
-    /// sorts first is kept: a heartbeat rule fed by every event costs one input per group and instant.
-    mutating func accept(_ input: CorrelationInput, evidence: inout EvidenceStore) {
-        let time = input.time.nanoseconds
-        var line = -1
-        if collapsesInstants {
-            line = Int(truncatingIfNeeded: input.keyHash ^ UInt64(bitPattern: time)) & (collapseCache.count - 1)
-            let slot = collapseCache[line]
-            if slot >= 0, let waiting = pending.input(at: slot), waiting.time == time, waiting.keyHash == input.keyHash,
-                waiting.key == input.key
-            {
-                if (input.source, input.sequence) < (waiting.source, waiting.sequence) {
-                    pending.replace(at: slot, with: Self.pendingInput(input, ref: evidence.add(input.event)))
-                }
-                return
-            }
+    /// sorts first is kept: a heartbeat rule costs one input per group and instant.
+    mutating func admit(time: Int64, keyHash: UInt64, key: String, source: SourceID, sequence: UInt64) -> Admission {
+        guard collapsesInstants else { return .insert(line: -1) }
+        let line = Int(truncatingIfNeeded: keyHash ^ UInt64(bitPattern: time)) & (collapseCache.count - 1)
+        let slot = collapseCache[line]
+        if slot >= 0, let waiting = pending.input(at: slot), waiting.time == time, waiting.keyHash == keyHash, waiting.key == key {
+            return (source, sequence) < (waiting.source, waiting.sequence) ? .replace(slot: slot) : .skip
         }
-        let slot = pending.insert(Self.pendingInput(input, ref: evidence.add(input.event)))
-        if line >= 0 { collapseCache[line] = slot }
+        return .insert(line: line)
     }
 
-    static func pendingInput(_ input: CorrelationInput, ref: UInt32) -> PendingInput {
-        PendingInput(
-            slot: input.slot, time: input.time.nanoseconds, source: input.source, sequence: input.sequence, keyHash: input.keyHash,
-            key: input.key, value: input.value, number: input.number, ref: ref)
+    /// Queues an admitted input (its evidence already in the shard's store).
+    mutating func store(_ input: PendingInput, _ admission: Admission) {
+        switch admission {
+        case .insert(let line):
+            let slot = pending.insert(input)
+            if line >= 0 { collapseCache[line] = slot }
+        case .replace(let slot):
+            pending.replace(at: slot, with: input)
+        case .skip:
+            break
+        }
     }
 
     /// Deterministic order of inputs: time, group, event identity, source.
@@ -173,17 +181,23 @@ extension RuleRuntime {
             }
             if consumers.isEmpty { return }
         }
-        let alert = factory.window(key: key, start: window.start, end: window.end, metric: window.metric, evidence: env.evidenceJSON())
         if emit == .all, rule.emitsAlerts {
-            env.alerts.append(alert)
+            env.alerts.append(
+                factory.window(key: key, start: window.start, end: window.end, metric: window.metric, evidence: env.evidenceJSON()))
             env.stats.alerts += 1
         }
         guard !consumers.isEmpty else { return }
-        feedConsumers(alert.jsonLine, window: window, key: key, env: &env)
+        feedConsumers(window, key: key, env: &env)
     }
 
-    /// Turns a qualifying window into inputs of the rules that read this one.
-    func feedConsumers(_ json: String, window: QualifiedWindow, key: String, env: inout FlushEnvironment) {
+    /// Turns a qualifying window into inputs of the rules that read this one. Its evidence is kept as
+    /// it is (``DeferredWindow``) and written out only if an alert of those rules prints it.
+    func feedConsumers(_ window: QualifiedWindow, key: String, env: inout FlushEnvironment) {
+        var prefix: [UInt8] = []
+        factory.window(key: key, start: window.start, end: window.end, metric: window.metric, evidence: []).appendJSON(to: &prefix)
+        prefix.removeLast(2)  // `]}`: the empty evidence array and the object end
+        let deferred = env.deferredWindow(prefix: prefix)
+        let evidence = deferred.withUnsafeBytes { env.chained.addEvidence($0, form: .window, receiveTime: .distantPast) }
         let values = GroupKey.split(key, count: rule.groupBy.count)
         let identity = GroupKey.hash(key + String(GroupKey.separator) + String(window.start))
         for (consumer, source) in zip(plan.consumers, consumerPlans) {
@@ -199,11 +213,9 @@ extension RuleRuntime {
                 value = JSONMetric.text(window.metric)
                 number = window.metric
             }
-            env.chained.append(
-                CorrelationInput(
-                    rule: Int32(consumer.rule), slot: Int32(consumer.slot), shard: -1, time: Timestamp(nanoseconds: window.end),
-                    source: FlushEnvironment.chainSource(rule: rule.index), sequence: identity, event: json,
-                    keyHash: GroupKey.hash(parentKey), key: parentKey, value: value, number: number))
+            env.chained.appendChainInput(
+                rule: consumer.rule, slot: consumer.slot, time: window.end, source: FlushEnvironment.chainSource(rule: rule.index),
+                sequence: identity, key: parentKey, value: value, number: number, evidence: evidence)
         }
     }
 }

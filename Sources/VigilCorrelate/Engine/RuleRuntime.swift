@@ -4,20 +4,55 @@ import VigilEvent
 /// What a rule's flush needs from its shard: evidence, scratch, counters and where outputs go.
 struct FlushEnvironment {
     var evidence: EvidenceStore
+    var printer: EvidencePrinter
     var context: EvaluationContext
     var stats = CorrelationStats()
     var alerts: [Alert] = []
-    /// Inputs for rules that read the windows of the rule being flushed.
-    var chained: [CorrelationInput] = []
+    /// Inputs for rules that read the windows of the rule being flushed (list ``CorrelationBatch/shards``).
+    var chained = CorrelationBatch(shards: 1)
+    private var scratch: [UInt8] = []
+
+    init(evidence: EvidenceStore, printer: EvidencePrinter, context: EvaluationContext) {
+        self.evidence = evidence
+        self.printer = printer
+        self.context = context
+    }
+
     /// Identity of chained inputs: the child rule's marker source.
     static func chainSource(rule: Int) -> SourceID { SourceID(UInt32.max - UInt32(rule)) }
 
-    /// The evidence JSON of the references in `context.evidence`.
+    /// The evidence of the references in `context.evidence`, written out as JSON.
     mutating func evidenceJSON() -> [String] {
         var out: [String] = []
         out.reserveCapacity(context.evidence.count)
+        var printer = EvidencePrinter(renderer: nil)
+        swap(&printer, &self.printer)
+        var scratch: [UInt8] = []
+        swap(&scratch, &self.scratch)
         for ref in context.evidence {
-            if let json = evidence.get(ref) { out.append(json) } else { stats.evidenceExpired += 1 }
+            scratch.removeAll(keepingCapacity: true)
+            let held: Void? = evidence.withEntry(ref) { form, receiveTime, bytes in
+                printer.append(form: form, receiveTime: receiveTime, bytes: bytes, to: &scratch)
+            }
+            if held != nil { out.append(String(decoding: scratch, as: UTF8.self)) } else { stats.evidenceExpired += 1 }
+        }
+        swap(&printer, &self.printer)
+        swap(&scratch, &self.scratch)
+        return out
+    }
+
+    /// A window for the rules that read it (``DeferredWindow``): the alert JSON `prefix`, then the
+    /// evidence of `context.evidence` as kept (copied, so it outlives this shard's evidence ring).
+    mutating func deferredWindow(prefix: [UInt8]) -> [UInt8] {
+        var held = 0
+        for ref in context.evidence where evidence.withEntry(ref, { _, _, _ in () }) != nil { held += 1 }
+        stats.evidenceExpired += context.evidence.count - held
+        var out: [UInt8] = []
+        DeferredWindow.appendHeader(prefix: prefix, itemCount: held, to: &out)
+        for ref in context.evidence {
+            _ = evidence.withEntry(ref) { form, receiveTime, bytes in
+                DeferredWindow.appendItem(form: form, receiveTime: receiveTime, bytes: bytes, to: &out)
+            }
         }
         return out
     }
@@ -42,9 +77,9 @@ struct RuleRuntime {
     var ready: [PendingInput] = []
     var runEvents: [RunEvent] = []
     var order: [SortKey] = []
-    /// See ``accept(_:)``.
+    /// See ``admit(time:keyHash:key:source:sequence:)``.
     let collapsesInstants: Bool
-    /// Recent pending inputs (slab slots) by (group hash, time), for ``accept(_:evidence:)``: a
+    /// Recent pending inputs (slab slots) by (group hash, time), for ``admit(time:keyHash:key:source:sequence:)``: a
     /// direct-mapped cache, so a collision only means an input is not collapsed (which changes nothing
     /// but speed).
     var collapseCache: [Int32] = []
@@ -62,7 +97,7 @@ struct RuleRuntime {
         span = rule.timespan.nanoseconds
         factory = AlertFactory(rule: rule)
         emit = options.emit
-        maxGroups = options.maxGroupsPerShard
+        maxGroups = min(options.maxGroupsPerShard, GroupTable.maxSlots)
         evaluator = Self.makeEvaluator(rule)
         collapsesInstants = rule.type.isTemporal && rule.sources.count == 1
         if collapsesInstants { collapseCache = Array(repeating: -1, count: 1024) }
@@ -98,33 +133,56 @@ struct RuleRuntime {
             env.stats.evictedGroups += 1
             free(groups.oldest, env: &env, evicted: true)
         }
-        let slot = groups.insert(input.key, hash: input.keyHash, time: input.time)
-        evaluator.grow(slots: groups.slotCount)
-        machine?.grow(slots: groups.slotCount)
-        episodes.grow(slots: groups.slotCount)
+        // Past 65,536 groups, per-group arrays reserve the rule's whole limit (see `growArray`).
+        let reserve = groups.slotCount >= 65_536 ? maxGroups + 1 : 0
+        let slot = groups.insert(input.key, hash: input.keyHash, time: input.time, reserve: reserve)
+        evaluator.grow(slots: groups.slotCount, reserve: reserve)
+        machine?.grow(slots: groups.slotCount, reserve: reserve)
+        episodes.grow(slots: groups.slotCount, reserve: reserve)
         evaluator.reset(slot)
         return slot
     }
 
     /// Releases a group. An evicted group's open episode is closed with its totals so far.
     mutating func free(_ slot: UInt32, env: inout FlushEnvironment, evicted: Bool) {
+        release(slot, env: &env)
+        groups.remove(slot)
+    }
+
+    /// Closes a group's open episode and frees its window state (its table entry stays).
+    mutating func release(_ slot: UInt32, env: inout FlushEnvironment) {
         if let episode = episodes.remove(group: slot), rule.emitsAlerts {
             emitClosing(episode, key: groups.keys[Int(slot)], at: episode.lastEnd &+ span, env: &env)
         }
         evaluator.release(slot)
         machine?.release(slot)
-        groups.remove(slot)
     }
 
     /// Frees groups whose last input left every window before the watermark.
     mutating func expire(before watermark: Int64, env: inout FlushEnvironment) {
+        if groups.newest != GroupTable.none, Self.expires(groups.lastSeen(groups.newest), span: span, before: watermark) {
+            // Every group goes (the end of input): the same frees in the same order, then the table
+            // is emptied at once instead of group by group.
+            var slot = groups.oldest
+            while slot != GroupTable.none {
+                env.stats.expiredGroups += 1
+                release(slot, env: &env)
+                slot = groups.newer(than: slot)
+            }
+            groups.removeAll()
+            return
+        }
         while groups.oldest != GroupTable.none {
             let slot = groups.oldest
-            let seen = groups.lastSeen(slot)
-            guard seen <= Int64.max - span, seen + span < watermark else { return }
+            guard Self.expires(groups.lastSeen(slot), span: span, before: watermark) else { return }
             env.stats.expiredGroups += 1
             free(slot, env: &env, evicted: false)
         }
+    }
+
+    /// Whether a group last seen at `seen` has left every window before `watermark`.
+    static func expires(_ seen: Int64, span: Int64, before watermark: Int64) -> Bool {
+        seen <= Int64.max - span && seen + span < watermark
     }
 
     func emitClosing(_ episode: EpisodeBook.Episode, key: String, at time: Int64, env: inout FlushEnvironment) {

@@ -14,7 +14,7 @@ final class TemporalEvaluator: WindowEvaluator {
         state = TemporalState(rule: rule)
     }
 
-    func grow(slots: Int) { state.grow(slots: slots) }
+    func grow(slots: Int, reserve: Int) { state.grow(slots: slots, reserve: reserve) }
     func reset(_ group: UInt32) { state.reset(group) }
     func release(_ group: UInt32) { state.release(group) }
     var memoryBytes: Int { state.memoryBytes }
@@ -87,11 +87,11 @@ struct TemporalState {
         absentUnion = forward.reduce(0) { $0 | $1.absentMask }
     }
 
-    mutating func grow(slots: Int) {
-        growArray(&lastSeen, to: slots * sourceCount, with: .min)
-        growArray(&lastRef, to: slots * sourceCount, with: 0)
-        growArray(&chains, to: slots * chainWidth, with: .min)
-        if !forward.isEmpty { growArray(&anchorQueues, to: slots, with: EntryQueue()) }
+    mutating func grow(slots: Int, reserve: Int) {
+        growArray(&lastSeen, to: slots * sourceCount, with: .min, reserve: reserve * sourceCount)
+        growArray(&lastRef, to: slots * sourceCount, with: 0, reserve: reserve * sourceCount)
+        growArray(&chains, to: slots * chainWidth, with: .min, reserve: reserve * chainWidth)
+        if !forward.isEmpty { growArray(&anchorQueues, to: slots, with: EntryQueue(), reserve: reserve) }
     }
 
     mutating func reset(_ group: UInt32) {

@@ -9,7 +9,7 @@ final class ValueCountEvaluator: WindowEvaluator {
         state = ValueCountState(span: span, threshold: threshold)
     }
 
-    func grow(slots: Int) { state.grow(slots: slots) }
+    func grow(slots: Int, reserve: Int) { state.grow(slots: slots, reserve: reserve) }
     func reset(_ group: UInt32) { state.reset(group) }
     func release(_ group: UInt32) { state.release(group) }
     var memoryBytes: Int { state.memoryBytes }
@@ -45,10 +45,10 @@ struct ValueCountState {
         self.threshold = threshold
     }
 
-    mutating func grow(slots: Int) {
-        growArray(&heads, to: slots, with: Self.none)
-        growArray(&tails, to: slots, with: Self.none)
-        growArray(&distinct, to: slots, with: 0)
+    mutating func grow(slots: Int, reserve: Int) {
+        growArray(&heads, to: slots, with: Self.none, reserve: reserve)
+        growArray(&tails, to: slots, with: Self.none, reserve: reserve)
+        growArray(&distinct, to: slots, with: 0, reserve: reserve)
     }
 
     mutating func reset(_ group: UInt32) {

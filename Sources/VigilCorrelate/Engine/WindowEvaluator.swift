@@ -40,8 +40,8 @@ enum DeadlineOutcome {
 /// once per (group, event time) run, in time order; each call evaluates the window `[time - span, time]`
 /// and returns it when it qualifies (evidence references in `context.evidence`).
 protocol WindowEvaluator: AnyObject {
-    /// Makes room for `slots` groups.
-    func grow(slots: Int)
+    /// Makes room for `slots` groups, reserving room for `reserve` (see ``growArray(_:to:with:reserve:)``).
+    func grow(slots: Int, reserve: Int)
     /// Clears a newly allocated group.
     func reset(_ group: UInt32)
     /// Frees what a group holds.
@@ -57,8 +57,13 @@ extension WindowEvaluator {
     func decide(group: UInt32, deadline: Int64, horizon: Int64, context: inout EvaluationContext) -> DeadlineOutcome { .none }
 }
 
-/// Grows a per-group array to `count` entries.
+/// Grows a per-group array to `count` entries. When it must move, it reserves room for `reserve`
+/// entries at once: a rule that holds many groups reserves its group limit (address space only; pages
+/// are touched as groups arrive) instead of doubling again and again, which left every freed copy in
+/// the allocator (tens of megabytes with a million groups).
 @inline(__always)
-func growArray<T>(_ array: inout [T], to count: Int, with value: T) {
-    if array.count < count { array.append(contentsOf: repeatElement(value, count: count - array.count)) }
+func growArray<T>(_ array: inout [T], to count: Int, with value: T, reserve: Int = 0) {
+    guard array.count < count else { return }
+    if array.capacity < count, reserve > count { array.reserveCapacity(reserve) }
+    array.append(contentsOf: repeatElement(value, count: count - array.count))
 }

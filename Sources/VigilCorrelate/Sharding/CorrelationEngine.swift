@@ -15,7 +15,8 @@ public final class CorrelationEngine {
     public private(set) var watermark: Watermark
     private let shards: [CorrelationShard]
     private let merger: CorrelationMerger
-    private var queued: [[CorrelationInput]]
+    /// Batches ingested since the last step, each with the watermark that stood before it.
+    private var queued: [(batch: CorrelationBatch, lateBefore: Timestamp)] = []
     private var routingStats = CorrelationStats()
 
     public init(ruleSet: CorrelationRuleSet, options: CorrelationOptions = CorrelationOptions()) {
@@ -25,7 +26,6 @@ public final class CorrelationEngine {
         watermark = Watermark(lateness: options.lateness)
         shards = (0..<router.shards).map { CorrelationShard(ruleSet: ruleSet, options: options, role: .group($0)) }
         merger = CorrelationMerger(ruleSet: ruleSet, options: options)
-        queued = Array(repeating: [], count: router.shards + 1)
     }
 
     /// Counters of all shards plus late and unroutable detections.
@@ -43,21 +43,27 @@ public final class CorrelationEngine {
     /// batch is late: counted and skipped. Then the watermark follows `latestEventTime` (the largest
     /// event time of the batch, matched or not; the detections' own times when nil).
     public func ingest(_ detections: [Detection], latestEventTime: Timestamp? = nil) {
+        var batch = CorrelationBatch(shards: router.shards)
         var latest = latestEventTime ?? .distantPast
         // Read detections in place: iterating by value would retain and release each one's strings.
         detections.withUnsafeBufferPointer { buffer in
             for index in buffer.indices {
-                let time = buffer[index].time
-                if latestEventTime == nil, time > latest { latest = time }
-                guard router.reads(buffer[index].rule) else { continue }
-                if watermark.isLate(time) {
-                    routingStats.late += 1
-                    continue
-                }
-                routingStats.missingGroupKey += router.route(buffer[index], toShards: &queued)
+                if latestEventTime == nil, buffer[index].time > latest { latest = buffer[index].time }
+                router.route(buffer[index], into: &batch)
             }
         }
-        watermark.observe(latest)
+        ingest(batch, latestEventTime: latest)
+    }
+
+    /// Takes one batch routed by a ``CorrelationRouter`` with this engine's shard count. Lateness and
+    /// the watermark as for detections: inputs older than the watermark as it stood before the batch are
+    /// late (counted, skipped), then the watermark follows `latestEventTime`.
+    public func ingest(_ batch: CorrelationBatch, latestEventTime: Timestamp) {
+        precondition(batch.shards == router.shards, "batch routed for \(batch.shards) shards, engine has \(router.shards)")
+        let lateBefore = watermark.current
+        routingStats.addRouting(of: batch, lateBefore: lateBefore)
+        if !batch.isEmpty { queued.append((batch, lateBefore)) }
+        watermark.observe(latestEventTime)
     }
 
     /// Notes an event time without detections (keeps the watermark moving on quiet rules).
@@ -87,12 +93,11 @@ public final class CorrelationEngine {
     private func step(horizon: Timestamp) -> [Alert] {
         var outputs: [CorrelationOutput] = []
         for (index, shard) in shards.enumerated() {
-            shard.ingest(contentsOf: queued[index])
-            queued[index].removeAll(keepingCapacity: true)
+            for (batch, lateBefore) in queued { shard.ingest(batch, list: index, lateBefore: lateBefore) }
             outputs.append(shard.advance(to: watermark.current, horizon: horizon))
         }
-        let chainInputs = queued[router.shards]
-        queued[router.shards].removeAll(keepingCapacity: true)
-        return merger.merge(outputs, chainInputs: chainInputs, watermark: watermark.current, horizon: horizon)
+        let inputs = queued
+        queued.removeAll(keepingCapacity: true)
+        return merger.merge(outputs, inputs: inputs, watermark: watermark.current, horizon: horizon)
     }
 }

@@ -13,14 +13,16 @@ public final class CorrelationMerger: @unchecked Sendable {
     }
 
     /// Combines one step: `outputs` are the group shards' results of `advance(to: watermark)`,
-    /// `chainInputs` the inputs routed to the chain shard since the previous step.
+    /// `inputs` the batches ingested since the previous step (their chain-shard lists are read here),
+    /// each with the time before which its inputs were late.
     public func merge(
-        _ outputs: [CorrelationOutput], chainInputs: [CorrelationInput], watermark: Timestamp, horizon: Timestamp = .distantFuture
+        _ outputs: [CorrelationOutput], inputs: [(batch: CorrelationBatch, lateBefore: Timestamp)], watermark: Timestamp,
+        horizon: Timestamp = .distantFuture
     ) -> [Alert] {
-        chain.ingest(contentsOf: chainInputs)
+        for (batch, lateBefore) in inputs { chain.ingest(batch, list: batch.shards, lateBefore: lateBefore) }
         var alerts: [Alert] = []
         for output in outputs {
-            chain.ingest(contentsOf: output.chained)
+            chain.ingest(output.chained, list: output.chained.shards)
             alerts += output.alerts
         }
         alerts += chain.advance(to: watermark, horizon: horizon).alerts

@@ -5,8 +5,9 @@ import VigilEvent
 public struct CorrelationOutput: Sendable {
     /// Alerts, in no particular order (``CorrelationMerger`` orders them).
     public var alerts: [Alert] = []
-    /// Windows of correlations that chained correlations read: inputs for the chain shard.
-    public var chained: [CorrelationInput] = []
+    /// Windows of correlations that chained correlations read: inputs for the chain shard (list
+    /// ``CorrelationBatch/shards`` of the batch).
+    public var chained = CorrelationBatch(shards: 1)
 
     public init() {}
 }
@@ -39,8 +40,9 @@ public final class CorrelationShard: @unchecked Sendable {
         self.role = role
         self.options = options
         environment = FlushEnvironment(
-            evidence: EvidenceStore(capacity: options.evidenceCapacity), context: EvaluationContext(evidenceLimit: options.evidencePerAlert)
-        )
+            evidence: EvidenceStore(capacity: options.evidenceCapacityPerShard, bytes: options.evidenceBytesPerShard),
+            printer: EvidencePrinter(renderer: options.evidenceRenderer?()),
+            context: EvaluationContext(evidenceLimit: options.evidencePerAlert))
         runtimes = ruleSet.plans.map { plan in
             guard plan.isChained == (role == .chain) else { return nil }
             let consumerPlans = plan.consumers.map { ruleSet.plans[$0.rule].sources[$0.slot] }
@@ -56,20 +58,50 @@ public final class CorrelationShard: @unchecked Sendable {
     }
 
     /// Approximate bytes of correlation state held.
-    public var memoryBytes: Int { runtimes.reduce(0) { $0 + ($1?.memoryBytes ?? 0) } }
+    public var memoryBytes: Int { runtimes.reduce(environment.evidence.memoryBytes) { $0 + ($1?.memoryBytes ?? 0) } }
 
-    /// Queues an input for its rule. Inputs may come in any order; they are processed in event-time order
-    /// when the watermark passes them.
-    public func ingest(_ input: CorrelationInput) {
-        guard runtimes[Int(input.rule)] != nil else {
-            preconditionFailure("input for rule \(input.rule), which shard \(role) does not run")
+    /// Queues the inputs of one list of `batch` (this shard's, see ``CorrelationBatch``), skipping
+    /// those earlier than `lateBefore` (late: the caller counts them). Inputs may come in any order;
+    /// they are processed in event-time order when the watermark passes them.
+    public func ingest(_ batch: CorrelationBatch, list: Int, lateBefore: Timestamp = .distantPast) {
+        let cutoff = lateBefore.nanoseconds
+        // An event read by several rules is one evidence entry, stored once.
+        var storedEvidence: Int32 = -1
+        var storedRef: UInt32 = 0
+        batch.lists[list].withUnsafeBufferPointer { records in
+            batch.bytes.withUnsafeBytes { bytes in
+                for index in records.indices where records[index].time >= cutoff {
+                    let record = records[index]
+                    let rule = Int(record.rule)
+                    guard runtimes[rule] != nil else { preconditionFailure("input for rule \(rule), which shard \(role) does not run") }
+                    lifetimeStats.inputs += 1
+                    let key = Self.text(bytes, record.keyStart, record.keyCount)
+                    let admission = runtimes[rule]!.admit(
+                        time: record.time, keyHash: record.keyHash, key: key, source: record.source, sequence: record.sequence)
+                    if case .skip = admission { continue }
+                    if record.evidence != storedEvidence {
+                        let evidence = batch.evidence[Int(record.evidence)]
+                        storedEvidence = record.evidence
+                        storedRef = environment.evidence.add(
+                            UnsafeRawBufferPointer(rebasing: bytes[Int(evidence.start)..<Int(evidence.start) + Int(evidence.count)]),
+                            form: evidence.form, receiveTime: evidence.receiveTime)
+                    }
+                    let value =
+                        record.valueCount == CorrelationBatch.Record.noValue ? nil : Self.text(bytes, record.valueStart, record.valueCount)
+                    runtimes[rule]!.store(
+                        PendingInput(
+                            time: record.time, sequence: record.sequence, keyHash: record.keyHash, number: record.number, key: key,
+                            value: value, slot: record.slot, source: record.source, ref: storedRef),
+                        admission)
+                }
+            }
         }
-        runtimes[Int(input.rule)]!.accept(input, evidence: &environment.evidence)
-        lifetimeStats.inputs += 1
     }
 
-    public func ingest(contentsOf inputs: some Sequence<CorrelationInput>) {
-        for input in inputs { ingest(input) }
+    /// Text from batch bytes (keys and values are short: most fit in a String without allocating).
+    @inline(__always)
+    static func text(_ bytes: UnsafeRawBufferPointer, _ start: UInt32, _ count: UInt32) -> String {
+        String(decoding: UnsafeRawBufferPointer(rebasing: bytes[Int(start)..<Int(start) + Int(count)]), as: UTF8.self)
     }
 
     /// Decides every window that ends before `watermark` and returns the alerts and chained windows.
@@ -81,19 +113,15 @@ public final class CorrelationShard: @unchecked Sendable {
         for index in runtimes.indices {
             guard runtimes[index] != nil else { continue }
             runtimes[index]!.flush(watermark: watermark.nanoseconds, horizon: horizon.nanoseconds, env: &environment)
-            if !environment.chained.isEmpty {
-                for var input in environment.chained {
-                    if runtimes[Int(input.rule)] != nil {
-                        runtimes[Int(input.rule)]!.accept(input, evidence: &environment.evidence)
-                        environment.stats.inputs += 1
-                    } else {
-                        input.shard = Int32(max(1, options.shards))
-                        output.chained.append(input)
-                    }
-                }
-                environment.chained.removeAll(keepingCapacity: true)
+            if role == .chain, !environment.chained.isEmpty {
+                // Chained correlations read each other in rule order (a reader comes after what it
+                // reads), so windows of this flush are inputs of rules flushed later in this loop.
+                var chained = CorrelationBatch(shards: 1)
+                swap(&chained, &environment.chained)
+                ingest(chained, list: chained.shards)
             }
         }
+        if role != .chain { swap(&output.chained, &environment.chained) }
         swap(&output.alerts, &environment.alerts)
         lifetimeStats.merge(environment.stats)
         environment.stats = CorrelationStats()

@@ -12,13 +12,16 @@ import VigilEvent
 public final class ThreadedCorrelationEngine: @unchecked Sendable {
     // @unchecked: the caller-side state (`router`, `watermark`, `queued`, `routingStats`) is used by the
     // one calling thread only; shards and the merger are confined to their threads; the mailboxes lock.
+    // Batches are shared by every shard of a step, read-only (each reads its own list).
+    private typealias Inputs = [(batch: CorrelationBatch, lateBefore: Timestamp)]
+
     private enum ShardMessage {
-        case step(inputs: [CorrelationInput], watermark: Timestamp, horizon: Timestamp)
+        case step(inputs: Inputs, watermark: Timestamp, horizon: Timestamp)
         case stop
     }
 
     private enum MergerMessage {
-        case chain(step: Int, inputs: [CorrelationInput], watermark: Timestamp, horizon: Timestamp)
+        case chain(step: Int, inputs: Inputs, watermark: Timestamp, horizon: Timestamp)
         case output(step: Int, shard: Int, CorrelationOutput)
         case stop(shard: Int, CorrelationStats)
     }
@@ -26,7 +29,7 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
     public let options: CorrelationOptions
     public let router: CorrelationRouter
     public private(set) var watermark: Watermark
-    private var queued: [[CorrelationInput]]
+    private var queued: Inputs = []
     private var routingStats = CorrelationStats()
     private var step = 0
     private let shardMailboxes: [Mailbox<ShardMessage>]
@@ -42,7 +45,6 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
         self.options = options
         router = CorrelationRouter(ruleSet: ruleSet, shards: options.shards)
         watermark = Watermark(lateness: options.lateness)
-        queued = Array(repeating: [], count: router.shards + 1)
         shardMailboxes = (0..<router.shards).map { _ in Mailbox(capacity: options.mailboxCapacity) }
         mergerMailbox = Mailbox(capacity: options.mailboxCapacity * (router.shards + 1))
         for index in 0..<router.shards {
@@ -53,7 +55,7 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
                 while true {
                     switch mailbox.take() {
                     case .step(let inputs, let watermark, let horizon):
-                        shard.ingest(contentsOf: inputs)
+                        for (batch, lateBefore) in inputs { shard.ingest(batch, list: index, lateBefore: lateBefore) }
                         merger.post(.output(step: step, shard: index, shard.advance(to: watermark, horizon: horizon)))
                         step += 1
                     case .stop:
@@ -67,7 +69,7 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
         let shards = router.shards, mailbox = mergerMailbox, done = finished
         Thread.detachNewThread { [unowned self] in
             var outputs: [Int: [CorrelationOutput?]] = [:]
-            var chains: [Int: ([CorrelationInput], Timestamp, Timestamp)] = [:]
+            var chains: [Int: (Inputs, Timestamp, Timestamp)] = [:]
             var next = 0, stopped = 0
             var stats = CorrelationStats()
             while stopped < shards {
@@ -80,7 +82,7 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
                     stopped += 1
                 }
                 while let ready = outputs[next], ready.allSatisfy({ $0 != nil }), let chain = chains[next] {
-                    onAlerts(merger.merge(ready.map { $0! }, chainInputs: chain.0, watermark: chain.1, horizon: chain.2))
+                    onAlerts(merger.merge(ready.map { $0! }, inputs: chain.0, watermark: chain.1, horizon: chain.2))
                     outputs[next] = nil
                     chains[next] = nil
                     next += 1
@@ -94,21 +96,29 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
 
     /// Takes the detections of one batch (see ``CorrelationEngine/ingest(_:latestEventTime:)``).
     public func ingest(_ detections: [Detection], latestEventTime: Timestamp? = nil) {
+        var batch = CorrelationBatch(shards: router.shards)
         var latest = latestEventTime ?? .distantPast
-        // Read detections in place: iterating by value would retain and release each one's strings.
         detections.withUnsafeBufferPointer { buffer in
             for index in buffer.indices {
-                let time = buffer[index].time
-                if latestEventTime == nil, time > latest { latest = time }
-                guard router.reads(buffer[index].rule) else { continue }
-                if watermark.isLate(time) {
-                    routingStats.late += 1
-                    continue
-                }
-                routingStats.missingGroupKey += router.route(buffer[index], toShards: &queued)
+                if latestEventTime == nil, buffer[index].time > latest { latest = buffer[index].time }
+                router.route(buffer[index], into: &batch)
             }
         }
-        watermark.observe(latest)
+        ingest(batch, latestEventTime: latest)
+    }
+
+    /// Takes one routed batch (see ``CorrelationEngine/ingest(_:latestEventTime:)``).
+    public func ingest(_ batch: CorrelationBatch, latestEventTime: Timestamp) {
+        precondition(batch.shards == router.shards, "batch routed for \(batch.shards) shards, engine has \(router.shards)")
+        let lateBefore = watermark.current
+        routingStats.addRouting(of: batch, lateBefore: lateBefore)
+        if !batch.isEmpty { queued.append((batch, lateBefore)) }
+        watermark.observe(latestEventTime)
+    }
+
+    /// Notes an event time without detections (keeps the watermark moving on quiet rules).
+    public func observe(eventTime: Timestamp) {
+        watermark.observe(eventTime)
     }
 
     /// Sends a step: every shard decides the windows that ended before the watermark.
@@ -135,12 +145,9 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
     }
 
     private func send(horizon: Timestamp) {
-        for (index, mailbox) in shardMailboxes.enumerated() {
-            mailbox.post(.step(inputs: queued[index], watermark: watermark.current, horizon: horizon))
-            queued[index].removeAll(keepingCapacity: true)
-        }
-        mergerMailbox.post(.chain(step: step, inputs: queued[router.shards], watermark: watermark.current, horizon: horizon))
-        queued[router.shards].removeAll(keepingCapacity: true)
+        for mailbox in shardMailboxes { mailbox.post(.step(inputs: queued, watermark: watermark.current, horizon: horizon)) }
+        mergerMailbox.post(.chain(step: step, inputs: queued, watermark: watermark.current, horizon: horizon))
+        queued = []
         step += 1
     }
 }

@@ -6,6 +6,7 @@
 enum GroupKey {
     /// Separates values inside a key (ASCII unit separator: never part of a field value we care about).
     static let separator: Character = "\u{1F}"
+    static let separatorByte: UInt8 = 0x1F
 
     /// Sigma compares values case-insensitively, so `Bob` and `bob` are one group and one distinct value.
     static func fold(_ value: String) -> String {
@@ -15,6 +16,16 @@ enum GroupKey {
             break
         }
         return needsFolding ? value.lowercased() : value
+    }
+
+    /// Appends the folded form of a value given as bytes: the UTF-8 of
+    /// `fold(String(decoding: bytes, as: UTF8.self))`, without making a String for ASCII text.
+    static func appendFolded(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        if bytes.contains(where: { $0 >= 0x80 }) {
+            out.append(contentsOf: String(decoding: bytes, as: UTF8.self).lowercased().utf8)
+            return
+        }
+        for byte in bytes { out.append(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) }
     }
 
     /// The key text for folded values.
@@ -33,6 +44,16 @@ enum GroupKey {
     static func hash(_ key: String) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in key.utf8 {
+            h ^= UInt64(byte)
+            h = h &* 0x100_0000_01b3
+        }
+        return mix(h)
+    }
+
+    /// ``hash(_:)`` of a key given as its UTF-8 bytes.
+    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
             h ^= UInt64(byte)
             h = h &* 0x100_0000_01b3
         }

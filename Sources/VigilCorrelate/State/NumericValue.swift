@@ -2,6 +2,10 @@
 /// surrounded by blanks. Anything else (`abc`, `0x10`, `inf`, `1,5`) is no number and is left out of the
 /// aggregate, as the reference implementation does.
 enum NumericValue {
+    static func parse(_ bytes: UnsafeRawBufferPointer) -> Double? {
+        parse(String(decoding: bytes, as: UTF8.self))
+    }
+
     static func parse(_ text: String) -> Double? {
         var bytes = Substring(text).utf8[...]
         while let first = bytes.first, first == 0x20 || first == 0x09 || first == 0x0A || first == 0x0D { bytes = bytes.dropFirst() }

@@ -1,16 +1,17 @@
 import VigilEvent
 
-/// An input waiting for the watermark: a ``CorrelationInput`` whose evidence is already in the shard's
+/// An input waiting for the watermark: a record of a ``CorrelationBatch`` whose evidence is already in the shard's
 /// ``EvidenceStore`` (a reference instead of the event's JSON, so waiting costs no event text).
 struct PendingInput {
-    var slot: Int32
+    // 8-byte fields first, then the strings, then the 4-byte ones: 80 bytes, no padding.
     var time: Int64
-    var source: SourceID
     var sequence: UInt64
     var keyHash: UInt64
+    var number: Double
     var key: String
     var value: String?
-    var number: Double
+    var slot: Int32
+    var source: SourceID
     var ref: UInt32
 }
 

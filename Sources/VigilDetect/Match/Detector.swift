@@ -55,6 +55,8 @@ public struct Detector {
     /// The matched event's JSON is rendered once per event, by this worker's renderer.
     var renderer = EventJSONRenderer()
     var jsonBuffer: [UInt8] = []
+    /// The carried values of the current detection (see ``detect(_:_:)``).
+    var carriedScratch: [UnsafeRawBufferPointer?] = []
     var ruleStamp: [UInt32]
     var routerHead: [Int32]
     var routerStamp: [UInt32]

@@ -6,16 +6,16 @@ import VigilEvent
 /// Worker stage that matches the Sigma detection rules.
 ///
 /// Detection alerts are rendered here, in parallel, into ``BatchResult/output`` (the alert writer copies
-/// them out in input order); only detections a correlation reads travel on in
-/// ``BatchResult/detections``. Detections of rules a correlation reads without `generate: true` make no
-/// alert of their own.
+/// them out in input order). Detections a correlation reads are routed here too, into
+/// ``BatchResult/correlationInputs``: group keys folded and hashed, values and evidence (the message as
+/// received, not its JSON) copied into one buffer per batch, so nothing is allocated per detection.
+/// Detections of rules a correlation reads without `generate: true` make no alert of their own.
 struct DetectStage: BatchStage {
     let name = "detect"
     private let slot: WorkerSlot<Detector>
     private let routing: DetectionRouting
-    private var found: [Detection] = []
-    private var eventIndices: [Int32] = []
-    private var keep: [Bool] = []
+    private var renderer = EventJSONRenderer()
+    private var json: [UInt8] = []
 
     init(slot: WorkerSlot<Detector>, routing: DetectionRouting) {
         self.slot = slot
@@ -23,60 +23,88 @@ struct DetectStage: BatchStage {
     }
 
     mutating func process(_ batch: inout EventBatch, result: inout BatchResult, counters: inout StageCounters) {
-        found.removeAll(keepingCapacity: true)
-        eventIndices.removeAll(keepingCapacity: true)
-        slot.value.detectDeferringEvents(batch, into: &found, eventIndices: &eventIndices)
-        counters.emitted += UInt64(found.count)
-        guard !found.isEmpty else { return }
-        keep.removeAll(keepingCapacity: true)
-        keep.append(contentsOf: repeatElement(true, count: found.count))
-        if !routing.heartbeats.isEmpty { routing.heartbeats.thin(found, keep: &keep) }
+        let events = batch
+        let routing = self.routing
         let ruleSet = slot.value.ruleSet
-        // Detections of one event are adjacent: render its JSON once for all of them. Those that travel
-        // on to correlation are compacted to the front of `found`, which then becomes the result's array.
-        var renderedIndex: Int32 = -1
+        var inputs = routing.router.map { CorrelationBatch(shards: $0.shards) }
+        var detections: UInt64 = 0
+        // Detections of one event are adjacent: its JSON (alerts) and its evidence (correlation) are
+        // made once for all of them.
+        var renderedEvent = -1
         var rendered = ""
-        var travelling = 0
-        for k in found.indices {
-            let rule = Int(found[k].rule.rawValue)
-            let alerts = routing.alerts[rule]
-            let correlates = routing.correlates[rule] && keep[k]
-            guard alerts || correlates else { continue }
-            if eventIndices[k] != renderedIndex {
-                renderedIndex = eventIndices[k]
-                rendered = slot.value.renderEvent(Int(renderedIndex), of: batch)
-            }
-            found[k].event = rendered
-            if alerts {
-                ruleSet.alert(for: found[k]).appendJSON(to: &result.output)
+        var evidenceEvent = -1
+        var evidence: Int32 = -1
+        slot.value.detect(events) { index, rule, carried in
+            detections += 1
+            let id = Int(rule.rawValue)
+            if routing.alerts[id] {
+                if index != renderedEvent {
+                    renderedEvent = index
+                    rendered = renderJSON(index, of: events)
+                }
+                let event = events.events[index]
+                let detection = Detection(rule: rule, time: event.time, source: event.source, sequence: event.sequence, event: rendered)
+                ruleSet.alert(for: detection).appendJSON(to: &result.output)
                 result.output.append(0x0A)
                 result.detectionAlerts += 1
             }
-            if correlates {
-                if travelling != k { found.swapAt(travelling, k) }
-                travelling += 1
+            guard let router = routing.router, routing.correlates[id] else { return }
+            if index != evidenceEvent {
+                evidenceEvent = index
+                evidence = addEvidence(index, of: events, to: &inputs!)
+            }
+            let event = events.events[index]
+            let positions = routing.carriedPositions[id]
+            router.route(
+                rule: rule, time: event.time, source: event.source, sequence: event.sequence, evidence: evidence, into: &inputs!
+            ) { position, body in
+                body(positions[position] >= 0 ? carried[positions[position]] : nil)
             }
         }
-        found.removeSubrange(travelling...)
-        if result.detections.isEmpty {
-            swap(&result.detections, &found)
-        } else {
-            result.detections += found
+        counters.emitted += detections
+        if let inputs, !inputs.isEmpty { result.correlationInputs = inputs }
+    }
+
+    private mutating func renderJSON(_ index: Int, of batch: EventBatch) -> String {
+        json.removeAll(keepingCapacity: true)
+        batch.events.withUnsafeBufferPointer { renderer.append($0[index], of: batch, to: &json) }
+        return String(decoding: json, as: UTF8.self)
+    }
+
+    /// The event's evidence: its message as received, which correlation renders again only for the
+    /// alerts it prints (see `MessageEvidenceRenderer`). A message the framer cut or flagged would not
+    /// parse again into the same event, so its JSON is kept instead.
+    private mutating func addEvidence(_ index: Int, of batch: EventBatch, to inputs: inout CorrelationBatch) -> Int32 {
+        let event = batch.events[index]
+        switch event.parseFailure?.reason {
+        case .truncatedFrame, .oversizeMessage:
+            return inputs.addEvidence(json: renderJSON(index, of: batch))
+        default:
+            return batch.withBytes(event.raw) { inputs.addEvidence($0, form: .message, receiveTime: event.receiveTime) }
         }
     }
 }
 
-/// Per detection rule: whether its detections become alerts, and whether a correlation reads them.
+/// Per detection rule: whether its detections become alerts, whether a correlation reads them, and
+/// how to route them.
 struct DetectionRouting: Sendable {
     /// Indexed by ``RuleID``.
     let alerts: [Bool]
     let correlates: [Bool]
-    let heartbeats: HeartbeatThinning
+    /// Routes detections to correlation shards (nil when no correlation runs).
+    let router: CorrelationRouter?
+    /// Per rule: for each of its ``CorrelationRuleSet/requiredFields(for:)``, its position among the
+    /// values the detector carries.
+    let carriedPositions: [[Int]]
 
-    init(detection: SigmaRuleSet, correlation: CorrelationRuleSet, thinHeartbeats: Bool = true) {
-        let router = CorrelationRouter(ruleSet: correlation, shards: 1)
-        heartbeats = HeartbeatThinning(detectionRuleCount: thinHeartbeats ? detection.count : 0, correlation: correlation)
+    init(detection: SigmaRuleSet, correlation: CorrelationRuleSet, shards: Int = 1) {
+        let router = CorrelationRouter(ruleSet: correlation, shards: shards)
+        self.router = correlation.isEmpty ? nil : router
         alerts = detection.rules.map { !correlation.suppressedDetectionRules.contains($0.ruleID) }
         correlates = detection.rules.map { router.reads($0.ruleID) }
+        carriedPositions = detection.rules.map { rule in
+            let carried = detection.carriedFields(of: rule.ruleID)
+            return correlation.requiredFields(for: rule.ruleID).map { carried.firstIndex(of: $0) ?? -1 }
+        }
     }
 }

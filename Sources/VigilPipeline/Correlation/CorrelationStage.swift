@@ -46,18 +46,19 @@ struct CorrelationStage: OrderedStage {
     }
 
     mutating func consume(_ result: inout BatchResult) throws {
-        counters.received += UInt64(result.detections.count)
+        let inputs = result.correlationInputs
+        result.correlationInputs = nil
+        counters.received += UInt64(inputs?.detectionCount ?? 0)
         // The watermark follows the slowest source (see SourceWatermarks); `.distantPast` leaves it.
         let latest = progress.observe(result) ?? .distantPast
         switch engine {
         case .inline(let engine):
-            engine.ingest(result.detections, latestEventTime: latest)
+            if let inputs { engine.ingest(inputs, latestEventTime: latest) } else { engine.observe(eventTime: latest) }
             try sink.send(engine.advance())
         case .threaded(let engine):
-            engine.ingest(result.detections, latestEventTime: latest)
+            if let inputs { engine.ingest(inputs, latestEventTime: latest) } else { engine.observe(eventTime: latest) }
             engine.advance()
         }
-        result.detections = []
         try checkSink()
     }
 

@@ -39,9 +39,6 @@ public struct RunOptions: Sendable {
     /// Whether idle input moves the correlation watermark with the wall clock; nil decides by the
     /// inputs (live: a listener, or standard input that is not a regular file).
     public var live: Bool?
-    /// Whether workers thin out heartbeat detections (see `HeartbeatThinning`); off only to check that
-    /// thinning changes no alert.
-    public var thinHeartbeats: Bool = true
 
     public init(
         mode: Mode,

@@ -69,7 +69,7 @@ public enum Runner {
             let sourceID = sources.allocate()
             roster.expect(sourceID)
             let (fd, counters) = stream
-            let maxMessageSize = options.maxMessageSize, batchSize = options.readBatchSize
+            let maxMessageSize = options.maxMessageSize, batchSize = plan.readBatchSize
             DispatchQueue(label: "vigil.reader.\(index)").async {
                 defer {
                     roster.end(sourceID, beforeTicket: pipeline.submittedCount)

@@ -1,8 +1,9 @@
+import VigilCorrelate
 import VigilEvent
 
 /// What the workers made of one input batch, handed to the ordered stages in input order.
 ///
-/// Carries everything the stateful stages need without the events themselves: detections, the largest
+/// Carries everything the stateful stages need without the events themselves: correlation inputs, the largest
 /// event time (for watermarks), rendered output and counters. ``events`` is kept only when an ordered
 /// stage needs whole events (the archive), see ``PipelineConfiguration/retainsEvents``.
 public struct BatchResult: Sendable {
@@ -15,8 +16,9 @@ public struct BatchResult: Sendable {
     public var eventCount: Int
     /// Largest event time in the batch (``Timestamp/distantPast`` when it had no events).
     public var maxEventTime: Timestamp
-    /// Detections, in event order (filled by a detect stage).
-    public var detections: [Detection]
+    /// The detections correlations read, routed to their shards (filled by a detect stage; nil when the
+    /// run correlates nothing or the batch had none).
+    public var correlationInputs: CorrelationBatch?
     /// Bytes for standard output, written in order by the output stage (`vigil parse` lines, or the
     /// detection alerts of `vigil run` as JSON lines).
     public var output: [UInt8]
@@ -35,7 +37,7 @@ public struct BatchResult: Sendable {
         self.receiveTime = receiveTime
         self.eventCount = 0
         self.maxEventTime = .distantPast
-        self.detections = []
+        self.correlationInputs = nil
         self.output = []
         self.detectionAlerts = 0
         self.events = nil

@@ -1,0 +1,87 @@
+import VigilEvent
+
+/// Turns evidence kept as a message back into the normalized event JSON that alerts embed.
+///
+/// Correlation keeps each input's message as received (about a third of its JSON) and writes the JSON
+/// only for the evidence of alerts it prints. The pipeline implements this by parsing and decoding the
+/// message again with the run's own parser and decoder options, which gives the JSON `vigil parse`
+/// prints for it. The engine makes one instance per shard (``CorrelationOptions/evidenceRenderer``), so
+/// an implementation may keep per-thread scratch.
+public protocol EvidenceRendering {
+    /// Appends the JSON object of the event `message` parses into, received at `receiveTime`.
+    mutating func appendEventJSON(message: UnsafeRawBufferPointer, receiveTime: Timestamp, to out: inout [UInt8])
+}
+
+/// A child correlation window as a chained correlation keeps it: its alert JSON up to and including
+/// `"events":[` (alerts end with their evidence array), then its evidence items still in their kept
+/// forms. Written out (``EvidencePrinter``) only if an alert of the chained rule prints it.
+///
+/// Layout: prefix length (UInt32), prefix, item count (UInt32), then per item its form (UInt8),
+/// receive time (Int64), length (UInt32) and bytes. Integers little-endian.
+enum DeferredWindow {
+    static func appendHeader(prefix: [UInt8], itemCount: Int, to out: inout [UInt8]) {
+        appendInteger(UInt32(prefix.count), to: &out)
+        out.append(contentsOf: prefix)
+        appendInteger(UInt32(itemCount), to: &out)
+    }
+
+    static func appendItem(
+        form: CorrelationBatch.EvidenceForm, receiveTime: Int64, bytes: UnsafeRawBufferPointer, to out: inout [UInt8]
+    ) {
+        out.append(form.rawValue)
+        appendInteger(UInt64(bitPattern: receiveTime), to: &out)
+        appendInteger(UInt32(bytes.count), to: &out)
+        out.append(contentsOf: bytes)
+    }
+
+    static func appendInteger<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
+        withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
+    }
+
+    static func readInteger<T: FixedWidthInteger>(_ type: T.Type, _ bytes: UnsafeRawBufferPointer, at offset: inout Int) -> T {
+        let value = bytes.loadUnaligned(fromByteOffset: offset, as: T.self)
+        offset += MemoryLayout<T>.size
+        return T(littleEndian: value)
+    }
+}
+
+/// Writes kept evidence out as the JSON alerts print. One per shard.
+struct EvidencePrinter {
+    var renderer: (any EvidenceRendering)?
+
+    mutating func append(
+        form: CorrelationBatch.EvidenceForm, receiveTime: Int64, bytes: UnsafeRawBufferPointer, to out: inout [UInt8]
+    ) {
+        switch form {
+        case .json:
+            out.append(contentsOf: bytes)
+        case .message:
+            if renderer != nil {
+                renderer!.appendEventJSON(message: bytes, receiveTime: Timestamp(nanoseconds: receiveTime), to: &out)
+            } else {
+                // No renderer (an engine driven without the pipeline): the message as a JSON string.
+                out.append(contentsOf: #"{"raw":"#.utf8)
+                JSONOutput.appendString(bytes, to: &out)
+                out.append(UInt8(ascii: "}"))
+            }
+        case .window:
+            var offset = 0
+            let prefixCount = Int(DeferredWindow.readInteger(UInt32.self, bytes, at: &offset))
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + prefixCount]))
+            offset += prefixCount
+            let items = Int(DeferredWindow.readInteger(UInt32.self, bytes, at: &offset))
+            for index in 0..<items {
+                let itemForm = CorrelationBatch.EvidenceForm(rawValue: bytes[offset]) ?? .json
+                offset += 1
+                let itemTime = Int64(bitPattern: DeferredWindow.readInteger(UInt64.self, bytes, at: &offset))
+                let count = Int(DeferredWindow.readInteger(UInt32.self, bytes, at: &offset))
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                append(
+                    form: itemForm, receiveTime: itemTime, bytes: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]), to: &out
+                )
+                offset += count
+            }
+            out.append(contentsOf: "]}".utf8)
+        }
+    }
+}

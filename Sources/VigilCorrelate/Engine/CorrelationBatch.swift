@@ -1,0 +1,119 @@
+import VigilEvent
+
+/// The correlation inputs of one batch of detections, routed to their shards: per shard a list of
+/// fixed-size records whose group key, measured value and evidence live in one byte buffer.
+///
+/// A detect stage fills one per event batch with ``CorrelationRouter`` (on any thread: routing is
+/// stateless); the ordered stage hands it whole to the engine, which skips late records and gives each
+/// shard its list. Nothing is allocated per detection, and evidence stays the message as received
+/// until an alert prints it (see ``EvidenceRendering``).
+public struct CorrelationBatch: Sendable {
+    /// How a piece of evidence is kept until an alert prints it.
+    public enum EvidenceForm: UInt8, Sendable {
+        /// The event's normalized JSON, printed as is.
+        case json
+        /// The message as received, printed through the run's ``EvidenceRendering``.
+        case message
+        /// A child correlation's window, read by a chained correlation: its alert JSON with its own
+        /// evidence still kept in these forms (see ``DeferredWindow``).
+        case window
+    }
+
+    /// One input for one correlation source: 64 bytes, no references.
+    struct Record {
+        var rule: Int32
+        var slot: Int32
+        var time: Int64
+        var source: SourceID
+        var evidence: Int32
+        var sequence: UInt64
+        var keyHash: UInt64
+        var number: Double
+        var keyStart: UInt32
+        var keyCount: UInt32
+        var valueStart: UInt32
+        /// ``Record/noValue`` when the input measures nothing (or the field was absent).
+        var valueCount: UInt32
+
+        static let noValue = UInt32.max
+    }
+
+    struct Evidence {
+        var start: UInt32
+        var count: UInt32
+        var receiveTime: Int64
+        var form: EvidenceForm
+    }
+
+    /// Number of group shards. Records for the chain shard are in list number `shards`.
+    public let shards: Int
+    var lists: [[Record]]
+    var evidence: [Evidence] = []
+    var bytes: [UInt8] = []
+    /// Event time of each detection some correlation reads (to count late ones).
+    var detectionTimes: [Int64] = []
+    /// Event time of each (detection, correlation source) left out for lacking a group-by field.
+    var missingTimes: [Int64] = []
+
+    /// An empty batch for `shards` group shards (plus the chain shard).
+    public init(shards: Int) {
+        self.shards = max(1, shards)
+        lists = Array(repeating: [], count: self.shards + 1)
+    }
+
+    /// Inputs routed, over all shards.
+    public var count: Int { lists.reduce(0) { $0 + $1.count } }
+
+    /// Detections routed (a detection read by two rules is one detection and two inputs).
+    public var detectionCount: Int { detectionTimes.count }
+
+    public var isEmpty: Bool { detectionTimes.isEmpty && lists.allSatisfy(\.isEmpty) }
+
+    /// Bytes held (records, evidence and buffers), for memory accounting.
+    public var memoryBytes: Int {
+        lists.reduce(0) { $0 + $1.capacity * MemoryLayout<Record>.stride } + evidence.capacity * MemoryLayout<Evidence>.stride
+            + bytes.capacity + (detectionTimes.capacity + missingTimes.capacity) * 8
+    }
+
+    /// Stores one piece of evidence and returns its index for ``CorrelationRouter/route(rule:time:source:sequence:evidence:into:values:)``.
+    /// An event read by several correlations needs it only once.
+    public mutating func addEvidence(_ content: UnsafeRawBufferPointer, form: EvidenceForm, receiveTime: Timestamp) -> Int32 {
+        let start = bytes.count
+        bytes.append(contentsOf: content)
+        evidence.append(Evidence(start: UInt32(start), count: UInt32(content.count), receiveTime: receiveTime.nanoseconds, form: form))
+        return Int32(evidence.count - 1)
+    }
+
+    /// Stores an event's JSON as evidence.
+    public mutating func addEvidence(json: String) -> Int32 {
+        var text = json
+        return text.withUTF8 { addEvidence(UnsafeRawBufferPointer($0), form: .json, receiveTime: .distantPast) }
+    }
+
+    /// Calls `body` with the bytes of a range of ``bytes``.
+    @inline(__always)
+    func withBytes<R>(start: UInt32, count: UInt32, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[Int(start)..<Int(start) + Int(count)])) }
+    }
+
+    /// Adds an input for the chain shard given as text (a child window read by a chained correlation).
+    mutating func appendChainInput(
+        rule: Int, slot: Int, time: Int64, source: SourceID, sequence: UInt64, key: String, value: String?, number: Double,
+        evidence: Int32
+    ) {
+        let keyStart = UInt32(bytes.count)
+        bytes.append(contentsOf: key.utf8)
+        let keyCount = UInt32(bytes.count) - keyStart
+        var valueStart: UInt32 = 0, valueCount = Record.noValue
+        if let value {
+            valueStart = UInt32(bytes.count)
+            bytes.append(contentsOf: value.utf8)
+            valueCount = UInt32(bytes.count) - valueStart
+        }
+        lists[shards].append(
+            Record(
+                rule: Int32(rule), slot: Int32(slot), time: time, source: source, evidence: evidence, sequence: sequence,
+                keyHash: GroupKey.hash(key), number: number, keyStart: keyStart, keyCount: keyCount, valueStart: valueStart,
+                valueCount: valueCount))
+    }
+}

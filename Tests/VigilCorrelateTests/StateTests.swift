@@ -1,0 +1,141 @@
+import Testing
+import VigilEvent
+
+@testable import VigilCorrelate
+
+/// The compact state behind the engine: group tables, the evidence ring, group keys from bytes,
+/// deferred windows and the per-shard group limit.
+@Suite struct StateTests {
+    @Test(arguments: [1, 2, 3])
+    func groupTableMatchesDictionaryModel(seed: UInt64) {
+        var random = SplitMix(seed: seed)
+        var table = GroupTable()
+        var model: [String: UInt32] = [:]
+        var order: [String] = []  // least recently touched first
+        var clock: Int64 = 0
+        for _ in 0..<30_000 {
+            // Few distinct keys, hashed into few buckets: long probe runs, many deletions in clusters.
+            let index = random.next() % 3_000
+            let key = "k\(index)"
+            let hash = GroupKey.hash(key) & (index % 4 == 0 ? 0xFF00_0000_0000_00FF : .max)
+            clock += 1
+            let found = table.find(key, hash: hash)
+            #expect(found == model[key])
+            if let slot = found {
+                if random.next() % 3 == 0 {
+                    table.remove(slot)
+                    model[key] = nil
+                    order.removeAll { $0 == key }
+                } else {
+                    table.touch(slot, time: clock)
+                    order.removeAll { $0 == key }
+                    order.append(key)
+                }
+            } else {
+                let slot = table.insert(key, hash: hash, time: clock)
+                #expect(table.keys[Int(slot)] == key)
+                model[key] = slot
+                order.append(key)
+            }
+            #expect(table.count == model.count)
+            #expect((table.oldest == GroupTable.none ? nil : table.keys[Int(table.oldest)]) == order.first)
+        }
+        // Removing all at once: nothing is found, every slot's generation moved on, slots are reused.
+        let generations = model.values.map { table.generation($0) }
+        let slots = Array(model.values)
+        table.removeAll()
+        #expect(table.count == 0 && table.oldest == GroupTable.none)
+        for key in model.keys { #expect(table.find(key, hash: GroupKey.hash(key)) == nil) }
+        for (slot, generation) in zip(slots, generations) { #expect(table.generation(slot) == generation &+ 1) }
+        let slotCount = table.slotCount
+        _ = table.insert("again", hash: GroupKey.hash("again"), time: clock + 1)
+        #expect(table.slotCount == slotCount)
+        #expect(table.find("again", hash: GroupKey.hash("again")) != nil)
+    }
+
+    @Test func evidenceRingKeepsTheRecentAndForgetsTheOverwritten() {
+        var store = EvidenceStore(capacity: 64, bytes: 4096)
+        func entry(_ n: Int) -> [UInt8] { Array("message number \(n) ".utf8) + Array(repeating: UInt8(ascii: "x"), count: n % 50) }
+        var refs: [UInt32] = []
+        for n in 0..<1_000 {
+            refs.append(entry(n).withUnsafeBytes { store.add($0, form: n % 2 == 0 ? .message : .json, receiveTime: Int64(n)) })
+        }
+        func read(_ ref: UInt32) -> (CorrelationBatch.EvidenceForm, Int64, [UInt8])? {
+            store.withEntry(ref) { form, time, bytes in (form, time, Array(bytes)) }
+        }
+        // The last entries are intact (64 entries of at most 70 bytes fit in 4 KiB), the first are gone.
+        for n in 990..<1_000 {
+            let held = read(refs[n])
+            #expect(held?.2 == entry(n))
+            #expect(held?.1 == Int64(n))
+            #expect(held?.0 == (n % 2 == 0 ? .message : .json))
+        }
+        for n in 0..<100 { #expect(read(refs[n]) == nil) }
+        #expect(read(0) == nil)
+        // An entry larger than a quarter of the ring grows it and keeps what was intact.
+        let large = [UInt8](repeating: 7, count: 3_000)
+        let ref = large.withUnsafeBytes { store.add($0, form: .json, receiveTime: 0) }
+        #expect(read(ref)?.2 == large)
+        #expect(read(refs[999])?.2 == entry(999))
+        #expect(store.memoryBytes >= 12_000)
+    }
+
+    @Test(arguments: ["10.0.0.1", "Bob", "ALICE@Example.ORG", "Émile", "straße", "ΣΊΣΥΦΟΣ", "mixed Ünïcödé and ASCII"])
+    func foldedBytesEqualFoldedStrings(value: String) {
+        var out: [UInt8] = []
+        var text = value
+        text.withUTF8 { GroupKey.appendFolded(UnsafeRawBufferPointer($0), to: &out) }
+        #expect(String(decoding: out, as: UTF8.self) == GroupKey.fold(value))
+        #expect(out.withUnsafeBytes { GroupKey.hash($0) } == GroupKey.hash(GroupKey.fold(value)))
+    }
+
+    @Test func invalidUTF8FoldsAsTheRepairedString() {
+        let bytes: [UInt8] = [0x41, 0xFF, 0x42, 0xC3]
+        var out: [UInt8] = []
+        bytes.withUnsafeBytes { GroupKey.appendFolded($0, to: &out) }
+        #expect(String(decoding: out, as: UTF8.self) == GroupKey.fold(String(decoding: bytes, as: UTF8.self)))
+    }
+
+    @Test func deferredWindowPrintsItsEvidenceWhenAsked() {
+        struct Upper: EvidenceRendering {
+            mutating func appendEventJSON(message: UnsafeRawBufferPointer, receiveTime: Timestamp, to out: inout [UInt8]) {
+                out.append(
+                    contentsOf: "{\"m\":\"\(String(decoding: message, as: UTF8.self).uppercased())\",\"t\":\(receiveTime.nanoseconds)}".utf8
+                )
+            }
+        }
+        func window(_ prefix: String, _ items: [(CorrelationBatch.EvidenceForm, Int64, [UInt8])]) -> [UInt8] {
+            var out: [UInt8] = []
+            DeferredWindow.appendHeader(prefix: Array(prefix.utf8), itemCount: items.count, to: &out)
+            for (form, time, bytes) in items {
+                bytes.withUnsafeBytes { DeferredWindow.appendItem(form: form, receiveTime: time, bytes: $0, to: &out) }
+            }
+            return out
+        }
+        let inner = window(
+            "{\"kind\":\"correlation\",\"events\":[", [(.message, 5, Array("abc".utf8)), (.json, 0, Array("{\"j\":1}".utf8))])
+        let outer = window("{\"outer\":1,\"events\":[", [(.window, 0, inner), (.message, 7, Array("x".utf8))])
+        var printer = EvidencePrinter(renderer: Upper())
+        var out: [UInt8] = []
+        outer.withUnsafeBytes { printer.append(form: .window, receiveTime: 0, bytes: $0, to: &out) }
+        #expect(
+            String(decoding: out, as: UTF8.self)
+                == #"{"outer":1,"events":[{"kind":"correlation","events":[{"m":"ABC","t":5},{"j":1}]},{"m":"X","t":7}]}"#)
+        // Without a renderer a message prints as a JSON string.
+        var plain = EvidencePrinter(renderer: nil)
+        out.removeAll()
+        Array("a\"b".utf8).withUnsafeBytes { plain.append(form: .message, receiveTime: 0, bytes: $0, to: &out) }
+        #expect(String(decoding: out, as: UTF8.self) == #"{"raw":"a\"b"}"#)
+    }
+
+    @Test(arguments: [
+        (limit: 1_000_000, shards: 1, perShard: 1_000_000), (limit: 1_000_000, shards: 2, perShard: 503_000),
+        (limit: 100_000, shards: 2, perShard: 50_949), (limit: 100_000, shards: 4, perShard: 25_822),
+        (limit: 2, shards: 2, perShard: 2),
+    ])
+    func groupLimitPerShardHasHeadroom(limit: Int, shards: Int, perShard: Int) {
+        var options = CorrelationOptions(shards: shards)
+        options.maxGroupsPerRule = limit
+        #expect(options.maxGroupsPerShard == perShard)
+    }
+}
