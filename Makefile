@@ -6,7 +6,7 @@ APT_PACKAGES := libpcre2-dev liblz4-dev zlib1g-dev pkg-config
 RELEASE_BIN := .build/release/vigil
 DEBUG_BIN := .build/debug/vigil
 
-.PHONY: all deps build release demo test lint format clean bench-parse bench-rules oracle-refresh
+.PHONY: all deps build release demo test lint format clean bench-parse bench-rules oracle-refresh fuzz
 
 all: build
 
@@ -50,6 +50,10 @@ bench-parse: release
 # vigil run end to end with decoders, the Sigma subset, 10/100/1000 rule variants and correlation.
 bench-rules: release
 	scripts/bench-rules.sh
+
+# libFuzzer harnesses (Fuzz/), FUZZ_SECONDS each (default 180); see docs/FUZZING.md.
+fuzz: deps
+	scripts/fuzz.sh
 
 lint:
 	$(SWIFT) format lint --strict -r Sources Tests Package.swift

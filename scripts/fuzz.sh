@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer harnesses in Fuzz/ (release, fuzzer + address sanitizers), makes seed corpora
+# from samples/ and rules/ into .fuzz/ (git-ignored), and runs each harness for a while, one at a time.
+#
+#   scripts/fuzz.sh                      every harness, FUZZ_SECONDS (default 180) each
+#   scripts/fuzz.sh FuzzBatchParser ...  only those
+#   FUZZ_SECONDS=60 FUZZ_NO_BUILD=1 scripts/fuzz.sh
+#
+# Crashes land in .fuzz/artifacts/<harness>/; the log of each run in .fuzz/logs/<harness>.log.
+# See docs/FUZZING.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+seconds=${FUZZ_SECONDS:-180}
+harnesses=("$@")
+if [ ${#harnesses[@]} -eq 0 ]; then
+    harnesses=(FuzzBatchParser FuzzSyslogFramer FuzzDecode FuzzSigmaMatch FuzzDecoderLoad FuzzSigmaLoad)
+fi
+
+if [ -z "${FUZZ_NO_BUILD:-}" ]; then
+    (cd Fuzz && swift build -c release --sanitize fuzzer --sanitize address)
+fi
+bin=$(cd Fuzz && swift build -c release --sanitize fuzzer --sanitize address --show-bin-path)
+
+# Seeds: the format/size choice bytes each harness reads first, then a slice of a sample file.
+python3 - "$root" <<'PY'
+import os, sys, glob
+root = sys.argv[1]
+out = os.path.join(root, ".fuzz", "seeds")
+samples = sorted(glob.glob(os.path.join(root, "samples", "*.log")) + glob.glob(os.path.join(root, "samples", "*.jsonl")))
+def write(harness, name, data):
+    d = os.path.join(out, harness)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+chunks = []
+for path in samples:
+    lines = open(path, "rb").read().splitlines(keepends=True)
+    for i in range(0, min(len(lines), 40), 8):
+        chunks.append((os.path.basename(path) + f"-{i}", b"".join(lines[i:i + 8])))
+for name, chunk in chunks:
+    for choice in range(5):
+        write("FuzzBatchParser", f"{name}-{choice}", bytes([choice * 2, 255]) + chunk)
+        write("FuzzDecode", f"{name}-{choice}", bytes([choice]) + chunk)
+    for choice in range(4):
+        write("FuzzSigmaMatch", f"{name}-{choice}", bytes([choice]) + chunk)
+    # Syslog over TCP: octet-counted and LF-framed streams, cut in two places.
+    lines = chunk.splitlines()
+    counted = b"".join(str(len(l)).encode() + b" " + l for l in lines)
+    write("FuzzSyslogFramer", name + "-counted", bytes([255, 2, 7, 0, 40, 0]) + counted)
+    write("FuzzSyslogFramer", name + "-lf", bytes([20, 1, 3, 0]) + chunk)
+for path in glob.glob(os.path.join(root, "rules", "decoders", "*.yml")):
+    write("FuzzDecoderLoad", os.path.basename(path), open(path, "rb").read())
+for path in glob.glob(os.path.join(root, "rules", "sigma", "**", "*.yml"), recursive=True):
+    write("FuzzSigmaLoad", os.path.relpath(path, root).replace("/", "_"), open(path, "rb").read())
+PY
+
+status=0
+for harness in "${harnesses[@]}"; do
+    corpus=.fuzz/corpus/$harness
+    artifacts=.fuzz/artifacts/$harness/
+    mkdir -p "$corpus" "$artifacts" .fuzz/logs
+    echo "== $harness: ${seconds}s"
+    # -rss_limit_mb: the address sanitizer's shadow memory counts; -timeout flags hangs.
+    if ! "$bin/$harness" "$corpus" ".fuzz/seeds/$harness" -max_total_time="$seconds" -timeout=10 \
+        -rss_limit_mb=3072 -max_len=65536 -artifact_prefix="$artifacts" -print_final_stats=1 \
+        >".fuzz/logs/$harness.log" 2>&1; then
+        echo "   FAILED, see .fuzz/logs/$harness.log and $artifacts"
+        status=1
+    fi
+    grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb)|^#[0-9]+.*DONE' ".fuzz/logs/$harness.log" | sed 's/^/   /' || true
+done
+exit $status
