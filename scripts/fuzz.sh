@@ -55,6 +55,8 @@ for path in glob.glob(os.path.join(root, "rules", "sigma", "**", "*.yml"), recur
     write("FuzzSigmaLoad", os.path.relpath(path, root).replace("/", "_"), open(path, "rb").read())
 PY
 
+# libFuzzer reports crashes itself; the Swift backtracer would only slow them down.
+export SWIFT_BACKTRACE=enable=no
 status=0
 for harness in "${harnesses[@]}"; do
     corpus=.fuzz/corpus/$harness

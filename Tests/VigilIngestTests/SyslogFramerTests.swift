@@ -105,6 +105,17 @@ import VigilEvent
         #expect(Self.frames(Array("3 abc".utf8), pieces: [1]).frames == [Frame(text: "abc")])
     }
 
+    /// Found by FuzzSyslogFramer: a stream ending in MSG-LEN digits handed out all the digits, more than
+    /// the maximum message size.
+    @Test(arguments: splits)
+    func truncatedLengthAtEndOfStreamKeepsTheMaximumSize(pieces: [Int]) {
+        #expect(Self.frames(Array("11".utf8), pieces: pieces, max: 1).frames == [Frame(text: "1", failure: .truncatedFrame)])
+        #expect(
+            Self.frames(Array("2 ab123456789".utf8), pieces: pieces, max: 4).frames == [
+                Frame(text: "ab"), Frame(text: "1234", failure: .truncatedFrame),
+            ])
+    }
+
     @Test func framingIsDetectedFromTheFirstByte() {
         var octets = SyslogFramer()
         _ = Array("7".utf8).withUnsafeBytes { octets.feed($0, emit: { _ in }) }

@@ -91,7 +91,9 @@ public struct SyslogFramer {
             case .length(_, let digits) where digits == 0: return
             case .length, .body:
                 let failure = ParseFailure(.truncatedFrame, at: pending.count)
-                pending.withUnsafeBytes { emit(Message(bytes: $0, failure: failure)) }
+                // MSG-LEN digits are kept whole (up to 9), so they may exceed a small maximum size.
+                let kept = min(pending.count, maxMessageSize)
+                pending.withUnsafeBytes { emit(Message(bytes: UnsafeRawBufferPointer(rebasing: $0[..<kept]), failure: failure)) }
             }
         case nil:
             return
