@@ -2,7 +2,8 @@
 import PackageDescription
 
 // libFuzzer harnesses for vigil, kept out of the main build. Build and run with `make fuzz` or
-// scripts/fuzz.sh (see docs/FUZZING.md): `swift build -c release --sanitize fuzzer --sanitize address`.
+// scripts/fuzz.sh (see docs/FUZZING.md), which builds with
+// `swift build -c release --sanitize fuzzer --sanitize address -Xswiftc -sanitize=fuzzer,address`.
 // Each executable defines `LLVMFuzzerTestOneInput`; libFuzzer supplies `main`.
 let harnessSettings: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
 

@@ -17,10 +17,13 @@ if [ ${#harnesses[@]} -eq 0 ]; then
     harnesses=(FuzzBatchParser FuzzSyslogFramer FuzzDecode FuzzSigmaMatch FuzzDecoderLoad FuzzSigmaLoad)
 fi
 
+# SwiftPM hands swiftc `-sanitize=fuzzer -sanitize=address` as two flags and the last one wins, so Swift
+# code would get no coverage counters; the combined -Xswiftc flag (it comes last) restores them.
+build_flags=(-c release --sanitize fuzzer --sanitize address -Xswiftc -sanitize=fuzzer,address)
 if [ -z "${FUZZ_NO_BUILD:-}" ]; then
-    (cd Fuzz && swift build -c release --sanitize fuzzer --sanitize address)
+    (cd Fuzz && swift build "${build_flags[@]}")
 fi
-bin=$(cd Fuzz && swift build -c release --sanitize fuzzer --sanitize address --show-bin-path)
+bin=$(cd Fuzz && swift build "${build_flags[@]}" --show-bin-path)
 
 # Seeds: the format/size choice bytes each harness reads first, then a slice of a sample file.
 python3 - "$root" <<'PY'
