@@ -41,6 +41,12 @@ struct InputOptions: ParsableArguments {
     @Option(name: .customLong("stats-json"), help: ArgumentHelp("Write the run summary as JSON to FILE.", valueName: "file"))
     var statsJSON: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Most distinct field names taken from the input (JSON keys); fields with new names past it are dropped and counted.",
+            valueName: "count"))
+    var maxFieldNames: Int = SymbolTable.defaultDynamicNameLimit
+
     @Option(help: .hidden)
     var readBatchBytes: Int = 1 << 20
 
@@ -56,6 +62,7 @@ struct InputOptions: ParsableArguments {
         guard maxMessageSize >= 64 && maxMessageSize <= 16 << 20 else {
             throw ValidationError("--max-message-size must be between 64 bytes and 16 MiB")
         }
+        guard maxFieldNames >= 0 else { throw ValidationError("--max-field-names must not be negative") }
         for address in udp + tcp {
             do { _ = try ListenAddress(parsing: address) } catch { throw ValidationError(error.description) }
         }
@@ -68,7 +75,7 @@ struct InputOptions: ParsableArguments {
         parser.timeZone = timezone
         parser.year = year
         if !jsonTimeKeys.isEmpty { parser.jsonTimeKeys = jsonTimeKeys }
-        return RunOptions(
+        var options = RunOptions(
             mode: mode,
             inputs: inputs,
             udp: try udp.map { try ListenAddress(parsing: $0) },
@@ -79,6 +86,8 @@ struct InputOptions: ParsableArguments {
             statsJSONPath: statsJSON,
             readBatchSize: max(readBatchBytes, 4096)
         )
+        options.maxFieldNames = maxFieldNames
+        return options
     }
 
     /// Sends swift-log output to stderr at the chosen level.

@@ -95,10 +95,11 @@ struct EventParser {
     @inline(__always)
     var derivedPosition: Int { derivedBase + derived.count }
 
-    /// Interns the bytes of ``path``.
+    /// Interns the bytes of ``path``, a field name read from the input: nil when the symbol table's cap
+    /// on input names is reached and the name is new (the table counts it; the field is dropped).
     @inline(__always)
-    mutating func internPath() -> Symbol {
-        path.withUnsafeBytes { symbols.symbol(for: $0) }
+    mutating func internPath() -> Symbol? {
+        path.withUnsafeBytes { symbols.dynamicSymbol(for: $0) }
     }
 
     @inline(__always)

@@ -122,7 +122,7 @@ extension EventParser {
             value = m.range(start, i)
             kind = .number
         }
-        let name = internPath()
+        guard let name = internPath() else { return }
         appendField(name, value, kind)
         if let role = keys.role(of: name) { noteHeaderCandidate(role, value: value, kind: kind, in: m) }
     }

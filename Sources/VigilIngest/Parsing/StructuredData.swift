@@ -43,7 +43,7 @@ extension EventParser {
                 path.append(contentsOf: m.bytes(id.lowerBound, id.upperBound))
                 path.append(ASCII.dot)
                 path.append(contentsOf: m.bytes(nameStart, nameEnd))
-                appendField(internPath(), value, .string)
+                if let name = internPath() { appendField(name, value, .string) }
             }
         }
         return nil

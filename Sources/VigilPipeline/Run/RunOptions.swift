@@ -1,4 +1,5 @@
 import VigilCorrelate
+import VigilEvent
 import VigilIngest
 
 #if canImport(Glibc)
@@ -39,6 +40,10 @@ public struct RunOptions: Sendable {
     /// Whether idle input moves the correlation watermark with the wall clock; nil decides by the
     /// inputs (live: a listener, or standard input that is not a regular file).
     public var live: Bool?
+    /// The most distinct field names taken from the input (JSON keys, structured-data parameters) into
+    /// the process-wide symbol table; past it new names are dropped and counted
+    /// (``RunSummary/fieldNamesDropped``). Rule and decoder field names are always interned.
+    public var maxFieldNames = SymbolTable.defaultDynamicNameLimit
 
     public init(
         mode: Mode,

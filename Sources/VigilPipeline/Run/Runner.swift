@@ -15,6 +15,8 @@ public enum Runner {
     /// Runs to completion and returns the summary (already printed or written as the options say).
     public static func run(_ options: RunOptions, logger: Logger) throws(RunError) -> RunSummary {
         signal(SIGPIPE, SIG_IGN)
+        SymbolTable.shared.dynamicNameLimit = options.maxFieldNames
+        let fieldNamesRefusedBefore = SymbolTable.shared.dynamicNamesRefused
         // Rules first: a bad rule or decoder file stops the run before any input is opened or read.
         let rules = try loadRules(options, logger: logger)
         let sources = SourceIDAllocator()
@@ -105,7 +107,7 @@ public enum Runner {
         }
         sink?.finish()
         let elapsed = clock.now - started
-        let summary = RunSummary(
+        var summary = RunSummary(
             elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
             workers: options.workers,
             parse: totals.parse,
@@ -113,6 +115,7 @@ public enum Runner {
             stages: totals.workerStages + totals.orderedStages,
             analysis: plan.report(sink: sink)
         )
+        summary.fieldNamesDropped = SymbolTable.shared.dynamicNamesRefused - fieldNamesRefusedBefore
         try report(summary, options: options, logger: logger)
         return summary
     }

@@ -17,6 +17,7 @@ extension RunSummary {
                 for (reason, count) in parseErrors { reasons.integer(reason.name, count) }
             }
         }
+        object.integer("field_names_dropped", fieldNamesDropped)
         let drops = self.drops
         object.nested("drops") { inner in
             inner.integer("total", drops.reduce(0) { $0 + $1.count })

@@ -16,6 +16,9 @@ extension RunSummary {
         let dropTotal = drops.reduce(0) { $0 + $1.count }
         let dropList = drops.map { "\($0.reason.name) \($0.count)" }.joined(separator: ", ")
         lines.append("  drops: \(dropTotal)" + (drops.isEmpty ? "" : " (\(dropList))"))
+        if fieldNamesDropped > 0 {
+            lines.append("  fields dropped (field name table full, --max-field-names): \(fieldNamesDropped)")
+        }
         if truncated > 0 || emptyLines > 0 {
             lines.append("  truncated (oversize): \(truncated), blank lines skipped: \(emptyLines)")
         }

@@ -12,6 +12,9 @@ public struct RunSummary: Sendable {
     public var stages: [StageCounters]
     /// Decoders, detection, correlation and alerts (nil for `vigil parse` without decoders).
     public var analysis: AnalysisReport?
+    /// Input fields dropped because their name was new and the symbol table's cap on input field names
+    /// (``RunOptions/maxFieldNames``) was reached; their events were kept without them.
+    public var fieldNamesDropped: UInt64 = 0
 
     public init(
         elapsedSeconds: Double,
