@@ -95,6 +95,12 @@ import VigilRegex
             ])
     }
 
+    /// Found by FuzzDecoderLoad: a decoder naming itself as its parent trapped (index out of range).
+    @Test func decoderThatIsItsOwnParent() {
+        let yaml = "decoders:\n  - name: loop\n    parent: loop\n    pattern: 'x'\n"
+        #expect(Self.diagnostics(yaml) == ["bad.yml:3:13: decoder 'loop' names itself as its parent"])
+    }
+
     @Test func duplicateNamesAcrossFilesAndYAMLErrors() {
         let first = ("one.yml", "decoders:\n  - name: sshd\n")
         let second = ("two.yml", "decoders:\n  - name: other\n  - name: sshd\n")

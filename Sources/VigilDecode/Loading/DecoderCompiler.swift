@@ -52,7 +52,10 @@ struct DecoderCompiler {
             let index = Int32(nodes.count + accepted.count)
             localNames[name] = index
             for parent in spec.parents {
-                if let p = localNames[parent.value] ?? nodeByName[parent.value] {
+                if parent.value == name {
+                    // Its own index is not in `accepted` yet: linking would write past the end.
+                    log.report("decoder '\(name)' names itself as its parent", at: parent.position)
+                } else if let p = localNames[parent.value] ?? nodeByName[parent.value] {
                     link(child: index, to: p, local: &accepted)
                     node.parents.append(p)
                 } else if !rejectedNames.contains(parent.value) && !brokenNames.contains(parent.value) {
