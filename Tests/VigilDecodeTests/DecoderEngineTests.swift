@@ -199,6 +199,28 @@ import VigilRegex
         #expect(batch.events[0].time.rfc3339() == "2024-03-03T10:00:00Z")
     }
 
+    /// Found by FuzzDecode: `port 04100` passed the port check and was output as the number `04100`,
+    /// which is not JSON. Such values (and `+5`) keep their text as strings.
+    @Test func nonCanonicalNumbersStayValidJSON() throws {
+        let decoders = try Self.load(
+            """
+            decoders:
+              - name: t
+                applies_to: {programs: [t]}
+                pattern: '^(?<port>\\S+) (?<n>\\S+) (?<z>\\S+)'
+                types: {port: port, n: int, z: int}
+            """)
+        let (batch, _) = Self.decode(decoders, ["Mar  3 10:00:00 h t[1]: 04100 +5 -0", "Mar  3 10:00:00 h t[1]: 0 -12 7"])
+        #expect(Self.summary(batch, 0) == "t port=04100 n=+5 z=-0")
+        #expect(batch.fields[batch.events[0].decodedFields.range].map(\.kind) == [.string, .string, .number])
+        #expect(batch.fields[batch.events[1].decodedFields.range].map(\.kind) == [.number, .number, .number])
+        for i in batch.events.indices {
+            var out: [UInt8] = []
+            batch.appendJSON(of: batch.events[i], to: &out)
+            #expect((try? JSONSerialization.jsonObject(with: Data(out))) is [String: Any], "\(String(decoding: out, as: UTF8.self))")
+        }
+    }
+
     @Test func eventTimeComesFromTheDecoderForLinesWithoutOne() throws {
         let decoders = try Self.load(
             """

@@ -33,13 +33,13 @@ struct FieldWriter {
                 invalid &+= 1
                 return nil
             }
-            out.initialize(to: Field(name: name, value: range, kind: .number))
+            out.initialize(to: Field(name: name, value: range, kind: Self.numberKind(value, length)))
         case .port:
             guard FieldTypeCheck.isPort(value, length) else {
                 invalid &+= 1
                 return nil
             }
-            out.initialize(to: Field(name: name, value: range, kind: .number))
+            out.initialize(to: Field(name: name, value: range, kind: Self.numberKind(value, length)))
         case .ip:
             guard FieldTypeCheck.isIP(value, length) else {
                 invalid &+= 1
@@ -57,6 +57,13 @@ struct FieldWriter {
         }
         out += 1
         return nil
+    }
+
+    /// `.number` when the text is a JSON integer as it is (output verbatim); otherwise (`+5`, `04100`)
+    /// `.string`, so the rendered event stays valid JSON and keeps the text.
+    @inline(__always)
+    static func numberKind(_ value: UnsafePointer<UInt8>, _ length: Int) -> FieldKind {
+        FieldTypeCheck.isJSONInteger(value, length) ? .number : .string
     }
 
     /// Stores the write position and counts the dropped values against decoder `index`.
