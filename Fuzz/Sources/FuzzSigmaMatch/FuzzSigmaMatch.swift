@@ -7,13 +7,14 @@ import VigilEvent
 import VigilIngest
 
 // Sigma matching of arbitrary events: the Sigma rule subset (shared data sigma-rules-subset, or
-// VIGIL_FUZZ_RULES) and the shipped rules, with the shipped decoders and logsource mapping. Byte 0
+// VIGIL_FUZZ_RULES) and vigil's own rules (rules/sigma/vigil and correlation; rules/sigma/sigmahq
+// repeats subset rules, whose ids would clash), with the shipped decoders and logsource mapping. Byte 0
 // picks the parser's format; the rest is cut at LF, parsed, decoded and matched; detections must name
 // a loaded rule and an event of the batch.
 
 private let rules: SigmaRuleSet = {
     let subset = ProcessInfo.processInfo.environment["VIGIL_FUZZ_RULES"] ?? (sharedData + "/sigma-rules-subset/rules")
-    let (detection, _, diagnostics) = compileRules(paths: [subset, vigilRoot + "/rules/sigma"])
+    let (detection, _, diagnostics) = compileRules(paths: [subset, vigilRoot + "/rules/sigma/vigil", vigilRoot + "/rules/sigma/correlation"])
     if !diagnostics.isEmpty { fuzzFailure("rules do not compile: \(diagnostics.prefix(3))") }
     return detection
 }()
