@@ -140,6 +140,29 @@ import VigilEvent
         #expect(metrics == [1, 2, 2, 2, 3, 1])
     }
 
+    /// Group keys and distinct values compare as Sigma detection compares values (simple case folding):
+    /// `ΣΊΣΥΦΟΣ` and `σίσυφος` are one user, `ſam` and `sam` one value. Lowercasing keeps the final
+    /// sigma and the long s, so it made two of each.
+    @Test func groupKeysAndValuesFoldAsDetectionCompares() throws {
+        let perUser = "title: pu\ncorrelation: {type: event_count, rules: [failed], group-by: [user], timespan: 60s, condition: {gte: 2}}\n"
+        let engine = CorrelationEngine(ruleSet: try Self.ruleSet(perUser), options: CorrelationOptions(lateness: .seconds(0), emit: .all))
+        engine.ingest([
+            Self.detection(0, at: 0, ["user": "ΣΊΣΥΦΟΣ"], sequence: 1), Self.detection(0, at: 1, ["user": "σίσυφος"], sequence: 2),
+        ])
+        let alerts = engine.advance() + engine.finish()
+        #expect(alerts.map { $0.metric?.value } == [2])
+        #expect(alerts.first?.group.first?.value == "σίσυφοσ")
+
+        let distinct =
+            "title: du\ncorrelation: {type: value_count, rules: [failed], group-by: [ip], timespan: 60s, condition: {field: user, gte: 1}}\n"
+        let counter = CorrelationEngine(ruleSet: try Self.ruleSet(distinct), options: CorrelationOptions(lateness: .seconds(0), emit: .all))
+        counter.ingest([
+            Self.detection(0, at: 0, ["ip": "x", "user": "ſam"], sequence: 1),
+            Self.detection(0, at: 1, ["ip": "x", "user": "SAM"], sequence: 2),
+        ])
+        #expect((counter.advance() + counter.finish()).map { $0.metric?.value } == [1, 1])
+    }
+
     @Test func chainedCorrelationReadsChildWindows() throws {
         let yaml =
             Self.bruteForce.replacingOccurrences(of: "id: bf", with: "name: bf") + """
