@@ -78,12 +78,31 @@ import VigilEvent
         let engine = CorrelationEngine(ruleSet: try Self.ruleSet(yaml), options: CorrelationOptions(emit: .all))
         engine.ingest([Self.detection(0, at: 0, ["host": "h1"], sequence: 1)])
         #expect(engine.advance().isEmpty)
-        // Input is idle; four minutes later nothing is decided yet, six minutes later the window closed.
-        #expect(engine.idle(wallClock: Self.t0.advanced(by: .seconds(240))).isEmpty)
-        let alerts = engine.idle(wallClock: Self.t0.advanced(by: .seconds(360)))
+        // Input goes idle a second after the event; four minutes later nothing is decided yet, six
+        // minutes later the window has closed.
+        #expect(engine.idle(wallClock: Self.t0.advanced(by: .seconds(1))).isEmpty)
+        #expect(engine.idle(wallClock: Self.t0.advanced(by: .seconds(241))).isEmpty)
+        let alerts = engine.idle(wallClock: Self.t0.advanced(by: .seconds(361)))
         #expect(alerts.count == 1)
         #expect(alerts.first?.windowEnd == Self.t0.advanced(by: .seconds(300)))
         #expect(alerts.first?.group.first?.value == "h1")
+    }
+
+    /// A sender whose clock (or zone: RFC 3164 has none) is hours behind, or old logs replayed through a
+    /// pipe: idle time moves event time by the idle time, not to the wall clock, so what comes after a
+    /// pause is not late.
+    @Test func idleTimeDoesNotMakeEventsBehindTheWallClockLate() throws {
+        let engine = CorrelationEngine(ruleSet: try Self.ruleSet(Self.bruteForce), options: CorrelationOptions(emit: .all))
+        let wallClock = Self.t0.advanced(by: .seconds(5 * 3600))
+        #expect(engine.idle(wallClock: wallClock).isEmpty)  // before any event: nothing moves
+        engine.ingest((0..<3).map { Self.detection(0, at: Double($0), ["ip": "a"], sequence: UInt64($0)) })
+        _ = engine.advance()
+        _ = engine.idle(wallClock: wallClock.advanced(by: .seconds(1)))
+        _ = engine.idle(wallClock: wallClock.advanced(by: .seconds(3)))
+        engine.ingest((3..<6).map { Self.detection(0, at: Double($0), ["ip": "a"], sequence: UInt64($0)) })
+        let alerts = engine.advance() + engine.finish()
+        #expect(engine.stats.late == 0)
+        #expect(alerts.count == 4)  // windows ending at the third to the sixth failure
     }
 
     @Test(arguments: [1, 2, 4])

@@ -1,5 +1,6 @@
 import Testing
 import VigilEvent
+import VigilTestSupport
 
 @testable import VigilCorrelate
 
@@ -8,7 +9,7 @@ import VigilEvent
 @Suite struct StateTests {
     @Test(arguments: [1, 2, 3])
     func groupTableMatchesDictionaryModel(seed: UInt64) {
-        var random = SplitMix(seed: seed)
+        var random = SplitMix64(seed: seed)
         var table = GroupTable()
         var model: [String: UInt32] = [:]
         var order: [String] = []  // least recently touched first
