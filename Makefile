@@ -6,7 +6,7 @@ APT_PACKAGES := libpcre2-dev liblz4-dev zlib1g-dev pkg-config
 RELEASE_BIN := .build/release/vigil
 DEBUG_BIN := .build/debug/vigil
 
-.PHONY: all deps build release demo test lint format clean bench-parse bench-rules oracle-refresh fuzz
+.PHONY: all deps build release demo test lint format clean bench bench-parse bench-rules oracle-refresh fuzz
 
 all: build
 
@@ -42,6 +42,11 @@ test: deps oracle-venv
 # Re-records the Sigma detection oracle answers after changing the differential suites or fixtures.
 oracle-refresh: oracle-venv
 	$(ORACLE_VENV)/bin/python Tests/Fixtures/Sigma/differential/oracle_golden.py
+
+# The ordo-one/benchmark targets in Benchmarks/ (its own package, release build): every stage and end to end.
+# BENCH_ARGS= passes options, e.g. BENCH_ARGS='--target EndToEnd' or BENCH_ARGS='--filter Decode'.
+bench: deps
+	cd Benchmarks && $(SWIFT) package benchmark --no-progress $(BENCH_ARGS)
 
 # Times vigil run / vigil parse beside cat and syslog-ng on 2 M generated lines (release build).
 bench-parse: release

@@ -9,35 +9,40 @@ let package = Package(
     dependencies: [
         .package(name: "vigil", path: "../"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        // Same requirement as vigil's: `Runner.run` takes a `Logger`.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: []
 )
 
-// One benchmark executable per pipeline stage.
-let stages: [(name: String, products: [String])] = [
-    ("RingBuffer", ["VigilPipeline"]),
-    ("Parse", ["VigilPipeline"]),
-    ("Decode", ["VigilPipeline"]),
-    ("Detect", ["VigilPipeline", "VigilDetect"]),
-    ("Correlate", ["VigilPipeline"]),
+// One benchmark executable per pipeline stage, plus one for the whole pipeline.
+func vigil(_ products: String...) -> [Target.Dependency] { products.map { .product(name: $0, package: "vigil") } }
+let stages: [(name: String, dependencies: [Target.Dependency])] = [
+    ("RingBuffer", vigil("VigilPipeline")),
+    ("Parse", vigil("VigilPipeline")),
+    ("Decode", vigil("VigilPipeline")),
+    ("Detect", vigil("VigilPipeline", "VigilDetect")),
+    ("Correlate", vigil("VigilPipeline")),
+    // Raw auth.log bytes to alerts through `Runner.run`, as `vigil run` does.
+    ("EndToEnd", vigil("VigilPipeline") + [.product(name: "Logging", package: "swift-log")]),
 ]
 for stage in stages {
     package.targets.append(
         .executableTarget(
             name: stage.name,
-            dependencies: [.product(name: "Benchmark", package: "benchmark")]
-                + stage.products.map { .product(name: $0, package: "vigil") },
+            dependencies: [.product(name: "Benchmark", package: "benchmark")] + stage.dependencies,
             path: "Benchmarks/\(stage.name)",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         )
     )
 }
 
-// A plain timing loop for the detect stage (CPU time per event, perf-friendly); shares its fixtures.
+// A plain timing loop for the detect stage (CPU time per event, perf-friendly); its fixtures are a
+// symbolic link to Detect's. Outside Benchmarks/: the benchmark plugin runs every executable target there.
 package.targets.append(
     .executableTarget(
         name: "DetectProfile",
         dependencies: [.product(name: "VigilDetect", package: "vigil")],
-        path: "Benchmarks/DetectProfile"
+        path: "Profiling/DetectProfile"
     )
 )

@@ -18,7 +18,9 @@ struct CheckCommand: ParsableCommand {
     @Argument(help: "Sigma rule files or directories (YAML, multi-document files allowed).")
     var paths: [String]
 
-    @Option(name: .customLong("logsources"), help: "Logsource mapping (default: rules/logsources.yml when it exists).")
+    @Option(
+        name: .customLong("logsources"),
+        help: ArgumentHelp("Logsource mapping (default: rules/logsources.yml when it exists).", valueName: "file"))
     var logsources: String?
 
     func run() throws {

@@ -32,7 +32,7 @@ struct InputOptions: ParsableArguments {
     @Option(help: "Longest message kept, in bytes; longer ones are cut, marked and counted.")
     var maxMessageSize: Int = 64 * 1024
 
-    @Option(help: "Parse workers (default: the number of cores).")
+    @Option(help: "Parse/decode/detect workers, also the correlation shards (default: the number of cores).")
     var workers: Int = RunOptions.defaultWorkers
 
     @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")

@@ -81,7 +81,7 @@ struct RuleOptions: ParsableArguments {
 
     @Flag(
         inversion: .prefixedNo,
-        help: "Whether idle input moves the correlation watermark with the wall clock (default: only for listeners and piped stdin).")
+        help: "Whether event time runs on with the wall clock while input is idle (default: only for listeners and piped stdin).")
     var live: Bool?
 
     func validate() throws {

@@ -53,18 +53,5 @@ func temporaryDirectory() throws -> URL {
     return url
 }
 
-/// Runs python3 with arguments and returns its standard output.
-func python(_ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3"] + arguments
-    let out = Pipe()
-    process.standardOutput = out
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
-}
-
 /// ../shared/tools next to the shared data.
 var sharedTools: URL { TestPaths.sharedData.deletingLastPathComponent().appendingPathComponent("tools") }

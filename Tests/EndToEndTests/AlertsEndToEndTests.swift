@@ -43,7 +43,7 @@ struct AlertsEndToEndTests {
         let lines = try String(contentsOfFile: TestPaths.packageRoot.appendingPathComponent("samples/auth.log").path, encoding: .utf8)
             .split(separator: "\n").map(String.init)
         // RFC 3164 stamps: lines of the same two-second bucket trade places (less than the 5 s lateness).
-        var generator = SeededGenerator(seed: 7)
+        var generator = SplitMix64(seed: 7)
         var buckets: [(key: String, lines: [String])] = []
         for line in lines {
             let stamp = String(line.prefix(15))
@@ -107,18 +107,5 @@ struct AlertsEndToEndTests {
         let toFile = try runVigil(["run", "--rules", "rules/sigma/sigmahq/web", "--alerts", file], stdin: Data(log.utf8))
         #expect(toFile.status == 0 && toFile.stdout.isEmpty)
         #expect(sortedLines(try String(contentsOfFile: file, encoding: .utf8)) == sortedLines(result.stdout))
-    }
-}
-
-/// A small deterministic generator (SplitMix64) for reproducible shuffles.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

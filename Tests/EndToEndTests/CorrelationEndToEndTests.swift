@@ -27,8 +27,8 @@ struct CorrelationEndToEndTests {
         let folder = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let base = folder.appendingPathComponent("auth").path
-        _ = try python([sharedTools.appendingPathComponent("gen-authlog.py").path, "-n", "40000", "--seed", "42", "--out", base])
-        let truthText = try python([sharedTools.appendingPathComponent("truth-ssh-bruteforce.py").path, base + ".log"])
+        _ = try runPython([sharedTools.appendingPathComponent("gen-authlog.py").path, "-n", "40000", "--seed", "42", "--out", base])
+        let truthText = try runPython([sharedTools.appendingPathComponent("truth-ssh-bruteforce.py").path, base + ".log"])
         let truth = try JSONSerialization.jsonObject(with: Data(truthText.utf8)) as! [String: Any]
         let expected = (truth["alerts_sec_singlewiththreshold"] as? NSNumber)?.intValue ?? -1
         #expect(expected > 0)
@@ -48,7 +48,7 @@ struct CorrelationEndToEndTests {
         let folder = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let base = folder.appendingPathComponent("auth").path
-        _ = try python([
+        _ = try runPython([
             sharedTools.appendingPathComponent("gen-authlog.py").path, "-n", "100000", "--days", "1", "--seed", "5", "--out", base,
         ])
         let rules = ["run", "--rules", "rules/sigma/correlation/mr_host_silent.yml", "--year", "2024", base + ".log"]

@@ -88,6 +88,27 @@ struct ListenerEndToEndTests {
         #expect(integer(json, "events") == 500)
     }
 
+    @Test("Old logs piped through a stdin pipe that pauses: nothing after the pause is late")
+    func pausedPipeOfOldLogsLosesNothing() throws {
+        // stdin is a pipe, so the run is live and idle ticks move the watermark; loghub's lines are
+        // years behind the wall clock, which must not make the second half late.
+        let lines = try String(contentsOf: TestPaths.shared("loghub/OpenSSH/OpenSSH_2k.log"), encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: false)
+        let half = lines.count / 2
+        let stats = temporaryPath("stats.json")
+        let input = Pipe()
+        let vigil = try RunningVigil(["run", "--rules", "rules/sigma/correlation", "--stats-json", stats], stdin: input)
+        input.fileHandleForWriting.write(Data((lines[..<half].joined(separator: "\n") + "\n").utf8))
+        usleep(1_500_000)
+        input.fileHandleForWriting.write(Data(lines[half...].joined(separator: "\n").utf8))
+        try input.fileHandleForWriting.close()
+        #expect(vigil.waitForExit() == 0, "\(vigil.stderr)")
+        let json = try readStats(stats)
+        #expect(integer(json, "events") == 2000)
+        #expect(integer(json, "correlation", "inputs") > 0)
+        #expect(integer(json, "correlation", "late") == 0)
+    }
+
     @Test("SIGINT stops a listeners-only run cleanly")
     func sigintStopsListeners() throws {
         let vigil = try RunningVigil(["run", "--udp", "127.0.0.1:0", "--log-level", "info"])

@@ -59,6 +59,12 @@ final class RunningVigil: Sendable {
         return [:]
     }
 
+    /// Waits (up to 20 s) for the process to exit by itself; its status, or nil when it did not.
+    func waitForExit() -> Int32? {
+        for _ in 0..<400 where process.isRunning { usleep(50_000) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
     /// Sends `signal` and waits (up to 20 s) for the exit status.
     func stop(signal: Int32 = SIGTERM) -> Int32? {
         kill(process.processIdentifier, signal)

@@ -94,3 +94,42 @@ public func runVigil(_ arguments: [String], stdin: Data? = nil, environment: [St
         stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self)
     )
 }
+
+/// A helper program that exited with a non-zero status.
+public struct ToolFailure: Error, CustomStringConvertible {
+    public var command: String
+    public var status: Int32
+    public var description: String { "\(command) exited with status \(status)" }
+}
+
+/// Runs `python3` with arguments (the shared tools: gen-authlog.py, truth-ssh-bruteforce.py) and returns
+/// its standard output; throws ``ToolFailure`` when it fails, so a broken tool cannot pass as empty output.
+public func runPython(_ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3"] + arguments
+    let out = Pipe()
+    process.standardOutput = out
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw ToolFailure(command: "python3 " + arguments.joined(separator: " "), status: process.terminationStatus)
+    }
+    return String(decoding: data, as: UTF8.self)
+}
+
+/// A small deterministic random generator (SplitMix64) for reproducible shuffles and generated data.
+public struct SplitMix64: RandomNumberGenerator {
+    public var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -3,6 +3,7 @@ import Testing
 import VigilAlert
 import VigilCorrelate
 import VigilEvent
+import VigilTestSupport
 
 /// The same stream, reordered within the lateness, batched differently and run on 1, 2 or 4 shards,
 /// gives the same alerts, in every emission mode.
@@ -20,7 +21,7 @@ import VigilEvent
             let input = seed == 0 ? testCase.detections : shuffled(testCase.detections, within: lateness, seed: seed)
             let engine = CorrelationEngine(ruleSet: testCase.ruleSet, options: options)
             var alerts: [Alert] = []
-            var random = SplitMix(seed: seed)
+            var random = SplitMix64(seed: seed)
             var index = 0
             while index < input.count {
                 let size = 1 + Int(random.next() % 40)
@@ -58,7 +59,7 @@ import VigilEvent
 /// Reorders detections so that none arrives more than `lateness` behind the largest time before it:
 /// sort by time plus a random delay below the lateness.
 func shuffled(_ detections: [Detection], within lateness: Timestamp.Duration, seed: UInt64) -> [Detection] {
-    var random = SplitMix(seed: seed)
+    var random = SplitMix64(seed: seed)
     let keyed = detections.map { d -> (Int64, Detection) in
         (d.time.nanoseconds + Int64(random.next() % UInt64(lateness.nanoseconds)), d)
     }

@@ -78,12 +78,31 @@ import VigilEvent
         let engine = CorrelationEngine(ruleSet: try Self.ruleSet(yaml), options: CorrelationOptions(emit: .all))
         engine.ingest([Self.detection(0, at: 0, ["host": "h1"], sequence: 1)])
         #expect(engine.advance().isEmpty)
-        // Input is idle; four minutes later nothing is decided yet, six minutes later the window closed.
-        #expect(engine.idle(wallClock: Self.t0.advanced(by: .seconds(240))).isEmpty)
-        let alerts = engine.idle(wallClock: Self.t0.advanced(by: .seconds(360)))
+        // Input goes idle a second after the event; four minutes later nothing is decided yet, six
+        // minutes later the window has closed.
+        #expect(engine.idle(wallClock: Self.t0.advanced(by: .seconds(1))).isEmpty)
+        #expect(engine.idle(wallClock: Self.t0.advanced(by: .seconds(241))).isEmpty)
+        let alerts = engine.idle(wallClock: Self.t0.advanced(by: .seconds(361)))
         #expect(alerts.count == 1)
         #expect(alerts.first?.windowEnd == Self.t0.advanced(by: .seconds(300)))
         #expect(alerts.first?.group.first?.value == "h1")
+    }
+
+    /// A sender whose clock (or zone: RFC 3164 has none) is hours behind, or old logs replayed through a
+    /// pipe: idle time moves event time by the idle time, not to the wall clock, so what comes after a
+    /// pause is not late.
+    @Test func idleTimeDoesNotMakeEventsBehindTheWallClockLate() throws {
+        let engine = CorrelationEngine(ruleSet: try Self.ruleSet(Self.bruteForce), options: CorrelationOptions(emit: .all))
+        let wallClock = Self.t0.advanced(by: .seconds(5 * 3600))
+        #expect(engine.idle(wallClock: wallClock).isEmpty)  // before any event: nothing moves
+        engine.ingest((0..<3).map { Self.detection(0, at: Double($0), ["ip": "a"], sequence: UInt64($0)) })
+        _ = engine.advance()
+        _ = engine.idle(wallClock: wallClock.advanced(by: .seconds(1)))
+        _ = engine.idle(wallClock: wallClock.advanced(by: .seconds(3)))
+        engine.ingest((3..<6).map { Self.detection(0, at: Double($0), ["ip": "a"], sequence: UInt64($0)) })
+        let alerts = engine.advance() + engine.finish()
+        #expect(engine.stats.late == 0)
+        #expect(alerts.count == 4)  // windows ending at the third to the sixth failure
     }
 
     @Test(arguments: [1, 2, 4])
@@ -138,6 +157,29 @@ import VigilEvent
         // "A" is "a" again (2 s). At 11.5 s, "b" (last seen at 1 s) has left [1.5, 11.5]: a, c. At 12 s
         // "b" is back and "a" (2 s) is still in [2, 12]: a, b, c. At 30 s only d.
         #expect(metrics == [1, 2, 2, 2, 3, 1])
+    }
+
+    /// Group keys and distinct values compare as Sigma detection compares values (simple case folding):
+    /// `ΣΊΣΥΦΟΣ` and `σίσυφος` are one user, `ſam` and `sam` one value. Lowercasing keeps the final
+    /// sigma and the long s, so it made two of each.
+    @Test func groupKeysAndValuesFoldAsDetectionCompares() throws {
+        let perUser = "title: pu\ncorrelation: {type: event_count, rules: [failed], group-by: [user], timespan: 60s, condition: {gte: 2}}\n"
+        let engine = CorrelationEngine(ruleSet: try Self.ruleSet(perUser), options: CorrelationOptions(lateness: .seconds(0), emit: .all))
+        engine.ingest([
+            Self.detection(0, at: 0, ["user": "ΣΊΣΥΦΟΣ"], sequence: 1), Self.detection(0, at: 1, ["user": "σίσυφος"], sequence: 2),
+        ])
+        let alerts = engine.advance() + engine.finish()
+        #expect(alerts.map { $0.metric?.value } == [2])
+        #expect(alerts.first?.group.first?.value == "σίσυφοσ")
+
+        let distinct =
+            "title: du\ncorrelation: {type: value_count, rules: [failed], group-by: [ip], timespan: 60s, condition: {field: user, gte: 1}}\n"
+        let counter = CorrelationEngine(ruleSet: try Self.ruleSet(distinct), options: CorrelationOptions(lateness: .seconds(0), emit: .all))
+        counter.ingest([
+            Self.detection(0, at: 0, ["ip": "x", "user": "ſam"], sequence: 1),
+            Self.detection(0, at: 1, ["ip": "x", "user": "SAM"], sequence: 2),
+        ])
+        #expect((counter.advance() + counter.finish()).map { $0.metric?.value } == [1, 1])
     }
 
     @Test func chainedCorrelationReadsChildWindows() throws {

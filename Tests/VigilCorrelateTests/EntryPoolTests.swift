@@ -1,4 +1,5 @@
 import Testing
+import VigilTestSupport
 
 @testable import VigilCorrelate
 
@@ -6,7 +7,7 @@ import Testing
 @Suite struct EntryPoolTests {
     @Test(arguments: [1, 2, 3])
     func matchesArrayModel(seed: UInt64) {
-        var random = SplitMix(seed: seed)
+        var random = SplitMix64(seed: seed)
         var pool = EntryPool<Double>(emptyPayload: 0)
         var queues = Array(repeating: EntryQueue(), count: 5)
         var model: [[(Int64, UInt32, Double)]] = Array(repeating: [], count: 5)
@@ -42,20 +43,5 @@ import Testing
             }
             #expect(Int(queues[q].count) == model[q].count)
         }
-    }
-}
-
-/// A small deterministic random generator for tests.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -19,8 +19,8 @@ import VigilTestSupport
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let base = folder.appendingPathComponent("auth").path
-        _ = try python([Self.tools.appendingPathComponent("gen-authlog.py").path, "-n", "\(count)", "--seed", "\(seed)", "--out", base])
-        let truthText = try python([Self.tools.appendingPathComponent("truth-ssh-bruteforce.py").path, base + ".log"])
+        _ = try runPython([Self.tools.appendingPathComponent("gen-authlog.py").path, "-n", "\(count)", "--seed", "\(seed)", "--out", base])
+        let truthText = try runPython([Self.tools.appendingPathComponent("truth-ssh-bruteforce.py").path, base + ".log"])
         let truth = try JSONSerialization.jsonObject(with: Data(truthText.utf8)) as! [String: Int]
         let expected = truth["alerts_sec_singlewiththreshold"] ?? -1
         #expect(expected > 0)
@@ -40,18 +40,5 @@ import VigilTestSupport
             #expect(stats.late == 0)
             #expect(fired.allSatisfy { $0.metric?.value == 5 })
         }
-    }
-
-    func python(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "python3 \(arguments.joined(separator: " "))")
-        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -111,13 +111,13 @@ struct RuleRuntime {
         let threshold: CorrelationThreshold
         if case .threshold(let t) = rule.condition { threshold = t } else { threshold = CorrelationThreshold([]) }
         switch rule.type {
-        case .eventCount: return EventCountEvaluator(span: span, threshold: threshold)
-        case .valueCount: return ValueCountEvaluator(span: span, threshold: threshold)
-        case .valueSum: return NumericEvaluator(span: span, threshold: threshold, aggregate: .sum)
-        case .valueAvg: return NumericEvaluator(span: span, threshold: threshold, aggregate: .average)
+        case .eventCount: return StateEvaluator(EventCountState(span: span, threshold: threshold))
+        case .valueCount: return StateEvaluator(ValueCountState(span: span, threshold: threshold))
+        case .valueSum: return StateEvaluator(NumericState(span: span, threshold: threshold, aggregate: .sum))
+        case .valueAvg: return StateEvaluator(NumericState(span: span, threshold: threshold, aggregate: .average))
         case .valuePercentile, .valueMedian:
-            return NumericEvaluator(span: span, threshold: threshold, aggregate: .percentile(rule.percentile ?? 50))
-        case .temporal, .temporalOrdered: return TemporalEvaluator(rule: rule)
+            return StateEvaluator(NumericState(span: span, threshold: threshold, aggregate: .percentile(rule.percentile ?? 50)))
+        case .temporal, .temporalOrdered: return StateEvaluator(TemporalState(rule: rule))
         }
     }
 

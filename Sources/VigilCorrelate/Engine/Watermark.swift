@@ -10,22 +10,45 @@ public struct Watermark: Sendable, Hashable {
     public private(set) var maxEventTime: Timestamp = .distantPast
     /// The watermark: every window ending before it is decided.
     public private(set) var current: Timestamp = .distantPast
+    /// Since when input has been idle (wall clock), and the largest event time then; nil while input flows.
+    private var idleSince: IdleAnchor?
+
+    private struct IdleAnchor: Sendable, Hashable {
+        var wallClock: Timestamp
+        var maxEventTime: Timestamp
+    }
 
     public init(lateness: Timestamp.Duration) {
         self.lateness = lateness
     }
 
-    /// Notes an event time (of any event, matched or not).
+    /// Notes an event time (of any event, matched or not): input is flowing.
     public mutating func observe(_ time: Timestamp) {
+        idleSince = nil
         guard time > maxEventTime else { return }
         maxEventTime = time
         let candidate = time.advanced(by: Timestamp.Duration(nanoseconds: -lateness.nanoseconds))
         if candidate > current { current = candidate }
     }
 
-    /// Advances with the wall clock while input is idle: receive time minus the lateness.
+    /// Advances with the wall clock while input is idle: event time goes on from the newest event at the
+    /// pace of the wall clock, minus the lateness.
+    ///
+    /// The first call after input stopped notes the wall clock; each later one moves the watermark to
+    /// `maxEventTime + (wallClock - then) - lateness`. For a live source, whose event times follow the
+    /// wall clock, that is receive time minus the lateness. It differs from jumping to the wall clock when
+    /// event times do not follow it: a sender whose clock or zone is off by hours (RFC 3164 carries no
+    /// zone), or old logs replayed through a pipe that stalls. There a jump would make every later event
+    /// late; this moves event time by no more than the idle time itself. Before any event, nothing moves.
     public mutating func advance(wallClock: Timestamp) {
-        let candidate = wallClock.advanced(by: Timestamp.Duration(nanoseconds: -lateness.nanoseconds))
+        guard maxEventTime != .distantPast else { return }
+        guard let anchor = idleSince else {
+            idleSince = IdleAnchor(wallClock: wallClock, maxEventTime: maxEventTime)
+            return
+        }
+        let idle = wallClock.nanoseconds &- anchor.wallClock.nanoseconds
+        guard idle > 0 else { return }
+        let candidate = anchor.maxEventTime.advanced(by: Timestamp.Duration(nanoseconds: idle &- lateness.nanoseconds))
         if candidate > current { current = candidate }
     }
 

@@ -57,6 +57,43 @@ extension WindowEvaluator {
     func decide(group: UInt32, deadline: Int64, horizon: Int64, context: inout EvaluationContext) -> DeadlineOutcome { .none }
 }
 
+/// The mutable per-group state of one correlation type, as one struct, so that a call pays one
+/// exclusivity check instead of one per field access; ``StateEvaluator`` makes it a ``WindowEvaluator``.
+protocol WindowState {
+    mutating func grow(slots: Int, reserve: Int)
+    mutating func reset(_ group: UInt32)
+    mutating func release(_ group: UInt32)
+    mutating func add(_ events: [RunEvent], group: UInt32, time: Int64, context: inout EvaluationContext) -> QualifiedWindow?
+    mutating func decide(group: UInt32, deadline: Int64, horizon: Int64, context: inout EvaluationContext) -> DeadlineOutcome
+    var memoryBytes: Int { get }
+}
+
+extension WindowState {
+    mutating func decide(group: UInt32, deadline: Int64, horizon: Int64, context: inout EvaluationContext) -> DeadlineOutcome {
+        .none
+    }
+}
+
+/// The ``WindowEvaluator`` of a ``WindowState``.
+final class StateEvaluator<State: WindowState>: WindowEvaluator {
+    private var state: State
+
+    init(_ state: State) { self.state = state }
+
+    func grow(slots: Int, reserve: Int) { state.grow(slots: slots, reserve: reserve) }
+    func reset(_ group: UInt32) { state.reset(group) }
+    func release(_ group: UInt32) { state.release(group) }
+    var memoryBytes: Int { state.memoryBytes }
+
+    func add(_ events: [RunEvent], group: UInt32, time: Int64, context: inout EvaluationContext) -> QualifiedWindow? {
+        state.add(events, group: group, time: time, context: &context)
+    }
+
+    func decide(group: UInt32, deadline: Int64, horizon: Int64, context: inout EvaluationContext) -> DeadlineOutcome {
+        state.decide(group: group, deadline: deadline, horizon: horizon, context: &context)
+    }
+}
+
 /// Grows a per-group array to `count` entries. When it must move, it reserves room for `reserve`
 /// entries at once: a rule that holds many groups reserves its group limit (address space only; pages
 /// are touched as groups arrive) instead of doubling again and again, which left every freed copy in

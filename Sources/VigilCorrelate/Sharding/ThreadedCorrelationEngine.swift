@@ -10,10 +10,11 @@ import VigilEvent
 /// hands each step's alerts, ordered, to `onAlerts`. The alerts are those of ``CorrelationEngine`` with
 /// the same options, step for step.
 public final class ThreadedCorrelationEngine: @unchecked Sendable {
-    // @unchecked: the caller-side state (`router`, `watermark`, `queued`, `routingStats`) is used by the
-    // one calling thread only; shards and the merger are confined to their threads; the mailboxes lock.
-    // Batches are shared by every shard of a step, read-only (each reads its own list).
-    private typealias Inputs = [(batch: CorrelationBatch, lateBefore: Timestamp)]
+    // @unchecked: the caller-side state (`intake`, `step`) is used by the one calling thread only;
+    // shards and the merger are confined to their threads; the mailboxes lock. Batches are shared by
+    // every shard of a step, read-only (each reads its own list). `finalStats` is written by the merger
+    // thread before it signals `finished` and read by the caller after waiting for it.
+    private typealias Inputs = CorrelationIntake.Queued
 
     private enum ShardMessage {
         case step(inputs: Inputs, watermark: Timestamp, horizon: Timestamp)
@@ -27,10 +28,7 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
     }
 
     public let options: CorrelationOptions
-    public let router: CorrelationRouter
-    public private(set) var watermark: Watermark
-    private var queued: Inputs = []
-    private var routingStats = CorrelationStats()
+    private var intake: CorrelationIntake
     private var step = 0
     private let shardMailboxes: [Mailbox<ShardMessage>]
     private let mergerMailbox: Mailbox<MergerMessage>
@@ -43,11 +41,12 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
         onAlerts: @escaping @Sendable ([Alert]) -> Void
     ) {
         self.options = options
-        router = CorrelationRouter(ruleSet: ruleSet, shards: options.shards)
-        watermark = Watermark(lateness: options.lateness)
-        shardMailboxes = (0..<router.shards).map { _ in Mailbox(capacity: options.mailboxCapacity) }
-        mergerMailbox = Mailbox(capacity: options.mailboxCapacity * (router.shards + 1))
-        for index in 0..<router.shards {
+        let intake = CorrelationIntake(ruleSet: ruleSet, options: options)
+        self.intake = intake
+        let shards = intake.router.shards
+        shardMailboxes = (0..<shards).map { _ in Mailbox(capacity: options.mailboxCapacity) }
+        mergerMailbox = Mailbox(capacity: options.mailboxCapacity * (shards + 1))
+        for index in 0..<shards {
             let mailbox = shardMailboxes[index], merger = mergerMailbox
             let shard = CorrelationShard(ruleSet: ruleSet, options: options, role: .group(index))
             Thread.detachNewThread {
@@ -66,7 +65,7 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
             }
         }
         let merger = CorrelationMerger(ruleSet: ruleSet, options: options)
-        let shards = router.shards, mailbox = mergerMailbox, done = finished
+        let mailbox = mergerMailbox, done = finished
         Thread.detachNewThread { [unowned self] in
             var outputs: [Int: [CorrelationOutput?]] = [:]
             var chains: [Int: (Inputs, Timestamp, Timestamp)] = [:]
@@ -94,31 +93,25 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
         }
     }
 
+    /// Routes detections for this engine's shard count.
+    public var router: CorrelationRouter { intake.router }
+
+    /// Event-time progress.
+    public var watermark: Watermark { intake.watermark }
+
     /// Takes the detections of one batch (see ``CorrelationEngine/ingest(_:latestEventTime:)``).
     public func ingest(_ detections: [Detection], latestEventTime: Timestamp? = nil) {
-        var batch = CorrelationBatch(shards: router.shards)
-        var latest = latestEventTime ?? .distantPast
-        detections.withUnsafeBufferPointer { buffer in
-            for index in buffer.indices {
-                if latestEventTime == nil, buffer[index].time > latest { latest = buffer[index].time }
-                router.route(buffer[index], into: &batch)
-            }
-        }
-        ingest(batch, latestEventTime: latest)
+        intake.ingest(detections, latestEventTime: latestEventTime)
     }
 
     /// Takes one routed batch (see ``CorrelationEngine/ingest(_:latestEventTime:)``).
     public func ingest(_ batch: CorrelationBatch, latestEventTime: Timestamp) {
-        precondition(batch.shards == router.shards, "batch routed for \(batch.shards) shards, engine has \(router.shards)")
-        let lateBefore = watermark.current
-        routingStats.addRouting(of: batch, lateBefore: lateBefore)
-        if !batch.isEmpty { queued.append((batch, lateBefore)) }
-        watermark.observe(latestEventTime)
+        intake.ingest(batch, latestEventTime: latestEventTime)
     }
 
     /// Notes an event time without detections (keeps the watermark moving on quiet rules).
     public func observe(eventTime: Timestamp) {
-        watermark.observe(eventTime)
+        intake.observe(eventTime: eventTime)
     }
 
     /// Sends a step: every shard decides the windows that ended before the watermark.
@@ -126,7 +119,7 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
 
     /// Live input is idle: the watermark follows the wall clock, then a step.
     public func idle(wallClock: Timestamp) {
-        watermark.advance(wallClock: wallClock)
+        intake.advance(wallClock: wallClock)
         advance()
     }
 
@@ -134,20 +127,18 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
     /// `onAlerts` and the threads ended. Returns the counters of the run.
     @discardableResult
     public func finish() -> CorrelationStats {
-        let horizon = options.decideAbsenceBeyondInput ? Timestamp.distantFuture : watermark.maxEventTime
-        watermark.finish()
-        send(horizon: horizon)
+        send(horizon: intake.finish(decideAbsenceBeyondInput: options.decideAbsenceBeyondInput))
         for mailbox in shardMailboxes { mailbox.post(.stop) }
         finished.wait()
         var stats = finalStats
-        stats.merge(routingStats)
+        stats.merge(intake.stats)
         return stats
     }
 
     private func send(horizon: Timestamp) {
-        for mailbox in shardMailboxes { mailbox.post(.step(inputs: queued, watermark: watermark.current, horizon: horizon)) }
-        mergerMailbox.post(.chain(step: step, inputs: queued, watermark: watermark.current, horizon: horizon))
-        queued = []
+        let inputs = intake.takeQueued(), watermark = intake.watermark.current
+        for mailbox in shardMailboxes { mailbox.post(.step(inputs: inputs, watermark: watermark, horizon: horizon)) }
+        mergerMailbox.post(.chain(step: step, inputs: inputs, watermark: watermark, horizon: horizon))
         step += 1
     }
 }

@@ -1,3 +1,5 @@
+import VigilDetect
+
 /// Group keys: the group-by values of one detection, case-folded and joined into one String, with a
 /// stable 64-bit hash that picks the shard and the hash-table bucket.
 ///
@@ -8,24 +10,11 @@ enum GroupKey {
     static let separator: Character = "\u{1F}"
     static let separatorByte: UInt8 = 0x1F
 
-    /// Sigma compares values case-insensitively, so `Bob` and `bob` are one group and one distinct value.
-    static func fold(_ value: String) -> String {
-        var needsFolding = false
-        for byte in value.utf8 where byte >= 0x80 || (byte >= 0x41 && byte <= 0x5A) {
-            needsFolding = true
-            break
-        }
-        return needsFolding ? value.lowercased() : value
-    }
-
-    /// Appends the folded form of a value given as bytes: the UTF-8 of
-    /// `fold(String(decoding: bytes, as: UTF8.self))`, without making a String for ASCII text.
+    /// Appends the folded form of a value: Sigma compares values case-insensitively (simple case
+    /// folding, as detection does), so `Bob` and `bob`, `ΣΊΣΥΦΟΣ` and `σίσυφος` are one group and one
+    /// distinct value.
     static func appendFolded(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        if bytes.contains(where: { $0 >= 0x80 }) {
-            out.append(contentsOf: String(decoding: bytes, as: UTF8.self).lowercased().utf8)
-            return
-        }
-        for byte in bytes { out.append(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) }
+        SigmaCaseFolding.appendFolded(bytes, to: &out)
     }
 
     /// The key text for folded values.
@@ -41,16 +30,6 @@ enum GroupKey {
 
     /// FNV-1a over the UTF-8 bytes with a final avalanche, so that `hash % shards` spreads well. Stable
     /// across runs and machines (unlike `Hasher`, which is seeded per process).
-    static func hash(_ key: String) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in key.utf8 {
-            h ^= UInt64(byte)
-            h = h &* 0x100_0000_01b3
-        }
-        return mix(h)
-    }
-
-    /// ``hash(_:)`` of a key given as its UTF-8 bytes.
     static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in bytes {
@@ -58,6 +37,12 @@ enum GroupKey {
             h = h &* 0x100_0000_01b3
         }
         return mix(h)
+    }
+
+    /// ``hash(_:)`` of a key given as a String.
+    static func hash(_ key: String) -> UInt64 {
+        var key = key
+        return key.withUTF8 { hash(UnsafeRawBufferPointer($0)) }
     }
 
     /// MurmurHash3's 64-bit finalizer.

@@ -27,34 +27,15 @@ enum Placeholders {
 
     /// Finds `%name%` in literal parts (names: letters, digits, `_`, `-`, `.`).
     static func split(_ pattern: SigmaPattern) -> SigmaPattern {
-        var parts: [SigmaPattern.Part] = []
-        for part in pattern.parts {
-            guard case .literal(let bytes) = part else {
-                parts.append(part)
-                continue
+        pattern.splittingLiterals { bytes, i in
+            if bytes[i] == UInt8(ascii: "\\"), i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "%") {
+                return (.literal([UInt8(ascii: "%")]), 2)
             }
-            var literal: [UInt8] = []
-            var i = 0
-            while i < bytes.count {
-                let b = bytes[i]
-                if b == UInt8(ascii: "\\"), i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "%") {
-                    literal.append(UInt8(ascii: "%"))
-                    i += 2
-                    continue
-                }
-                if b == UInt8(ascii: "%"), let end = closingPercent(bytes, from: i + 1) {
-                    parts.append(.literal(literal))
-                    literal = []
-                    parts.append(.placeholder(String(decoding: bytes[(i + 1)..<end], as: UTF8.self)))
-                    i = end + 1
-                    continue
-                }
-                literal.append(b)
-                i += 1
+            if bytes[i] == UInt8(ascii: "%"), let end = closingPercent(bytes, from: i + 1) {
+                return (.placeholder(String(decoding: bytes[(i + 1)..<end], as: UTF8.self)), end + 1 - i)
             }
-            parts.append(.literal(literal))
+            return nil
         }
-        return SigmaPattern(parts: parts)
     }
 
     private static func closingPercent(_ bytes: [UInt8], from start: Int) -> Int? {

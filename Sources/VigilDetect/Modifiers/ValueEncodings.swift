@@ -56,28 +56,9 @@ enum ValueEncodings {
 
     /// Replaces every dash character in the literal parts with the dash class.
     static func windash(_ pattern: SigmaPattern) -> SigmaPattern {
-        var parts: [SigmaPattern.Part] = []
-        for part in pattern.parts {
-            guard case .literal(let bytes) = part else {
-                parts.append(part)
-                continue
-            }
-            var literal: [UInt8] = []
-            var i = 0
-            while i < bytes.count {
-                if let dash = dashes.first(where: { matches($0, bytes, at: i) }) {
-                    parts.append(.literal(literal))
-                    literal = []
-                    parts.append(.dash)
-                    i += dash.count
-                } else {
-                    literal.append(bytes[i])
-                    i += 1
-                }
-            }
-            parts.append(.literal(literal))
+        pattern.splittingLiterals { bytes, i in
+            dashes.first(where: { matches($0, bytes, at: i) }).map { (.dash, $0.count) }
         }
-        return SigmaPattern(parts: parts)
     }
 
     /// Spells out every dash class as each of the five characters (needed before an encoding

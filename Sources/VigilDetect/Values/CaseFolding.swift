@@ -15,6 +15,106 @@ enum CaseFolding {
         return FoldTable.shared.fold(value)
     }
 
+    /// Room the folding of `count` bytes needs at most: a folded scalar may take one byte more than
+    /// the original (U+023A, two bytes, folds to U+2C65, three), so 3/2 of the input.
+    @inline(__always)
+    static func foldedCapacity(_ count: Int) -> Int { count + count / 2 + 4 }
+
+    /// Writes the simple case folding of the UTF-8 bytes `source[0 ..< count]` to `out`, which has room
+    /// for ``foldedCapacity(_:)`` bytes, and returns the number of bytes written. ASCII runs are folded
+    /// eight bytes at a time; invalid UTF-8 is copied through.
+    static func fold(_ source: UnsafePointer<UInt8>, count n: Int, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var out = out
+        let start = out
+        var i = 0
+        while i < n {
+            if i + 8 <= n {
+                let word = UnsafeRawPointer(source + i).loadUnaligned(as: UInt64.self)
+                if word & 0x8080_8080_8080_8080 == 0 {
+                    UnsafeMutableRawPointer(out).storeBytes(of: lowercaseASCII(word), as: UInt64.self)
+                    out += 8
+                    i += 8
+                    continue
+                }
+            }
+            let b = source[i]
+            if b < 0x80 {
+                out.pointee = b &- 0x41 < 26 ? b | 0x20 : b
+                out += 1
+                i += 1
+                continue
+            }
+            let (scalar, length) = decode(source + i, n - i)
+            if length == 0 {
+                out.pointee = b
+                out += 1
+                i += 1
+                continue
+            }
+            out += encode(fold(scalar: scalar), to: out)
+            i += length
+        }
+        return out - start
+    }
+
+    /// Lowercases the eight ASCII bytes of a word (no byte has its high bit set).
+    @inline(__always)
+    static func lowercaseASCII(_ word: UInt64) -> UInt64 {
+        let aboveA = word &+ 0x3F3F_3F3F_3F3F_3F3F  // high bit set where byte >= 'A' (0x41)
+        let aboveZ = word &+ 0x2525_2525_2525_2525  // high bit set where byte > 'Z' (0x5A)
+        let upper = aboveA & ~aboveZ & 0x8080_8080_8080_8080
+        return word | (upper >> 2)
+    }
+
+    /// Decodes one UTF-8 scalar; length 0 when the bytes are not a valid sequence.
+    @inline(__always)
+    static func decode(_ p: UnsafePointer<UInt8>, _ available: Int) -> (UInt32, Int) {
+        let b0 = UInt32(p[0])
+        if b0 < 0xC2 { return (0, 0) }
+        if b0 < 0xE0 {
+            guard available >= 2, p[1] & 0xC0 == 0x80 else { return (0, 0) }
+            return ((b0 & 0x1F) << 6 | UInt32(p[1] & 0x3F), 2)
+        }
+        if b0 < 0xF0 {
+            guard available >= 3, p[1] & 0xC0 == 0x80, p[2] & 0xC0 == 0x80 else { return (0, 0) }
+            let v = (b0 & 0x0F) << 12 | UInt32(p[1] & 0x3F) << 6 | UInt32(p[2] & 0x3F)
+            if v < 0x800 || (v >= 0xD800 && v < 0xE000) { return (0, 0) }
+            return (v, 3)
+        }
+        if b0 < 0xF5 {
+            guard available >= 4, p[1] & 0xC0 == 0x80, p[2] & 0xC0 == 0x80, p[3] & 0xC0 == 0x80 else { return (0, 0) }
+            let v = (b0 & 0x07) << 18 | UInt32(p[1] & 0x3F) << 12 | UInt32(p[2] & 0x3F) << 6 | UInt32(p[3] & 0x3F)
+            if v < 0x10000 || v > 0x10FFFF { return (0, 0) }
+            return (v, 4)
+        }
+        return (0, 0)
+    }
+
+    /// Encodes a scalar as UTF-8 at `out`; returns the byte count.
+    @inline(__always)
+    static func encode(_ v: UInt32, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        if v < 0x80 {
+            out[0] = UInt8(v)
+            return 1
+        }
+        if v < 0x800 {
+            out[0] = UInt8(0xC0 | v >> 6)
+            out[1] = UInt8(0x80 | v & 0x3F)
+            return 2
+        }
+        if v < 0x10000 {
+            out[0] = UInt8(0xE0 | v >> 12)
+            out[1] = UInt8(0x80 | (v >> 6) & 0x3F)
+            out[2] = UInt8(0x80 | v & 0x3F)
+            return 3
+        }
+        out[0] = UInt8(0xF0 | v >> 18)
+        out[1] = UInt8(0x80 | (v >> 12) & 0x3F)
+        out[2] = UInt8(0x80 | (v >> 6) & 0x3F)
+        out[3] = UInt8(0x80 | v & 0x3F)
+        return 4
+    }
+
     /// The folded UTF-8 of a string (load time).
     static func fold(_ text: String) -> [UInt8] {
         fold(bytes: Array(text.utf8))
@@ -22,14 +122,9 @@ enum CaseFolding {
 
     /// The folded form of UTF-8 bytes (load time).
     static func fold(bytes: [UInt8]) -> [UInt8] {
-        let arena = ByteArena(capacity: bytes.count * 2 + 16)
-        let range = bytes.withUnsafeBytes { arena.appendFolded($0) }
-        return Array(UnsafeRawBufferPointer(start: arena.base + range.lowerBound, count: range.count))
-    }
-
-    /// Whether two byte strings are equal after folding (load time and tests).
-    static func equalFolded(_ a: String, _ b: String) -> Bool {
-        fold(a) == fold(b)
+        var out: [UInt8] = []
+        bytes.withUnsafeBytes { SigmaCaseFolding.appendFolded($0, to: &out) }
+        return out
     }
 }
 
@@ -100,5 +195,21 @@ final class FoldTable: Sendable {
             if folded != scalar { pairs.append((value, folded.value)) }
         }
         return pairs
+    }
+}
+
+/// Sigma's case-insensitive comparison (Unicode simple case folding, as ``Detector`` compares values),
+/// for stages that must treat values as detection does: correlation folds group-by values and
+/// `value_count` values with it, so `ΣΊΣΥΦΟΣ` and `σίσυφος` are one group there too.
+public enum SigmaCaseFolding {
+    /// Appends the simple case folding of the UTF-8 `bytes` to `out`; invalid UTF-8 is copied through.
+    public static func appendFolded(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        let n = bytes.count
+        guard n > 0, let source = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        let start = out.count
+        let room = CaseFolding.foldedCapacity(n)
+        out.append(contentsOf: repeatElement(0, count: room))
+        let written = out.withUnsafeMutableBufferPointer { CaseFolding.fold(source, count: n, to: $0.baseAddress! + start) }
+        out.removeLast(room - written)
     }
 }

@@ -33,6 +33,33 @@ struct SigmaPattern: Hashable, Sendable, CustomStringConvertible {
         self.parts = merged
     }
 
+    /// Rewrites the literal parts: at each offset of a literal, `scan` returns the part that replaces the
+    /// bytes there and how many bytes it takes, or nil to keep the byte as text. Other parts stay.
+    func splittingLiterals(_ scan: (_ bytes: [UInt8], _ offset: Int) -> (part: Part, length: Int)?) -> SigmaPattern {
+        var result: [Part] = []
+        for part in parts {
+            guard case .literal(let bytes) = part else {
+                result.append(part)
+                continue
+            }
+            var literal: [UInt8] = []
+            var i = 0
+            while i < bytes.count {
+                if let (replacement, length) = scan(bytes, i) {
+                    result.append(.literal(literal))
+                    literal = []
+                    result.append(replacement)
+                    i += length
+                } else {
+                    literal.append(bytes[i])
+                    i += 1
+                }
+            }
+            result.append(.literal(literal))
+        }
+        return SigmaPattern(parts: result)
+    }
+
     /// A pattern that is exactly this text, with no wildcards.
     init(literal text: String) {
         self.init(parts: [.literal(Array(text.utf8))])

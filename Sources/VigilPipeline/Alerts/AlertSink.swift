@@ -94,7 +94,7 @@ public final class AlertSink: Sendable {
             state.counts.dropped += UInt64(lines)
             return
         }
-        guard let code = Self.writeAll(fd, bytes) else { return }
+        guard let code = writeAll(fd, bytes) else { return }
         state.counts.dropped += UInt64(lines)
         if code == EPIPE {
             state.closed = true
@@ -103,21 +103,5 @@ public final class AlertSink: Sendable {
         }
         state.failure = code
         throw .outputFailed(errno: code)
-    }
-
-    /// Writes everything; nil on success, else the `errno`.
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32? {
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += n
-            }
-            return nil
-        }
     }
 }

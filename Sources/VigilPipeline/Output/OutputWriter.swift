@@ -32,18 +32,7 @@ public struct OutputWriter: OrderedStage {
             counters.drop(DropReason("output_closed"), count: UInt64(result.eventCount))
             return
         }
-        let failure: Int32? = result.output.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += n
-            }
-            return nil
-        }
+        let failure = result.output.withUnsafeBytes { writeAll(fd, $0) }
         if let failure {
             if failure == EPIPE {
                 closed = true

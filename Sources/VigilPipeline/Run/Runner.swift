@@ -122,7 +122,7 @@ public enum Runner {
 
     static func report(_ summary: RunSummary, options: RunOptions, logger: Logger) throws(RunError) {
         if options.mode == .run {
-            writeAll(2, Array(summary.text().utf8))
+            _ = writeAll(2, Array(summary.text().utf8))
         } else {
             logger.info("\(summary.events) events, \(summary.parse.failuresTotal) parse errors")
         }
@@ -130,23 +130,7 @@ public enum Runner {
             let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard fd >= 0 else { throw .statsFileFailed(path: path, errno: errno) }
             defer { close(fd) }
-            guard writeAll(fd, Array(summary.json().utf8)) else { throw .statsFileFailed(path: path, errno: errno) }
-        }
-    }
-
-    @discardableResult
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                offset += n
-            }
-            return true
+            if let code = writeAll(fd, Array(summary.json().utf8)) { throw .statsFileFailed(path: path, errno: code) }
         }
     }
 }

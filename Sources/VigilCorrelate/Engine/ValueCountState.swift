@@ -1,25 +1,7 @@
 /// `value_count`: per group, each distinct value with the time it was last seen, in a list ordered by
 /// that time. A value leaves when its last sighting leaves the window; the distinct count is kept, not
 /// recounted.
-final class ValueCountEvaluator: WindowEvaluator {
-    /// All mutable state in one struct: one exclusivity check per call instead of one per field access.
-    private var state: ValueCountState
-
-    init(span: Int64, threshold: CorrelationThreshold) {
-        state = ValueCountState(span: span, threshold: threshold)
-    }
-
-    func grow(slots: Int, reserve: Int) { state.grow(slots: slots, reserve: reserve) }
-    func reset(_ group: UInt32) { state.reset(group) }
-    func release(_ group: UInt32) { state.release(group) }
-    var memoryBytes: Int { state.memoryBytes }
-
-    func add(_ events: [RunEvent], group: UInt32, time: Int64, context: inout EvaluationContext) -> QualifiedWindow? {
-        state.add(events, group: group, time: time, context: &context)
-    }
-}
-
-struct ValueCountState {
+struct ValueCountState: WindowState {
     private static let none = UInt32.max
 
     let span: Int64

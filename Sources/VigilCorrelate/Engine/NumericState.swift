@@ -1,33 +1,12 @@
 /// `value_sum`, `value_avg`, `value_percentile` and `value_median`: per group, the numeric values in the
 /// window with their times, and a running sum. Inputs without a number still evaluate the window (as
 /// anchors) but add nothing; a window without any number has no metric and never qualifies.
-final class NumericEvaluator: WindowEvaluator {
+struct NumericState: WindowState {
     enum Aggregate {
         case sum
         case average
         case percentile(Double)
     }
-
-    /// All mutable state in one struct: one exclusivity check per call instead of one per field access.
-    private var state: NumericState
-
-    init(span: Int64, threshold: CorrelationThreshold, aggregate: Aggregate) {
-        state = NumericState(span: span, threshold: threshold, aggregate: aggregate)
-    }
-
-    func grow(slots: Int, reserve: Int) { state.grow(slots: slots, reserve: reserve) }
-    func reset(_ group: UInt32) { state.reset(group) }
-    func release(_ group: UInt32) { state.release(group) }
-    var memoryBytes: Int { state.memoryBytes }
-
-    func add(_ events: [RunEvent], group: UInt32, time: Int64, context: inout EvaluationContext) -> QualifiedWindow? {
-        state.add(events, group: group, time: time, context: &context)
-    }
-}
-
-struct NumericState {
-    typealias Aggregate = NumericEvaluator.Aggregate
-
     let span: Int64
     let threshold: CorrelationThreshold
     let aggregate: Aggregate

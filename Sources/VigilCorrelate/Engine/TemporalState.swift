@@ -5,31 +5,8 @@
 /// time is in it. Order is checked with a small table per group: for each prefix of a required chain,
 /// the latest start of a strictly time-ordered match ending so far; a window `[a, b]` holds the chain
 /// iff that start is at or after `a`. Clauses with an absent rule look forward: an anchor at `t` waits
-/// for the watermark to pass `t + span` (see TemporalEvaluator+Absence.swift).
-final class TemporalEvaluator: WindowEvaluator {
-    /// All mutable state in one struct: one exclusivity check per call instead of one per field access.
-    private var state: TemporalState
-
-    init(rule: CorrelationRule) {
-        state = TemporalState(rule: rule)
-    }
-
-    func grow(slots: Int, reserve: Int) { state.grow(slots: slots, reserve: reserve) }
-    func reset(_ group: UInt32) { state.reset(group) }
-    func release(_ group: UInt32) { state.release(group) }
-    var memoryBytes: Int { state.memoryBytes }
-
-    func add(_ events: [RunEvent], group: UInt32, time: Int64, context: inout EvaluationContext) -> QualifiedWindow? {
-        state.add(events, group: group, time: time, context: &context)
-    }
-
-    func decide(group: UInt32, deadline: Int64, horizon: Int64, context: inout EvaluationContext) -> DeadlineOutcome {
-        state.decide(group: group, deadline: deadline, horizon: horizon, context: &context)
-    }
-}
-
-/// The state behind ``TemporalEvaluator``.
-struct TemporalState {
+/// for the watermark to pass `t + span` (see TemporalState+Absence.swift).
+struct TemporalState: WindowState {
     struct ClausePlan {
         var present: [Int]
         var presentMask: UInt32

@@ -1,1 +1,0 @@
-../Detect/DetectFixtures.swift
