@@ -61,10 +61,10 @@ fuzz: deps
 	scripts/fuzz.sh
 
 lint:
-	$(SWIFT) format lint --strict -r Sources Tests Package.swift
+	$(SWIFT) format lint --strict -r Sources Tests Package.swift Benchmarks/Package.swift Benchmarks/Benchmarks Benchmarks/Profiling Fuzz/Package.swift Fuzz/Sources
 
 format:
-	$(SWIFT) format format -i -r Sources Tests Package.swift
+	$(SWIFT) format format -i -r Sources Tests Package.swift Benchmarks/Package.swift Benchmarks/Benchmarks Benchmarks/Profiling Fuzz/Package.swift Fuzz/Sources
 
 clean:
 	rm -rf .build

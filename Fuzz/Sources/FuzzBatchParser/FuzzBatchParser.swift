@@ -11,7 +11,8 @@ nonisolated(unsafe) private var parsers: [BatchParser] = {
     var all: [BatchParser] = []
     for format in formats {
         all.append(BatchParser(options: ParserOptions(format: format)))
-        var other = ParserOptions(format: format, timeZone: "America/New_York", jsonTimeKeys: ["t", "a.b", ""], strictMessageEncoding: true)
+        var other = ParserOptions(
+            format: format, timeZone: "America/New_York", jsonTimeKeys: ["t", "a.b", ""], strictMessageEncoding: true)
         other.year = 1970
         all.append(BatchParser(options: other))
     }

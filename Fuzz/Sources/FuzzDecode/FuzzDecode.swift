@@ -6,13 +6,14 @@ import VigilIngest
 // The decoder engine with the shipped decoders on arbitrary messages: byte 0 picks the parser's format;
 // the rest is cut at LF. Checks the decoded batch like a parsed one (ranges, spans, rendered JSON).
 
-nonisolated(unsafe) private var parsers: [BatchParser] = ([
-    .forced(.rfc3164), .forced(.rfc5424), .forced(.json), .forced(.raw), .auto,
-] as [ParserOptions.FormatChoice]).map { format in
-    var options = ParserOptions(format: format)
-    options.year = 2026
-    return BatchParser(options: options)
-}
+nonisolated(unsafe) private var parsers: [BatchParser] =
+    ([
+        .forced(.rfc3164), .forced(.rfc5424), .forced(.json), .forced(.raw), .auto,
+    ] as [ParserOptions.FormatChoice]).map { format in
+        var options = ParserOptions(format: format)
+        options.year = 2026
+        return BatchParser(options: options)
+    }
 nonisolated(unsafe) private var worker = DecoderWorker(decoders: shippedDecoders)
 nonisolated(unsafe) private var renderer = EventJSONRenderer()
 

@@ -14,15 +14,18 @@ import VigilIngest
 
 private let rules: SigmaRuleSet = {
     let subset = ProcessInfo.processInfo.environment["VIGIL_FUZZ_RULES"] ?? (sharedData + "/sigma-rules-subset/rules")
-    let (detection, _, diagnostics) = compileRules(paths: [subset, vigilRoot + "/rules/sigma/vigil", vigilRoot + "/rules/sigma/correlation"])
+    let (detection, _, diagnostics) = compileRules(paths: [
+        subset, vigilRoot + "/rules/sigma/vigil", vigilRoot + "/rules/sigma/correlation",
+    ])
     if !diagnostics.isEmpty { fuzzFailure("rules do not compile: \(diagnostics.prefix(3))") }
     return detection
 }()
-nonisolated(unsafe) private var parsers: [BatchParser] = ([.auto, .forced(.json), .forced(.rfc3164), .forced(.rfc5424)] as [ParserOptions.FormatChoice]).map {
-    var options = ParserOptions(format: $0)
-    options.year = 2026
-    return BatchParser(options: options)
-}
+nonisolated(unsafe) private var parsers: [BatchParser] =
+    ([.auto, .forced(.json), .forced(.rfc3164), .forced(.rfc5424)] as [ParserOptions.FormatChoice]).map {
+        var options = ParserOptions(format: $0)
+        options.year = 2026
+        return BatchParser(options: options)
+    }
 nonisolated(unsafe) private var worker = DecoderWorker(decoders: shippedDecoders)
 nonisolated(unsafe) private var detector = Detector(ruleSet: rules)
 nonisolated(unsafe) private var detections: [Detection] = []
