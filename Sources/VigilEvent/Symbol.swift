@@ -208,13 +208,7 @@ public struct SymbolCache {
 
     @inlinable
     static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        // FNV-1a: names are short, so a simple byte loop beats anything fancier.
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes {
-            h ^= UInt64(b)
-            h = h &* 0x100_0000_01b3
-        }
-        return h
+        FNV1a.hash(bytes)
     }
 }
 

@@ -1,3 +1,5 @@
+import VigilEvent
+
 /// `value_count`: per group, each distinct value with the time it was last seen, in a list ordered by
 /// that time. A value leaves when its last sighting leaves the window; the distinct count is kept, not
 /// recounted.
@@ -79,12 +81,7 @@ struct ValueCountState: WindowState {
 
     /// FNV-1a of the value, mixed with the group.
     static func hash(group: UInt32, value: String) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ (UInt64(group) &* 0x9E37_79B9_7F4A_7C15)
-        for byte in value.utf8 {
-            h ^= UInt64(byte)
-            h = h &* 0x100_0000_01b3
-        }
-        return GroupKey.mix(h)
+        GroupKey.mix(FNV1a.hash(value.utf8, seed: FNV1a.basis ^ (UInt64(group) &* 0x9E37_79B9_7F4A_7C15)))
     }
 
     private mutating func allocate(value: String, group: UInt32, hash: UInt64, time: Int64, ref: UInt32) -> UInt32 {

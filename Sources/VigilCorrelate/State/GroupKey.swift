@@ -1,4 +1,5 @@
 import VigilDetect
+import VigilEvent
 
 /// Group keys: the group-by values of one detection, case-folded and joined into one String, with a
 /// stable 64-bit hash that picks the shard and the hash-table bucket.
@@ -31,12 +32,7 @@ enum GroupKey {
     /// FNV-1a over the UTF-8 bytes with a final avalanche, so that `hash % shards` spreads well. Stable
     /// across runs and machines (unlike `Hasher`, which is seeded per process).
     static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            h ^= UInt64(byte)
-            h = h &* 0x100_0000_01b3
-        }
-        return mix(h)
+        mix(FNV1a.hash(bytes))
     }
 
     /// ``hash(_:)`` of a key given as a String.
