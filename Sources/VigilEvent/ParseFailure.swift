@@ -1,7 +1,8 @@
 /// Why a message could not be parsed in its detected (or forced) format.
 ///
 /// A failed message is never dropped: it becomes a ``EventFormat/raw`` event carrying this reason, and
-/// the run's stats count it by ``Reason``.
+/// the run's stats count it by ``Reason``. (One reason leaves the event parsed: ``Reason/invalidCEEPayload``,
+/// a syslog message whose `@cee:` JSON payload is broken.)
 public struct ParseFailure: Hashable, Sendable, CustomStringConvertible {
     /// Stable reason codes; `name` is what stats and `vigil parse` print.
     public enum Reason: UInt8, CaseIterable, Sendable {
@@ -20,6 +21,8 @@ public struct ParseFailure: Hashable, Sendable, CustomStringConvertible {
         case jsonNotObject
         case truncatedFrame
         case oversizeMessage
+        /// A syslog message's `@cee:` payload is not one JSON object; the event stays syslog, without its fields.
+        case invalidCEEPayload
 
         public var name: String {
             switch self {
@@ -38,6 +41,7 @@ public struct ParseFailure: Hashable, Sendable, CustomStringConvertible {
             case .jsonNotObject: "json_not_object"
             case .truncatedFrame: "truncated_frame"
             case .oversizeMessage: "oversize_message"
+            case .invalidCEEPayload: "invalid_cee_payload"
             }
         }
     }

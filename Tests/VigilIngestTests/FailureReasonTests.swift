@@ -3,8 +3,8 @@ import VigilEvent
 
 @testable import VigilIngest
 
-/// Every ``ParseFailure/Reason`` is reachable, keeps the message as raw text and points at the byte where
-/// parsing stopped.
+/// Every ``ParseFailure/Reason`` is reachable, keeps the message as raw text (except a broken `@cee:`
+/// payload, whose syslog event stays parsed) and points at the byte where parsing stopped.
 @Suite struct FailureReasonTests {
     static let long = String(repeating: "x", count: 300)
 
@@ -26,6 +26,7 @@ import VigilEvent
         .jsonNotObject: ("[1,2]", .json, 0),
         .truncatedFrame: ("<13>1 - - - - - - partial", nil, 7),
         .oversizeMessage: ("<13>1 - - - - - - cut", nil, 65536),
+        .invalidCEEPayload: ("<13>Jan  1 00:00:00 h a: @cee: {", nil, 32),
     ]
 
     @Test(arguments: ParseFailure.Reason.allCases)
@@ -42,6 +43,11 @@ import VigilEvent
         let event = batch.events[0]
         let expectedOffset = reason == .invalidMessageEncoding ? 22 : offset
         #expect(event.parseFailure == ParseFailure(reason, at: expectedOffset), "\(event.parseFailure.map(\.description) ?? "none")")
+        if reason == .invalidCEEPayload {
+            // The syslog message parsed; only its payload did not: the event stays syslog, without fields.
+            #expect(event.format == .rfc3164 && batch.string(event.host) == "h" && batch.fields.isEmpty)
+            return
+        }
         #expect(event.format == .raw)
         #expect(event.host == nil && event.app == nil && event.facility == nil && event.fields.isEmpty && !event.hasOwnTime)
         #expect(batch.withBytes(event.message!) { Array($0) } == bytes)

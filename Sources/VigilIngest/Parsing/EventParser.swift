@@ -76,9 +76,12 @@ struct EventParser {
         event.format = format
         if format == .raw {
             event.message = m.range(0, m.count)
-        } else {
-            event.fields = FieldSpan(start: fieldMark, count: fields.count - fieldMark)
+            return
         }
+        if format != .json, let message = event.message {
+            parseCEEPayload(m, messageStart: Int(message.start) - m.offset, into: &event)
+        }
+        event.fields = FieldSpan(start: fieldMark, count: fields.count - fieldMark)
     }
 
     /// Resets an event to raw text carrying a failure (or none).

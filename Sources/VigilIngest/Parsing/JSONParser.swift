@@ -37,7 +37,7 @@ extension EventParser {
     }
 
     /// `{ ... }` at `i` (on the brace); members are named `path.key`.
-    private mutating func parseObject(_ m: MessageBytes, at i: inout Int, depth: Int) throws(ParseStop) {
+    mutating func parseObject(_ m: MessageBytes, at i: inout Int, depth: Int) throws(ParseStop) {
         guard depth <= Self.maxJSONDepth else { throw ParseStop(.invalidJSON, at: i) }
         i = m.skipJSONWhitespace(from: i + 1)
         if m.at(i) == ASCII.closeBrace {
