@@ -66,6 +66,7 @@ struct HostileInputEndToEndTests {
         let (_, stats) = try run(input)
         #expect(integer(stats, "events") == 1)
         #expect(integer(stats, "truncated") == 1)
+        #expect(integer(stats, "discarded_bytes") == (10 << 20) - 65536)  // all but --max-message-size
         #expect(integer(stats, "parse_errors", "by_reason", "oversize_message") == 1)
     }
 

@@ -50,6 +50,7 @@ struct ListenerEndToEndTests {
         let json = try readStats(stats)
         #expect(integer(json, "events") == 3, "\(json)")
         #expect(integer(json, "truncated") == 1)
+        #expect(integer(json, "discarded_bytes") == 30 + 2000 - 256)
     }
 
     @Test("TCP: a garbage peer is disconnected and counted while another peer's messages still arrive")

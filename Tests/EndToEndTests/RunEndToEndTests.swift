@@ -96,6 +96,7 @@ struct RunEndToEndTests {
         let json = try readStats(stats)
         #expect(integer(json, "events") == 3)
         #expect(integer(json, "truncated") == 1)
+        #expect(integer(json, "discarded_bytes") == 5000 - 1024)
     }
 
     @Test("a missing input file fails before running, naming the file")

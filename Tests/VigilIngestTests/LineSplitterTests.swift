@@ -14,6 +14,7 @@ struct LineSplitterTests {
         var consumed: Int
         var emptyLines = 0
         var truncated = 0
+        var discardedBytes = 0
         var testDescription: String { name }
     }
 
@@ -25,10 +26,10 @@ struct LineSplitterTests {
         Case(name: "tail at end", input: "a\nlast", atEnd: true, messages: ["a", "last"], consumed: 6),
         Case(
             name: "oversize line cut", input: "0123456789ABCDEF\nok\n", atEnd: false, maxMessageSize: 8,
-            messages: ["01234567", "ok"], consumed: 20, truncated: 1),
+            messages: ["01234567", "ok"], consumed: 20, truncated: 1, discardedBytes: 8),
         Case(
             name: "oversize tail cut early", input: "ok\n0123456789ABCDEF", atEnd: false, maxMessageSize: 8,
-            messages: ["ok", "01234567"], consumed: 19, truncated: 1),
+            messages: ["ok", "01234567"], consumed: 19, truncated: 1, discardedBytes: 8),
         Case(name: "empty", input: "", atEnd: true, messages: [], consumed: 0),
     ]
 
@@ -43,6 +44,7 @@ struct LineSplitterTests {
         #expect(out.emptyLines == c.emptyLines)
         #expect(out.truncated == c.truncated)
         #expect(out.failures.count == c.truncated)
+        #expect(out.discardedBytes == c.discardedBytes)
         #expect(out.failures.allSatisfy { $0.failure.reason == .oversizeMessage })
     }
 
@@ -57,5 +59,6 @@ struct LineSplitterTests {
         #expect(out.messages.count == 2)
         #expect(out.messages[1] == ByteRange(start: 4, end: 8))
         #expect(out.truncated == 1)
+        #expect(out.discardedBytes == 4 + 3)
     }
 }

@@ -11,7 +11,9 @@ import VigilEvent
     }
 
     /// Feeds `stream` in pieces of the given sizes (cycled), then finishes.
-    static func frames(_ stream: [UInt8], pieces: [Int], max: Int = 64 * 1024) -> (frames: [Frame], verdict: SyslogFramer.Verdict) {
+    static func frames(_ stream: [UInt8], pieces: [Int], max: Int = 64 * 1024) -> (
+        frames: [Frame], verdict: SyslogFramer.Verdict, discardedBytes: Int
+    ) {
         var framer = SyslogFramer(maxMessageSize: max)
         var out: [Frame] = []
         var verdict = SyslogFramer.Verdict.continue
@@ -30,7 +32,7 @@ import VigilEvent
             }
             framer.finish(emit: collect)
         }
-        return (out, verdict)
+        return (out, verdict, framer.discardedBytes)
     }
 
     static let splits: [[Int]] = [[1_000_000], [1], [2], [3, 7], [5, 1, 11], [13]]
@@ -58,13 +60,16 @@ import VigilEvent
     func oversizeFramesAreCutAndTheStreamGoesOn(pieces: [Int]) {
         let octets = Self.frames(Array("12 abcdefghijkl3 xyz".utf8), pieces: pieces, max: 5)
         #expect(octets.frames == [Frame(text: "abcde", failure: .oversizeMessage), Frame(text: "xyz")])
+        #expect(octets.discardedBytes == 7)
         let lines = Self.frames(Array("<1>abcdefghij\n<1>ok\n<1>12345\n".utf8), pieces: pieces, max: 7)
         #expect(
             lines.frames == [
                 Frame(text: "<1>abcd", failure: .oversizeMessage), Frame(text: "<1>ok"), Frame(text: "<1>1234", failure: .oversizeMessage),
             ])
+        #expect(lines.discardedBytes == 6 + 1)
         let exact = Self.frames(Array("<1>abcd\n".utf8), pieces: pieces, max: 7)
         #expect(exact.frames == [Frame(text: "<1>abcd")])
+        #expect(exact.discardedBytes == 0)
     }
 
     @Test func octetCountingToleratesLineFeedsBetweenFrames() {

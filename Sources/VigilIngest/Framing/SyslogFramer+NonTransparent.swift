@@ -9,6 +9,7 @@ extension SyslogFramer {
             while end < n && bytes[end] != 0x0A && bytes[end] != 0x00 { end += 1 }
             let found = end < n
             if skippingOversizeLine {
+                discardedBytes += end - i
                 if found { skippingOversizeLine = false }
                 i = end + 1
                 continue
@@ -17,6 +18,7 @@ extension SyslogFramer {
             if pending.isEmpty && found {
                 // The whole frame is in this read: hand it out in place (cut if oversize).
                 let kept = UnsafeRawBufferPointer(rebasing: chunk[0..<min(chunk.count, maxMessageSize)])
+                discardedBytes += chunk.count - kept.count
                 emitFrame(kept, length: chunk.count, emit: emit)
                 i = end + 1
                 continue
@@ -25,6 +27,7 @@ extension SyslogFramer {
             if chunk.count > room {
                 // Oversize: emit the first maxMessageSize bytes now and skip the rest of the line.
                 pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<room]))
+                discardedBytes += chunk.count - room
                 pending.withUnsafeBytes { emitFrame($0, length: maxMessageSize + 1, emit: emit) }
                 pending.removeAll(keepingCapacity: true)
                 skippingOversizeLine = !found

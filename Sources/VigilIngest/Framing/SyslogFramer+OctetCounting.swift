@@ -35,6 +35,7 @@ extension SyslogFramer {
                 let take = min(available, remaining)
                 let room = max(0, min(length, maxMessageSize) - pending.count)
                 if room > 0 { pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[i..<i + min(take, room)])) }
+                discardedBytes += take - min(take, room)
                 i += take
                 if take == remaining {
                     pending.withUnsafeBytes { emitFrame($0, length: length, emit: emit) }

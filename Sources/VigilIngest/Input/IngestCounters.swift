@@ -13,6 +13,7 @@ public final class IngestCounters: Sendable {
     let batches = Atomic<UInt64>(0)
     let emptyLines = Atomic<UInt64>(0)
     let truncated = Atomic<UInt64>(0)
+    let discardedBytes = Atomic<UInt64>(0)
     let droppedBackpressure = Atomic<UInt64>(0)
     let droppedByKernel = Atomic<UInt64>(0)
     let garbageDisconnects = Atomic<UInt64>(0)
@@ -35,6 +36,9 @@ public final class IngestCounters: Sendable {
         public var emptyLines: UInt64
         /// Messages cut to `--max-message-size` (kept, marked `oversize_message`).
         public var truncated: UInt64
+        /// Bytes of those messages cut off past the maximum size (not kept). Not counted for UDP: the rest
+        /// of an oversize datagram is never read.
+        public var discardedBytes: UInt64
         /// Messages dropped because the pipeline was full (UDP only: other inputs wait instead).
         public var droppedBackpressure: UInt64
         /// Datagrams the kernel dropped because the socket's receive buffer was full (UDP, Linux).
@@ -55,6 +59,7 @@ public final class IngestCounters: Sendable {
             batches: batches.load(ordering: .relaxed),
             emptyLines: emptyLines.load(ordering: .relaxed),
             truncated: truncated.load(ordering: .relaxed),
+            discardedBytes: discardedBytes.load(ordering: .relaxed),
             droppedBackpressure: droppedBackpressure.load(ordering: .relaxed),
             droppedByKernel: droppedByKernel.load(ordering: .relaxed),
             garbageDisconnects: garbageDisconnects.load(ordering: .relaxed),

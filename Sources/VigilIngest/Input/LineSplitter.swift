@@ -23,6 +23,8 @@ public struct LineSplitter {
         public var failures: [(index: Int, failure: ParseFailure)] = []
         public var emptyLines = 0
         public var truncated = 0
+        /// Bytes of over-long lines past the maximum size, skipped.
+        public var discardedBytes = 0
 
         public init() {}
     }
@@ -43,6 +45,7 @@ public struct LineSplitter {
         while start < count, let hit = memchr(base + start, 0x0A, count - start) {
             let lf = UnsafeRawPointer(hit) - base
             if discarding {
+                out.discardedBytes += lf - start
                 discarding = false
             } else {
                 emitLine(buffer, start, lf, into: &out)
@@ -52,6 +55,7 @@ public struct LineSplitter {
         guard start < count else { return start }
         if discarding {
             // Still inside an over-long line: drop what we have of it.
+            out.discardedBytes += count - start
             if atEnd { discarding = false }
             return count
         }
@@ -78,6 +82,7 @@ public struct LineSplitter {
         if end - start > maxMessageSize {
             out.failures.append((index: out.messages.count, failure: ParseFailure(.oversizeMessage, at: maxMessageSize)))
             out.truncated += 1
+            out.discardedBytes += end - start - maxMessageSize
             end = start + maxMessageSize
         }
         out.messages.append(ByteRange(start: start, end: end))

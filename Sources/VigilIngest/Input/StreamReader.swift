@@ -87,6 +87,7 @@ public struct StreamReader<Source: ByteSource> {
         if !carry.isEmpty { bytes.removeLast(bytes.count - consumed) }
         IngestCounters.add(counters.emptyLines, output.emptyLines)
         IngestCounters.add(counters.truncated, output.truncated)
+        IngestCounters.add(counters.discardedBytes, output.discardedBytes)
         guard !output.messages.isEmpty else { return (nil, atEnd, failure) }
         if cutByStop, let last = output.messages.indices.last, output.failures.last?.index != last {
             output.failures.append((index: last, failure: ParseFailure(.truncatedFrame, at: output.messages[last].count)))

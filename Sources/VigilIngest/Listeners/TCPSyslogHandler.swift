@@ -15,6 +15,8 @@ final class TCPSyslogHandler: ChannelInboundHandler {
     private let configuration: ListenerConfiguration
     private let logger: Logger
     private var framer: SyslogFramer
+    /// ``SyslogFramer/discardedBytes`` already added to the counters.
+    private var discardedCounted = 0
     private var builder: MessageBatchBuilder
     private var flushTask: Scheduled<Void>?
     private var paused = false
@@ -46,6 +48,7 @@ final class TCPSyslogHandler: ChannelInboundHandler {
         let verdict = buffer.withUnsafeReadableBytes { bytes in
             framer.feed(bytes) { message in take(message) }
         }
+        countDiscarded()
         if case .disconnect(let reason) = verdict {
             disconnected = true
             IngestCounters.add(counters.garbageDisconnects, 1)
@@ -75,6 +78,12 @@ final class TCPSyslogHandler: ChannelInboundHandler {
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         logger.debug("TCP connection error: \(error)")
         context.close(promise: nil)
+    }
+
+    private func countDiscarded() {
+        guard framer.discardedBytes > discardedCounted else { return }
+        IngestCounters.add(counters.discardedBytes, framer.discardedBytes - discardedCounted)
+        discardedCounted = framer.discardedBytes
     }
 
     private func take(_ message: SyslogFramer.Message) {

@@ -26,6 +26,7 @@ extension RunSummary {
             }
         }
         object.integer("truncated", truncated)
+        object.integer("discarded_bytes", discardedBytes)
         object.integer("empty_lines", emptyLines)
         object.array("inputs", inputs) { inner, input in
             inner.string("name", input.name)
@@ -34,6 +35,7 @@ extension RunSummary {
             inner.integer("batches", input.batches)
             inner.integer("empty_lines", input.emptyLines)
             inner.integer("truncated", input.truncated)
+            inner.integer("discarded_bytes", input.discardedBytes)
             inner.integer("dropped_backpressure", input.droppedBackpressure)
             inner.integer("dropped_by_kernel", input.droppedByKernel)
             inner.integer("connections", input.connections)

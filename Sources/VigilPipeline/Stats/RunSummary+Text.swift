@@ -20,7 +20,8 @@ extension RunSummary {
             lines.append("  fields dropped (field name table full, --max-field-names): \(fieldNamesDropped)")
         }
         if truncated > 0 || emptyLines > 0 {
-            lines.append("  truncated (oversize): \(truncated), blank lines skipped: \(emptyLines)")
+            let cut = discardedBytes > 0 ? " (\(discardedBytes) bytes cut off)" : ""
+            lines.append("  truncated (oversize): \(truncated)\(cut), blank lines skipped: \(emptyLines)")
         }
         for input in inputs {
             var line = "  input \(input.name): \(input.messages) messages, \(input.bytes) bytes"

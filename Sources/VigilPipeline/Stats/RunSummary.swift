@@ -64,6 +64,8 @@ public struct RunSummary: Sendable {
 
     /// Messages cut to the maximum size, over all inputs.
     public var truncated: UInt64 { inputs.reduce(0) { $0 + $1.truncated } }
+    /// Bytes cut off those messages, over all inputs.
+    public var discardedBytes: UInt64 { inputs.reduce(0) { $0 + $1.discardedBytes } }
     /// Blank lines skipped, over all inputs.
     public var emptyLines: UInt64 { inputs.reduce(0) { $0 + $1.emptyLines } }
 }
