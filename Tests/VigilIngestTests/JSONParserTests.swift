@@ -58,6 +58,13 @@ import VigilEvent
         #expect(Self.fields("{\"n\":\(number)}") == ["n=\(number):number"])
     }
 
+    /// Found by FuzzDecode: valid JSON numbers no double can hold were written back as numbers, which
+    /// strict JSON readers (Foundation's among them) reject; they are kept as strings.
+    @Test(arguments: ["1e709287202443", "-1E400", String(repeating: "9", count: 400)])
+    func numbersBeyondDoubleRangeBecomeStrings(number: String) {
+        #expect(Self.fields("{\"n\":\(number)}") == ["n=\(number):string"])
+    }
+
     @Test(arguments: ["01", "1.", ".5", "-", "1e", "+1", "0x1f", "1.2.3", "NaN", "--1"])
     func invalidNumbersFail(number: String) {
         let (_, event) = parseOne("{\"n\":\(number)}")

@@ -120,7 +120,8 @@ extension EventParser {
             let start = i
             guard m.scanJSONNumber(at: &i) else { throw ParseStop(.invalidJSON, at: i) }
             value = m.range(start, i)
-            kind = .number
+            // A number no double can hold (1e999) is valid JSON, but strict readers reject it in output.
+            kind = m.jsonNumberIsFinite(start, i) ? .number : .string
         }
         guard let name = internPath() else { return }
         appendField(name, value, kind)
@@ -161,6 +162,13 @@ extension MessageBytes {
             i = skipDigits(from: i)
         }
         return true
+    }
+
+    /// Whether the number in `start..<end` (already scanned) is within the range of a `Double`. Short
+    /// numbers without an exponent always are; the others are converted to find out (rare).
+    func jsonNumberIsFinite(_ start: Int, _ end: Int) -> Bool {
+        guard end - start > 300 || (start..<end).contains(where: { self[$0] | 0x20 == UInt8(ascii: "e") }) else { return true }
+        return Double(String(decoding: bytes(start, end), as: UTF8.self))?.isFinite ?? false
     }
 
     @inline(__always)
