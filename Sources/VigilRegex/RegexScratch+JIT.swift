@@ -1,20 +1,17 @@
 import CPCRE2
 
 extension RegexScratch {
-    /// How many group pairs (group 0 included) the match data holds; ``matchJIT(_:subject:count:)`` needs
-    /// a pattern with at most `capturePairs - 1` groups.
-    public var capturePairs: Int { ovector.count / 2 }
-
     /// PCRE2's output vector as a pointer (see ``ovector``): group `g` spans `[2g] ..< [2g + 1]`, -1 when unset.
-    /// Stable for the life of this scratch as long as only patterns with fewer than ``capturePairs`` groups
-    /// are matched (a pattern with more makes ``match(_:in:from:)`` reallocate the match data).
+    /// Stable for the life of this scratch as long as only patterns with fewer groups than the
+    /// `capturePairs` it was made with are matched (a pattern with more makes ``match(_:in:from:)``
+    /// reallocate the match data).
     public var ovectorPointer: UnsafePointer<Int> {
         UnsafePointer(pcre2_get_ovector_pointer_8(matchData)!)
     }
 
     /// Runs JIT-compiled code directly, without the checks of ``match(_:in:from:)``: for hot paths that
-    /// checked once that the pattern is JIT-compiled (``Regex/isJITCompiled``) and has fewer than
-    /// ``capturePairs`` groups. The subject must be a valid pointer (not nil) to `count` bytes.
+    /// checked once that the pattern is JIT-compiled (``Regex/isJITCompiled``) and has fewer groups than
+    /// the scratch's `capturePairs`. The subject must be a valid pointer (not nil) to `count` bytes.
     ///
     /// Returns ``RegexMatchResult`` like ``match(_:in:from:)``; the groups are in ``ovectorPointer``.
     @inlinable

@@ -62,13 +62,13 @@ struct RuleOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             "Correlation alerts: all (every qualifying window), episodes, threshold (SEC SingleWithThreshold).", valueName: "mode"))
-    var emit: String = "episodes"
+    var emit: String = RunOptions.defaultCorrelation.emit.rawValue
 
     @Option(help: ArgumentHelp("How late (event time) an event may arrive and still count: 5s, 500ms, 2m.", valueName: "duration"))
     var lateness: String = "5s"
 
     @Option(help: "Live groups per correlation rule before the least recently seen are evicted.")
-    var maxGroups: Int = 100_000
+    var maxGroups: Int = RunOptions.defaultCorrelation.maxGroupsPerRule
 
     @Option(name: .customLong("alerts"), help: ArgumentHelp("Write alerts to FILE instead of standard output.", valueName: "file"))
     var alertsPath: String?
@@ -77,7 +77,7 @@ struct RuleOptions: ParsableArguments {
         help: ArgumentHelp(
             "At the end of finite input: decide absence windows that reach past the last event (decide), or leave them undecided and count them (leave).",
             valueName: "decide|leave"))
-    var absenceAtEnd: String = "decide"
+    var absenceAtEnd: String = RunOptions.defaultCorrelation.decideAbsenceBeyondInput ? "decide" : "leave"
 
     @Flag(
         inversion: .prefixedNo,
@@ -98,8 +98,9 @@ struct RuleOptions: ParsableArguments {
         options.rules.rulePaths = rulePaths
         options.rules.logsourcesPath = logsources
         options.rules.defaultLogsource = logsource.flatMap { SigmaLogsource.parse($0).logsource }
-        options.correlation.emit = CorrelationOptions.Emit(rawValue: emit) ?? .episodes
-        options.correlation.lateness = DurationText.parse(lateness) ?? .seconds(5)
+        // validate() has checked both.
+        options.correlation.emit = CorrelationOptions.Emit(rawValue: emit)!
+        options.correlation.lateness = DurationText.parse(lateness)!
         options.correlation.maxGroupsPerRule = maxGroups
         options.correlation.decideAbsenceBeyondInput = absenceAtEnd == "decide"
         options.alertsPath = alertsPath
@@ -108,14 +109,15 @@ struct RuleOptions: ParsableArguments {
 }
 
 /// Durations on the command line: a number and a unit (`ms`, `s`, `m`, `h`); a bare number is seconds.
+/// Nil for anything else, negative or too long to count in nanoseconds.
 enum DurationText {
     static func parse(_ text: String) -> Timestamp.Duration? {
         let units: [(String, Int64)] = [("ms", 1_000_000), ("s", 1_000_000_000), ("m", 60_000_000_000), ("h", 3_600_000_000_000)]
-        for (suffix, scale) in units where text.hasSuffix(suffix) {
-            guard let value = Int64(text.dropLast(suffix.count)), value >= 0 else { return nil }
-            return Timestamp.Duration(nanoseconds: value * scale)
-        }
-        guard let seconds = Int64(text), seconds >= 0 else { return nil }
-        return Timestamp.Duration(nanoseconds: seconds * 1_000_000_000)
+        let unit = units.first { text.hasSuffix($0.0) }
+        let number = unit.map { text.dropLast($0.0.count) } ?? Substring(text)
+        let scale = unit?.1 ?? 1_000_000_000
+        guard let value = Int64(number), value >= 0 else { return nil }
+        let (nanoseconds, overflow) = value.multipliedReportingOverflow(by: scale)
+        return overflow ? nil : Timestamp.Duration(nanoseconds: nanoseconds)
     }
 }

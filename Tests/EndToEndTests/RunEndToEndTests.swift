@@ -7,6 +7,14 @@ struct RunEndToEndTests {
     let authLog = TestPaths.fixture("EndToEnd/auth.log").path
     let authLogGz = TestPaths.fixture("EndToEnd/auth.log.gz").path
 
+    @Test(
+        "a --lateness that is no duration, or too long to count, is a usage error, not a crash", arguments: ["5x", "1.5s", "99999999999h"])
+    func badLateness(text: String) throws {
+        let result = try runVigil(["run", "--lateness", text])
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stderr.contains("--lateness: '\(text)' is no duration"))
+    }
+
     @Test("run over a plain file counts every line and prints the summary")
     func plainFile() throws {
         let stats = temporaryPath("stats.json")

@@ -23,11 +23,6 @@ public struct LoadedRules: Sendable {
     /// Files left out with ``RuleLoadOptions/skipBadRules``, in the order they were found.
     public var skippedFiles: [String]
 
-    /// No decoders, no rules: parse only.
-    public static let none = LoadedRules(
-        decoders: .empty, detection: SigmaRuleSet.compile(documents: []).ruleSet, correlation: .empty, skipped: [],
-        skippedFiles: [])
-
     /// Whether the run detects anything (otherwise the detect and correlation stages are left out).
     public var hasRules: Bool { detection.count > 0 }
 

@@ -112,7 +112,6 @@ struct StagePlan {
         if detects {
             var counters = DetectorCounters()
             for detector in detectorSlots.values() { counters.add(detector.counters) }
-            counters.matchesPerRule += [Int](repeating: 0, count: max(0, rules.detection.count - counters.matchesPerRule.count))
             report.ruleCount = rules.detection.count
             report.add(detector: counters, rules: rules.detection, routing: routing)
             report.correlationRuleCount = rules.correlation.rules.count

@@ -49,10 +49,8 @@ public struct AnalysisReport: Sendable {
 
     public init() {}
 
-    /// Regex matches abandoned at a ReDoS limit: decoders and Sigma `re` together.
-    public var regexLimitHits: UInt64 {
-        decoders.reduce(0) { $0 + $1.limitExceeded } + UInt64(detector?.regexLimitHits ?? 0)
-    }
+    /// Decoder matches abandoned at a ReDoS limit, over all decoders.
+    public var decoderLimitHits: UInt64 { decoders.reduce(0) { $0 + $1.limitExceeded } }
 
     /// Fills in the decoder lines from merged counters.
     mutating func add(decoders counters: DecoderCounters) {

@@ -9,7 +9,7 @@ extension RunSummary {
         if report.decoderCount > 0 {
             lines.append(
                 "  decoders: \(report.decoderCount) loaded, \(report.decodedEvents) of \(report.decoderEvents) events decoded, "
-                    + "regex limit hits \(report.decoders.reduce(0) { $0 + $1.limitExceeded }), "
+                    + "regex limit hits \(report.decoderLimitHits), "
                     + "invalid fields \(report.decoders.reduce(0) { $0 + $1.invalidFields })")
             for line in report.decoders {
                 var text = "    decoder \(line.name): \(line.matched) matched"
@@ -53,7 +53,7 @@ extension RunSummary {
             inner.integer("loaded", UInt64(report.decoderCount))
             inner.integer("events", report.decoderEvents)
             inner.integer("decoded", report.decodedEvents)
-            inner.integer("limit_exceeded", report.decoders.reduce(0) { $0 + $1.limitExceeded })
+            inner.integer("limit_exceeded", report.decoderLimitHits)
             inner.array("by_decoder", report.decoders) { entry, line in
                 entry.string("name", line.name)
                 entry.integer("matched", line.matched)
