@@ -18,6 +18,10 @@ public struct DecoderWorker {
         set { state.restore(newValue) }
     }
 
+    /// Events decoded since the worker was created (``DecoderCounters/decoded`` without assembling the
+    /// per-decoder counts).
+    public var decodedCount: UInt64 { state.decoded.pointee }
+
     public init(decoders: DecoderSet) {
         self.decoders = decoders
         self.tables = decoders.storage.tables

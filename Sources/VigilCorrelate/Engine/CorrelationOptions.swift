@@ -26,9 +26,10 @@ public struct CorrelationOptions: Sendable {
     public var evidencePerAlert: Int = 10
     /// Recent evidence entries kept, shared by the group shards (older references read as missing).
     public var evidenceCapacity: Int = 65_536
-    /// Bytes of recent evidence kept at most (messages as received, about 150 bytes each for syslog
-    /// lines), shared by the group shards like ``evidenceCapacity``, so that memory does not grow with
-    /// the shard count; the chain shard has a share of its own. Older references read as missing.
+    /// Bytes of recent evidence kept (messages as received, about 150 bytes each for syslog lines),
+    /// shared by the group shards like ``evidenceCapacity``, so that memory does not grow with the shard
+    /// count; the chain shard has a share of its own. Each shard's share is rounded up to a power of two,
+    /// and one entry larger than a quarter of a ring grows that ring. Older references read as missing.
     public var evidenceBytes: Int = 8 << 20
     /// Makes, once per shard, what writes evidence kept as a message (``CorrelationBatch/EvidenceForm/message``)
     /// as event JSON when an alert prints it. Without one, such evidence prints as `{"raw": message}`.

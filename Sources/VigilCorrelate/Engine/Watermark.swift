@@ -56,7 +56,4 @@ public struct Watermark: Sendable, Hashable {
     public mutating func finish() {
         current = .distantFuture
     }
-
-    /// Whether an input at `time` arrives too late to be counted.
-    public func isLate(_ time: Timestamp) -> Bool { time < current }
 }

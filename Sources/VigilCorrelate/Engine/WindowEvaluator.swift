@@ -53,10 +53,6 @@ protocol WindowEvaluator: AnyObject {
     var memoryBytes: Int { get }
 }
 
-extension WindowEvaluator {
-    func decide(group: UInt32, deadline: Int64, horizon: Int64, context: inout EvaluationContext) -> DeadlineOutcome { .none }
-}
-
 /// The mutable per-group state of one correlation type, as one struct, so that a call pays one
 /// exclusivity check instead of one per field access; ``StateEvaluator`` makes it a ``WindowEvaluator``.
 protocol WindowState {

@@ -45,9 +45,6 @@ public struct CorrelationRouter: Sendable {
         self.routes = routes
     }
 
-    /// The index of the chain shard's list in a ``CorrelationBatch``.
-    public var chainShard: Int { shards }
-
     /// Whether any correlation reads this detection rule.
     public func reads(_ rule: RuleID) -> Bool { Int(rule.rawValue) < routes.count && !routes[Int(rule.rawValue)].isEmpty }
 

@@ -37,8 +37,7 @@ enum GroupKey {
 
     /// ``hash(_:)`` of a key given as a String.
     static func hash(_ key: String) -> UInt64 {
-        var key = key
-        return key.withUTF8 { hash(UnsafeRawBufferPointer($0)) }
+        mix(FNV1a.hash(key.utf8))
     }
 
     /// MurmurHash3's 64-bit finalizer.

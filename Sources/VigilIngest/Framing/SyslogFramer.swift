@@ -51,7 +51,7 @@ public struct SyslogFramer {
     var octets = OctetState.length(value: 0, digits: 0)
     /// Non-transparent: the current frame was already emitted truncated; skip to its end.
     var skippingOversizeLine = false
-    /// Bytes of oversize frames cut off past ``maxMessageSize`` so far (not emitted).
+    /// Bytes of oversize frames cut off past ``maxMessageSize`` (not emitted) since the owner last reset it.
     public internal(set) var discardedBytes = 0
     var disconnectReason: String?
 

@@ -15,8 +15,6 @@ final class TCPSyslogHandler: ChannelInboundHandler {
     private let configuration: ListenerConfiguration
     private let logger: Logger
     private var framer: SyslogFramer
-    /// ``SyslogFramer/discardedBytes`` already added to the counters.
-    private var discardedCounted = 0
     private var builder: MessageBatchBuilder
     private var flushTask: Scheduled<Void>?
     private var paused = false
@@ -80,10 +78,10 @@ final class TCPSyslogHandler: ChannelInboundHandler {
         context.close(promise: nil)
     }
 
+    /// Moves the framer's count of cut-off bytes to the input's counters.
     private func countDiscarded() {
-        guard framer.discardedBytes > discardedCounted else { return }
-        IngestCounters.add(counters.discardedBytes, framer.discardedBytes - discardedCounted)
-        discardedCounted = framer.discardedBytes
+        IngestCounters.add(counters.discardedBytes, framer.discardedBytes)
+        framer.discardedBytes = 0
     }
 
     private func take(_ message: SyslogFramer.Message) {

@@ -10,18 +10,14 @@ extension EventParser {
     /// `invalid_cee_payload` (counted), keeping the syslog event it is.
     mutating func parseCEEPayload(_ m: MessageBytes, messageStart start: Int, into event: inout Event) {
         let marker = 5  // "@cee:"
-        guard m.at(start) == UInt8(ascii: "@"), m.matches("@cee:", at: start) else { return }
+        guard m.matches("@cee:", at: start) else { return }
         let payload = MessageBytes(base: m.base + start + marker, count: m.count - start - marker, offset: m.offset + start + marker)
         let fieldMark = fields.count
         let derivedMark = derived.count
-        var i = payload.skipJSONWhitespace(from: 0)
-        path.removeAll(keepingCapacity: true)
-        json.header.reset()
+        let i = payload.skipJSONWhitespace(from: 0)
         do throws(ParseStop) {
             guard payload.at(i) == ASCII.openBrace else { throw ParseStop(.invalidCEEPayload, at: i) }
-            try parseObject(payload, at: &i, depth: 1)
-            i = payload.skipJSONWhitespace(from: i)
-            guard i == payload.count else { throw ParseStop(.invalidCEEPayload, at: i) }
+            try parseTopObject(payload, at: i, trailing: .invalidCEEPayload)
         } catch {
             fields.removeSubrange(fieldMark...)
             derived.removeSubrange(derivedMark...)

@@ -15,7 +15,7 @@ extension EventParser {
     /// message.
     mutating func parseJSON(_ m: MessageBytes, into event: inout Event) -> ParseFailure? {
         let bom = m.at(0) == 0xEF && m.at(1) == 0xBB && m.at(2) == 0xBF
-        var i = m.skipJSONWhitespace(from: bom ? 3 : 0)
+        let i = m.skipJSONWhitespace(from: bom ? 3 : 0)
         guard m.at(i) == ASCII.openBrace else {
             let b = m.at(i)
             let isValue =
@@ -23,17 +23,24 @@ extension EventParser {
                 || b == UInt8(ascii: "f") || b == UInt8(ascii: "n")
             return ParseFailure(isValue ? .jsonNotObject : .invalidJSON, at: i)
         }
-        path.removeAll(keepingCapacity: true)
-        json.header.reset()
         do {
-            try parseObject(m, at: &i, depth: 1)
+            try parseTopObject(m, at: i, trailing: .invalidJSON)
         } catch {
             return error.failure
         }
-        i = m.skipJSONWhitespace(from: i)
-        guard i == m.count else { return ParseFailure(.invalidJSON, at: i) }
         applyJSONHeader(to: &event)
         return nil
+    }
+
+    /// The one object at `i` (on its brace), then nothing but whitespace (else `trailing` at the first
+    /// byte after it). Its members become fields; header candidates are noted afresh.
+    mutating func parseTopObject(_ m: MessageBytes, at start: Int, trailing: ParseFailure.Reason) throws(ParseStop) {
+        var i = start
+        path.removeAll(keepingCapacity: true)
+        json.header.reset()
+        try parseObject(m, at: &i, depth: 1)
+        i = m.skipJSONWhitespace(from: i)
+        guard i == m.count else { throw ParseStop(trailing, at: i) }
     }
 
     /// `{ ... }` at `i` (on the brace); members are named `path.key`.
@@ -118,10 +125,11 @@ extension EventParser {
             i += 4
         default:
             let start = i
-            guard m.scanJSONNumber(at: &i) else { throw ParseStop(.invalidJSON, at: i) }
+            var exponent = false
+            guard m.scanJSONNumber(at: &i, exponent: &exponent) else { throw ParseStop(.invalidJSON, at: i) }
             value = m.range(start, i)
             // A number no double can hold (1e999) is valid JSON, but strict readers reject it in output.
-            kind = m.jsonNumberIsFinite(start, i) ? .number : .string
+            kind = (!exponent && i - start <= 300) || m.jsonNumberIsFinite(start, i) ? .number : .string
         }
         guard let name = internPath() else { return }
         appendField(name, value, kind)
@@ -141,9 +149,9 @@ extension MessageBytes {
         return i
     }
 
-    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?` at `i`.
+    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?` at `i`; `exponent` tells whether it had one.
     @inline(__always)
-    func scanJSONNumber(at i: inout Int) -> Bool {
+    func scanJSONNumber(at i: inout Int, exponent: inout Bool) -> Bool {
         if at(i) == ASCII.dash { i += 1 }
         if at(i) == ASCII.zero {
             i += 1
@@ -156,6 +164,7 @@ extension MessageBytes {
             i = skipDigits(from: i + 1)
         }
         if at(i) | 0x20 == UInt8(ascii: "e") {
+            exponent = true
             i += 1
             if at(i) == ASCII.plus || at(i) == ASCII.dash { i += 1 }
             guard ASCII.isDigit(at(i)) else { return false }
@@ -164,11 +173,10 @@ extension MessageBytes {
         return true
     }
 
-    /// Whether the number in `start..<end` (already scanned) is within the range of a `Double`. Short
-    /// numbers without an exponent always are; the others are converted to find out (rare).
+    /// Whether the number in `start..<end` (already scanned) is within the range of a `Double`, by
+    /// converting it: only for numbers with an exponent or hundreds of digits (rare).
     func jsonNumberIsFinite(_ start: Int, _ end: Int) -> Bool {
-        guard end - start > 300 || (start..<end).contains(where: { self[$0] | 0x20 == UInt8(ascii: "e") }) else { return true }
-        return Double(String(decoding: bytes(start, end), as: UTF8.self))?.isFinite ?? false
+        Double(String(decoding: bytes(start, end), as: UTF8.self))?.isFinite ?? false
     }
 
     @inline(__always)

@@ -11,8 +11,8 @@ struct DecodeStage: BatchStage {
     }
 
     mutating func process(_ batch: inout EventBatch, result: inout BatchResult, counters: inout StageCounters) {
-        let before = slot.value.counters.decoded
+        let before = slot.value.decodedCount
         slot.value.decode(&batch)
-        counters.emitted += slot.value.counters.decoded - before
+        counters.emitted += slot.value.decodedCount - before
     }
 }
