@@ -37,6 +37,22 @@ import VigilEvent
         #expect(Self.time(line, receivedAt: receivedAt) == expected)
     }
 
+    /// `--year` puts every stamp in that year of the configured zone, whatever the receive time: the two
+    /// zone cases landed in 2027 and 2025 when `--year` was emulated with a receive time at its end.
+    @Test(arguments: [
+        ("Jan  1 00:30:00 h a: m", "Europe/Paris", "2025-12-31T23:30:00Z"),
+        ("Dec 31 20:00:00 h a: m", "America/New_York", "2027-01-01T01:00:00Z"),
+        ("Dec 31 23:59:59 h a: m", "UTC", "2026-12-31T23:59:59Z"),
+        ("Jun 15 12:00:00 h a: m", "UTC", "2026-06-15T12:00:00Z"),
+        ("Feb 29 12:00:00 h a: m", "UTC", "2024-02-29T12:00:00Z"),
+    ])
+    func fixedYear(line: String, zone: String, expected: String) {
+        var options = ParserOptions(timeZone: zone)
+        options.year = 2026
+        let (_, event) = parseOne(line, options: options, receiveTime: Self.utc(2030, 3, 1))
+        #expect(event.time.rfc3339() == expected)
+    }
+
     @Test(arguments: [
         ("Jul  1 12:00:00 h a: m", "Europe/Paris", "2024-07-01T10:00:00Z"),
         ("Jan 10 12:00:00 h a: m", "Europe/Paris", "2024-01-10T11:00:00Z"),

@@ -35,14 +35,9 @@ struct EventParser {
 
     /// Prepares for a batch whose raw buffer holds `rawByteCount` bytes.
     mutating func beginBatch(receiveTime: Timestamp, rawByteCount: Int) {
-        years = YearInference(receiveTime: options.year.map(Self.endOfYear) ?? receiveTime, zone: zone)
+        years = YearInference(receiveTime: receiveTime, zone: zone, fixedYear: options.year)
         derivedBase = rawByteCount
         derived.removeAll(keepingCapacity: true)
-    }
-
-    /// The last second of `year` (UTC): year inference from there puts every stamp in `year`.
-    static func endOfYear(_ year: Int) -> Timestamp {
-        Timestamp(CivilTime(year: year + 1, month: 1, day: 1)).advanced(by: .seconds(-86_400 - 1))
     }
 
     /// Takes the batch's fields, leaving an empty array with the same capacity hint.

@@ -7,6 +7,7 @@ import VigilEvent
 /// year, while a line stamped `Jan  1 00:00:02` read at 23:59:59 on 31 December (a sender whose clock
 /// runs a little ahead) lands in the next one. A line more than a year old cannot be told apart from a
 /// recent one and gets the most recent year that fits. A 29 February goes back to the last leap year.
+/// With a fixed year (`--year`), every stamp is placed in that year, whatever the zone.
 struct YearInference {
     /// How far after the receive time an event may be stamped: enough for skewed clocks and a sender
     /// in a zone other than the configured one (up to 14 hours), small enough that replayed files of
@@ -17,8 +18,11 @@ struct YearInference {
     private let receiveSeconds: Int64
     /// The receive time's year in the configured zone.
     let receiveYear: Int
+    /// The year every stamp gets (`--year`), or nil to infer it.
+    let fixedYear: Int?
 
-    init(receiveTime: Timestamp, zone: TimeZoneOffsets) {
+    init(receiveTime: Timestamp, zone: TimeZoneOffsets, fixedYear: Int? = nil) {
+        self.fixedYear = fixedYear
         receiveSeconds = receiveTime.seconds
         latestAllowed = receiveSeconds + Self.futureTolerance
         let local = receiveSeconds + Int64(zone.offset(atUTC: receiveSeconds))
@@ -29,6 +33,11 @@ struct YearInference {
     /// Sets `time.year` and returns its UTC seconds, or nil when no year makes the date valid
     /// (which only a bad day-of-month can cause, and the parser rejects those earlier).
     func place(_ time: inout ParsedCivilTime, zone: inout TimeZoneOffsets) -> Int64? {
+        if let fixedYear {
+            time.year = fixedYear
+            if time.isValidDate { return zone.utcSeconds(fromLocal: time.localSeconds) }
+            return placeBefore(fixedYear, &time, zone: &zone)
+        }
         time.year = receiveYear
         if time.isValidDate {
             let utc = zone.utcSeconds(fromLocal: time.localSeconds)
@@ -48,8 +57,13 @@ struct YearInference {
                 return utc
             }
         }
+        return placeBefore(receiveYear, &time, zone: &zone)
+    }
+
+    /// The latest year before `year` in which the date is valid (a 29 February), within eight years.
+    private func placeBefore(_ year: Int, _ time: inout ParsedCivilTime, zone: inout TimeZoneOffsets) -> Int64? {
         for back in 1...8 {
-            time.year = receiveYear - back
+            time.year = year - back
             if time.isValidDate { return zone.utcSeconds(fromLocal: time.localSeconds) }
         }
         return nil
