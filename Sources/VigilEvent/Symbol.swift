@@ -169,22 +169,10 @@ public struct SymbolCache {
     /// The symbol for `bytes`, interning it in the shared table on first sight.
     public mutating func symbol(for bytes: UnsafeRawBufferPointer) -> Symbol {
         let hash = SymbolCache.hash(bytes)
-        let mask = slots.count - 1
-        var index = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let slot = slots[index]
-            if slot.symbol == .max { break }
-            if slot.hash == hash, Int(slot.count) == bytes.count, equalsArena(slot, bytes) {
-                return Symbol(rawValue: slot.symbol)
-            }
-            index = (index + 1) & mask
-        }
+        let index = slotIndex(for: bytes, hash: hash)
+        if slots[index].symbol != .max { return Symbol(rawValue: slots[index].symbol) }
         let symbol = table.intern(bytes: bytes)
-        let start = arena.count
-        arena.append(contentsOf: bytes)
-        slots[index] = Slot(hash: hash, start: UInt32(start), count: UInt32(bytes.count), symbol: symbol.rawValue)
-        used += 1
-        if used * 2 > slots.count { grow() }
+        insert(symbol, bytes: bytes, hash: hash, at: index)
         return symbol
     }
 
