@@ -156,24 +156,12 @@ public struct Detector {
         }
     }
 
-    // Mutating, though it changes nothing: called from inside `withUnsafeBytes` closures that capture
-    // `self` inout, a non-mutating call there copies the whole Detector (a retain per array) each time.
+    /// The values `rule` carries, as Strings: the same pick as ``fillCarried(of:)`` (which it uses).
     mutating func carriedValues(of rule: Int) -> [(name: Symbol, value: String?)] {
-        let carried = compiled[rule].carried
-        if carried.isEmpty { return [] }
-        var result: [(name: Symbol, value: String?)] = []
-        for (k, field) in carried.enumerated() {
-            var text: String? = nil
-            var v = firstHead(ofField: field)
-            while v >= 0 {
-                if values.values[Int(v)].kind != .null {
-                    text = String(decoding: values.raw(v), as: UTF8.self)
-                    break
-                }
-                v = values.values[Int(v)].next
-            }
-            result.append((compiled[rule].carriedNames[k], text))
+        if compiled[rule].carried.isEmpty { return [] }
+        fillCarried(of: rule)
+        return zip(compiled[rule].carriedNames, carriedScratch).map { name, bytes in
+            (name, bytes.map { String(decoding: $0, as: UTF8.self) })
         }
-        return result
     }
 }
