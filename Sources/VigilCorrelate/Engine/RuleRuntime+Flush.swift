@@ -54,11 +54,11 @@ extension RuleRuntime {
     /// For rules that only ask which sources matched (temporal types over one rule), a second input
     /// of the same group at the same instant changes nothing but the evidence, so only the one that
     /// sorts first is kept: a heartbeat rule costs one input per group and instant.
-    mutating func admit(time: Int64, keyHash: UInt64, key: String, source: SourceID, sequence: UInt64) -> Admission {
+    mutating func admit(time: Int64, keyHash: UInt64, key: UnsafeRawBufferPointer, source: SourceID, sequence: UInt64) -> Admission {
         guard collapsesInstants else { return .insert(line: -1) }
         let line = Int(truncatingIfNeeded: keyHash ^ UInt64(bitPattern: time)) & (collapseCache.count - 1)
         let slot = collapseCache[line]
-        if slot >= 0, let waiting = pending.input(at: slot), waiting.time == time, waiting.keyHash == keyHash, waiting.key == key {
+        if slot >= 0, let waiting = pending.input(at: slot), waiting.time == time, waiting.keyHash == keyHash, waiting.key.utf8.elementsEqual(key) {
             return (source, sequence) < (waiting.source, waiting.sequence) ? .replace(slot: slot) : .skip
         }
         return .insert(line: line)

@@ -75,10 +75,13 @@ public final class CorrelationShard: @unchecked Sendable {
                     let rule = Int(record.rule)
                     guard runtimes[rule] != nil else { preconditionFailure("input for rule \(rule), which shard \(role) does not run") }
                     lifetimeStats.inputs += 1
-                    let key = Self.text(bytes, record.keyStart, record.keyCount)
+                    let keyBytes = UnsafeRawBufferPointer(
+                        rebasing: bytes[Int(record.keyStart)..<Int(record.keyStart) + Int(record.keyCount)])
                     let admission = runtimes[rule]!.admit(
-                        time: record.time, keyHash: record.keyHash, key: key, source: record.source, sequence: record.sequence)
+                        time: record.time, keyHash: record.keyHash, key: keyBytes, source: record.source, sequence: record.sequence)
                     if case .skip = admission { continue }
+                    // The key becomes a String only for inputs that are kept.
+                    let key = String(decoding: keyBytes, as: UTF8.self)
                     if record.evidence != storedEvidence {
                         let evidence = batch.evidence[Int(record.evidence)]
                         storedEvidence = record.evidence
