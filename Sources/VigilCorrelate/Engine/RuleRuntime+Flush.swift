@@ -58,7 +58,9 @@ extension RuleRuntime {
         guard collapsesInstants else { return .insert(line: -1) }
         let line = Int(truncatingIfNeeded: keyHash ^ UInt64(bitPattern: time)) & (collapseCache.count - 1)
         let slot = collapseCache[line]
-        if slot >= 0, let waiting = pending.input(at: slot), waiting.time == time, waiting.keyHash == keyHash, waiting.key.utf8.elementsEqual(key) {
+        if slot >= 0, let waiting = pending.input(at: slot), waiting.time == time, waiting.keyHash == keyHash,
+            waiting.key.utf8.elementsEqual(key)
+        {
             return (source, sequence) < (waiting.source, waiting.sequence) ? .replace(slot: slot) : .skip
         }
         return .insert(line: line)
