@@ -3,7 +3,8 @@ import VigilRegex
 
 /// One worker's decoding state: PCRE2 match data (a ``RegexScratch``), buffers reused from batch to batch,
 /// and its ``counters``. Not `Sendable`: each pipeline worker owns one and calls ``decode(_:)`` on every
-/// batch after parsing.
+/// batch after parsing. Its buffers and counts sit behind one reference: copies of a worker share them,
+/// so give each thread its own `DecoderWorker(decoders:)`, never a copy.
 public struct DecoderWorker {
     public let decoders: DecoderSet
     let tables: DecoderTables

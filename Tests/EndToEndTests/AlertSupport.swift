@@ -52,6 +52,3 @@ func temporaryDirectory() throws -> URL {
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }
-
-/// ../shared/tools next to the shared data.
-var sharedTools: URL { TestPaths.sharedData.deletingLastPathComponent().appendingPathComponent("tools") }

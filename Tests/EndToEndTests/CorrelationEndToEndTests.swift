@@ -27,8 +27,10 @@ struct CorrelationEndToEndTests {
         let folder = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let base = folder.appendingPathComponent("auth").path
-        _ = try runPython([sharedTools.appendingPathComponent("gen-authlog.py").path, "-n", "40000", "--seed", "42", "--out", base])
-        let truthText = try runPython([sharedTools.appendingPathComponent("truth-ssh-bruteforce.py").path, base + ".log"])
+        _ = try runPython([
+            TestPaths.sharedTools.appendingPathComponent("gen-authlog.py").path, "-n", "40000", "--seed", "42", "--out", base,
+        ])
+        let truthText = try runPython([TestPaths.sharedTools.appendingPathComponent("truth-ssh-bruteforce.py").path, base + ".log"])
         let truth = try JSONSerialization.jsonObject(with: Data(truthText.utf8)) as! [String: Any]
         let expected = (truth["alerts_sec_singlewiththreshold"] as? NSNumber)?.intValue ?? -1
         #expect(expected > 0)
@@ -49,7 +51,8 @@ struct CorrelationEndToEndTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let base = folder.appendingPathComponent("auth").path
         _ = try runPython([
-            sharedTools.appendingPathComponent("gen-authlog.py").path, "-n", "100000", "--days", "1", "--seed", "5", "--out", base,
+            TestPaths.sharedTools.appendingPathComponent("gen-authlog.py").path, "-n", "100000", "--days", "1", "--seed", "5", "--out",
+            base,
         ])
         let rules = ["run", "--rules", "rules/sigma/correlation/mr_host_silent.yml", "--year", "2024", base + ".log"]
         let result = try runVigil(rules)

@@ -27,6 +27,9 @@ public enum TestPaths {
         return candidates.first { FileManager.default.fileExists(atPath: $0.path) } ?? candidates[0]
     }()
 
+    /// ../shared/tools next to the shared data (gen-authlog.py, truth-ssh-bruteforce.py).
+    public static var sharedTools: URL { sharedData.deletingLastPathComponent().appendingPathComponent("tools") }
+
     /// A file under the shared data folder.
     public static func shared(_ relativePath: String) -> URL {
         sharedData.appendingPathComponent(relativePath)

@@ -11,7 +11,6 @@ import VigilTestSupport
 /// Both scripts run here (python3 is part of the build image), on a small fixed-seed file. Detections
 /// come from the real parse, decode and detect stages (``RealFrontEnd``).
 @Suite struct BruteForceTruthTests {
-    static var tools: URL { TestPaths.sharedData.deletingLastPathComponent().appendingPathComponent("tools") }
 
     @Test(arguments: [(50_000, 42), (30_000, 7)])
     func thresholdModeEqualsSECSingleWithThreshold(lines count: Int, seed: Int) throws {
@@ -19,8 +18,10 @@ import VigilTestSupport
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let base = folder.appendingPathComponent("auth").path
-        _ = try runPython([Self.tools.appendingPathComponent("gen-authlog.py").path, "-n", "\(count)", "--seed", "\(seed)", "--out", base])
-        let truthText = try runPython([Self.tools.appendingPathComponent("truth-ssh-bruteforce.py").path, base + ".log"])
+        _ = try runPython([
+            TestPaths.sharedTools.appendingPathComponent("gen-authlog.py").path, "-n", "\(count)", "--seed", "\(seed)", "--out", base,
+        ])
+        let truthText = try runPython([TestPaths.sharedTools.appendingPathComponent("truth-ssh-bruteforce.py").path, base + ".log"])
         let truth = try JSONSerialization.jsonObject(with: Data(truthText.utf8)) as! [String: Int]
         let expected = truth["alerts_sec_singlewiththreshold"] ?? -1
         #expect(expected > 0)

@@ -10,8 +10,9 @@ import VigilTestSupport
 @testable import VigilPipeline
 
 /// The shipped rules (rules/sigma/correlation, the shipped decoders and logsource mapping) run over
-/// log lines by the real stages: parse, decode, detect, then the correlation engine, in batches as the
-/// pipeline would, on one thread.
+/// log lines by the real parser, decoders and detector, then the correlation engine, in batches, on one
+/// thread. Detections reach the engine as `Detection` values (`ingest(_:latestEventTime:)`), not
+/// through `DetectStage`'s routing into a `CorrelationBatch`: the end-to-end tests cover that path.
 struct RealFrontEnd {
     let rules: LoadedRules
     let year: Int
