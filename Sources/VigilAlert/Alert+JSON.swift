@@ -7,22 +7,8 @@ extension Alert {
         out.append(contentsOf: kind.rawValue.utf8)
         out.append(contentsOf: "\",\"time\":\"".utf8)
         time.appendRFC3339(to: &out, fractionDigits: 6)
-        out.append(contentsOf: "\",\"rule\":{\"id\":".utf8)
-        JSONOutput.appendString(rule.id, to: &out)
-        if let name = rule.name {
-            out.append(contentsOf: ",\"name\":".utf8)
-            JSONOutput.appendString(name, to: &out)
-        }
-        out.append(contentsOf: ",\"title\":".utf8)
-        JSONOutput.appendString(rule.title, to: &out)
-        out.append(contentsOf: ",\"level\":".utf8)
-        JSONOutput.appendString(rule.level, to: &out)
-        out.append(contentsOf: ",\"tags\":[".utf8)
-        for (i, tag) in rule.tags.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            JSONOutput.appendString(tag, to: &out)
-        }
-        out.append(contentsOf: "]}".utf8)
+        out.append(contentsOf: "\",\"rule\":".utf8)
+        rule.appendJSON(to: &out)
         if kind == .correlation {
             out.append(contentsOf: ",\"group\":{".utf8)
             for (i, entry) in group.enumerated() {
@@ -73,10 +59,48 @@ extension Alert {
         out.append(UInt8(ascii: "}"))
     }
 
+    /// Appends a detection alert as ``appendJSON(to:)`` writes it, from parts a caller renders once:
+    /// `rule` from ``Rule/appendJSON(to:)`` (once per rule) and `event`, the event's JSON (once per event,
+    /// however many rules it matched). The pipeline writes one per detection without building an `Alert`.
+    public static func appendDetectionJSON(
+        time: Timestamp, rule: UnsafeRawBufferPointer, event: UnsafeRawBufferPointer, to out: inout [UInt8]
+    ) {
+        out.append(contentsOf: "{\"kind\":\"detection\",\"time\":\"".utf8)
+        time.appendRFC3339(to: &out, fractionDigits: 6)
+        out.append(contentsOf: "\",\"rule\":".utf8)
+        out.append(contentsOf: rule)
+        out.append(contentsOf: ",\"event\":".utf8)
+        out.append(contentsOf: event)
+        out.append(UInt8(ascii: "}"))
+    }
+
     /// The alert as one JSON line (without the newline).
     public var jsonLine: String {
         var out: [UInt8] = []
         appendJSON(to: &out)
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension Alert.Rule {
+    /// Appends the rule as the `rule` object of an alert: `id`, `name` when it has one, `title`,
+    /// `level`, `tags`.
+    public func appendJSON(to out: inout [UInt8]) {
+        out.append(contentsOf: "{\"id\":".utf8)
+        JSONOutput.appendString(id, to: &out)
+        if let name {
+            out.append(contentsOf: ",\"name\":".utf8)
+            JSONOutput.appendString(name, to: &out)
+        }
+        out.append(contentsOf: ",\"title\":".utf8)
+        JSONOutput.appendString(title, to: &out)
+        out.append(contentsOf: ",\"level\":".utf8)
+        JSONOutput.appendString(level, to: &out)
+        out.append(contentsOf: ",\"tags\":[".utf8)
+        for (i, tag) in tags.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            JSONOutput.appendString(tag, to: &out)
+        }
+        out.append(contentsOf: "]}".utf8)
     }
 }

@@ -15,7 +15,9 @@ struct DetectStage: BatchStage {
     private let slot: WorkerSlot<Detector>
     private let routing: DetectionRouting
     private var renderer = EventJSONRenderer()
+    /// The JSON of event `renderedEvent` of the current batch.
     private var json: [UInt8] = []
+    private var renderedEvent = -1
 
     init(slot: WorkerSlot<Detector>, routing: DetectionRouting) {
         self.slot = slot
@@ -25,13 +27,11 @@ struct DetectStage: BatchStage {
     mutating func process(_ batch: inout EventBatch, result: inout BatchResult, counters: inout StageCounters) {
         let events = batch
         let routing = self.routing
-        let ruleSet = slot.value.ruleSet
         var inputs = routing.router.map { CorrelationBatch(shards: $0.shards) }
         var detections: UInt64 = 0
         // Detections of one event are adjacent: its JSON (alerts) and its evidence (correlation) are
         // made once for all of them.
-        var renderedEvent = -1
-        var rendered = ""
+        renderedEvent = -1
         var evidenceEvent = -1
         var evidence: Int32 = -1
         slot.value.detect(events) { index, rule, carried in
@@ -40,11 +40,12 @@ struct DetectStage: BatchStage {
             if routing.alerts[id] {
                 if index != renderedEvent {
                     renderedEvent = index
-                    rendered = renderJSON(index, of: events)
+                    renderJSON(index, of: events)
                 }
-                let event = events.events[index]
-                let detection = Detection(rule: rule, time: event.time, source: event.source, sequence: event.sequence, event: rendered)
-                ruleSet.alert(for: detection).appendJSON(to: &result.output)
+                let time = events.events.withUnsafeBufferPointer { $0[index].time }
+                json.withUnsafeBytes { event in
+                    routing.ruleJSON(id) { Alert.appendDetectionJSON(time: time, rule: $0, event: event, to: &result.output) }
+                }
                 result.output.append(0x0A)
                 result.detectionAlerts += 1
             }
@@ -65,10 +66,10 @@ struct DetectStage: BatchStage {
         if let inputs, !inputs.isEmpty { result.correlationInputs = inputs }
     }
 
-    private mutating func renderJSON(_ index: Int, of batch: EventBatch) -> String {
+    /// Renders the event's JSON into `json`.
+    private mutating func renderJSON(_ index: Int, of batch: EventBatch) {
         json.removeAll(keepingCapacity: true)
         batch.events.withUnsafeBufferPointer { renderer.append($0[index], of: batch, to: &json) }
-        return String(decoding: json, as: UTF8.self)
     }
 
     /// The event's evidence: its message as received, which correlation renders again only for the
@@ -78,7 +79,9 @@ struct DetectStage: BatchStage {
         let event = batch.events[index]
         switch event.parseFailure?.reason {
         case .truncatedFrame, .oversizeMessage:
-            return inputs.addEvidence(json: renderJSON(index, of: batch))
+            renderJSON(index, of: batch)
+            renderedEvent = index
+            return json.withUnsafeBytes { inputs.addEvidence($0, form: .json, receiveTime: .distantPast) }
         default:
             return batch.withBytes(event.raw) { inputs.addEvidence($0, form: .message, receiveTime: event.receiveTime) }
         }
@@ -96,6 +99,10 @@ struct DetectionRouting: Sendable {
     /// Per rule: for each of its ``CorrelationRuleSet/requiredFields(for:)``, its position among the
     /// values the detector carries.
     let carriedPositions: [[Int]]
+    /// Each rule's `rule` object as its alerts print it, rendered once: rule `r` is
+    /// `ruleJSONBytes[ruleJSONStart[r] ..< ruleJSONStart[r + 1]]`.
+    private let ruleJSONBytes: [UInt8]
+    private let ruleJSONStart: [Int]
 
     init(detection: SigmaRuleSet, correlation: CorrelationRuleSet, shards: Int = 1) {
         let router = CorrelationRouter(ruleSet: correlation, shards: shards)
@@ -106,5 +113,19 @@ struct DetectionRouting: Sendable {
             let carried = detection.carriedFields(of: rule.ruleID)
             return correlation.requiredFields(for: rule.ruleID).map { carried.firstIndex(of: $0) ?? -1 }
         }
+        var bytes: [UInt8] = []
+        var starts = [0]
+        for rule in detection.rules {
+            Alert.Rule(rule).appendJSON(to: &bytes)
+            starts.append(bytes.count)
+        }
+        ruleJSONBytes = bytes
+        ruleJSONStart = starts
+    }
+
+    /// Calls `body` with rule `id`'s pre-rendered `rule` object.
+    @inline(__always)
+    func ruleJSON<R>(_ id: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        ruleJSONBytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[ruleJSONStart[id]..<ruleJSONStart[id + 1]])) }
     }
 }
