@@ -21,14 +21,6 @@ enum FieldTypeCheck {
         return value <= UInt64(Int64.max)
     }
 
-    /// Whether an `int` or `port` value is written as JSON writes integers (no `+`, no leading zero), so
-    /// it can be output as a number as it is; `+5` or `04100` stay text.
-    @inline(__always)
-    static func isJSONInteger(_ p: UnsafePointer<UInt8>, _ count: Int) -> Bool {
-        let first = count > 0 && p[0] == UInt8(ascii: "-") ? 1 : 0
-        return first < count && p[first] != UInt8(ascii: "+") && (p[first] != UInt8(ascii: "0") || count - first == 1)
-    }
-
     /// A decimal number from 0 to 65535.
     static func isPort(_ b: UnsafeRawBufferPointer) -> Bool {
         b.count == 0 ? false : isPort(b.baseAddress!.assumingMemoryBound(to: UInt8.self), b.count)

@@ -126,10 +126,12 @@ extension EventParser {
         default:
             let start = i
             var exponent = false
-            guard m.scanJSONNumber(at: &i, exponent: &exponent) else { throw ParseStop(.invalidJSON, at: i) }
+            guard JSONNumberText.scan(m.base, count: m.count, at: &i, exponent: &exponent) else {
+                throw ParseStop(.invalidJSON, at: i)
+            }
             value = m.range(start, i)
             // A number no double can hold (1e999) is valid JSON, but strict readers reject it in output.
-            kind = (!exponent && i - start <= 300) || m.jsonNumberIsFinite(start, i) ? .number : .string
+            kind = JSONNumberText.isWithinRange(m.base + start, count: i - start, exponent: exponent) ? .number : .string
         }
         guard let name = internPath() else { return }
         appendField(name, value, kind)
@@ -146,43 +148,6 @@ extension MessageBytes {
             guard b == ASCII.space || b == ASCII.lf || b == ASCII.cr || b == ASCII.tab else { break }
             i += 1
         }
-        return i
-    }
-
-    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?` at `i`; `exponent` tells whether it had one.
-    @inline(__always)
-    func scanJSONNumber(at i: inout Int, exponent: inout Bool) -> Bool {
-        if at(i) == ASCII.dash { i += 1 }
-        if at(i) == ASCII.zero {
-            i += 1
-        } else {
-            guard at(i) &- 0x31 < 9 else { return false }
-            i = skipDigits(from: i)
-        }
-        if at(i) == ASCII.dot {
-            guard ASCII.isDigit(at(i + 1)) else { return false }
-            i = skipDigits(from: i + 1)
-        }
-        if at(i) | 0x20 == UInt8(ascii: "e") {
-            exponent = true
-            i += 1
-            if at(i) == ASCII.plus || at(i) == ASCII.dash { i += 1 }
-            guard ASCII.isDigit(at(i)) else { return false }
-            i = skipDigits(from: i)
-        }
-        return true
-    }
-
-    /// Whether the number in `start..<end` (already scanned) is within the range of a `Double`, by
-    /// converting it: only for numbers with an exponent or hundreds of digits (rare).
-    func jsonNumberIsFinite(_ start: Int, _ end: Int) -> Bool {
-        Double(String(decoding: bytes(start, end), as: UTF8.self))?.isFinite ?? false
-    }
-
-    @inline(__always)
-    func skipDigits(from start: Int) -> Int {
-        var i = start
-        while i < count, ASCII.isDigit(self[i]) { i += 1 }
         return i
     }
 }

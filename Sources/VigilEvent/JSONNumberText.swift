@@ -1,0 +1,51 @@
+/// The JSON number grammar (RFC 8259, section 6) on raw bytes: the one place vigil decides whether text
+/// can be written into its JSON output as a number as it is (the JSON lines parser, typed decoder fields,
+/// measured values of correlations).
+public enum JSONNumberText {
+    /// Scans `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?` at `i` of the `count` bytes at `p`,
+    /// leaving `i` after the number, or where it stopped being one (for error offsets); `exponent` tells
+    /// whether it had one.
+    @inlinable
+    public static func scan(_ p: UnsafePointer<UInt8>, count: Int, at i: inout Int, exponent: inout Bool) -> Bool {
+        @inline(__always) func at(_ k: Int) -> UInt8 { k < count ? p[k] : 0 }
+        @inline(__always) func skipDigits(_ k: inout Int) { while k < count && p[k] &- 0x30 < 10 { k += 1 } }
+        if at(i) == UInt8(ascii: "-") { i += 1 }
+        if at(i) == UInt8(ascii: "0") {
+            i += 1
+        } else {
+            guard at(i) &- 0x31 < 9 else { return false }
+            skipDigits(&i)
+        }
+        if at(i) == UInt8(ascii: ".") {
+            i += 1
+            guard at(i) &- 0x30 < 10 else { return false }
+            skipDigits(&i)
+        }
+        if at(i) | 0x20 == UInt8(ascii: "e") {
+            exponent = true
+            i += 1
+            if at(i) == UInt8(ascii: "+") || at(i) == UInt8(ascii: "-") { i += 1 }
+            guard at(i) &- 0x30 < 10 else { return false }
+            skipDigits(&i)
+        }
+        return true
+    }
+
+    /// Whether the `count` bytes at `p` are exactly one JSON number that a JSON reader can hold (within the
+    /// range of a `Double`): written as a number as it is, such text stays valid, readable JSON.
+    @inlinable
+    public static func isRenderable(_ p: UnsafePointer<UInt8>, count: Int) -> Bool {
+        var end = 0
+        var exponent = false
+        guard scan(p, count: count, at: &end, exponent: &exponent), end == count else { return false }
+        return isWithinRange(p, count: count, exponent: exponent)
+    }
+
+    /// Whether a scanned number (`count` bytes at `p`) is within the range of a `Double`. Only numbers
+    /// with an exponent or hundreds of digits can be outside it, and only they are converted (rare).
+    @inlinable
+    public static func isWithinRange(_ p: UnsafePointer<UInt8>, count: Int, exponent: Bool) -> Bool {
+        if !exponent && count <= 300 { return true }
+        return Double(String(decoding: UnsafeBufferPointer(start: p, count: count), as: UTF8.self))?.isFinite ?? false
+    }
+}
