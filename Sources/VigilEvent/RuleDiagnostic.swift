@@ -19,6 +19,13 @@ public struct RuleDiagnostic: Error, Hashable, Sendable, CustomStringConvertible
     public var description: String { "\(file):\(line):\(column): \(message)" }
 }
 
+extension Sequence<RuleDiagnostic> {
+    /// By file, then line, column and message: the order `vigil check` and `vigil run` report problems in.
+    public func sortedByLocation() -> [RuleDiagnostic] {
+        sorted { ($0.file, $0.line, $0.column, $0.message) < ($1.file, $1.line, $1.column, $1.message) }
+    }
+}
+
 /// One or more ``RuleDiagnostic``s from loading a set of files.
 public struct RuleLoadError: Error, Sendable, CustomStringConvertible {
     public var diagnostics: [RuleDiagnostic]

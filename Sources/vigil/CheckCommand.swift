@@ -47,7 +47,7 @@ enum RuleCheck {
         let (ruleSet, detectionProblems) = SigmaRuleSet.compile(documents: loaded.documents, configuration: configuration ?? .builtin)
         all += detectionProblems
         all += correlationDiagnostics(documents: loaded.documents, ruleSet: ruleSet)
-        return all.sorted { ($0.file, $0.line, $0.column, $0.message) < ($1.file, $1.line, $1.column, $1.message) }
+        return all.sortedByLocation()
     }
 
     /// The logsource mapping given, or the default one when it exists, or the built-in field maps.

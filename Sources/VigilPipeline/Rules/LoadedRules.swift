@@ -52,12 +52,12 @@ public struct LoadedRules: Sendable {
                     decoders: decoders, detection: detection.carrying(correlation.requiredFieldNames), correlation: correlation,
                     skipped: skippedDecoders + skipped, skippedFiles: orderedFiles(skippedDecoders) + badFiles)
             }
-            guard options.skipBadRules else { throw RuleLoadError(sorted(problems)) }
+            guard options.skipBadRules else { throw RuleLoadError(problems.sortedByLocation()) }
             // Leave out every file with a problem and compile again: a correlation that read a rule of a
             // left-out file now has a problem of its own, and its file goes too.
             let files = orderedFiles(problems)
             badFiles += files.filter { !badFiles.contains($0) }
-            skipped += sorted(problems)
+            skipped += problems.sortedByLocation()
             documents.removeAll { files.contains($0.file) }
             problems = []
         }
@@ -83,10 +83,6 @@ public struct LoadedRules: Sendable {
         var files: [String] = []
         for diagnostic in diagnostics where !files.contains(diagnostic.file) { files.append(diagnostic.file) }
         return files
-    }
-
-    static func sorted(_ diagnostics: [RuleDiagnostic]) -> [RuleDiagnostic] {
-        diagnostics.sorted { ($0.file, $0.line, $0.column, $0.message) < ($1.file, $1.line, $1.column, $1.message) }
     }
 }
 
