@@ -53,6 +53,24 @@ struct ListenerEndToEndTests {
         #expect(integer(json, "discarded_bytes") == 30 + 2000 - 256)
     }
 
+    @Test("UDP: an oversize datagram is cut, and the bytes cut off are counted")
+    func udpOversize() throws {
+        let stats = temporaryPath("stats.json")
+        let vigil = try RunningVigil([
+            "run", "--udp", "127.0.0.1:0", "--max-message-size", "256", "--log-level", "info", "--stats-json", stats,
+        ])
+        let ports = vigil.listeningPorts(count: 1)
+        try #require(ports["udp"] != nil, "\(vigil.stderr)")
+        let long = "<34>Oct 11 22:14:15 host app: " + String(repeating: "y", count: 3000)
+        Sockets.sendDatagrams([Array("<34>Oct 11 22:14:15 host app: short".utf8), Array(long.utf8)], port: ports["udp"]!)
+        usleep(300_000)
+        #expect(vigil.stop() == 0, "\(vigil.stderr)")
+        let json = try readStats(stats)
+        #expect(integer(json, "events") == 2, "\(json)")
+        #expect(integer(json, "truncated") == 1)
+        #expect(integer(json, "discarded_bytes") == 30 + 3000 - 256)
+    }
+
     @Test("TCP: a garbage peer is disconnected and counted while another peer's messages still arrive")
     func tcpGarbagePeer() throws {
         let stats = temporaryPath("stats.json")

@@ -31,7 +31,8 @@ public struct ListenerConfiguration: Sendable {
         self.flushInterval = flushInterval
     }
 
-    /// Bytes per datagram slot of a vector read: one more than the largest message kept, so an oversize
-    /// datagram shows as such instead of being cut silently (capped by the largest UDP payload).
-    var udpSlotSize: Int { min(maxMessageSize + 1, 65_536) }
+    /// Bytes per datagram slot of a vector read: room for the largest UDP payload (65,507 bytes over
+    /// IPv4), so every datagram arrives whole whatever ``maxMessageSize`` is, and the bytes cut off an
+    /// oversize one are known and counted instead of being cut by the kernel unseen.
+    var udpSlotSize: Int { 65_536 }
 }

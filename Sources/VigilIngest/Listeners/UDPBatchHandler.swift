@@ -30,6 +30,7 @@ final class UDPBatchHandler: ChannelInboundHandler {
             guard end > 0 else { return false }
             if end > limit {
                 IngestCounters.add(counters.truncated, 1)
+                IngestCounters.add(counters.discardedBytes, end - limit)
                 builder.append(UnsafeRawBufferPointer(rebasing: datagram[..<limit]), failure: ParseFailure(.oversizeMessage, at: limit))
             } else {
                 builder.append(UnsafeRawBufferPointer(rebasing: datagram[..<end]))
