@@ -26,11 +26,13 @@ let stages: [(name: String, dependencies: [Target.Dependency])] = [
     // Raw auth.log bytes to alerts through `Runner.run`, as `vigil run` does.
     ("EndToEnd", vigil("VigilPipeline") + [.product(name: "Logging", package: "swift-log")]),
 ]
+// gen-authlog.py output, located and generated in one place for every benchmark.
+package.targets.append(.target(name: "GenAuthLog", path: "Support/GenAuthLog"))
 for stage in stages {
     package.targets.append(
         .executableTarget(
             name: stage.name,
-            dependencies: [.product(name: "Benchmark", package: "benchmark")] + stage.dependencies,
+            dependencies: [.product(name: "Benchmark", package: "benchmark"), "GenAuthLog"] + stage.dependencies,
             path: "Benchmarks/\(stage.name)",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         )
@@ -42,7 +44,7 @@ for stage in stages {
 package.targets.append(
     .executableTarget(
         name: "DetectProfile",
-        dependencies: [.product(name: "VigilDetect", package: "vigil")],
+        dependencies: [.product(name: "VigilDetect", package: "vigil"), "GenAuthLog"],
         path: "Profiling/DetectProfile"
     )
 )

@@ -1,34 +1,19 @@
 import Foundation
+import GenAuthLog
 import VigilEvent
 import VigilIngest
 
 /// gen-authlog lines, parsed before measuring, so the decode benchmark measures decoding only.
 enum AuthLog {
-    /// Runs gen-authlog.py (`../shared/tools` next to the repository, or `/work/shared/tools`) and returns
-    /// its auth.log lines.
-    static func generate(repository: URL, count: Int) -> [[UInt8]] {
-        let candidates = [
-            repository.appendingPathComponent("../shared/tools/gen-authlog.py").standardizedFileURL,
-            URL(fileURLWithPath: "/work/shared/tools/gen-authlog.py"),
-        ]
-        let tool = candidates.first { FileManager.default.fileExists(atPath: $0.path) } ?? candidates[0]
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-decode-bench-\(getpid())")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", tool.path, "-n", "\(count)", "--out", out.path]
-        process.standardError = FileHandle.nullDevice
-        do {
-            try process.run()
-            process.waitUntilExit()
-            defer {
-                try? FileManager.default.removeItem(atPath: out.path + ".log")
-                try? FileManager.default.removeItem(atPath: out.path + ".jsonl")
-            }
-            let data = try Data(contentsOf: URL(fileURLWithPath: out.path + ".log"))
-            return data.split(separator: UInt8(ascii: "\n")).map { Array($0) }
-        } catch {
-            fatalError("gen-authlog: \(error)")
+    /// gen-authlog.py's auth.log lines.
+    static func generate(count: Int) -> [[UInt8]] {
+        let prefix = GenAuthLog.temporaryPrefix("decode")
+        GenAuthLog.generate(lines: count, prefix: prefix)
+        defer {
+            try? FileManager.default.removeItem(atPath: prefix + ".log")
+            try? FileManager.default.removeItem(atPath: prefix + ".jsonl")
         }
+        return GenAuthLog.lines(ofFile: prefix + ".log")
     }
 
     static func program(of line: [UInt8]) -> String {

@@ -1,5 +1,6 @@
 import Benchmark
 import Foundation
+import GenAuthLog
 import VigilDecode
 import VigilEvent
 
@@ -12,15 +13,14 @@ import VigilEvent
 // new, empty field array, as the pipeline does (each batch's fields are appended to a new allocation, with
 // its page faults). The second is what `vigil run` pays; the first isolates the decoders themselves.
 let benchmarks: @Sendable () -> Void = {
-    let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
+    let repository = GenAuthLog.repository
     let decoders: DecoderSet
     do {
         decoders = try DecoderSet.load(paths: [repository.appendingPathComponent("rules/decoders").path]).decoders
     } catch {
         fatalError("\(error)")
     }
-    let lines = AuthLog.generate(repository: repository, count: 100_000)
+    let lines = AuthLog.generate(count: 100_000)
     let configuration = Benchmark.Configuration(
         metrics: [.wallClock, .throughput, .mallocCountTotal], maxDuration: .seconds(5), maxIterations: 100_000)
 

@@ -1,4 +1,5 @@
 import Foundation
+import GenAuthLog
 import VigilDetect
 import VigilEvent
 
@@ -24,15 +25,7 @@ enum DetectFixtures {
     /// benchmark measures detection, not parsing; no decoders, so rules see app, host and message).
     static let batches: [EventBatch] = {
         let file = NSTemporaryDirectory() + "vigil-bench-authlog"
-        if !FileManager.default.fileExists(atPath: file + ".log") {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", shared + "/tools/gen-authlog.py", "-n", "100000", "--out", file]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try? process.run()
-            process.waitUntilExit()
-        }
+        if !FileManager.default.fileExists(atPath: file + ".log") { GenAuthLog.generate(lines: 100_000, prefix: file) }
         let lines = ((try? String(contentsOfFile: file + ".log", encoding: .utf8)) ?? "").split(separator: "\n")
         precondition(lines.count >= 1000, "gen-authlog output missing: \(file).log")
         return stride(from: 0, to: lines.count - 999, by: 1000).map { syslogBatch(lines[$0..<($0 + 1000)]) }

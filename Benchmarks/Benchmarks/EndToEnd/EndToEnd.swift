@@ -1,5 +1,6 @@
 import Benchmark
 import Foundation
+import GenAuthLog
 import Logging
 import VigilIngest
 import VigilPipeline
@@ -21,9 +22,8 @@ import VigilPipeline
 let linesPerRun = 200_000
 
 let benchmarks: @Sendable () -> Void = {
-    let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-    let input = generateAuthLogFile(repository: repository, lines: linesPerRun)
+    let repository = GenAuthLog.repository
+    let input = generateAuthLogFile(lines: linesPerRun)
     let empty = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-e2e-bench-empty-\(getpid()).log")
     precondition(FileManager.default.createFile(atPath: empty.path, contents: Data()), "cannot create \(empty.path)")
     let configuration = Benchmark.Configuration(
@@ -81,29 +81,13 @@ func runQuietly(_ options: RunOptions) -> RunSummary {
 }
 
 /// Writes `lines` gen-authlog.py lines to a temporary file (removed at exit) and returns its URL.
-func generateAuthLogFile(repository: URL, lines: Int) -> URL {
-    let candidates = [
-        ProcessInfo.processInfo.environment["VIGIL_GEN_AUTHLOG"],
-        repository.appendingPathComponent("../shared/tools/gen-authlog.py").standardizedFileURL.path,
-        "/work/shared/tools/gen-authlog.py",
-    ].compactMap { $0 }
-    guard let script = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-        fatalError("gen-authlog.py not found (tried \(candidates)); set VIGIL_GEN_AUTHLOG")
-    }
-    let out = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-e2e-bench-\(getpid())")
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", script, "-n", String(lines), "--seed", "7", "--out", out.path]
-    process.standardOutput = FileHandle.nullDevice
-    do { try process.run() } catch { fatalError("cannot run gen-authlog.py: \(error)") }
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { fatalError("gen-authlog.py exited with \(process.terminationStatus)") }
-    try? FileManager.default.removeItem(atPath: out.path + ".jsonl")
-    let log = URL(fileURLWithPath: out.path + ".log")
+func generateAuthLogFile(lines: Int) -> URL {
+    let prefix = GenAuthLog.temporaryPrefix("e2e")
+    GenAuthLog.generate(lines: lines, seed: 7, prefix: prefix)
+    try? FileManager.default.removeItem(atPath: prefix + ".jsonl")
     atexit {
-        let prefix = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-e2e-bench-\(getpid())").path
-        unlink(prefix + ".log")
+        unlink(GenAuthLog.temporaryPrefix("e2e") + ".log")
         unlink(FileManager.default.temporaryDirectory.appendingPathComponent("vigil-e2e-bench-empty-\(getpid()).log").path)
     }
-    return log
+    return URL(fileURLWithPath: prefix + ".log")
 }

@@ -1,5 +1,6 @@
 import Benchmark
 import Foundation
+import GenAuthLog
 import VigilEvent
 import VigilIngest
 
@@ -8,36 +9,19 @@ import VigilIngest
 //
 // Data: ../shared/tools/gen-authlog.py (auth.log lines and the same events as JSON lines), generated once
 // per run into a temporary folder; RFC 5424 lines are rebuilt from the parsed auth.log events.
-// Set VIGIL_GEN_AUTHLOG to the script's path if it is elsewhere.
+// Set VIGIL_GEN_AUTHLOG to the script's path if it is elsewhere (see GenAuthLog).
 
 let batchSize = 1_000
 
 /// Runs gen-authlog.py and returns its two outputs as lines.
 func generateAuthLog(events: Int) -> (log: [[UInt8]], jsonl: [[UInt8]]) {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-    let candidates = [
-        ProcessInfo.processInfo.environment["VIGIL_GEN_AUTHLOG"],
-        root.appendingPathComponent("../shared/tools/gen-authlog.py").standardizedFileURL.path,
-        "/work/shared/tools/gen-authlog.py",
-    ].compactMap { $0 }
-    guard let script = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-        fatalError("gen-authlog.py not found (tried \(candidates)); set VIGIL_GEN_AUTHLOG")
+    let prefix = GenAuthLog.temporaryPrefix("parse")
+    GenAuthLog.generate(lines: events, seed: 7, prefix: prefix)
+    defer {
+        try? FileManager.default.removeItem(atPath: prefix + ".log")
+        try? FileManager.default.removeItem(atPath: prefix + ".jsonl")
     }
-    let out = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-parse-bench-\(getpid())")
-    try? FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: out) }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", script, "-n", String(events), "--seed", "7", "--out", out.appendingPathComponent("auth").path]
-    process.standardOutput = FileHandle.nullDevice
-    do { try process.run() } catch { fatalError("cannot run gen-authlog.py: \(error)") }
-    process.waitUntilExit()
-    func lines(_ name: String) -> [[UInt8]] {
-        guard let data = FileManager.default.contents(atPath: out.appendingPathComponent(name).path) else { fatalError("no \(name)") }
-        return data.split(separator: 0x0A).map { Array($0) }
-    }
-    return (lines("auth.log"), lines("auth.jsonl"))
+    return (GenAuthLog.lines(ofFile: prefix + ".log"), GenAuthLog.lines(ofFile: prefix + ".jsonl"))
 }
 
 /// RFC 5424 lines carrying the same events: `<86>1 TIMESTAMP HOST APP PID - [meta sequenceId="n"] MSG`.
