@@ -1,43 +1,162 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Reads measured values of `value_sum`, `value_avg` and percentiles: a JSON number, optionally
 /// surrounded by blanks. Anything else (`abc`, `0x10`, `inf`, `1,5`) is no number and is left out of the
 /// aggregate, as the reference implementation does.
+///
+/// Runs once per measured input, so it reads the bytes in place: one pass checks the syntax and
+/// gathers up to 19 significant digits. Most values then convert exactly with one multiplication or
+/// division (both operands exact, so the one rounding is the correct one); the rest (more digits,
+/// large exponents) go to `strtod`, correctly rounded like `Double(String)`.
 enum NumericValue {
-    static func parse(_ bytes: UnsafeRawBufferPointer) -> Double? {
-        parse(String(decoding: bytes, as: UTF8.self))
-    }
-
     static func parse(_ text: String) -> Double? {
-        var bytes = Substring(text).utf8[...]
-        while let first = bytes.first, first == 0x20 || first == 0x09 || first == 0x0A || first == 0x0D { bytes = bytes.dropFirst() }
-        while let last = bytes.last, last == 0x20 || last == 0x09 || last == 0x0A || last == 0x0D { bytes = bytes.dropLast() }
-        guard isJSONNumber(bytes) else { return nil }
-        guard let value = Double(Substring(bytes)), value.isFinite else { return nil }
-        return value
+        var text = text
+        return text.withUTF8 { parse(UnsafeRawBufferPointer($0)) }
     }
 
-    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
-    static func isJSONNumber(_ bytes: Substring.UTF8View) -> Bool {
-        var i = bytes.startIndex
-        func at(_ index: Substring.UTF8View.Index) -> UInt8? { index < bytes.endIndex ? bytes[index] : nil }
-        func isDigit(_ b: UInt8?) -> Bool { b.map { $0 >= 0x30 && $0 <= 0x39 } ?? false }
-        if at(i) == 0x2D { i = bytes.index(after: i) }
-        guard isDigit(at(i)) else { return false }
-        if at(i) == 0x30 {
-            i = bytes.index(after: i)
+    static func parse(_ bytes: UnsafeRawBufferPointer) -> Double? {
+        var start = 0
+        var end = bytes.count
+        while start < end, isBlank(bytes[start]) { start += 1 }
+        while end > start, isBlank(bytes[end - 1]) { end -= 1 }
+        // `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
+        var i = start
+        let negative = i < end && bytes[i] == UInt8(ascii: "-")
+        if negative { i += 1 }
+        var digits = Digits()
+        guard i < end, isDigit(bytes[i]) else { return nil }
+        if bytes[i] == UInt8(ascii: "0") {
+            i += 1
         } else {
-            while isDigit(at(i)) { i = bytes.index(after: i) }
+            while i < end, isDigit(bytes[i]) {
+                digits.add(bytes[i], inFraction: false)
+                i += 1
+            }
         }
-        if at(i) == 0x2E {
-            i = bytes.index(after: i)
-            guard isDigit(at(i)) else { return false }
-            while isDigit(at(i)) { i = bytes.index(after: i) }
+        var fractionCount = 0
+        if i < end, bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            guard i < end, isDigit(bytes[i]) else { return nil }
+            while i < end, isDigit(bytes[i]) {
+                digits.add(bytes[i], inFraction: true)
+                fractionCount += 1
+                i += 1
+            }
         }
-        if at(i) == 0x65 || at(i) == 0x45 {
-            i = bytes.index(after: i)
-            if at(i) == 0x2B || at(i) == 0x2D { i = bytes.index(after: i) }
-            guard isDigit(at(i)) else { return false }
-            while isDigit(at(i)) { i = bytes.index(after: i) }
+        var writtenExponent = 0
+        if i < end, bytes[i] | 0x20 == UInt8(ascii: "e") {
+            i += 1
+            var exponentNegative = false
+            if i < end, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") {
+                exponentNegative = bytes[i] == UInt8(ascii: "-")
+                i += 1
+            }
+            guard i < end, isDigit(bytes[i]) else { return nil }
+            // Saturates far beyond any double: the value is then 0 or infinite all the same.
+            while i < end, isDigit(bytes[i]) {
+                writtenExponent = min(writtenExponent * 10 + Int(bytes[i] &- UInt8(ascii: "0")), 1 << 40)
+                i += 1
+            }
+            if exponentNegative { writtenExponent = -writtenExponent }
         }
-        return i == bytes.endIndex
+        guard i == end else { return nil }
+        if digits.significand == 0 { return negative ? -0.0 : 0.0 }
+        if let exact = digits.exactValue(exponent: writtenExponent) { return negative ? -exact : exact }
+        let value = parseLong(bytes, start..<end, fractionCount: fractionCount, exponent: writtenExponent)
+        return value.isFinite ? value : nil
+    }
+
+    /// The significant digits of a number: the first 19 exactly, the rest only counted.
+    struct Digits {
+        var significand: UInt64 = 0
+        var count = 0
+        /// Power of ten of the last digit kept.
+        var exponent = 0
+        var truncated = false
+
+        mutating func add(_ digit: UInt8, inFraction: Bool) {
+            let value = UInt64(digit &- UInt8(ascii: "0"))
+            if significand == 0 && value == 0 {
+                // A leading zero of the fraction only moves the point.
+                if inFraction { exponent -= 1 }
+            } else if count < 19 {
+                significand = significand * 10 + value
+                count += 1
+                if inFraction { exponent -= 1 }
+            } else {
+                truncated = true
+                if !inFraction { exponent += 1 }
+            }
+        }
+
+        /// The value when significand and power of ten are both exact doubles (Clinger's fast path).
+        func exactValue(exponent writtenExponent: Int) -> Double? {
+            guard !truncated, significand <= 1 << 53 else { return nil }
+            var power = exponent + writtenExponent
+            var significand = self.significand
+            if power > 22 {
+                // `12e25` is `12_000 * 1e22`, still exact if the integer stays within 2^53.
+                while power > 22, significand <= (1 << 53) / 10 {
+                    significand *= 10
+                    power -= 1
+                }
+                guard power <= 22 else { return nil }
+            }
+            guard power >= -22 else { return nil }
+            let powers = NumericValue.powersOfTen
+            return power < 0 ? Double(significand) / powers[-power] : Double(significand) * powers[power]
+        }
+    }
+
+    /// `1e0` to `1e22`: exact in a double.
+    static let powersOfTen: [Double] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ]
+
+    /// The rare number the fast path cannot convert, through `strtod`. Written without its point
+    /// (digits, then `e` and the exponent moved accordingly) so the C locale's decimal point cannot
+    /// matter; in a stack buffer unless the number is over a kilobyte long.
+    static func parseLong(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, fractionCount: Int, exponent: Int) -> Double {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: range.count + 32) { buffer in
+            var count = 0
+            for index in range {
+                let byte = bytes[index]
+                if byte | 0x20 == UInt8(ascii: "e") { break }
+                if byte == UInt8(ascii: ".") { continue }
+                buffer[count] = byte
+                count += 1
+            }
+            buffer[count] = UInt8(ascii: "e")
+            count += 1
+            var power = exponent - fractionCount
+            if power < 0 {
+                buffer[count] = UInt8(ascii: "-")
+                count += 1
+                power = -power
+            }
+            let digitsStart = count
+            repeat {
+                buffer[count] = UInt8(ascii: "0") + UInt8(power % 10)
+                count += 1
+                power /= 10
+            } while power > 0
+            buffer[digitsStart..<count].reverse()
+            buffer[count] = 0
+            return buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: count + 1) { strtod($0, nil) }
+        }
+    }
+
+    @inline(__always) static func isBlank(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
+    }
+
+    @inline(__always) static func isDigit(_ byte: UInt8) -> Bool {
+        byte &- UInt8(ascii: "0") < 10
     }
 }
