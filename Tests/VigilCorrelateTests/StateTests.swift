@@ -134,6 +134,32 @@ import VigilTestSupport
         #expect(String(decoding: out, as: UTF8.self) == #"{"raw":"a\"b"}"#)
     }
 
+    @Test func windowEvidenceLeavesOutWhatTheRingForgot() {
+        var store = EvidenceStore(capacity: 16)
+        var refs: [UInt32] = []
+        for index in 1...20 {
+            Array("{\"n\":\(index)}".utf8).withUnsafeBytes { refs.append(store.add($0, form: .json, receiveTime: Int64(index))) }
+        }
+        var env = FlushEnvironment(evidence: store, printer: EvidencePrinter(renderer: nil), context: EvaluationContext(evidenceLimit: 10))
+        // 16 entries held: the 2nd and 3rd were overwritten by the 18th and 19th.
+        env.context.evidence = [refs[1], refs[16], refs[2], refs[19]]
+        #expect(env.evidenceJSON() == [#"{"n":17}"#, #"{"n":20}"#])
+        #expect(env.stats.evidenceExpired == 2)
+
+        let prefix = Array(#"{"w":1,"events":["#.utf8)
+        var expected: [UInt8] = []
+        DeferredWindow.appendHeader(prefix: prefix, itemCount: 2, to: &expected)
+        for (text, time) in [(#"{"n":17}"#, Int64(17)), (#"{"n":20}"#, 20)] {
+            Array(text.utf8).withUnsafeBytes { DeferredWindow.appendItem(form: .json, receiveTime: time, bytes: $0, to: &expected) }
+        }
+        let deferred = env.deferredWindow(prefix: prefix)
+        #expect(deferred == expected)
+        #expect(env.stats.evidenceExpired == 4)
+        var out: [UInt8] = []
+        deferred.withUnsafeBytes { env.printer.append(form: .window, receiveTime: 0, bytes: $0, to: &out) }
+        #expect(String(decoding: out, as: UTF8.self) == #"{"w":1,"events":[{"n":17},{"n":20}]}"#)
+    }
+
     @Test(arguments: [
         (limit: 1_000_000, shards: 1, perShard: 1_000_000), (limit: 1_000_000, shards: 2, perShard: 503_000),
         (limit: 100_000, shards: 2, perShard: 50_949), (limit: 100_000, shards: 4, perShard: 25_822),

@@ -25,6 +25,13 @@ enum DeferredWindow {
         appendInteger(UInt32(itemCount), to: &out)
     }
 
+    /// Replaces the item count of the header at the start of `out` (whose prefix is `prefixCount` bytes).
+    static func setItemCount(_ itemCount: Int, prefixCount: Int, in out: inout [UInt8]) {
+        withUnsafeBytes(of: UInt32(itemCount).littleEndian) { count in
+            out.replaceSubrange(4 + prefixCount..<8 + prefixCount, with: count)
+        }
+    }
+
     static func appendItem(
         form: CorrelationBatch.EvidenceForm, receiveTime: Int64, bytes: UnsafeRawBufferPointer, to out: inout [UInt8]
     ) {

@@ -25,35 +25,43 @@ struct FlushEnvironment {
     mutating func evidenceJSON() -> [String] {
         var out: [String] = []
         out.reserveCapacity(context.evidence.count)
-        var printer = EvidencePrinter(renderer: nil)
-        swap(&printer, &self.printer)
-        var scratch: [UInt8] = []
-        swap(&scratch, &self.scratch)
         for ref in context.evidence {
-            scratch.removeAll(keepingCapacity: true)
-            let held: Void? = evidence.withEntry(ref) { form, receiveTime, bytes in
-                printer.append(form: form, receiveTime: receiveTime, bytes: bytes, to: &scratch)
+            // `evidence` is read while `printer` and `scratch` change: distinct stored properties.
+            if let json = Self.json(of: ref, in: evidence, printer: &printer, scratch: &scratch) {
+                out.append(json)
+            } else {
+                stats.evidenceExpired += 1
             }
-            if held != nil { out.append(String(decoding: scratch, as: UTF8.self)) } else { stats.evidenceExpired += 1 }
         }
-        swap(&printer, &self.printer)
-        swap(&scratch, &self.scratch)
         return out
+    }
+
+    /// One piece of evidence as JSON, or nil if it is no longer held.
+    private static func json(
+        of ref: UInt32, in evidence: borrowing EvidenceStore, printer: inout EvidencePrinter, scratch: inout [UInt8]
+    ) -> String? {
+        scratch.removeAll(keepingCapacity: true)
+        let held: Void? = evidence.withEntry(ref) { form, receiveTime, bytes in
+            printer.append(form: form, receiveTime: receiveTime, bytes: bytes, to: &scratch)
+        }
+        return held == nil ? nil : String(decoding: scratch, as: UTF8.self)
     }
 
     /// A window for the rules that read it (``DeferredWindow``): the alert JSON `prefix`, then the
     /// evidence of `context.evidence` as kept (copied, so it outlives this shard's evidence ring).
     mutating func deferredWindow(prefix: [UInt8]) -> [UInt8] {
-        var held = 0
-        for ref in context.evidence where evidence.withEntry(ref, { _, _, _ in () }) != nil { held += 1 }
-        stats.evidenceExpired += context.evidence.count - held
         var out: [UInt8] = []
-        DeferredWindow.appendHeader(prefix: prefix, itemCount: held, to: &out)
+        // The item count is known once the items are written: set in the header afterwards.
+        DeferredWindow.appendHeader(prefix: prefix, itemCount: 0, to: &out)
+        var held = 0
         for ref in context.evidence {
-            _ = evidence.withEntry(ref) { form, receiveTime, bytes in
+            let copied: Void? = evidence.withEntry(ref) { form, receiveTime, bytes in
                 DeferredWindow.appendItem(form: form, receiveTime: receiveTime, bytes: bytes, to: &out)
             }
+            if copied != nil { held += 1 }
         }
+        DeferredWindow.setItemCount(held, prefixCount: prefix.count, in: &out)
+        stats.evidenceExpired += context.evidence.count - held
         return out
     }
 }
