@@ -183,20 +183,25 @@ extension RuleRuntime {
             }
             if consumers.isEmpty { return }
         }
-        if emit == .all, rule.emitsAlerts {
-            env.alerts.append(
-                factory.window(key: key, start: window.start, end: window.end, metric: window.metric, evidence: env.evidenceJSON()))
+        let printsWindow = emit == .all && rule.emitsAlerts
+        guard printsWindow || !consumers.isEmpty else { return }
+        // One alert for both uses: chained rules keep it without evidence (the two write to
+        // different outputs, so which goes first does not matter).
+        var alert = factory.window(key: key, start: window.start, end: window.end, metric: window.metric, evidence: [])
+        if !consumers.isEmpty { feedConsumers(window, alert: alert, key: key, env: &env) }
+        if printsWindow {
+            alert.events = env.evidenceJSON()
+            env.alerts.append(alert)
             env.stats.alerts += 1
         }
-        guard !consumers.isEmpty else { return }
-        feedConsumers(window, key: key, env: &env)
     }
 
-    /// Turns a qualifying window into inputs of the rules that read this one. Its evidence is kept as
-    /// it is (``DeferredWindow``) and written out only if an alert of those rules prints it.
-    func feedConsumers(_ window: QualifiedWindow, key: String, env: inout FlushEnvironment) {
+    /// Turns a qualifying window into inputs of the rules that read this one: `alert`, the window's
+    /// alert without evidence, then its evidence as kept (``DeferredWindow``), written out only if an
+    /// alert of those rules prints it.
+    func feedConsumers(_ window: QualifiedWindow, alert: Alert, key: String, env: inout FlushEnvironment) {
         var prefix: [UInt8] = []
-        factory.window(key: key, start: window.start, end: window.end, metric: window.metric, evidence: []).appendJSON(to: &prefix)
+        alert.appendJSON(to: &prefix)
         prefix.removeLast(2)  // `]}`: the empty evidence array and the object end
         let deferred = env.deferredWindow(prefix: prefix)
         let evidence = deferred.withUnsafeBytes { env.chained.addEvidence($0, form: .window, receiveTime: .distantPast) }
