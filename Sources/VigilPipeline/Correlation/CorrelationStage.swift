@@ -1,4 +1,3 @@
-import Synchronization
 import VigilAlert
 import VigilCorrelate
 import VigilEvent
@@ -20,19 +19,19 @@ struct CorrelationStage: OrderedStage {
     private(set) var counters = StageCounters(stage: "correlate")
     private let engine: Engine
     private let sink: AlertSink
-    private let outcome: CorrelationOutcome
+    /// The correlation counters of the run, once ``finish()`` ran (the run's report reads them from
+    /// the finished stage).
+    private(set) var stats: CorrelationStats?
     /// Whether idle ticks move the watermark with the wall clock (live input only: in a replay the
     /// wall clock says nothing about event time).
     private let followsWallClock: Bool
     private var progress: SourceWatermarks
 
     init(
-        ruleSet: CorrelationRuleSet, options: CorrelationOptions, sink: AlertSink, outcome: CorrelationOutcome,
-        followsWallClock: Bool, roster: SourceRoster
+        ruleSet: CorrelationRuleSet, options: CorrelationOptions, sink: AlertSink, followsWallClock: Bool, roster: SourceRoster
     ) {
         self.progress = SourceWatermarks(roster: roster, idleSourceTimeout: followsWallClock ? .seconds(10) : nil)
         self.sink = sink
-        self.outcome = outcome
         self.followsWallClock = followsWallClock
         if options.shards > 1 {
             engine = .threaded(
@@ -81,7 +80,7 @@ struct CorrelationStage: OrderedStage {
         case .threaded(let engine):
             stats = engine.finish()
         }
-        outcome.stats = stats
+        self.stats = stats
         counters.emitted = UInt64(stats.alerts)
         counters.drop(DropReason("late_event"), count: UInt64(stats.late))
         counters.drop(DropReason("missing_group_field"), count: UInt64(stats.missingGroupKey))
@@ -90,17 +89,5 @@ struct CorrelationStage: OrderedStage {
 
     private func checkSink() throws {
         if let code = sink.failure { throw RunError.outputFailed(errno: code) }
-    }
-}
-
-/// The correlation counters of a run, filled in when the stage finishes.
-final class CorrelationOutcome: Sendable {
-    private let value = Mutex<CorrelationStats?>(nil)
-
-    init() {}
-
-    var stats: CorrelationStats? {
-        get { value.withLock { $0 } }
-        set { value.withLock { $0 = newValue } }
     }
 }

@@ -113,7 +113,7 @@ public enum Runner {
             parse: totals.parse,
             inputs: streams.map { $0.counters.snapshot() } + (listeners?.snapshots() ?? []),
             stages: totals.workerStages + totals.orderedStages,
-            analysis: plan.report(sink: sink)
+            analysis: plan.report(sink: sink, stages: stages)
         )
         summary.fieldNamesDropped = SymbolTable.shared.dynamicNamesRefused - fieldNamesRefusedBefore
         try report(summary, options: options, logger: logger)

@@ -25,7 +25,6 @@ struct StagePlan {
     let routing: DetectionRouting
     let decoderSlots = WorkerSlots<DecoderWorker>()
     let detectorSlots = WorkerSlots<Detector>()
-    let correlation = CorrelationOutcome()
 
     init(options: RunOptions, rules: LoadedRules, live: Bool) {
         self.options = options
@@ -92,15 +91,15 @@ struct StagePlan {
             correlationOptions.evidenceRenderer = { MessageEvidenceRenderer(parser: parser, decoders: decoders) }
             stages.append(
                 CorrelationStage(
-                    ruleSet: rules.correlation, options: correlationOptions, sink: sink, outcome: correlation, followsWallClock: live,
-                    roster: roster))
+                    ruleSet: rules.correlation, options: correlationOptions, sink: sink, followsWallClock: live, roster: roster))
         }
         stages.append(AlertWriterStage(sink: sink))
         return stages
     }
 
-    /// The decoder, detection, correlation and alert figures; call after the pipeline finished.
-    func report(sink: AlertSink?) -> AnalysisReport? {
+    /// The decoder, detection, correlation and alert figures; call after the pipeline finished
+    /// `stages` (from ``orderedStages(sink:roster:onOutputClosed:)``).
+    func report(sink: AlertSink?, stages: [any OrderedStage]) -> AnalysisReport? {
         guard decodes || detects else { return nil }
         var report = AnalysisReport()
         report.skippedFiles = rules.skippedFiles
@@ -115,7 +114,7 @@ struct StagePlan {
             report.ruleCount = rules.detection.count
             report.add(detector: counters, rules: rules.detection, routing: routing)
             report.correlationRuleCount = rules.correlation.rules.count
-            report.correlation = correlation.stats
+            report.correlation = stages.lazy.compactMap { ($0 as? CorrelationStage)?.stats }.first
             report.alerts = sink?.counts
         }
         return report
