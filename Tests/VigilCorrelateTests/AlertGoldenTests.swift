@@ -16,7 +16,7 @@ import VigilTestSupport
     /// only for chained rules.
     static let cases: [(String, CorrelationOptions.Emit)] = [
         ("gen-chained", .all), ("gen-chained", .episodes), ("spec-example-chain", .all), ("spec-example-chain", .threshold),
-        ("gen-numeric", .episodes), ("spec-value_sum", .episodes), ("spec-value_avg", .episodes),
+        ("spec-value_sum", .episodes), ("spec-value_avg", .episodes),
     ]
 
     @Test(arguments: cases)

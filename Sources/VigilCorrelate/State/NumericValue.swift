@@ -1,3 +1,5 @@
+import VigilEvent
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -10,8 +12,8 @@
 /// surrounded by blanks. Anything else (`abc`, `0x10`, `inf`, `1,5`) is no number and is left out of the
 /// aggregate, as the reference implementation does.
 ///
-/// Runs once per measured input, so it reads the bytes in place: one pass checks the syntax and
-/// gathers up to 19 significant digits. Most values then convert exactly with one multiplication or
+/// Runs once per measured input, so it reads the bytes in place: ``JSONNumberText`` checks the syntax,
+/// one pass gathers up to 19 significant digits. Most values then convert exactly with one multiplication or
 /// division (both operands exact, so the one rounding is the correct one); the rest (more digits,
 /// large exponents) go to `strtod`, correctly rounded like `Double(String)`.
 enum NumericValue {
@@ -25,47 +27,39 @@ enum NumericValue {
         var end = bytes.count
         while start < end, isBlank(bytes[start]) { start += 1 }
         while end > start, isBlank(bytes[end - 1]) { end -= 1 }
-        // `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
-        var i = start
-        let negative = i < end && bytes[i] == UInt8(ascii: "-")
-        if negative { i += 1 }
+        guard start < end, let base = bytes.baseAddress else { return nil }
+        let p = base.assumingMemoryBound(to: UInt8.self) + start
+        let n = end - start
+        var scanned = 0
+        var hasExponent = false
+        guard JSONNumberText.scan(p, count: n, at: &scanned, exponent: &hasExponent), scanned == n else { return nil }
+        // The syntax holds: gather the digits and the written exponent.
+        let negative = p[0] == UInt8(ascii: "-")
+        var i = negative ? 1 : 0
         var digits = Digits()
-        guard i < end, isDigit(bytes[i]) else { return nil }
-        if bytes[i] == UInt8(ascii: "0") {
-            i += 1
-        } else {
-            while i < end, isDigit(bytes[i]) {
-                digits.add(bytes[i], inFraction: false)
-                i += 1
-            }
-        }
+        var inFraction = false
         var fractionCount = 0
-        if i < end, bytes[i] == UInt8(ascii: ".") {
-            i += 1
-            guard i < end, isDigit(bytes[i]) else { return nil }
-            while i < end, isDigit(bytes[i]) {
-                digits.add(bytes[i], inFraction: true)
-                fractionCount += 1
-                i += 1
+        while i < n, p[i] | 0x20 != UInt8(ascii: "e") {
+            if p[i] == UInt8(ascii: ".") {
+                inFraction = true
+            } else {
+                digits.add(p[i], inFraction: inFraction)
+                if inFraction { fractionCount += 1 }
             }
+            i += 1
         }
         var writtenExponent = 0
-        if i < end, bytes[i] | 0x20 == UInt8(ascii: "e") {
+        if i < n {
             i += 1
-            var exponentNegative = false
-            if i < end, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") {
-                exponentNegative = bytes[i] == UInt8(ascii: "-")
-                i += 1
-            }
-            guard i < end, isDigit(bytes[i]) else { return nil }
+            let exponentNegative = p[i] == UInt8(ascii: "-")
+            if p[i] == UInt8(ascii: "+") || exponentNegative { i += 1 }
             // Saturates far beyond any double: the value is then 0 or infinite all the same.
-            while i < end, isDigit(bytes[i]) {
-                writtenExponent = min(writtenExponent * 10 + Int(bytes[i] &- UInt8(ascii: "0")), 1 << 40)
+            while i < n {
+                writtenExponent = min(writtenExponent * 10 + Int(p[i] &- UInt8(ascii: "0")), 1 << 40)
                 i += 1
             }
             if exponentNegative { writtenExponent = -writtenExponent }
         }
-        guard i == end else { return nil }
         if digits.significand == 0 { return negative ? -0.0 : 0.0 }
         if let exact = digits.exactValue(exponent: writtenExponent) { return negative ? -exact : exact }
         let value = parseLong(bytes, start..<end, fractionCount: fractionCount, exponent: writtenExponent)
@@ -156,7 +150,4 @@ enum NumericValue {
         byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
     }
 
-    @inline(__always) static func isDigit(_ byte: UInt8) -> Bool {
-        byte &- UInt8(ascii: "0") < 10
-    }
 }
