@@ -4,13 +4,15 @@ import VigilIngest
 
 // SyslogFramer on arbitrary streams. Byte 0 picks the maximum message size, byte 1 how many split
 // points follow (two bytes each); the rest is the stream. The same stream is framed in one read and
-// in pieces cut at those points: both must give the same messages, flags and verdict (a frame may
-// be split anywhere), and no message may exceed the maximum size.
+// in pieces cut at those points: both must give the same messages, flags, verdict and count of
+// discarded bytes (a frame may be split anywhere), and no message may exceed the maximum size. Bytes
+// are discarded only from oversize frames, and never more than the stream minus what was emitted.
 
 private struct Framed: Equatable {
     var messages: [[UInt8]] = []
     var failures: [ParseFailure?] = []
     var verdict: SyslogFramer.Verdict = .continue
+    var discardedBytes = 0
 }
 
 private func frame(_ stream: [UInt8], cuts: [Int], maxMessageSize: Int) -> Framed {
@@ -33,6 +35,14 @@ private func frame(_ stream: [UInt8], cuts: [Int], maxMessageSize: Int) -> Frame
         }
     }
     if result.verdict == .continue { framer.finish(emit: emit) }
+    result.discardedBytes = framer.discardedBytes
+    let emitted = result.messages.reduce(0) { $0 + $1.count }
+    if result.discardedBytes + emitted > stream.count {
+        fuzzFailure("\(result.discardedBytes) discarded + \(emitted) emitted bytes exceed the \(stream.count)-byte stream")
+    }
+    if result.discardedBytes > 0 && !result.failures.contains(where: { $0?.reason == .oversizeMessage }) {
+        fuzzFailure("\(result.discardedBytes) bytes discarded but no frame flagged oversize")
+    }
     return result
 }
 
@@ -51,7 +61,7 @@ public func fuzzSyslogFramer(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
     let bytewise = frame(stream, cuts: Array(0..<min(stream.count, 512)), maxMessageSize: maxMessageSize)
     guard whole == pieces, whole == bytewise else {
         fuzzFailure(
-            "framing depends on read boundaries: whole \(whole.messages.count) msgs \(whole.verdict), pieces \(pieces.messages.count) \(pieces.verdict), bytewise \(bytewise.messages.count) \(bytewise.verdict)"
+            "framing depends on read boundaries: whole \(whole.messages.count) msgs \(whole.verdict) \(whole.discardedBytes) discarded, pieces \(pieces.messages.count) \(pieces.verdict) \(pieces.discardedBytes), bytewise \(bytewise.messages.count) \(bytewise.verdict) \(bytewise.discardedBytes)"
         )
     }
     return 0

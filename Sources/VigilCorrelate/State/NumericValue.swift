@@ -113,37 +113,21 @@ enum NumericValue {
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
     ]
 
-    /// The rare number the fast path cannot convert, through `strtod`. Written without its point
-    /// (digits, then `e` and the exponent moved accordingly) so the C locale's decimal point cannot
-    /// matter; in a stack buffer unless the number is over a kilobyte long.
+    /// The rare number the fast path cannot convert (over 19 significant digits, or a power of ten
+    /// beyond 1e22), through `strtod`. Written without its point (digits, then `e` and the exponent moved
+    /// accordingly) so the C locale's decimal point cannot matter.
     static func parseLong(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, fractionCount: Int, exponent: Int) -> Double {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: range.count + 32) { buffer in
-            var count = 0
-            for index in range {
-                let byte = bytes[index]
-                if byte | 0x20 == UInt8(ascii: "e") { break }
-                if byte == UInt8(ascii: ".") { continue }
-                buffer[count] = byte
-                count += 1
-            }
-            buffer[count] = UInt8(ascii: "e")
-            count += 1
-            var power = exponent - fractionCount
-            if power < 0 {
-                buffer[count] = UInt8(ascii: "-")
-                count += 1
-                power = -power
-            }
-            let digitsStart = count
-            repeat {
-                buffer[count] = UInt8(ascii: "0") + UInt8(power % 10)
-                count += 1
-                power /= 10
-            } while power > 0
-            buffer[digitsStart..<count].reverse()
-            buffer[count] = 0
-            return buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: count + 1) { strtod($0, nil) }
+        var text: [UInt8] = []
+        text.reserveCapacity(range.count + 24)
+        for index in range {
+            let byte = bytes[index]
+            if byte | 0x20 == UInt8(ascii: "e") { break }
+            if byte != UInt8(ascii: ".") { text.append(byte) }
         }
+        text.append(UInt8(ascii: "e"))
+        JSONOutput.appendInteger(exponent - fractionCount, to: &text)
+        text.append(0)
+        return text.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { strtod($0.baseAddress!, nil) } }
     }
 
     @inline(__always) static func isBlank(_ byte: UInt8) -> Bool {
