@@ -15,6 +15,9 @@ public enum JSONOutput {
             if upTo > runStart { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart..<upTo])) }
         }
         while i < n {
+            // Eight plain bytes (printable ASCII, no quote, no backslash) at a time: most of a message.
+            while i &+ 8 <= n, isPlain(bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { i &+= 8 }
+            guard i < n else { break }
             let b = bytes[i]
             if b >= 0x20 && b < 0x80 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") {
                 i += 1
@@ -52,6 +55,23 @@ public enum JSONOutput {
         out.append(UInt8(ascii: "\""))
     }
 
+    /// Whether none of the eight bytes of `word` needs escaping or UTF-8 checks: each is at least 0x20,
+    /// below 0x80, and neither `"` nor `\` (exact per byte: the tests never carry between bytes).
+    @inline(__always)
+    static func isPlain(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        // A byte x < 0x80 has x + 0x60 < 0x100 and sets its high bit iff x >= 0x20.
+        let atLeastSpace = (word & ~highs) &+ (ones &* 0x60)
+        // Zero bytes of `word ^ c` mark bytes equal to c; x | 0x80 keeps each byte from borrowing.
+        @inline(__always) func hasByte(_ c: UInt8) -> UInt64 {
+            let x = word ^ (ones &* UInt64(c))
+            return ~(((x & ~highs) &+ ~highs) | x) & highs
+        }
+        let bad = (word & highs) | (~atLeastSpace & highs) | hasByte(UInt8(ascii: "\"")) | hasByte(UInt8(ascii: "\\"))
+        return bad == 0
+    }
+
     /// Appends a Swift string as a quoted, escaped JSON string.
     public static func appendString(_ string: String, to out: inout [UInt8]) {
         var s = string
@@ -66,7 +86,22 @@ public enum JSONOutput {
 
     /// Appends an integer in decimal.
     public static func appendInteger(_ value: some BinaryInteger, to out: inout [UInt8]) {
-        out.append(contentsOf: String(value).utf8)
+        guard let v = Int64(exactly: value), v != .min else {
+            out.append(contentsOf: String(value).utf8)
+            return
+        }
+        // Digits written backwards into a stack buffer, then appended at once: no String per number.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var magnitude = v.magnitude
+            var k = 20
+            repeat {
+                k -= 1
+                digits[k] = UInt8(truncatingIfNeeded: magnitude % 10) &+ 0x30
+                magnitude /= 10
+            } while magnitude > 0
+            if v < 0 { out.append(UInt8(ascii: "-")) }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[k..<20]))
+        }
     }
 
     /// Appends a double; non-finite values become `null` (JSON has no NaN).

@@ -122,43 +122,47 @@ extension Timestamp {
     /// Appends the RFC 3339 UTC form to a byte buffer without creating a String.
     public func appendRFC3339(to out: inout [UInt8], fractionDigits: Int = 0) {
         let c = civil
-        // Digits are written in place: this runs once per printed event, so no temporary arrays.
-        func put(_ value: Int, width: Int) {
-            let start = out.count
-            var v = value
-            for _ in 0..<width {
-                out.append(UInt8(0x30 + v % 10))
-                v /= 10
-            }
-            var i = start, j = out.count - 1
-            while i < j {
-                out.swapAt(i, j)
-                i += 1
-                j -= 1
-            }
-        }
-        if c.year < 0 || c.year > 9999 {
-            out.append(contentsOf: Array(String(c.year).utf8))
-        } else {
-            put(c.year, width: 4)
-        }
-        out.append(UInt8(ascii: "-"))
-        put(c.month, width: 2)
-        out.append(UInt8(ascii: "-"))
-        put(c.day, width: 2)
-        out.append(UInt8(ascii: "T"))
-        put(c.hour, width: 2)
-        out.append(UInt8(ascii: ":"))
-        put(c.minute, width: 2)
-        out.append(UInt8(ascii: ":"))
-        put(c.second, width: 2)
         let digits = min(max(fractionDigits, 0), 9)
-        if digits > 0 {
-            out.append(UInt8(ascii: "."))
-            var divisor = 1
-            for _ in 0..<(9 - digits) { divisor *= 10 }
-            put(c.nanosecond / divisor, width: digits)
+        // Written into a stack buffer and appended at once: this runs once or more per printed event.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { text in
+            var n = 0
+            @inline(__always) func put(_ value: Int, width: Int) {
+                var v = value
+                var k = n + width
+                while k > n {
+                    k -= 1
+                    text[k] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
+                    v /= 10
+                }
+                n += width
+            }
+            @inline(__always) func put(_ byte: UInt8) {
+                text[n] = byte
+                n += 1
+            }
+            if c.year < 0 || c.year > 9999 {
+                out.append(contentsOf: String(c.year).utf8)
+            } else {
+                put(c.year, width: 4)
+            }
+            put(UInt8(ascii: "-"))
+            put(c.month, width: 2)
+            put(UInt8(ascii: "-"))
+            put(c.day, width: 2)
+            put(UInt8(ascii: "T"))
+            put(c.hour, width: 2)
+            put(UInt8(ascii: ":"))
+            put(c.minute, width: 2)
+            put(UInt8(ascii: ":"))
+            put(c.second, width: 2)
+            if digits > 0 {
+                put(UInt8(ascii: "."))
+                var divisor = 1
+                for _ in 0..<(9 - digits) { divisor *= 10 }
+                put(c.nanosecond / divisor, width: digits)
+            }
+            put(UInt8(ascii: "Z"))
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: text[0..<n]))
         }
-        out.append(UInt8(ascii: "Z"))
     }
 }
