@@ -4,14 +4,14 @@ extension Detector {
     /// The route of an event: the first mapping entry whose conditions hold, else a fallback route.
     mutating func resolveRoute(_ event: UnsafePointer<Event>, in batch: EventBatch) -> Int {
         let fallback = event.pointee.format == .json ? routes.count - 2 : routes.count - 1
-        if router.entries.isEmpty { return fallback }
+        if ruleSet.router.entries.isEmpty { return fallback }
         routerEpoch &+= 1
         if routerEpoch == 0 {
             for i in routerStamp.indices { routerStamp[i] = 0 }
             routerEpoch = 1
         }
         routerPresent.removeAll(keepingCapacity: true)
-        if router.fieldSlotCount > 0 && !(event.pointee.fields.isEmpty && event.pointee.decodedFields.isEmpty) {
+        if ruleSet.router.fieldSlotCount > 0 && !(event.pointee.fields.isEmpty && event.pointee.decodedFields.isEmpty) {
             gatherRouterFields(event, in: batch)
         }
         var foldedApp: Range<Int>? = nil
@@ -19,20 +19,20 @@ extension Detector {
             foldedApp = values.arena.appendFolded(UnsafeRawBufferPointer(start: values.batchBase! + app.lowerBound, count: app.count))
         }
         var best = Int32.max
-        if let foldedApp, !router.appIndex.isEmpty {
-            for entry in router.appIndex.entries(Router.hash(values.arena.bytes(foldedApp)))
+        if let foldedApp, !ruleSet.router.appIndex.isEmpty {
+            for entry in ruleSet.router.appIndex.entries(Router.hash(values.arena.bytes(foldedApp)))
             where entry < best && satisfies(entry, event, foldedApp) {
                 best = entry
                 break
             }
         }
-        if let decoder = event.pointee.decoder, let list = router.decoderIndex[decoder] {
+        if let decoder = event.pointee.decoder, let list = ruleSet.router.decoderIndex[decoder] {
             for entry in list where entry < best && satisfies(entry, event, foldedApp) {
                 best = entry
                 break
             }
         }
-        for entry in router.generalEntries {
+        for entry in ruleSet.router.generalEntries {
             if entry >= best { break }
             if satisfies(entry, event, foldedApp) {
                 best = entry
@@ -40,7 +40,7 @@ extension Detector {
             }
         }
         for slot in routerPresent {
-            for entry in router.entriesByFirstField[Int(slot)] {
+            for entry in ruleSet.router.entriesByFirstField[Int(slot)] {
                 if entry >= best { break }
                 if satisfies(entry, event, foldedApp) {
                     best = entry
@@ -53,7 +53,7 @@ extension Detector {
 
     private mutating func gatherRouterFields(_ event: UnsafePointer<Event>, in batch: EventBatch) {
         routerValues.removeAll(keepingCapacity: true)
-        let slots = router.fieldSlots
+        let slots = ruleSet.router.fieldSlots
         for span in [event.pointee.decodedFields, event.pointee.fields] {
             for i in span.range {
                 let field = batch.fields[i]
@@ -71,20 +71,20 @@ extension Detector {
 
     private func satisfies(_ index: Int32, _ event: UnsafePointer<Event>, _ foldedApp: Range<Int>?) -> Bool {
         let i = Int(index)
-        let formats = router.entryFormats[i]
+        let formats = ruleSet.router.entryFormats[i]
         if formats != 0 && formats & (1 << event.pointee.format.rawValue) == 0 { return false }
-        let firstSlot = router.entryFirstFieldSlot[i]
+        let firstSlot = ruleSet.router.entryFirstFieldSlot[i]
         if firstSlot >= 0 && routerStamp[Int(firstSlot)] != routerEpoch { return false }
-        if router.entryHasDecoders[i] {
-            guard let decoder = event.pointee.decoder, router.entries[i].decoders.contains(decoder) else { return false }
+        if ruleSet.router.entryHasDecoders[i] {
+            guard let decoder = event.pointee.decoder, ruleSet.router.entries[i].decoders.contains(decoder) else { return false }
         }
-        if router.entryHasApps[i] {
+        if ruleSet.router.entryHasApps[i] {
             guard let foldedApp else { return false }
             let app = values.arena.bytes(foldedApp)
-            if !router.entries[i].appTests.contains(where: { routerTest(Int($0), app) }) { return false }
+            if !ruleSet.router.entries[i].appTests.contains(where: { routerTest(Int($0), app) }) { return false }
         }
         if firstSlot < 0 { return true }
-        for condition in router.entries[i].fieldConditions {
+        for condition in ruleSet.router.entries[i].fieldConditions {
             let slot = Int(condition.slot)
             guard routerStamp[slot] == routerEpoch else { return false }
             let value = routerValues[Int(routerHead[slot])]
@@ -97,9 +97,9 @@ extension Detector {
     }
 
     private func routerTest(_ index: Int, _ text: UnsafeRawBufferPointer) -> Bool {
-        let test = router.program.tests[index]
-        return router.program.literals.withUnsafeBytes { literals in
-            Detector.stringTest(test, text, literals: literals, glob: router.program.glob)
+        let test = ruleSet.router.program.tests[index]
+        return ruleSet.router.program.literals.withUnsafeBytes { literals in
+            Detector.stringTest(test, text, literals: literals, glob: ruleSet.router.program.glob)
         }
     }
 

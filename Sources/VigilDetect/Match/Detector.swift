@@ -36,12 +36,12 @@ public struct DetectorCounters: Sendable, Equatable {
 /// Not `Sendable`: it owns PCRE2 match data and per-event buffers. Create one per worker thread from
 /// a shared ``SigmaRuleSet``.
 public struct Detector {
+    /// Its program and router are read in place through it, never copied into the detector: the
+    /// mutating matcher methods copied such stored structs whole (a memcpy and a dozen retains) per use.
     public let ruleSet: SigmaRuleSet
     public internal(set) var counters = DetectorCounters()
 
-    let program: Program
     let routes: [Route]
-    let router: Router
     let compiled: [CompiledRule]
     /// Program root of each rule (read per evaluation without touching the rule's metadata).
     let roots: [Int32]
@@ -72,9 +72,7 @@ public struct Detector {
 
     public init(ruleSet: SigmaRuleSet) {
         self.ruleSet = ruleSet
-        self.program = ruleSet.program
         self.routes = ruleSet.routes
-        self.router = ruleSet.router
         self.compiled = ruleSet.compiled
         self.roots = ruleSet.compiled.map(\.root)
         self.scratch = RegexScratch(limits: ruleSet.options.regexLimits)
