@@ -41,6 +41,15 @@ public enum JSONNumberText {
         return isWithinRange(p, count: count, exponent: exponent)
     }
 
+    /// ``isRenderable(_:count:)`` for text already known to be decimal digits with an optional sign (a
+    /// typed `int` or `port` decoder field): a number as it is unless it has a `+` or a leading zero
+    /// (`+5`, `04100`). A few instructions instead of the whole grammar, once per typed field.
+    @inlinable
+    public static func isRenderableInteger(_ p: UnsafePointer<UInt8>, count: Int) -> Bool {
+        let first = count > 0 && p[0] == UInt8(ascii: "-") ? 1 : 0
+        return first < count && p[first] != UInt8(ascii: "+") && (p[first] != UInt8(ascii: "0") || count - first == 1)
+    }
+
     /// Whether a scanned number (`count` bytes at `p`) is within the range of a `Double`. Only numbers
     /// with an exponent or hundreds of digits can be outside it, and only they are converted (rare).
     @inlinable

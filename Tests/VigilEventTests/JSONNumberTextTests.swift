@@ -49,4 +49,20 @@ import VigilEvent
         }
         #expect(ok2 && end2 == 4 && exponent)
     }
+
+    /// On signed digit strings (what typed decoder fields hold) the short test agrees with the grammar.
+    @Test func integerShortcutAgreesWithTheGrammar() {
+        for sign in ["", "-", "+"] {
+            for digits in ["0", "5", "00", "04100", "10", "65535", "9223372036854775807", "0000000000000000001"] {
+                let bytes = Array((sign + digits).utf8)
+                let (short, full) = bytes.withUnsafeBufferPointer {
+                    (
+                        JSONNumberText.isRenderableInteger($0.baseAddress!, count: $0.count),
+                        JSONNumberText.isRenderable($0.baseAddress!, count: $0.count)
+                    )
+                }
+                #expect(short == full, "\(sign + digits)")
+            }
+        }
+    }
 }

@@ -63,7 +63,7 @@ struct FieldWriter {
     /// `.string`, so the rendered event stays valid JSON and keeps the text.
     @inline(__always)
     static func numberKind(_ value: UnsafePointer<UInt8>, _ length: Int) -> FieldKind {
-        JSONNumberText.isRenderable(value, count: length) ? .number : .string
+        JSONNumberText.isRenderableInteger(value, count: length) ? .number : .string
     }
 
     /// Stores the write position and counts the dropped values against decoder `index`.
