@@ -43,7 +43,9 @@ truth=$(python3 "$SHARED/tools/truth-ssh-bruteforce.py" "$INPUT")
 # How vigil runs: the full rule if `vigil run` takes --rules, else parse-only, else not at all.
 vigil_mode=skip
 if [ -x "$VIGIL" ] && "$VIGIL" run --help >/dev/null 2>&1; then
-    if "$VIGIL" run --help 2>&1 | grep -q -- '--rules'; then vigil_mode=rule; else vigil_mode=parse-only; fi
+    # Not `grep -q`: it exits at the first match, vigil then dies of SIGPIPE mid-help, and pipefail
+    # made the test fail at random (vigil was timed parse-only).
+    if "$VIGIL" run --help 2>&1 | grep -- '--rules' >/dev/null; then vigil_mode=rule; else vigil_mode=parse-only; fi
 fi
 if [ -n "${VIGIL_ARGS:-}" ]; then vigil_mode=custom; fi
 
