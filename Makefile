@@ -61,10 +61,10 @@ fuzz: deps
 	scripts/fuzz.sh
 
 lint:
-	$(SWIFT) format lint --strict -r Sources Tests Package.swift Benchmarks/Package.swift Benchmarks/Benchmarks Benchmarks/Profiling Fuzz/Package.swift Fuzz/Sources
+	$(SWIFT) format lint --strict -r Sources Tests Package.swift Benchmarks/Package.swift Benchmarks/Benchmarks Benchmarks/Profiling Benchmarks/Support Fuzz/Package.swift Fuzz/Sources
 
 format:
-	$(SWIFT) format format -i -r Sources Tests Package.swift Benchmarks/Package.swift Benchmarks/Benchmarks Benchmarks/Profiling Fuzz/Package.swift Fuzz/Sources
+	$(SWIFT) format format -i -r Sources Tests Package.swift Benchmarks/Package.swift Benchmarks/Benchmarks Benchmarks/Profiling Benchmarks/Support Fuzz/Package.swift Fuzz/Sources
 
 clean:
 	rm -rf .build
