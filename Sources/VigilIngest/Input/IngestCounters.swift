@@ -36,8 +36,7 @@ public final class IngestCounters: Sendable {
         public var emptyLines: UInt64
         /// Messages cut to `--max-message-size` (kept, marked `oversize_message`).
         public var truncated: UInt64
-        /// Bytes of those messages cut off past the maximum size (not kept). Not counted for UDP: the rest
-        /// of an oversize datagram is never read.
+        /// Bytes of those messages cut off past the maximum size (not kept), for every input kind.
         public var discardedBytes: UInt64
         /// Messages dropped because the pipeline was full (UDP only: other inputs wait instead).
         public var droppedBackpressure: UInt64
