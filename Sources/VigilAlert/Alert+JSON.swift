@@ -3,11 +3,7 @@ import VigilEvent
 extension Alert {
     /// Appends the alert as one JSON object (no newline).
     public func appendJSON(to out: inout [UInt8]) {
-        out.append(contentsOf: "{\"kind\":\"".utf8)
-        out.append(contentsOf: kind.rawValue.utf8)
-        out.append(contentsOf: "\",\"time\":\"".utf8)
-        time.appendRFC3339(to: &out, fractionDigits: 6)
-        out.append(contentsOf: "\",\"rule\":".utf8)
+        Self.appendHead(kind: kind, time: time, to: &out)
         rule.appendJSON(to: &out)
         if kind == .correlation {
             out.append(contentsOf: ",\"group\":{".utf8)
@@ -65,13 +61,20 @@ extension Alert {
     public static func appendDetectionJSON(
         time: Timestamp, rule: UnsafeRawBufferPointer, event: UnsafeRawBufferPointer, to out: inout [UInt8]
     ) {
-        out.append(contentsOf: "{\"kind\":\"detection\",\"time\":\"".utf8)
-        time.appendRFC3339(to: &out, fractionDigits: 6)
-        out.append(contentsOf: "\",\"rule\":".utf8)
+        appendHead(kind: .detection, time: time, to: &out)
         out.append(contentsOf: rule)
         out.append(contentsOf: ",\"event\":".utf8)
         out.append(contentsOf: event)
         out.append(UInt8(ascii: "}"))
+    }
+
+    /// `{"kind":"…","time":"…","rule":`: how every alert starts.
+    private static func appendHead(kind: Kind, time: Timestamp, to out: inout [UInt8]) {
+        out.append(contentsOf: "{\"kind\":\"".utf8)
+        out.append(contentsOf: kind.rawValue.utf8)
+        out.append(contentsOf: "\",\"time\":\"".utf8)
+        time.appendRFC3339(to: &out, fractionDigits: 6)
+        out.append(contentsOf: "\",\"rule\":".utf8)
     }
 
     /// The alert as one JSON line (without the newline).

@@ -126,6 +126,28 @@ struct SigmaRoutingTests {
         #expect(alert.contains(#""event":{"time":"#))
     }
 
+    /// The pipeline writes detection alerts from pre-rendered parts (`Alert.appendDetectionJSON`): the
+    /// line must be the one `Alert.appendJSON` writes for the same detection.
+    @Test func detectionAlertFromPartsEqualsTheAlert() throws {
+        let (ruleSet, _) = SigmaTesting.compile(Self.rules, configuration: SigmaTesting.configuration)
+        var detector = Detector(ruleSet: ruleSet)
+        var detections: [Detection] = []
+        detector.detect(Self.events(), into: &detections)
+        try #require(!detections.isEmpty)
+        for detection in detections {
+            let alert = ruleSet.alert(for: detection)
+            var rule: [UInt8] = []
+            alert.rule.appendJSON(to: &rule)
+            var fromParts: [UInt8] = []
+            rule.withUnsafeBytes { rule in
+                Array(detection.event.utf8).withUnsafeBytes { event in
+                    Alert.appendDetectionJSON(time: detection.time, rule: rule, event: event, to: &fromParts)
+                }
+            }
+            #expect(String(decoding: fromParts, as: UTF8.self) == alert.jsonLine)
+        }
+    }
+
     @Test func logsourceOptionParsing() {
         #expect(
             SigmaLogsource.parse("product=Windows, service=security").logsource == SigmaLogsource(product: "windows", service: "security"))
