@@ -31,19 +31,9 @@ public enum JSONNumberText {
         return true
     }
 
-    /// Whether the `count` bytes at `p` are exactly one JSON number that a JSON reader can hold (within the
-    /// range of a `Double`): written as a number as it is, such text stays valid, readable JSON.
-    @inlinable
-    public static func isRenderable(_ p: UnsafePointer<UInt8>, count: Int) -> Bool {
-        var end = 0
-        var exponent = false
-        guard scan(p, count: count, at: &end, exponent: &exponent), end == count else { return false }
-        return isWithinRange(p, count: count, exponent: exponent)
-    }
-
-    /// ``isRenderable(_:count:)`` for text already known to be decimal digits with an optional sign (a
-    /// typed `int` or `port` decoder field): a number as it is unless it has a `+` or a leading zero
-    /// (`+5`, `04100`). A few instructions instead of the whole grammar, once per typed field.
+    /// Whether text already known to be decimal digits with an optional sign (a typed `int` or `port`
+    /// decoder field) can be written as a JSON number as it is: unless it has a `+` or a leading zero
+    /// (`+5`, `04100`). A few instructions instead of ``scan(_:count:at:exponent:)``, once per typed field.
     @inlinable
     public static func isRenderableInteger(_ p: UnsafePointer<UInt8>, count: Int) -> Bool {
         let first = count > 0 && p[0] == UInt8(ascii: "-") ? 1 : 0
