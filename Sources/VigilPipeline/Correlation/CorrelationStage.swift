@@ -3,7 +3,8 @@ import VigilCorrelate
 import VigilEvent
 
 /// Ordered stage that feeds detections to correlation, in input order, and hands correlation alerts to
-/// the ``AlertSink``.
+/// the ``AlertSink``, each step at the place it reserved in the output (after the detections of the
+/// batch that triggered it: the alert writer stage runs first).
 ///
 /// With one shard the engine runs on the collector thread; with more, each group shard and the merger
 /// run on threads of their own (``ThreadedCorrelationEngine``) and alerts are written from the merger
@@ -50,6 +51,7 @@ struct CorrelationStage: OrderedStage {
         counters.received += UInt64(inputs?.detectionCount ?? 0)
         // The watermark follows the slowest source (see SourceWatermarks); `.distantPast` leaves it.
         let latest = progress.observe(result) ?? .distantPast
+        sink.expectCorrelationStep()
         switch engine {
         case .inline(let engine):
             if let inputs { engine.ingest(inputs, latestEventTime: latest) } else { engine.observe(eventTime: latest) }
@@ -64,6 +66,7 @@ struct CorrelationStage: OrderedStage {
     mutating func idle(now: Timestamp) throws {
         guard followsWallClock else { return }
         _ = progress.progress()
+        sink.expectCorrelationStep()
         switch engine {
         case .inline(let engine): try sink.send(engine.idle(wallClock: now))
         case .threaded(let engine): engine.idle(wallClock: now)
@@ -73,6 +76,7 @@ struct CorrelationStage: OrderedStage {
 
     mutating func finish() throws {
         let stats: CorrelationStats
+        sink.expectCorrelationStep()
         switch engine {
         case .inline(let engine):
             try sink.send(engine.finish())

@@ -82,7 +82,9 @@ struct StagePlan {
     func orderedStages(sink: AlertSink?, roster: SourceRoster, onOutputClosed: @escaping @Sendable () -> Void) -> [any OrderedStage] {
         if options.mode == .parse { return [OutputWriter(fd: 1, onClosed: onOutputClosed)] }
         guard let sink else { return [] }
-        var stages: [any OrderedStage] = []
+        // The alert writer goes first: a batch's detections take their place in the output before the
+        // correlation step the batch triggers (see AlertSink).
+        var stages: [any OrderedStage] = [AlertWriterStage(sink: sink)]
         if correlates {
             var correlationOptions = options.correlation
             correlationOptions.shards = options.workers
@@ -93,7 +95,6 @@ struct StagePlan {
                 CorrelationStage(
                     ruleSet: rules.correlation, options: correlationOptions, sink: sink, followsWallClock: live, roster: roster))
         }
-        stages.append(AlertWriterStage(sink: sink))
         return stages
     }
 
