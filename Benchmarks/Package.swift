@@ -44,7 +44,7 @@ for stage in stages {
 package.targets.append(
     .executableTarget(
         name: "DetectProfile",
-        dependencies: [.product(name: "VigilDetect", package: "vigil"), "GenAuthLog"],
+        dependencies: [.product(name: "VigilDetect", package: "vigil"), .product(name: "VigilPipeline", package: "vigil"), "GenAuthLog"],
         path: "Profiling/DetectProfile"
     )
 )
