@@ -16,8 +16,8 @@ extension Detector {
             batch.events.withUnsafeBufferPointer { events in
                 for index in events.indices {
                     matchEvent(events.baseAddress! + index, in: batch)
-                    for k in matched.indices {
-                        let rule = Int(matched[k])
+                    for k in 0..<rules.matchedCount {
+                        let rule = Int(rules.matched[k])
                         fillCarried(of: rule)
                         carriedScratch.withUnsafeBufferPointer { body(index, RuleID(UInt32(rule)), $0) }
                     }

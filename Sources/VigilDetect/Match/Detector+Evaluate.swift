@@ -4,18 +4,18 @@ import VigilRegex
 extension Detector {
     /// Evaluates a program node on the current event.
     mutating func evaluate(_ node: Int32) -> Bool {
-        let n = ruleSet.program.nodes[Int(node)]
+        let n = program.nodes[Int(node)]
         switch n.operation {
         case .and:
-            for k in Int(n.first)..<Int(n.first + n.count) where !evaluate(ruleSet.program.children[k]) { return false }
+            for k in Int(n.first)..<Int(n.first + n.count) where !evaluate(program.children[k]) { return false }
             return true
         case .or:
-            for k in Int(n.first)..<Int(n.first + n.count) where evaluate(ruleSet.program.children[k]) { return true }
+            for k in Int(n.first)..<Int(n.first + n.count) where evaluate(program.children[k]) { return true }
             return false
         case .not:
             return !evaluate(n.first)
         case .predicate:
-            return evaluate(predicate: ruleSet.program.predicates[Int(n.first)])
+            return evaluate(predicate: program.predicates[Int(n.first)])
         case .alwaysFalse:
             return false
         }
@@ -29,9 +29,9 @@ extension Detector {
             result = true
             var i = Int(p.first)
             while i < end && result {
-                let group = ruleSet.program.tests[i].group
+                let group = program.tests[i].group
                 var matched = false
-                while i < end && ruleSet.program.tests[i].group == group {
+                while i < end && program.tests[i].group == group {
                     if !matched && test(i, head) { matched = true }
                     i += 1
                 }
@@ -50,7 +50,7 @@ extension Detector {
 
     /// Whether test `index` holds for the values starting at `head`.
     private mutating func test(_ index: Int, _ head: Int32) -> Bool {
-        let t = ruleSet.program.tests[index]
+        let t = program.tests[index]
         switch t.kind {
         case .exists:
             return (head >= 0) == (t.variant == 1)
@@ -76,12 +76,12 @@ extension Detector {
         switch t.kind {
         case .equals, .prefix, .suffix, .contains, .glob, .anyValue:
             let text = t.cased ? values.raw(v) : values.folded(v)
-            return ruleSet.program.literals.withUnsafeBytes { Detector.stringTest(t, text, literals: $0, glob: ruleSet.program.glob) }
+            return Detector.stringTest(t, text, literals: program.literals, glob: program.glob)
         case .regex:
             switch scratch.match(ruleSet.program.regexes[Int(t.start)], in: values.raw(v)) {
             case .match: return true
             case .limitExceeded:
-                counters.regexLimitHits += 1
+                tally.regexLimitHits += 1
                 return false
             case .noMatch, .error: return false
             }

@@ -26,8 +26,8 @@ extension Detector {
                 break
             }
         }
-        if let decoder = event.pointee.decoder, let list = ruleSet.router.decoderIndex[decoder] {
-            for entry in list where entry < best && satisfies(entry, event, foldedApp) {
+        if let decoder = event.pointee.decoder {
+            for entry in tables.entries(forDecoder: decoder) where entry < best && satisfies(entry, event, foldedApp) {
                 best = entry
                 break
             }
@@ -97,21 +97,20 @@ extension Detector {
     }
 
     private func routerTest(_ index: Int, _ text: UnsafeRawBufferPointer) -> Bool {
-        let test = ruleSet.router.program.tests[index]
-        return ruleSet.router.program.literals.withUnsafeBytes { literals in
-            Detector.stringTest(test, text, literals: literals, glob: ruleSet.router.program.glob)
-        }
+        Detector.stringTest(routerProgram.tests[index], text, literals: routerProgram.literals, glob: routerProgram.glob)
     }
 
     /// A string test on (folded) text.
     @inline(__always)
     static func stringTest(
-        _ test: Program.Test, _ text: UnsafeRawBufferPointer, literals: UnsafeRawBufferPointer, glob: [Program.GlobToken]
+        _ test: Program.Test, _ text: UnsafeRawBufferPointer, literals: UnsafeRawBufferPointer,
+        glob: UnsafeBufferPointer<Program.GlobToken>
     )
         -> Bool
     {
         if test.kind == .glob {
-            return TextMatching.glob(text, tokens: glob[Int(test.start)..<Int(test.start + test.length)], literals: literals)
+            let tokens = UnsafeBufferPointer(rebasing: glob[Int(test.start)..<Int(test.start + test.length)])
+            return TextMatching.glob(text, tokens: tokens, literals: literals)
         }
         let literal = UnsafeRawBufferPointer(start: literals.baseAddress.map { $0 + Int(test.start) }, count: Int(test.length))
         switch test.kind {

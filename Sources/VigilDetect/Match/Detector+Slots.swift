@@ -80,7 +80,8 @@ extension Detector {
     /// Runs the route's literal scanners over the event's values and collects the rules they enable,
     /// plus the rules without literal requirements, in ascending order.
     mutating func collectCandidates() {
-        candidates.removeAll(keepingCapacity: true)
+        let rules = self.rules
+        rules.candidateCount = 0
         let epoch = values.epoch
         let current = routes[route]
         for scanner in current.scanners {
@@ -93,23 +94,17 @@ extension Detector {
                     for literal in literalHits {
                         let start = Int(scanner.literalRuleStart[Int(literal)])
                         let end = Int(scanner.literalRuleStart[Int(literal) + 1])
-                        for k in start..<end {
-                            let rule = Int(scanner.literalRules[k])
-                            if ruleStamp[rule] != epoch {
-                                ruleStamp[rule] = epoch
-                                candidates.append(Int32(rule))
-                            }
-                        }
+                        for k in start..<end { rules.propose(scanner.literalRules[k], epoch: epoch) }
                     }
                 }
                 v = values.values[Int(v)].next
             }
         }
-        for rule in current.alwaysRules where ruleStamp[Int(rule)] != epoch {
-            ruleStamp[Int(rule)] = epoch
-            candidates.append(rule)
+        for rule in current.alwaysRules { rules.propose(rule, epoch: epoch) }
+        if rules.candidateCount > 1 {
+            var list = UnsafeMutableBufferPointer(start: rules.candidates, count: rules.candidateCount)
+            list.sort()
         }
-        if candidates.count > 1 { candidates.sort() }
     }
 
     /// The first value of the first slot of a Sigma field that the event has, or -1.

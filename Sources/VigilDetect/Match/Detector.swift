@@ -39,17 +39,28 @@ public struct Detector {
     /// Its program and router are read in place through it, never copied into the detector: the
     /// mutating matcher methods copied such stored structs whole (a memcpy and a dozen retains) per use.
     public let ruleSet: SigmaRuleSet
-    public internal(set) var counters = DetectorCounters()
+    /// What this detector did; its per-rule counts are kept in ``rules`` and assembled when read.
+    public var counters: DetectorCounters {
+        var counters = tally
+        counters.matchesPerRule = Array(UnsafeBufferPointer(start: rules.matchesPerRule, count: rules.ruleCount))
+        return counters
+    }
+    /// ``counters`` but the per-rule counts.
+    var tally = DetectorCounters()
 
     let routes: [Route]
     let compiled: [CompiledRule]
+    /// The rule set's hot tables as plain pointers (see ``DetectorTables``); `program`, `routerProgram`
+    /// and `roots` are copies of its views, so reading them does not even load the class.
+    let tables: DetectorTables
+    let program: DetectorTables.ProgramView
+    let routerProgram: DetectorTables.ProgramView
     /// Program root of each rule (read per evaluation without touching the rule's metadata).
-    let roots: [Int32]
+    let roots: UnsafeBufferPointer<Int32>
     let values = EventValues()
     let scratch: RegexScratch
-    var candidates: [Int32] = []
-    /// Rules the current event matched, ascending.
-    var matched: [Int32] = []
+    /// Candidate, matched and per-rule state (see ``RuleScratch``).
+    let rules: RuleScratch
     /// Literal indices a scanner found in the current value.
     var literalHits: [Int32] = []
     /// The matched event's JSON is rendered once per event, by this worker's renderer.
@@ -57,7 +68,6 @@ public struct Detector {
     var jsonBuffer: [UInt8] = []
     /// The carried values of the current detection (see ``detect(_:_:)``).
     var carriedScratch: [UnsafeRawBufferPointer?] = []
-    var ruleStamp: [UInt32]
     var routerHead: [Int32]
     var routerStamp: [UInt32]
     var routerEpoch: UInt32 = 0
@@ -74,12 +84,15 @@ public struct Detector {
         self.ruleSet = ruleSet
         self.routes = ruleSet.routes
         self.compiled = ruleSet.compiled
-        self.roots = ruleSet.compiled.map(\.root)
+        let tables = DetectorTables(ruleSet: ruleSet)
+        self.tables = tables
+        self.program = tables.program
+        self.routerProgram = tables.routerProgram
+        self.roots = tables.roots
         self.scratch = RegexScratch(limits: ruleSet.options.regexLimits)
-        self.ruleStamp = [UInt32](repeating: 0, count: ruleSet.count)
+        self.rules = RuleScratch(ruleCount: ruleSet.count)
         self.routerHead = [Int32](repeating: -1, count: ruleSet.router.fieldSlotCount)
         self.routerStamp = [UInt32](repeating: 0, count: ruleSet.router.fieldSlotCount)
-        self.counters.matchesPerRule = [Int](repeating: 0, count: ruleSet.count)
         self.slotCaches = [[Int32]](repeating: [], count: ruleSet.routes.count)
     }
 
@@ -91,12 +104,12 @@ public struct Detector {
             for index in batch.events.indices {
                 // Through a pointer: an Event is ~150 bytes, copying it per stage call shows up.
                 batch.events.withUnsafeBufferPointer { matchEvent($0.baseAddress! + index, in: batch) }
-                if matched.isEmpty { continue }
+                if rules.matchedCount == 0 { continue }
                 let event = batch.events[index]
                 jsonBuffer.removeAll(keepingCapacity: true)
                 renderer.append(event, of: batch, to: &jsonBuffer)
                 let json = String(decoding: jsonBuffer, as: UTF8.self)
-                for rule in matched {
+                for rule in rules.matchedRules {
                     detections.append(
                         Detection(
                             rule: RuleID(UInt32(rule)), time: event.time, source: event.source, sequence: event.sequence,
@@ -113,7 +126,7 @@ public struct Detector {
         batch.bytes.withUnsafeBytes { bytes in
             values.batchBase = bytes.baseAddress
             batch.events.withUnsafeBufferPointer { matchEvent($0.baseAddress! + index, in: batch) }
-            result = matched.map { RuleID(UInt32($0)) }
+            result = rules.matchedRules.map { RuleID(UInt32($0)) }
             values.batchBase = nil
         }
         return result
@@ -133,25 +146,26 @@ public struct Detector {
     }
 
     mutating func matchEvent(_ event: UnsafePointer<Event>, in batch: EventBatch) {
-        matched.removeAll(keepingCapacity: true)
-        counters.events += 1
+        let rules = self.rules
+        rules.matchedCount = 0
+        tally.events += 1
         values.begin(slotCount: ruleSet.maximumSlots)
-        if values.epoch == 1 {
-            for i in ruleStamp.indices { ruleStamp[i] = 0 }
-        }
+        if values.epoch == 1 { rules.resetStamps() }
         route = resolveRoute(event, in: batch)
-        if route >= routes.count - 2 { counters.unplacedEvents += 1 }
+        if route >= routes.count - 2 { tally.unplacedEvents += 1 }
         if routes[route].rules.isEmpty { return }
         fillSlots(event, in: batch)
         collectCandidates()
-        for rule in candidates {
-            counters.ruleEvaluations += 1
+        tally.ruleEvaluations += rules.candidateCount
+        for k in 0..<rules.candidateCount {
+            let rule = rules.candidates[k]
             if evaluate(roots[Int(rule)]) {
-                counters.detections += 1
-                counters.matchesPerRule[Int(rule)] += 1
-                matched.append(rule)
+                rules.matchesPerRule[Int(rule)] &+= 1
+                rules.matched[rules.matchedCount] = rule
+                rules.matchedCount &+= 1
             }
         }
+        tally.detections += rules.matchedCount
     }
 
     /// The values `rule` carries, as Strings: the same pick as ``fillCarried(of:)`` (which it uses).
