@@ -61,7 +61,9 @@ enum TextMatching {
 
     /// Glob matching with `*` (any run), `?` (one character) and the dash class; backtracks only to
     /// the last `*`, so it runs in O(text × pattern) at worst.
-    static func glob(_ text: UnsafeRawBufferPointer, tokens: UnsafeBufferPointer<Program.GlobToken>, literals: UnsafeRawBufferPointer) -> Bool {
+    static func glob(_ text: UnsafeRawBufferPointer, tokens: UnsafeBufferPointer<Program.GlobToken>, literals: UnsafeRawBufferPointer)
+        -> Bool
+    {
         let n = text.count
         let first = tokens.startIndex
         let end = tokens.endIndex
