@@ -4,15 +4,13 @@ extension Detector {
     /// The route of an event: the first mapping entry whose conditions hold, else a fallback route.
     mutating func resolveRoute(_ event: UnsafePointer<Event>, in batch: EventBatch) -> Int {
         let fallback = event.pointee.format == .json ? routes.count - 2 : routes.count - 1
-        if ruleSet.router.entries.isEmpty { return fallback }
-        routerEpoch &+= 1
-        if routerEpoch == 0 {
-            for i in routerStamp.indices { routerStamp[i] = 0 }
-            routerEpoch = 1
-        }
-        routerPresent.removeAll(keepingCapacity: true)
-        if ruleSet.router.fieldSlotCount > 0 && !(event.pointee.fields.isEmpty && event.pointee.decodedFields.isEmpty) {
-            gatherRouterFields(event, in: batch)
+        let router = routerView
+        if router.entryCount == 0 { return fallback }
+        let scratch = routerScratch
+        scratch.begin()
+        if router.fieldSlotCount > 0 && !(event.pointee.fields.isEmpty && event.pointee.decodedFields.isEmpty) {
+            gatherRouterFields(event.pointee.decodedFields, in: batch)
+            gatherRouterFields(event.pointee.fields, in: batch)
         }
         var foldedApp: Range<Int>? = nil
         if let app = event.pointee.app {
@@ -32,15 +30,15 @@ extension Detector {
                 break
             }
         }
-        for entry in ruleSet.router.generalEntries {
+        for entry in router.generalEntries {
             if entry >= best { break }
             if satisfies(entry, event, foldedApp) {
                 best = entry
                 break
             }
         }
-        for slot in routerPresent {
-            for entry in ruleSet.router.entriesByFirstField[Int(slot)] {
+        for k in 0..<scratch.presentCount {
+            for entry in router.entriesByFirstField[Int(scratch.present[k])] {
                 if entry >= best { break }
                 if satisfies(entry, event, foldedApp) {
                     best = entry
@@ -51,53 +49,60 @@ extension Detector {
         return best == Int32.max ? fallback : Int(best)
     }
 
-    private mutating func gatherRouterFields(_ event: UnsafePointer<Event>, in batch: EventBatch) {
-        routerValues.removeAll(keepingCapacity: true)
-        let slots = ruleSet.router.fieldSlots
-        for span in [event.pointee.decodedFields, event.pointee.fields] {
+    /// Notes the values of router fields among `span`'s fields (the first of each field wins).
+    private func gatherRouterFields(_ span: FieldSpan, in batch: EventBatch) {
+        let slots = routerView.fieldSlots
+        let scratch = routerScratch
+        batch.fields.withUnsafeBufferPointer { fields in
             for i in span.range {
-                let field = batch.fields[i]
+                let field = fields[i]
                 let raw = Int(field.name.rawValue)
                 guard raw < slots.count else { continue }
                 let slot = Int(slots[raw])
-                guard slot >= 0, routerStamp[slot] != routerEpoch, field.kind != .null else { continue }
-                routerStamp[slot] = routerEpoch
-                routerPresent.append(Int32(slot))
-                routerHead[slot] = Int32(routerValues.count)
-                routerValues.append((Int32(field.value.lowerBound), Int32(field.value.count)))
+                guard slot >= 0, field.kind != .null else { continue }
+                scratch.fill(slot, start: field.value.lowerBound, length: field.value.count)
             }
         }
     }
 
     private func satisfies(_ index: Int32, _ event: UnsafePointer<Event>, _ foldedApp: Range<Int>?) -> Bool {
         let i = Int(index)
-        let formats = ruleSet.router.entryFormats[i]
+        let router = routerView
+        let formats = router.entryFormats[i]
         if formats != 0 && formats & (1 << event.pointee.format.rawValue) == 0 { return false }
-        let firstSlot = ruleSet.router.entryFirstFieldSlot[i]
-        if firstSlot >= 0 && routerStamp[Int(firstSlot)] != routerEpoch { return false }
-        if ruleSet.router.entryHasDecoders[i] {
-            guard let decoder = event.pointee.decoder, ruleSet.router.entries[i].decoders.contains(decoder) else { return false }
+        let firstSlot = router.entryFirstFieldSlot[i]
+        let scratch = routerScratch
+        if firstSlot >= 0 && !scratch.has(Int(firstSlot)) { return false }
+        let decoders = router.entryDecoders[i]
+        if !decoders.isEmpty {
+            guard let decoder = event.pointee.decoder, decoders.contains(decoder.rawValue) else { return false }
         }
-        if ruleSet.router.entryHasApps[i] {
+        let appTests = router.entryAppTests[i]
+        if appTests.count > 0 {
             guard let foldedApp else { return false }
-            let app = values.arena.bytes(foldedApp)
-            if !ruleSet.router.entries[i].appTests.contains(where: { routerTest(Int($0), app) }) { return false }
+            if !anyRouterTest(appTests, values.arena.bytes(foldedApp)) { return false }
         }
         if firstSlot < 0 { return true }
-        for condition in ruleSet.router.entries[i].fieldConditions {
+        for condition in router.entryConditions[i] {
             let slot = Int(condition.slot)
-            guard routerStamp[slot] == routerEpoch else { return false }
-            let value = routerValues[Int(routerHead[slot])]
-            let raw = UnsafeRawBufferPointer(start: values.batchBase! + Int(value.start), count: Int(value.length))
+            guard scratch.has(slot) else { return false }
+            let raw = UnsafeRawBufferPointer(
+                start: values.batchBase! + Int(scratch.valueStarts[slot]), count: Int(scratch.valueLengths[slot]))
             // Field conditions are short; fold into the arena's tail without keeping the copy.
             let folded = values.arena.appendFolded(raw)
-            if !condition.tests.contains(where: { routerTest(Int($0), values.arena.bytes(folded)) }) { return false }
+            if !anyRouterTest(condition.tests, values.arena.bytes(folded)) { return false }
         }
         return true
     }
 
-    private func routerTest(_ index: Int, _ text: UnsafeRawBufferPointer) -> Bool {
-        Detector.stringTest(routerProgram.tests[index], text, literals: routerProgram.literals, glob: routerProgram.glob)
+    /// Whether any of the router's tests `tests` holds for `text`.
+    private func anyRouterTest(_ tests: DetectorTables.ListSpan, _ text: UnsafeRawBufferPointer) -> Bool {
+        let program = routerProgram
+        for k in Int(tests.start)..<Int(tests.start &+ tests.count)
+        where Detector.stringTest(program.tests[k], text, literals: program.literals, glob: program.glob) {
+            return true
+        }
+        return false
     }
 
     /// A string test on (folded) text.

@@ -4,31 +4,33 @@ extension Detector {
     /// Gathers the values the route's rules read: one pass over the event's fields (decoded fields
     /// win over parsed ones of the same name), then the event properties the route uses.
     mutating func fillSlots(_ event: UnsafePointer<Event>, in batch: EventBatch) {
-        let current = routes[route]
-        keywordSlot = current.slots.count
-        if slotCaches[route].isEmpty { slotCaches[route] = [Int32](repeating: -2, count: 64) }
-        for i in event.pointee.decodedFields.range {
-            let field = batch.fields[i]
-            let slot = slot(of: field.name)
-            guard slot >= 0 else { continue }
-            values.add(slot: slot, start: field.value.lowerBound, length: field.value.count, kind: field.kind)
-            values.slotDecodedStamp[slot] = values.epoch
-        }
-        for i in event.pointee.fields.range {
-            let field = batch.fields[i]
-            let slot = slot(of: field.name)
-            guard slot >= 0, values.slotDecodedStamp[slot] != values.epoch else { continue }
-            values.add(slot: slot, start: field.value.lowerBound, length: field.value.count, kind: field.kind)
-        }
-        for (slot, property) in current.propertySlots {
-            addProperty(property, of: event, slot: Int(slot))
-        }
-        if current.usesKeywords {
+        let current = routeViews[route]
+        keywordSlot = current.keywordSlot
+        let values = self.values
+        batch.fields.withUnsafeBufferPointer { fields in
+            for i in event.pointee.decodedFields.range {
+                let field = fields[i]
+                let slot = slot(of: field.name)
+                guard slot >= 0 else { continue }
+                values.add(slot: slot, start: field.value.lowerBound, length: field.value.count, kind: field.kind)
+                values.markDecoded(slot)
+            }
+            for i in event.pointee.fields.range {
+                let field = fields[i]
+                let slot = slot(of: field.name)
+                guard slot >= 0, !values.isDecoded(slot) else { continue }
+                values.add(slot: slot, start: field.value.lowerBound, length: field.value.count, kind: field.kind)
+            }
+            for (slot, property) in current.propertySlots {
+                addProperty(property, of: event, slot: Int(slot))
+            }
+            guard current.usesKeywords else { return }
             if event.pointee.format == .json {
+                // Every string value, parsed fields first (a JSON event's keywords).
                 for span in [event.pointee.fields, event.pointee.decodedFields] {
-                    for i in span.range where batch.fields[i].kind == .string {
-                        let value = batch.fields[i].value
-                        values.add(slot: keywordSlot, start: value.lowerBound, length: value.count, kind: .string)
+                    for i in span.range where fields[i].kind == .string {
+                        let value = fields[i].value
+                        values.add(slot: current.keywordSlot, start: value.lowerBound, length: value.count, kind: .string)
                     }
                 }
             } else {
@@ -40,16 +42,12 @@ extension Detector {
 
     /// The current route's slot for a field name: a cache hit, or resolved once per worker and name.
     @inline(__always)
-    private mutating func slot(of name: Symbol) -> Int {
+    private func slot(of name: Symbol) -> Int {
         let raw = Int(name.rawValue)
-        if raw < slotCaches[route].count {
-            let cached = slotCaches[route][raw]
-            if cached != -2 { return Int(cached) }
-        } else {
-            slotCaches[route] += [Int32](repeating: -2, count: raw + 1 - slotCaches[route].count)
-        }
+        let cached = slotCache.slot(route: route, name: raw)
+        if cached != RouteSlotCache.unknown { return Int(cached) }
         let resolved = routes[route].resolveSlot(of: name)
-        slotCaches[route][raw] = resolved
+        slotCache.store(resolved, route: route, name: raw)
         return Int(resolved)
     }
 
@@ -83,14 +81,15 @@ extension Detector {
         let rules = self.rules
         rules.candidateCount = 0
         let epoch = values.epoch
-        let current = routes[route]
+        let current = routeViews[route]
         for scanner in current.scanners {
             let slot = scanner.scope == Program.Predicate.keywords ? keywordSlot : Int(scanner.scope)
             var v = values.head(ofSlot: slot)
             while v >= 0 {
                 if values.values[Int(v)].kind != .null {
                     literalHits.removeAll(keepingCapacity: true)
-                    scanner.literals.scan(values.folded(v), into: &literalHits)
+                    let text = values.folded(v)
+                    scanner.literals._withUnsafeGuaranteedRef { $0.scan(text, into: &literalHits) }
                     for literal in literalHits {
                         let start = Int(scanner.literalRuleStart[Int(literal)])
                         let end = Int(scanner.literalRuleStart[Int(literal) + 1])
@@ -110,9 +109,8 @@ extension Detector {
     /// The first value of the first slot of a Sigma field that the event has, or -1.
     @inline(__always)
     func firstHead(ofField field: Int32) -> Int32 {
-        let current = routes[route]
-        for k in current.slots(ofField: field) {
-            let head = values.head(ofSlot: Int(current.fieldSlots[k]))
+        for slot in routeViews[route].slots(ofField: field) {
+            let head = values.head(ofSlot: Int(slot))
             if head >= 0 { return head }
         }
         return -1

@@ -57,6 +57,8 @@ public struct Detector {
     let routerProgram: DetectorTables.ProgramView
     /// Program root of each rule (read per evaluation without touching the rule's metadata).
     let roots: UnsafeBufferPointer<Int32>
+    let routeViews: UnsafeBufferPointer<DetectorTables.RouteView>
+    let routerView: DetectorTables.RouterView
     let values = EventValues()
     let scratch: RegexScratch
     /// Candidate, matched and per-rule state (see ``RuleScratch``).
@@ -68,17 +70,13 @@ public struct Detector {
     var jsonBuffer: [UInt8] = []
     /// The carried values of the current detection (see ``detect(_:_:)``).
     var carriedScratch: [UnsafeRawBufferPointer?] = []
-    var routerHead: [Int32]
-    var routerStamp: [UInt32]
-    var routerEpoch: UInt32 = 0
-    var routerValues: [(start: Int32, length: Int32)] = []
-    /// Router field slots the current event has.
-    var routerPresent: [Int32] = []
+    /// Router field values of the current event (see ``RouterScratch``).
+    let routerScratch: RouterScratch
     /// Route of the event being matched.
     var route = 0
     var keywordSlot = 0
-    /// Per route: slot by field `Symbol.rawValue` (-2 = not looked up yet, -1 = none).
-    var slotCaches: [[Int32]]
+    /// Per route: slot by field `Symbol.rawValue`.
+    let slotCache: RouteSlotCache
 
     public init(ruleSet: SigmaRuleSet) {
         self.ruleSet = ruleSet
@@ -89,11 +87,12 @@ public struct Detector {
         self.program = tables.program
         self.routerProgram = tables.routerProgram
         self.roots = tables.roots
+        self.routeViews = tables.routes
+        self.routerView = tables.router
         self.scratch = RegexScratch(limits: ruleSet.options.regexLimits)
         self.rules = RuleScratch(ruleCount: ruleSet.count)
-        self.routerHead = [Int32](repeating: -1, count: ruleSet.router.fieldSlotCount)
-        self.routerStamp = [UInt32](repeating: 0, count: ruleSet.router.fieldSlotCount)
-        self.slotCaches = [[Int32]](repeating: [], count: ruleSet.routes.count)
+        self.routerScratch = RouterScratch(slotCount: ruleSet.router.fieldSlotCount)
+        self.slotCache = RouteSlotCache(routeCount: ruleSet.routes.count)
     }
 
     /// Matches every event of `batch`, appending one detection per (event, matching rule) in event
@@ -153,7 +152,7 @@ public struct Detector {
         if values.epoch == 1 { rules.resetStamps() }
         route = resolveRoute(event, in: batch)
         if route >= routes.count - 2 { tally.unplacedEvents += 1 }
-        if routes[route].rules.isEmpty { return }
+        if !routeViews[route].hasRules { return }
         fillSlots(event, in: batch)
         collectCandidates()
         tally.ruleEvaluations += rules.candidateCount

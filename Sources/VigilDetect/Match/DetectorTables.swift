@@ -21,38 +21,32 @@ final class DetectorTables {
     let routerProgram: ProgramView
     /// Program root of each rule.
     let roots: UnsafeBufferPointer<Int32>
-    /// Router entries naming a decoder, by the decoder's `Symbol` raw value: a run of ``decoderEntries``.
-    let decoderLists: UnsafeBufferPointer<(start: Int32, count: Int32)>
-    let decoderEntries: UnsafeBufferPointer<Int32>
+    /// Router entries naming a decoder, by the decoder's `Symbol` raw value.
+    let decoderLists: Lists<Int32>
+    /// Per route (index as in ``SigmaRuleSet/routes``).
+    let routes: UnsafeBufferPointer<RouteView>
+    let router: RouterView
 
-    private var allocations: [UnsafeMutableRawPointer] = []
+    private let allocations: [UnsafeMutableRawPointer]
 
     init(ruleSet: SigmaRuleSet) {
-        var allocations: [UnsafeMutableRawPointer] = []
-        func copy<T>(_ array: [T]) -> UnsafeBufferPointer<T> {
-            let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(array.count, 1))
-            _ = buffer.initialize(from: array)
-            allocations.append(UnsafeMutableRawPointer(buffer.baseAddress!))
-            return UnsafeBufferPointer(start: buffer.baseAddress, count: array.count)
-        }
+        var storage = Storage()
         func view(_ program: Program) -> ProgramView {
             ProgramView(
-                nodes: copy(program.nodes), children: copy(program.children), predicates: copy(program.predicates),
-                tests: copy(program.tests), literals: UnsafeRawBufferPointer(copy(program.literals)), glob: copy(program.glob))
+                nodes: storage.copy(program.nodes), children: storage.copy(program.children),
+                predicates: storage.copy(program.predicates), tests: storage.copy(program.tests),
+                literals: UnsafeRawBufferPointer(storage.copy(program.literals)), glob: storage.copy(program.glob))
         }
         program = view(ruleSet.program)
         routerProgram = view(ruleSet.router.program)
-        roots = copy(ruleSet.compiled.map(\.root))
+        roots = storage.copy(ruleSet.compiled.map(\.root))
         let width = (ruleSet.router.decoderIndex.keys.map { Int($0.rawValue) }.max() ?? -1) + 1
-        var lists = [(start: Int32, count: Int32)](repeating: (0, 0), count: width)
-        var entries: [Int32] = []
-        for (decoder, list) in ruleSet.router.decoderIndex.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-            lists[Int(decoder.rawValue)] = (Int32(entries.count), Int32(list.count))
-            entries += list
-        }
-        decoderLists = copy(lists)
-        decoderEntries = copy(entries)
-        self.allocations = allocations
+        var lists = [[Int32]](repeating: [], count: width)
+        for (decoder, list) in ruleSet.router.decoderIndex { lists[Int(decoder.rawValue)] = list }
+        decoderLists = storage.lists(lists)
+        routes = storage.copy(ruleSet.routes.map { storage.view(of: $0) })
+        router = storage.view(of: ruleSet.router)
+        allocations = storage.allocations
     }
 
     deinit {
@@ -63,8 +57,6 @@ final class DetectorTables {
     @inline(__always)
     func entries(forDecoder decoder: Symbol) -> UnsafeBufferPointer<Int32> {
         let raw = Int(decoder.rawValue)
-        guard raw < decoderLists.count else { return UnsafeBufferPointer(start: nil, count: 0) }
-        let list = decoderLists[raw]
-        return UnsafeBufferPointer(rebasing: decoderEntries[Int(list.start)..<Int(list.start &+ list.count)])
+        return raw < decoderLists.count ? decoderLists[raw] : UnsafeBufferPointer(start: nil, count: 0)
     }
 }

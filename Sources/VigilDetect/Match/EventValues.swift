@@ -16,53 +16,78 @@ final class EventValues {
         var foldedLength: Int32
     }
 
-    // One worker owns this object and never shares it, so dynamic exclusivity checks on its
-    // properties would only cost time.
+    // One worker owns this object and never shares it, so dynamic exclusivity checks on its properties
+    // would only cost time. Its tables are raw buffers, not arrays: an array written through a class
+    // property checks uniqueness at every write (several per value).
     let arena = ByteArena()
-    /// Values of the current event: the first `count` entries (the array keeps its size between events).
-    @exclusivity(unchecked) var values: [Value] = []
-    @exclusivity(unchecked) var count = 0
-    @exclusivity(unchecked) var slotHead: [Int32] = []
-    @exclusivity(unchecked) var slotTail: [Int32] = []
-    @exclusivity(unchecked) var slotStamp: [UInt32] = []
-    @exclusivity(unchecked) var slotDecodedStamp: [UInt32] = []
-    @exclusivity(unchecked) var epoch: UInt32 = 0
+    /// Values of the current event: the first `count` entries (the buffer keeps its size between events).
+    @exclusivity(unchecked) private(set) var values: UnsafeMutablePointer<Value>
+    @exclusivity(unchecked) private var valueCapacity = 256
+    @exclusivity(unchecked) private(set) var count = 0
+    /// Per slot: first and last value of the current event (valid when the slot's stamp is `epoch`).
+    @exclusivity(unchecked) private var slotHead: UnsafeMutablePointer<Int32>
+    @exclusivity(unchecked) private var slotTail: UnsafeMutablePointer<Int32>
+    @exclusivity(unchecked) private var slotStamp: UnsafeMutablePointer<UInt32>
+    /// Per slot: the epoch a decoded field last filled it in (parsed fields of the same name then yield).
+    @exclusivity(unchecked) private var slotDecodedStamp: UnsafeMutablePointer<UInt32>
+    @exclusivity(unchecked) private var slotCapacity = 0
+    @exclusivity(unchecked) private(set) var epoch: UInt32 = 0
     /// Base address of the current batch's bytes.
     @exclusivity(unchecked) var batchBase: UnsafeRawPointer? = nil
     @exclusivity(unchecked) var decoderNames: [Symbol: [UInt8]] = [:]
 
     init() {
-        values.reserveCapacity(256)
+        values = .allocate(capacity: valueCapacity)
+        slotHead = .allocate(capacity: 1)
+        slotTail = .allocate(capacity: 1)
+        slotStamp = .allocate(capacity: 1)
+        slotDecodedStamp = .allocate(capacity: 1)
+    }
+
+    deinit {
+        values.deallocate()
+        slotHead.deallocate()
+        slotTail.deallocate()
+        slotStamp.deallocate()
+        slotDecodedStamp.deallocate()
     }
 
     /// Starts a new event: forgets all values (O(1)).
     func begin(slotCount: Int) {
-        if slotHead.count < slotCount {
-            let extra = slotCount - slotHead.count
-            slotHead += [Int32](repeating: -1, count: extra)
-            slotTail += [Int32](repeating: -1, count: extra)
-            slotStamp += [UInt32](repeating: 0, count: extra)
-            slotDecodedStamp += [UInt32](repeating: 0, count: extra)
-        }
+        if slotCapacity < slotCount { growSlots(to: slotCount) }
         epoch &+= 1
         if epoch == 0 {
-            for i in slotStamp.indices {
-                slotStamp[i] = 0
-                slotDecodedStamp[i] = 0
-            }
+            slotStamp.update(repeating: 0, count: slotCapacity)
+            slotDecodedStamp.update(repeating: 0, count: slotCapacity)
             epoch = 1
         }
         count = 0
         arena.reset()
     }
 
+    private func growSlots(to capacity: Int) {
+        func grown<T>(_ old: UnsafeMutablePointer<T>, filling value: T) -> UnsafeMutablePointer<T> {
+            let new = UnsafeMutablePointer<T>.allocate(capacity: capacity)
+            new.update(from: old, count: slotCapacity)
+            (new + slotCapacity).initialize(repeating: value, count: capacity - slotCapacity)
+            old.deallocate()
+            return new
+        }
+        slotHead = grown(slotHead, filling: -1)
+        slotTail = grown(slotTail, filling: -1)
+        slotStamp = grown(slotStamp, filling: 0)
+        slotDecodedStamp = grown(slotDecodedStamp, filling: 0)
+        slotCapacity = capacity
+    }
+
     /// Appends a value to a slot's chain.
     @inline(__always)
     func add(slot: Int, start: Int, length: Int, kind: FieldKind, inArena: Bool = false) {
+        if count == valueCapacity { growValues() }
         let index = Int32(count)
-        let value = Value(
-            start: Int32(start), length: Int32(length), kind: kind, inArena: inArena, next: -1, foldedStart: -1, foldedLength: 0)
-        if count < values.count { values[count] = value } else { values.append(value) }
+        (values + count).initialize(
+            to: Value(
+                start: Int32(start), length: Int32(length), kind: kind, inArena: inArena, next: -1, foldedStart: -1, foldedLength: 0))
         count += 1
         if slotStamp[slot] != epoch {
             slotStamp[slot] = epoch
@@ -71,6 +96,22 @@ final class EventValues {
             values[Int(slotTail[slot])].next = index
         }
         slotTail[slot] = index
+    }
+
+    /// Marks `slot` as filled by a decoded field in this event.
+    @inline(__always)
+    func markDecoded(_ slot: Int) { slotDecodedStamp[slot] = epoch }
+
+    /// Whether a decoded field filled `slot` in this event.
+    @inline(__always)
+    func isDecoded(_ slot: Int) -> Bool { slotDecodedStamp[slot] == epoch }
+
+    private func growValues() {
+        let new = UnsafeMutablePointer<Value>.allocate(capacity: valueCapacity * 2)
+        new.moveInitialize(from: values, count: count)
+        values.deallocate()
+        values = new
+        valueCapacity *= 2
     }
 
     /// First value of a slot this event, or -1.

@@ -3,15 +3,15 @@
 ///
 /// Fixed-size buffers (each list holds every rule at most once), so adding to them never checks
 /// uniqueness or grows anything, as the Swift arrays they replace did per candidate. Owned by one
-/// ``Detector``; not shared between threads.
+/// ``Detector``; not shared between threads (hence no dynamic exclusivity checks on its counts).
 final class RuleScratch {
     let ruleCount: Int
     /// Rules the literal prefilter and the always-run lists enabled for the current event.
     let candidates: UnsafeMutablePointer<Int32>
-    var candidateCount = 0
+    @exclusivity(unchecked) var candidateCount = 0
     /// Rules the current event matched, ascending.
     let matched: UnsafeMutablePointer<Int32>
-    var matchedCount = 0
+    @exclusivity(unchecked) var matchedCount = 0
     /// Per rule: the event epoch it was last listed as a candidate in.
     let stamps: UnsafeMutablePointer<UInt32>
     /// Per rule: detections since the detector was created.
