@@ -4,11 +4,10 @@ extension Detector {
     /// The route of an event: the first mapping entry whose conditions hold, else a fallback route.
     mutating func resolveRoute(_ event: UnsafePointer<Event>, in batch: EventBatch) -> Int {
         let fallback = event.pointee.format == .json ? routes.count - 2 : routes.count - 1
-        let router = routerView
-        if router.entryCount == 0 { return fallback }
+        if routerView.entryCount == 0 { return fallback }
         let scratch = routerScratch
         scratch.begin()
-        if router.fieldSlotCount > 0 && !(event.pointee.fields.isEmpty && event.pointee.decodedFields.isEmpty) {
+        if routerView.fieldSlotCount > 0 && !(event.pointee.fields.isEmpty && event.pointee.decodedFields.isEmpty) {
             gatherRouterFields(event.pointee.decodedFields, in: batch)
             gatherRouterFields(event.pointee.fields, in: batch)
         }
@@ -17,8 +16,8 @@ extension Detector {
             foldedApp = values.arena.appendFolded(UnsafeRawBufferPointer(start: values.batchBase! + app.lowerBound, count: app.count))
         }
         var best = Int32.max
-        if let foldedApp, !ruleSet.router.appIndex.isEmpty {
-            for entry in ruleSet.router.appIndex.entries(Router.hash(values.arena.bytes(foldedApp)))
+        if let foldedApp, tables.appLists.values.count > 0 {
+            for entry in tables.entries(forAppHash: Router.hash(values.arena.bytes(foldedApp)))
             where entry < best && satisfies(entry, event, foldedApp) {
                 best = entry
                 break
@@ -30,7 +29,7 @@ extension Detector {
                 break
             }
         }
-        for entry in router.generalEntries {
+        for entry in routerView.generalEntries {
             if entry >= best { break }
             if satisfies(entry, event, foldedApp) {
                 best = entry
@@ -38,7 +37,7 @@ extension Detector {
             }
         }
         for k in 0..<scratch.presentCount {
-            for entry in router.entriesByFirstField[Int(scratch.present[k])] {
+            for entry in routerView.entriesByFirstField[Int(scratch.present[k])] {
                 if entry >= best { break }
                 if satisfies(entry, event, foldedApp) {
                     best = entry
@@ -67,23 +66,22 @@ extension Detector {
 
     private func satisfies(_ index: Int32, _ event: UnsafePointer<Event>, _ foldedApp: Range<Int>?) -> Bool {
         let i = Int(index)
-        let router = routerView
-        let formats = router.entryFormats[i]
+        let formats = routerView.entryFormats[i]
         if formats != 0 && formats & (1 << event.pointee.format.rawValue) == 0 { return false }
-        let firstSlot = router.entryFirstFieldSlot[i]
+        let firstSlot = routerView.entryFirstFieldSlot[i]
         let scratch = routerScratch
         if firstSlot >= 0 && !scratch.has(Int(firstSlot)) { return false }
-        let decoders = router.entryDecoders[i]
+        let decoders = routerView.entryDecoders[i]
         if !decoders.isEmpty {
             guard let decoder = event.pointee.decoder, decoders.contains(decoder.rawValue) else { return false }
         }
-        let appTests = router.entryAppTests[i]
+        let appTests = routerView.entryAppTests[i]
         if appTests.count > 0 {
             guard let foldedApp else { return false }
             if !anyRouterTest(appTests, values.arena.bytes(foldedApp)) { return false }
         }
         if firstSlot < 0 { return true }
-        for condition in router.entryConditions[i] {
+        for condition in routerView.entryConditions[i] {
             let slot = Int(condition.slot)
             guard scratch.has(slot) else { return false }
             let raw = UnsafeRawBufferPointer(

@@ -26,6 +26,10 @@ final class DetectorTables {
     /// Per route (index as in ``SigmaRuleSet/routes``).
     let routes: UnsafeBufferPointer<RouteView>
     let router: RouterView
+    /// The router's ``HashIndex`` of exact app names (FNV-1a of the folded name), slot by slot.
+    let appKeys: UnsafeBufferPointer<UInt64>
+    let appSlotUsed: UnsafeBufferPointer<Bool>
+    let appLists: Lists<Int32>
 
     private let allocations: [UnsafeMutableRawPointer]
 
@@ -46,11 +50,28 @@ final class DetectorTables {
         decoderLists = storage.lists(lists)
         routes = storage.copy(ruleSet.routes.map { storage.view(of: $0) })
         router = storage.view(of: ruleSet.router)
+        let appTable = ruleSet.router.appIndex.table
+        appKeys = storage.copy(appTable.map(\.key))
+        appSlotUsed = storage.copy(appTable.map(\.used))
+        appLists = storage.lists(appTable.map(\.entries))
         allocations = storage.allocations
     }
 
     deinit {
         for pointer in allocations { pointer.deallocate() }
+    }
+
+    /// The router entries whose app condition is exact names, one of which hashes to `hash` (as
+    /// ``HashIndex/entries(_:)``).
+    @inline(__always)
+    func entries(forAppHash hash: UInt64) -> UnsafeBufferPointer<Int32> {
+        let mask = appKeys.count &- 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while appSlotUsed[slot] {
+            if appKeys[slot] == hash { return appLists[slot] }
+            slot = (slot &+ 1) & mask
+        }
+        return UnsafeBufferPointer(start: nil, count: 0)
     }
 
     /// The router entries that name `decoder` (ascending), empty when none does.

@@ -27,6 +27,12 @@ struct HashIndex: Sendable {
 
     var isEmpty: Bool { values.isEmpty }
 
+    /// Its table slot by slot (for ``DetectorTables``' flat copy): key, whether the slot is used, and
+    /// the slot's entries. Looked up as ``entries(_:)`` does: linear probing from `key & (count - 1)`.
+    var table: [(key: UInt64, used: Bool, entries: [Int32])] {
+        keys.indices.map { slot in (keys[slot], used[slot], Array(values[Int(starts[slot])..<Int(starts[slot] + counts[slot])])) }
+    }
+
     /// The entries stored under `key` (empty when none).
     @inline(__always)
     func entries(_ key: UInt64) -> ArraySlice<Int32> {
