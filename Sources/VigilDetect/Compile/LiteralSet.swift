@@ -174,7 +174,7 @@ final class LiteralSet: Sendable {
             let length = Int(lengths[index])
             guard begin >= 0, begin + length <= text.count else { continue }
             let equal = bytes.withUnsafeBufferPointer { b in
-                memcmp(text.baseAddress! + begin, b.baseAddress! + Int(starts[index]), length) == 0
+                TextMatching.bytesEqual(text.baseAddress! + begin, b.baseAddress! + Int(starts[index]), count: length)
             }
             if equal { found.append(anchor.literal) }
         }

@@ -3,20 +3,45 @@ import Foundation
 /// Byte-level string tests: equality, prefix, suffix, substring and glob, on folded (or, for
 /// `cased`, original) UTF-8.
 enum TextMatching {
+    /// Whether `count` bytes at `a` and `b` are equal. Up to 16 bytes (most Sigma values) take two
+    /// overlapping loads of each side, no call: `memcmp`'s call and size dispatch cost more than
+    /// the compare itself there.
+    @inline(__always)
+    static func bytesEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, count: Int) -> Bool {
+        if count >= 8 {
+            guard count <= 16 else { return memcmp(a, b, count) == 0 }
+            return a.loadUnaligned(as: UInt64.self) == b.loadUnaligned(as: UInt64.self)
+                && a.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+                    == b.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+        }
+        if count >= 4 {
+            return a.loadUnaligned(as: UInt32.self) == b.loadUnaligned(as: UInt32.self)
+                && a.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
+                    == b.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
+        }
+        if count >= 2 {
+            return a.loadUnaligned(as: UInt16.self) == b.loadUnaligned(as: UInt16.self)
+                && a.loadUnaligned(fromByteOffset: count &- 2, as: UInt16.self)
+                    == b.loadUnaligned(fromByteOffset: count &- 2, as: UInt16.self)
+        }
+        return count == 0 || a.load(as: UInt8.self) == b.load(as: UInt8.self)
+    }
+
     @inline(__always)
     static func equals(_ text: UnsafeRawBufferPointer, _ literal: UnsafeRawBufferPointer) -> Bool {
-        text.count == literal.count && (literal.count == 0 || memcmp(text.baseAddress!, literal.baseAddress!, literal.count) == 0)
+        text.count == literal.count && (literal.count == 0 || bytesEqual(text.baseAddress!, literal.baseAddress!, count: literal.count))
     }
 
     @inline(__always)
     static func hasPrefix(_ text: UnsafeRawBufferPointer, _ literal: UnsafeRawBufferPointer) -> Bool {
-        text.count >= literal.count && (literal.count == 0 || memcmp(text.baseAddress!, literal.baseAddress!, literal.count) == 0)
+        text.count >= literal.count && (literal.count == 0 || bytesEqual(text.baseAddress!, literal.baseAddress!, count: literal.count))
     }
 
     @inline(__always)
     static func hasSuffix(_ text: UnsafeRawBufferPointer, _ literal: UnsafeRawBufferPointer) -> Bool {
         text.count >= literal.count
-            && (literal.count == 0 || memcmp(text.baseAddress! + (text.count - literal.count), literal.baseAddress!, literal.count) == 0)
+            && (literal.count == 0
+                || bytesEqual(text.baseAddress! + (text.count - literal.count), literal.baseAddress!, count: literal.count))
     }
 
     /// Offset of the first occurrence of `literal` in `text` at or after `from`, or nil.
@@ -30,7 +55,7 @@ enum TextMatching {
         while i <= last {
             guard let hit = memchr(base + i, first, last - i + 1) else { return nil }
             let position = UnsafeRawPointer(hit) - base
-            if literal.count == 1 || memcmp(base + position + 1, needle + 1, literal.count - 1) == 0 { return position }
+            if literal.count == 1 || bytesEqual(base + position + 1, needle + 1, count: literal.count - 1) { return position }
             i = position + 1
         }
         return nil
