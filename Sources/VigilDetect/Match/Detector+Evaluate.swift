@@ -115,7 +115,7 @@ extension Detector {
     }
 
     /// `fieldref`: compares folded values of the two fields (any pair of their values).
-    private func testReference(_ t: Program.Test, value v: Int32) -> Bool {
+    private mutating func testReference(_ t: Program.Test, value v: Int32) -> Bool {
         let mode = ValueTest.ReferenceMode.allCases[Int(t.variant)]
         var w = firstHead(ofField: t.start)
         while w >= 0 {

@@ -23,7 +23,7 @@ extension Detector {
                 values.add(slot: slot, start: field.value.lowerBound, length: field.value.count, kind: field.kind)
             }
             for (slot, property) in current.pointee.propertySlots {
-                addProperty(property, of: event, slot: Int(slot))
+                Detector.addProperty(property, of: event, slot: Int(slot), to: values)
             }
             guard current.pointee.usesKeywords else { return }
             if event.pointee.format == .json {
@@ -52,7 +52,8 @@ extension Detector {
         return Int(resolved)
     }
 
-    private func addProperty(_ property: EventProperty, of event: UnsafePointer<Event>, slot: Int) {
+    /// Static: a method called from the mutating ``fillSlots(_:in:)`` would get a copy of the detector.
+    private static func addProperty(_ property: EventProperty, of event: UnsafePointer<Event>, slot: Int, to values: EventValues) {
         func add(_ range: ByteRange?) {
             if let range { values.add(slot: slot, start: range.lowerBound, length: range.count, kind: .string) }
         }
