@@ -30,46 +30,62 @@ public struct EventJSONRenderer {
     public init() {}
 
     public mutating func append(_ event: Event, of batch: EventBatch, to out: inout [UInt8]) {
-        out.append(contentsOf: #"{"time":""#.utf8)
+        // Keys are StaticStrings appended as raw bytes: appending a String's UTF-8 view takes the
+        // generic (per-byte) path.
+        append(#"{"time":""#, to: &out)
         event.time.appendRFC3339(to: &out, fractionDigits: min(Int(event.timePrecision), 6))
         out.append(UInt8(ascii: "\""))
         appendText(#","host":"#, event.host, batch, &out)
         appendText(#","app":"#, event.app, batch, &out)
         appendText(#","pid":"#, event.pid, batch, &out)
         if event.format == .rfc5424 { appendText(#","msgid":"#, event.msgid, batch, &out) }
-        out.append(contentsOf: #","facility":"#.utf8)
-        if let f = event.facility { JSONOutput.appendInteger(f, to: &out) } else { out.append(contentsOf: "null".utf8) }
-        out.append(contentsOf: #","severity":"#.utf8)
-        if let s = event.severity { JSONOutput.appendInteger(s, to: &out) } else { out.append(contentsOf: "null".utf8) }
+        append(#","facility":"#, to: &out)
+        if let f = event.facility { JSONOutput.appendInteger(f, to: &out) } else { append("null", to: &out) }
+        append(#","severity":"#, to: &out)
+        if let s = event.severity { JSONOutput.appendInteger(s, to: &out) } else { append("null", to: &out) }
         appendText(#","msg":"#, event.message, batch, &out)
-        out.append(contentsOf: #","format":""#.utf8)
-        out.append(contentsOf: event.format.name.utf8)
-        out.append(UInt8(ascii: "\""))
-        if let decoder = event.decoder {
-            out.append(contentsOf: #","decoder":"#.utf8)
-            out.append(contentsOf: quoted(decoder))
+        switch event.format {
+        case .rfc3164: append(#","format":"rfc3164""#, to: &out)
+        case .rfc5424: append(#","format":"rfc5424""#, to: &out)
+        case .json: append(#","format":"json""#, to: &out)
+        case .raw: append(#","format":"raw""#, to: &out)
         }
-        out.append(contentsOf: #","fields":{"#.utf8)
+        if let decoder = event.decoder {
+            append(#","decoder":"#, to: &out)
+            appendQuoted(decoder, to: &out)
+        }
+        append(#","fields":{"#, to: &out)
         appendFields(of: event, batch, &out)
         out.append(UInt8(ascii: "}"))
         if let failure = event.parseFailure {
-            out.append(contentsOf: #","error":"#.utf8)
+            append(#","error":"#, to: &out)
             JSONOutput.appendString(failure.description, to: &out)
         }
         out.append(UInt8(ascii: "}"))
     }
 
-    private mutating func quoted(_ symbol: Symbol) -> [UInt8] {
+    @inline(__always)
+    private func append(_ text: StaticString, to out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    /// Appends a name's quoted, escaped form (made once per name and renderer).
+    private mutating func appendQuoted(_ symbol: Symbol, to out: inout [UInt8]) {
+        let index = Int(symbol.rawValue)
+        if index >= quotedNames.count || quotedNames[index].isEmpty { cacheQuoted(symbol) }
+        quotedNames.withUnsafeBufferPointer { names in
+            names[index].withUnsafeBytes { out.append(contentsOf: $0) }
+        }
+    }
+
+    private mutating func cacheQuoted(_ symbol: Symbol) {
         let index = Int(symbol.rawValue)
         if index >= quotedNames.count {
             quotedNames.append(contentsOf: repeatElement([], count: index + 1 - quotedNames.count))
         }
-        if quotedNames[index].isEmpty {
-            var bytes: [UInt8] = []
-            JSONOutput.appendString(symbol.name, to: &bytes)
-            quotedNames[index] = bytes
-        }
-        return quotedNames[index]
+        var bytes: [UInt8] = []
+        JSONOutput.appendString(symbol.name, to: &bytes)
+        quotedNames[index] = bytes
     }
 
     private func appendText(_ key: StaticString, _ range: ByteRange?, _ batch: EventBatch, _ out: inout [UInt8]) {
@@ -77,7 +93,7 @@ public struct EventJSONRenderer {
         if let range {
             batch.withBytes(range) { JSONOutput.appendString($0, to: &out) }
         } else {
-            out.append(contentsOf: "null".utf8)
+            append("null", to: &out)
         }
     }
 
@@ -87,7 +103,8 @@ public struct EventJSONRenderer {
         let fields = batch.fields
         let parsed = event.fields.range, decoded = event.decodedFields.range
         var first = true
-        for isDecoded in [false, true] {
+        for pass in 0..<2 {
+            let isDecoded = pass == 1
             let span = isDecoded ? decoded : parsed
             for i in span {
                 let name = fields[i].name
@@ -96,7 +113,7 @@ public struct EventJSONRenderer {
                 if span[..<i].contains(where: { fields[$0].name == name }) { continue }
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
-                out.append(contentsOf: quoted(name))
+                appendQuoted(name, to: &out)
                 out.append(UInt8(ascii: ":"))
                 let repeated = span[(i + 1)...].contains { fields[$0].name == name }
                 if repeated { out.append(UInt8(ascii: "[")) }
@@ -119,7 +136,7 @@ public struct EventJSONRenderer {
         case .number, .boolean:
             batch.withBytes(field.value) { out.append(contentsOf: $0) }
         case .null:
-            out.append(contentsOf: "null".utf8)
+            append("null", to: &out)
         }
     }
 }
