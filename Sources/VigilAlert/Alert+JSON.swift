@@ -63,18 +63,19 @@ extension Alert {
     ) {
         appendHead(kind: .detection, time: time, to: &out)
         out.append(contentsOf: rule)
-        out.append(contentsOf: ",\"event\":".utf8)
+        JSONOutput.appendRaw(#","event":"#, to: &out)
         out.append(contentsOf: event)
         out.append(UInt8(ascii: "}"))
     }
 
     /// `{"kind":"…","time":"…","rule":`: how every alert starts.
     private static func appendHead(kind: Kind, time: Timestamp, to out: inout [UInt8]) {
-        out.append(contentsOf: "{\"kind\":\"".utf8)
-        out.append(contentsOf: kind.rawValue.utf8)
-        out.append(contentsOf: "\",\"time\":\"".utf8)
+        switch kind {
+        case .detection: JSONOutput.appendRaw(#"{"kind":"detection","time":""#, to: &out)
+        case .correlation: JSONOutput.appendRaw(#"{"kind":"correlation","time":""#, to: &out)
+        }
         time.appendRFC3339(to: &out, fractionDigits: 6)
-        out.append(contentsOf: "\",\"rule\":".utf8)
+        JSONOutput.appendRaw(#"","rule":"#, to: &out)
     }
 
     /// The alert as one JSON line (without the newline).

@@ -30,8 +30,6 @@ public struct EventJSONRenderer {
     public init() {}
 
     public mutating func append(_ event: Event, of batch: EventBatch, to out: inout [UInt8]) {
-        // Keys are StaticStrings appended as raw bytes: appending a String's UTF-8 view takes the
-        // generic (per-byte) path.
         append(#"{"time":""#, to: &out)
         event.time.appendRFC3339(to: &out, fractionDigits: min(Int(event.timePrecision), 6))
         out.append(UInt8(ascii: "\""))
@@ -66,7 +64,7 @@ public struct EventJSONRenderer {
 
     @inline(__always)
     private func append(_ text: StaticString, to out: inout [UInt8]) {
-        out.append(contentsOf: UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        JSONOutput.appendRaw(text, to: &out)
     }
 
     /// Appends a name's quoted, escaped form (made once per name and renderer).

@@ -5,6 +5,13 @@
 public enum JSONOutput {
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// Appends JSON text that needs no escaping (keys, punctuation) as raw bytes: appending a String's
+    /// UTF-8 view instead takes the generic per-byte path.
+    @inline(__always)
+    public static func appendRaw(_ text: StaticString, to out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
     /// Appends `bytes` as a quoted, escaped JSON string.
     public static func appendString(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))

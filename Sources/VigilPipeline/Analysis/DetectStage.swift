@@ -18,6 +18,9 @@ struct DetectStage: BatchStage {
     /// The JSON of event `renderedEvent` of the current batch.
     private var json: [UInt8] = []
     private var renderedEvent = -1
+    /// How many output bytes the last batch made: reserved up front for the next, so the buffer is not
+    /// copied at every doubling while alerts are appended.
+    private var outputHint = 0
 
     init(slot: WorkerSlot<Detector>, routing: DetectionRouting) {
         self.slot = slot
@@ -34,6 +37,8 @@ struct DetectStage: BatchStage {
         renderedEvent = -1
         var evidenceEvent = -1
         var evidence: Int32 = -1
+        result.output.reserveCapacity(result.output.count + outputHint)
+        let outputStart = result.output.count
         slot.value.detect(events) { index, rule, carried in
             detections += 1
             let id = Int(rule.rawValue)
@@ -62,6 +67,7 @@ struct DetectStage: BatchStage {
             }
         }
         counters.emitted += detections
+        outputHint = (result.output.count - outputStart) * 9 / 8
         if let inputs, !inputs.isEmpty { result.correlationInputs = inputs }
     }
 
