@@ -6,53 +6,75 @@ extension Alert {
         Self.appendHead(kind: kind, time: time, to: &out)
         rule.appendJSON(to: &out)
         if kind == .correlation {
-            out.append(contentsOf: ",\"group\":{".utf8)
-            for (i, entry) in group.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                JSONOutput.appendKey(entry.name, to: &out)
-                if let v = entry.value { JSONOutput.appendString(v, to: &out) } else { out.append(contentsOf: "null".utf8) }
-            }
-            out.append(UInt8(ascii: "}"))
-            if let metric {
-                out.append(contentsOf: ",\"metric\":{\"name\":".utf8)
-                JSONOutput.appendString(metric.name, to: &out)
-                out.append(contentsOf: ",\"value\":".utf8)
-                JSONOutput.appendDouble(metric.value, to: &out)
-                out.append(UInt8(ascii: "}"))
-            }
-            if let windowStart, let windowEnd {
-                out.append(contentsOf: ",\"window\":{\"start\":\"".utf8)
-                windowStart.appendRFC3339(to: &out, fractionDigits: 6)
-                out.append(contentsOf: "\",\"end\":\"".utf8)
-                windowEnd.appendRFC3339(to: &out, fractionDigits: 6)
-                out.append(contentsOf: "\"}".utf8)
-            }
+            Self.appendWindowBody(group: group, metric: metric, windowStart: windowStart, windowEnd: windowEnd, to: &out)
             if let episode {
-                out.append(contentsOf: ",\"episode\":{\"id\":".utf8)
+                JSONOutput.appendRaw(#","episode":{"id":"#, to: &out)
                 JSONOutput.appendInteger(episode.id, to: &out)
-                out.append(contentsOf: ",\"state\":\"".utf8)
-                out.append(contentsOf: episode.state.rawValue.utf8)
-                out.append(contentsOf: "\",\"windows\":".utf8)
+                switch episode.state {
+                case .opened: JSONOutput.appendRaw(#","state":"opened","windows":"#, to: &out)
+                case .closed: JSONOutput.appendRaw(#","state":"closed","windows":"#, to: &out)
+                }
                 JSONOutput.appendInteger(episode.windows, to: &out)
-                out.append(contentsOf: ",\"events\":".utf8)
+                JSONOutput.appendRaw(#","events":"#, to: &out)
                 JSONOutput.appendInteger(episode.events, to: &out)
-                out.append(contentsOf: ",\"first_seen\":\"".utf8)
+                JSONOutput.appendRaw(#","first_seen":""#, to: &out)
                 episode.firstSeen.appendRFC3339(to: &out, fractionDigits: 6)
-                out.append(contentsOf: "\",\"last_seen\":\"".utf8)
+                JSONOutput.appendRaw(#"","last_seen":""#, to: &out)
                 episode.lastSeen.appendRFC3339(to: &out, fractionDigits: 6)
-                out.append(contentsOf: "\"}".utf8)
+                JSONOutput.appendRaw(#""}"#, to: &out)
             }
-            out.append(contentsOf: ",\"events\":[".utf8)
+            JSONOutput.appendRaw(#","events":["#, to: &out)
             for (i, e) in events.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 out.append(contentsOf: e.utf8)
             }
             out.append(UInt8(ascii: "]"))
         } else if let event {
-            out.append(contentsOf: ",\"event\":".utf8)
+            JSONOutput.appendRaw(#","event":"#, to: &out)
             out.append(contentsOf: event.utf8)
         }
         out.append(UInt8(ascii: "}"))
+    }
+
+    /// Appends a correlation window alert without episode as ``appendJSON(to:)`` writes it, up to and
+    /// including the opening `[` of its evidence array, from a rule rendered once (``Rule/appendJSON(to:)``).
+    /// Chained correlations keep each child window in this form without building an `Alert`.
+    public static func appendWindowPrefix(
+        time: Timestamp, rule: UnsafeRawBufferPointer, group: [(name: String, value: String?)], metric: Metric,
+        windowStart: Timestamp, windowEnd: Timestamp, to out: inout [UInt8]
+    ) {
+        appendHead(kind: .correlation, time: time, to: &out)
+        out.append(contentsOf: rule)
+        appendWindowBody(group: group, metric: metric, windowStart: windowStart, windowEnd: windowEnd, to: &out)
+        JSONOutput.appendRaw(#","events":["#, to: &out)
+    }
+
+    /// A correlation alert's `group`, `metric` and `window` members.
+    private static func appendWindowBody(
+        group: [(name: String, value: String?)], metric: Metric?, windowStart: Timestamp?, windowEnd: Timestamp?,
+        to out: inout [UInt8]
+    ) {
+        JSONOutput.appendRaw(#","group":{"#, to: &out)
+        for (i, entry) in group.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            JSONOutput.appendKey(entry.name, to: &out)
+            if let v = entry.value { JSONOutput.appendString(v, to: &out) } else { JSONOutput.appendRaw("null", to: &out) }
+        }
+        out.append(UInt8(ascii: "}"))
+        if let metric {
+            JSONOutput.appendRaw(#","metric":{"name":"#, to: &out)
+            JSONOutput.appendString(metric.name, to: &out)
+            JSONOutput.appendRaw(#","value":"#, to: &out)
+            JSONOutput.appendDouble(metric.value, to: &out)
+            out.append(UInt8(ascii: "}"))
+        }
+        if let windowStart, let windowEnd {
+            JSONOutput.appendRaw(#","window":{"start":""#, to: &out)
+            windowStart.appendRFC3339(to: &out, fractionDigits: 6)
+            JSONOutput.appendRaw(#"","end":""#, to: &out)
+            windowEnd.appendRFC3339(to: &out, fractionDigits: 6)
+            JSONOutput.appendRaw(#""}"#, to: &out)
+        }
     }
 
     /// Appends a detection alert as ``appendJSON(to:)`` writes it, from parts a caller renders once:

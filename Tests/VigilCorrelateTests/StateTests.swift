@@ -102,6 +102,15 @@ import VigilTestSupport
         #expect(out == [0x61, 0xFF, 0x62, 0xC3])
     }
 
+    @Test(
+        "a chained input's identity: the hash of key, separator and decimal start, without the String",
+        arguments: [Int64.min, -1_000_000_007, -1, 0, 7, 10, 1_709_467_200_000_000_000, Int64.max])
+    func identityHashEqualsTheStringForm(start: Int64) {
+        for key in ["", "10.0.0.1", "alice\u{1F}10.0.0.1", "ΣΊΣΥΦΟΣ"] {
+            #expect(GroupKey.hash(key, then: start) == GroupKey.hash(key + String(GroupKey.separator) + String(start)), "\(key)")
+        }
+    }
+
     @Test func deferredWindowPrintsItsEvidenceWhenAsked() {
         struct Upper: EvidenceRendering {
             mutating func appendEventJSON(message: UnsafeRawBufferPointer, receiveTime: Timestamp, to out: inout [UInt8]) {
@@ -152,7 +161,8 @@ import VigilTestSupport
         for (text, time) in [(#"{"n":17}"#, Int64(17)), (#"{"n":20}"#, 20)] {
             Array(text.utf8).withUnsafeBytes { DeferredWindow.appendItem(form: .json, receiveTime: time, bytes: $0, to: &expected) }
         }
-        let deferred = env.deferredWindow(prefix: prefix)
+        env.writeDeferredWindow { $0.append(contentsOf: prefix) }
+        let deferred = env.deferred
         #expect(deferred == expected)
         #expect(env.stats.evidenceExpired == 4)
         var out: [UInt8] = []

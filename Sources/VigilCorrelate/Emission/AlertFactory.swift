@@ -6,11 +6,26 @@ struct AlertFactory {
     let rule: Alert.Rule
     let groupBy: [String]
     let metricName: String
+    /// ``rule`` as alerts print it, rendered once.
+    let ruleJSON: [UInt8]
 
     init(rule: CorrelationRule) {
         self.rule = rule.alertRule
         groupBy = rule.groupBy
         metricName = rule.type.rawValue
+        var json: [UInt8] = []
+        self.rule.appendJSON(to: &json)
+        ruleJSON = json
+    }
+
+    /// The alert ``window(key:start:end:metric:evidence:episode:time:)`` makes without evidence or
+    /// episode, as JSON up to its open evidence array (see ``Alert/appendWindowPrefix``).
+    func appendWindowPrefix(key: String, start: Int64, end: Int64, metric: Double, to out: inout [UInt8]) {
+        ruleJSON.withUnsafeBytes { rule in
+            Alert.appendWindowPrefix(
+                time: Timestamp(nanoseconds: end), rule: rule, group: group(key), metric: .init(name: metricName, value: metric),
+                windowStart: Timestamp(nanoseconds: start), windowEnd: Timestamp(nanoseconds: end), to: &out)
+        }
     }
 
     func group(_ key: String) -> [(name: String, value: String?)] {

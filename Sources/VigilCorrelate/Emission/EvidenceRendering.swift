@@ -25,6 +25,11 @@ enum DeferredWindow {
         appendInteger(UInt32(itemCount), to: &out)
     }
 
+    /// Replaces the prefix length at the start of `out`.
+    static func setPrefixCount(_ prefixCount: Int, in out: inout [UInt8]) {
+        withUnsafeBytes(of: UInt32(prefixCount).littleEndian) { count in out.replaceSubrange(0..<4, with: count) }
+    }
+
     /// Replaces the item count of the header at the start of `out` (whose prefix is `prefixCount` bytes).
     static func setItemCount(_ itemCount: Int, prefixCount: Int, in out: inout [UInt8]) {
         withUnsafeBytes(of: UInt32(itemCount).littleEndian) { count in

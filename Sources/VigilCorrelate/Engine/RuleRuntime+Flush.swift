@@ -183,30 +183,26 @@ extension RuleRuntime {
             }
             if consumers.isEmpty { return }
         }
-        let printsWindow = emit == .all && rule.emitsAlerts
-        guard printsWindow || !consumers.isEmpty else { return }
-        // One alert for both uses: chained rules keep it without evidence (the two write to
-        // different outputs, so which goes first does not matter).
-        var alert = factory.window(key: key, start: window.start, end: window.end, metric: window.metric, evidence: [])
-        if !consumers.isEmpty { feedConsumers(window, alert: alert, key: key, env: &env) }
-        if printsWindow {
-            alert.events = env.evidenceJSON()
+        // Chained rules and the printed alert each take the window (they write to different outputs, so
+        // which goes first does not matter).
+        if !consumers.isEmpty { feedConsumers(window, key: key, env: &env) }
+        if emit == .all && rule.emitsAlerts {
+            let alert = factory.window(
+                key: key, start: window.start, end: window.end, metric: window.metric, evidence: env.evidenceJSON())
             env.alerts.append(alert)
             env.stats.alerts += 1
         }
     }
 
-    /// Turns a qualifying window into inputs of the rules that read this one: `alert`, the window's
-    /// alert without evidence, then its evidence as kept (``DeferredWindow``), written out only if an
-    /// alert of those rules prints it.
-    func feedConsumers(_ window: QualifiedWindow, alert: Alert, key: String, env: inout FlushEnvironment) {
-        var prefix: [UInt8] = []
-        alert.appendJSON(to: &prefix)
-        prefix.removeLast(2)  // `]}`: the empty evidence array and the object end
-        let deferred = env.deferredWindow(prefix: prefix)
-        let evidence = deferred.withUnsafeBytes { env.chained.addEvidence($0, form: .window, receiveTime: .distantPast) }
+    /// Turns a qualifying window into inputs of the rules that read this one: the window's alert JSON
+    /// without evidence, then its evidence as kept (``DeferredWindow``), written out only if an alert of
+    /// those rules prints it.
+    func feedConsumers(_ window: QualifiedWindow, key: String, env: inout FlushEnvironment) {
+        let factory = self.factory
+        env.writeDeferredWindow { factory.appendWindowPrefix(key: key, start: window.start, end: window.end, metric: window.metric, to: &$0) }
+        let evidence = env.deferred.withUnsafeBytes { env.chained.addEvidence($0, form: .window, receiveTime: .distantPast) }
         let values = GroupKey.split(key, count: rule.groupBy.count)
-        let identity = GroupKey.hash(key + String(GroupKey.separator) + String(window.start))
+        let identity = GroupKey.hash(key, then: window.start)
         for (consumer, source) in zip(plan.consumers, consumerPlans) {
             let parentKey = GroupKey.join(source.projection.map { $0 < values.count ? values[$0] : "" })
             var value: String?

@@ -11,6 +11,8 @@ struct FlushEnvironment {
     /// Inputs for rules that read the windows of the rule being flushed (list ``CorrelationBatch/shards``).
     var chained = CorrelationBatch(shards: 1)
     private var scratch: [UInt8] = []
+    /// The last window ``writeDeferredWindow(_:)`` wrote.
+    private(set) var deferred: [UInt8] = []
 
     init(evidence: EvidenceStore, printer: EvidencePrinter, context: EvaluationContext) {
         self.evidence = evidence
@@ -47,22 +49,26 @@ struct FlushEnvironment {
         return held == nil ? nil : String(decoding: scratch, as: UTF8.self)
     }
 
-    /// A window for the rules that read it (``DeferredWindow``): the alert JSON `prefix`, then the
-    /// evidence of `context.evidence` as kept (copied, so it outlives this shard's evidence ring).
-    mutating func deferredWindow(prefix: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        // The item count is known once the items are written: set in the header afterwards.
-        DeferredWindow.appendHeader(prefix: prefix, itemCount: 0, to: &out)
+    /// Writes a window for the rules that read it (``DeferredWindow``) into ``deferred``: the alert JSON
+    /// prefix `writePrefix` appends, then the evidence of `context.evidence` as kept (copied, so it
+    /// outlives this shard's evidence ring). Written in place, so a window costs no allocation.
+    mutating func writeDeferredWindow(_ writePrefix: (inout [UInt8]) -> Void) {
+        deferred.removeAll(keepingCapacity: true)
+        // The prefix length and item count are known once written: set in the header afterwards.
+        DeferredWindow.appendInteger(UInt32(0), to: &deferred)
+        writePrefix(&deferred)
+        let prefixCount = deferred.count - 4
+        DeferredWindow.setPrefixCount(prefixCount, in: &deferred)
+        DeferredWindow.appendInteger(UInt32(0), to: &deferred)
         var held = 0
         for ref in context.evidence {
             let copied: Void? = evidence.withEntry(ref) { form, receiveTime, bytes in
-                DeferredWindow.appendItem(form: form, receiveTime: receiveTime, bytes: bytes, to: &out)
+                DeferredWindow.appendItem(form: form, receiveTime: receiveTime, bytes: bytes, to: &deferred)
             }
             if copied != nil { held += 1 }
         }
-        DeferredWindow.setItemCount(held, prefixCount: prefix.count, in: &out)
+        DeferredWindow.setItemCount(held, prefixCount: prefixCount, in: &deferred)
         stats.evidenceExpired += context.evidence.count - held
-        return out
     }
 }
 
