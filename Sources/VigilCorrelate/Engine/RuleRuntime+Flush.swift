@@ -199,7 +199,9 @@ extension RuleRuntime {
     /// those rules prints it.
     func feedConsumers(_ window: QualifiedWindow, key: String, env: inout FlushEnvironment) {
         let factory = self.factory
-        env.writeDeferredWindow { factory.appendWindowPrefix(key: key, start: window.start, end: window.end, metric: window.metric, to: &$0) }
+        env.writeDeferredWindow {
+            factory.appendWindowPrefix(key: key, start: window.start, end: window.end, metric: window.metric, to: &$0)
+        }
         let evidence = env.deferred.withUnsafeBytes { env.chained.addEvidence($0, form: .window, receiveTime: .distantPast) }
         let values = GroupKey.split(key, count: rule.groupBy.count)
         let identity = GroupKey.hash(key, then: window.start)
