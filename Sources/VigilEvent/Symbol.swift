@@ -179,7 +179,7 @@ public struct SymbolCache {
     private func equalsArena(_ slot: Slot, _ bytes: UnsafeRawBufferPointer) -> Bool {
         arena.withUnsafeBytes { a in
             let base = a.baseAddress! + Int(slot.start)
-            return bytes.count == 0 || memcmpBytes(base, bytes.baseAddress!, bytes.count)
+            return bytes.count == 0 || ByteCompare.equal(base, bytes.baseAddress!, count: bytes.count)
         }
     }
 
@@ -200,12 +200,3 @@ public struct SymbolCache {
     }
 }
 
-@inline(__always)
-func memcmpBytes(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
-    var i = 0
-    while i < count {
-        if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
-        i += 1
-    }
-    return true
-}

@@ -2,36 +2,12 @@ import Testing
 
 @testable import VigilDetect
 
-/// The byte compares under every string test: checked against a plain loop for every length the
-/// load widths split on, with a difference at every position.
+/// The string tests over ByteCompare's word compares: literals of every length the load widths split
+/// on, found at the start, the end, the middle, and not found once a byte differs.
 @Suite("TextMatching byte compares")
 struct TextMatchingTests {
-    static let lengths = Array(0...40)
-
     static func bytes(_ count: Int, seed: Int) -> [UInt8] {
         (0..<count).map { UInt8(truncatingIfNeeded: ($0 &* 31 &+ seed &* 7) % 251) }
-    }
-
-    @Test("bytesEqual: equal runs, and a difference at each position", arguments: lengths)
-    func bytesEqualAgreesWithALoop(count: Int) {
-        let a = Self.bytes(count, seed: count)
-        a.withUnsafeBytes { left in
-            var b = a
-            b.withUnsafeBytes { right in
-                #expect(
-                    TextMatching.bytesEqual(
-                        left.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, right.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!,
-                        count: count))
-            }
-            for position in 0..<count {
-                b = a
-                b[position] ^= 0x20
-                b.withUnsafeBytes { right in
-                    #expect(
-                        !TextMatching.bytesEqual(left.baseAddress!, right.baseAddress!, count: count), "length \(count), byte \(position)")
-                }
-            }
-        }
     }
 
     @Test("equals, prefix, suffix and contains on texts around a literal", arguments: [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 24, 33])

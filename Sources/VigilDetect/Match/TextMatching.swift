@@ -1,30 +1,14 @@
 import Foundation
+import VigilEvent
 
 /// Byte-level string tests: equality, prefix, suffix, substring and glob, on folded (or, for
 /// `cased`, original) UTF-8.
 enum TextMatching {
-    /// Whether `count` bytes at `a` and `b` are equal. Up to 16 bytes (most Sigma values) take two
-    /// overlapping loads of each side, no call: `memcmp`'s call and size dispatch cost more than
-    /// the compare itself there.
+    /// Whether `count` bytes at `a` and `b` are equal: ``ByteCompare`` up to 16 bytes (most Sigma
+    /// values), `memcmp` (vectorized) beyond.
     @inline(__always)
     static func bytesEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, count: Int) -> Bool {
-        if count >= 8 {
-            guard count <= 16 else { return memcmp(a, b, count) == 0 }
-            return a.loadUnaligned(as: UInt64.self) == b.loadUnaligned(as: UInt64.self)
-                && a.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
-                    == b.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
-        }
-        if count >= 4 {
-            return a.loadUnaligned(as: UInt32.self) == b.loadUnaligned(as: UInt32.self)
-                && a.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
-                    == b.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
-        }
-        if count >= 2 {
-            return a.loadUnaligned(as: UInt16.self) == b.loadUnaligned(as: UInt16.self)
-                && a.loadUnaligned(fromByteOffset: count &- 2, as: UInt16.self)
-                    == b.loadUnaligned(fromByteOffset: count &- 2, as: UInt16.self)
-        }
-        return count == 0 || a.load(as: UInt8.self) == b.load(as: UInt8.self)
+        count <= 16 ? ByteCompare.equal(a, b, count: count) : memcmp(a, b, count) == 0
     }
 
     @inline(__always)
