@@ -199,4 +199,3 @@ public struct SymbolCache {
         FNV1a.hash(bytes)
     }
 }
-
