@@ -93,6 +93,8 @@ final class DecoderTables: @unchecked Sendable {
     /// The most groups of any pattern, group 0 included (the size of a worker's match data).
     let capturePairs: Int
     private let regexes: [Regex]
+    /// Owns every buffer above.
+    private let frozen: FrozenBuffers
 
     init(nodes source: [DecoderNode], constants constantBytes: [[UInt8]], programIndex: ProgramIndex) {
         var arena: [UInt8] = []
@@ -166,36 +168,31 @@ final class DecoderTables: @unchecked Sendable {
             }
         }
         let constantValues = constantBytes.map(slice)
+        var frozen = FrozenBuffers()
         // Word compares may read up to seven bytes past a literal's end.
         arena += [UInt8](repeating: 0, count: 8)
-        self.nodes = Self.freeze(nodes)
-        self.captures = Self.freeze(captures)
-        self.constants = Self.freeze(constants)
-        self.children = Self.freeze(children)
-        self.byteSpans = Self.freeze(byteSpans)
-        self.nullValues = Self.freeze(nullValues)
-        self.constantValues = Self.freeze(constantValues)
-        self.arena = Self.freeze(arena)
-        self.lists = Self.freeze(programIndex.lists)
-        self.defaultLists = Self.freeze(programIndex.defaultLists)
-        self.exactLists = Self.freeze(programIndex.exactLists)
-        self.slots = Self.freeze(programIndex.slots)
-        self.slotNames = Self.freeze(programIndex.arena)
+        self.nodes = frozen.freeze(nodes)
+        self.captures = frozen.freeze(captures)
+        self.constants = frozen.freeze(constants)
+        self.children = frozen.freeze(children)
+        self.byteSpans = frozen.freeze(byteSpans)
+        self.nullValues = frozen.freeze(nullValues)
+        self.constantValues = frozen.freeze(constantValues)
+        self.arena = frozen.freeze(arena)
+        self.lists = frozen.freeze(programIndex.lists)
+        self.defaultLists = frozen.freeze(programIndex.defaultLists)
+        self.exactLists = frozen.freeze(programIndex.exactLists)
+        self.slots = frozen.freeze(programIndex.slots)
+        self.slotNames = frozen.freeze(programIndex.arena)
         self.programIndex = programIndex
         self.regexes = regexes
         self.maxFieldsPerEvent = Self.maxFieldsPerPath(source)
         self.capturePairs = 1 + regexes.map(\.captureCount).reduce(0, max)
+        self.frozen = frozen
     }
 
     deinit {
-        let buffers: [UnsafeRawPointer?] = [
-            UnsafeRawPointer(nodes.baseAddress), UnsafeRawPointer(captures.baseAddress), UnsafeRawPointer(constants.baseAddress),
-            UnsafeRawPointer(children.baseAddress), UnsafeRawPointer(byteSpans.baseAddress), UnsafeRawPointer(nullValues.baseAddress),
-            UnsafeRawPointer(constantValues.baseAddress), UnsafeRawPointer(arena.baseAddress), UnsafeRawPointer(lists.baseAddress),
-            UnsafeRawPointer(defaultLists.baseAddress), UnsafeRawPointer(exactLists.baseAddress),
-            UnsafeRawPointer(slots.baseAddress), UnsafeRawPointer(slotNames.baseAddress),
-        ]
-        for buffer in buffers { buffer?.deallocate() }
+        frozen.release()
     }
 
     /// Parents come before their children in load order, so one pass finds the heaviest path.
@@ -209,14 +206,6 @@ final class DecoderTables: @unchecked Sendable {
 
     /// Below this many children, trying each one's first-byte check is as fast as a table lookup.
     static let childrenWorthATable = 2
-
-    /// A copy of `array` in memory that never moves (at least one element of capacity, so the base
-    /// address is never nil).
-    private static func freeze<T>(_ array: [T]) -> UnsafeBufferPointer<T> {
-        let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(array.count, 1))
-        _ = buffer.initialize(from: array)
-        return UnsafeBufferPointer(rebasing: buffer[0..<array.count])
-    }
 
     /// The bytes of a slice of ``arena``.
     @inline(__always)

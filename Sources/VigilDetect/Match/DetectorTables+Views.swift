@@ -73,16 +73,11 @@ extension DetectorTables {
         var fieldSlotCount: Int
     }
 
-    /// Owns the buffers the views point into.
+    /// Builds the views into buffers it owns (``frozen``).
     struct Storage {
-        private(set) var allocations: [UnsafeMutableRawPointer] = []
+        private(set) var frozen = FrozenBuffers()
 
-        mutating func copy<T>(_ array: [T]) -> UnsafeBufferPointer<T> {
-            let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(array.count, 1))
-            _ = buffer.initialize(from: array)
-            allocations.append(UnsafeMutableRawPointer(buffer.baseAddress!))
-            return UnsafeBufferPointer(start: buffer.baseAddress, count: array.count)
-        }
+        mutating func copy<T>(_ array: [T]) -> UnsafeBufferPointer<T> { frozen.freeze(array) }
 
         mutating func lists<T>(_ lists: [[T]]) -> Lists<T> {
             var spans: [ListSpan] = []

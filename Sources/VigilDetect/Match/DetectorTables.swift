@@ -31,7 +31,8 @@ final class DetectorTables {
     let appSlotUsed: UnsafeBufferPointer<Bool>
     let appLists: Lists<Int32>
 
-    private let allocations: [UnsafeMutableRawPointer]
+    /// Owns every buffer above.
+    private let frozen: FrozenBuffers
 
     init(ruleSet: SigmaRuleSet) {
         var storage = Storage()
@@ -54,11 +55,11 @@ final class DetectorTables {
         appKeys = storage.copy(appTable.map(\.key))
         appSlotUsed = storage.copy(appTable.map(\.used))
         appLists = storage.lists(appTable.map(\.entries))
-        allocations = storage.allocations
+        frozen = storage.frozen
     }
 
     deinit {
-        for pointer in allocations { pointer.deallocate() }
+        frozen.release()
     }
 
     /// The router entries whose app condition is exact names, one of which hashes to `hash` (as
