@@ -72,7 +72,9 @@ extension WindowState {
 
 /// The ``WindowEvaluator`` of a ``WindowState``.
 final class StateEvaluator<State: WindowState>: WindowEvaluator {
-    private var state: State
+    // Owned by one rule runtime of one shard, used by that shard's thread only: a dynamic exclusivity
+    // check per call would only cost time.
+    @exclusivity(unchecked) private var state: State
 
     init(_ state: State) { self.state = state }
 

@@ -31,10 +31,12 @@ public final class CorrelationShard: @unchecked Sendable {
 
     public let role: Role
     private let options: CorrelationOptions
+    // One thread at a time (see above), so dynamic exclusivity checks on these would only cost time:
+    // they ran per input.
     /// Runtimes of the rules this shard runs, by rule index (nil for rules run elsewhere).
-    private var runtimes: [RuleRuntime?]
-    private var environment: FlushEnvironment
-    private var lifetimeStats = CorrelationStats()
+    @exclusivity(unchecked) private var runtimes: [RuleRuntime?]
+    @exclusivity(unchecked) private var environment: FlushEnvironment
+    @exclusivity(unchecked) private var lifetimeStats = CorrelationStats()
 
     public init(ruleSet: CorrelationRuleSet, options: CorrelationOptions, role: Role) {
         self.role = role
