@@ -66,15 +66,22 @@ public enum Runner {
         let clock = ContinuousClock()
         let started = clock.now
         pipeline.start()
+        // Several regular files hand over their batches in turn, so that their order does not depend
+        // on thread timing (see ReaderTurns); a single input, or a pipe, reads freely.
+        let files = streams.indices.filter { isRegularFile(streams[$0].fd) }
+        let turns = files.count > 1 ? ReaderTurns(readers: files.count) : nil
         for (index, stream) in streams.enumerated() {
             inputsDone.enter()
             let sourceID = sources.allocate()
             roster.expect(sourceID)
             let (fd, counters) = stream
             let maxMessageSize = options.maxMessageSize, batchSize = plan.readBatchSize
+            let turn = turns != nil ? files.firstIndex(of: index) : nil
             DispatchQueue(label: "vigil.reader.\(index)").async {
                 defer {
-                    roster.end(sourceID, beforeTicket: pipeline.submittedCount)
+                    // A file's end moves the watermark: it too is recorded at the file's turn.
+                    let end = { roster.end(sourceID, beforeTicket: pipeline.submittedCount) }
+                    if let turns, let turn { turns.leave(turn, end) } else { end() }
                     inputsDone.leave()
                 }
                 do throws(IngestError) {
@@ -83,7 +90,11 @@ public enum Runner {
                     var reader = StreamReader(
                         source: try InputStream.detect(source), sourceID: sourceID, counters: counters,
                         maxMessageSize: maxMessageSize, batchSize: batchSize)
-                    try reader.run(into: pipeline, stop: controller.stop)
+                    if let turns, let turn {
+                        try reader.run(into: TurnTakingSink(inner: pipeline, turns: turns, reader: turn), stop: controller.stop)
+                    } else {
+                        try reader.run(into: pipeline, stop: controller.stop)
+                    }
                 } catch {
                     logger.error("\(error)")
                 }
@@ -118,6 +129,11 @@ public enum Runner {
         summary.fieldNamesDropped = SymbolTable.shared.dynamicNamesRefused - fieldNamesRefusedBefore
         try report(summary, options: options, logger: logger)
         return summary
+    }
+
+    private static func isRegularFile(_ fd: Int32) -> Bool {
+        var info = stat()
+        return fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
     }
 
     static func report(_ summary: RunSummary, options: RunOptions, logger: Logger) throws(RunError) {
