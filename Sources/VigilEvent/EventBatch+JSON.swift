@@ -30,41 +30,36 @@ public struct EventJSONRenderer {
     public init() {}
 
     public mutating func append(_ event: Event, of batch: EventBatch, to out: inout [UInt8]) {
-        append(#"{"time":""#, to: &out)
+        JSONOutput.appendRaw(#"{"time":""#, to: &out)
         event.time.appendRFC3339(to: &out, fractionDigits: min(Int(event.timePrecision), 6))
         out.append(UInt8(ascii: "\""))
         appendText(#","host":"#, event.host, batch, &out)
         appendText(#","app":"#, event.app, batch, &out)
         appendText(#","pid":"#, event.pid, batch, &out)
         if event.format == .rfc5424 { appendText(#","msgid":"#, event.msgid, batch, &out) }
-        append(#","facility":"#, to: &out)
-        if let f = event.facility { JSONOutput.appendInteger(f, to: &out) } else { append("null", to: &out) }
-        append(#","severity":"#, to: &out)
-        if let s = event.severity { JSONOutput.appendInteger(s, to: &out) } else { append("null", to: &out) }
+        JSONOutput.appendRaw(#","facility":"#, to: &out)
+        if let f = event.facility { JSONOutput.appendInteger(f, to: &out) } else { JSONOutput.appendRaw("null", to: &out) }
+        JSONOutput.appendRaw(#","severity":"#, to: &out)
+        if let s = event.severity { JSONOutput.appendInteger(s, to: &out) } else { JSONOutput.appendRaw("null", to: &out) }
         appendText(#","msg":"#, event.message, batch, &out)
         switch event.format {
-        case .rfc3164: append(#","format":"rfc3164""#, to: &out)
-        case .rfc5424: append(#","format":"rfc5424""#, to: &out)
-        case .json: append(#","format":"json""#, to: &out)
-        case .raw: append(#","format":"raw""#, to: &out)
+        case .rfc3164: JSONOutput.appendRaw(#","format":"rfc3164""#, to: &out)
+        case .rfc5424: JSONOutput.appendRaw(#","format":"rfc5424""#, to: &out)
+        case .json: JSONOutput.appendRaw(#","format":"json""#, to: &out)
+        case .raw: JSONOutput.appendRaw(#","format":"raw""#, to: &out)
         }
         if let decoder = event.decoder {
-            append(#","decoder":"#, to: &out)
+            JSONOutput.appendRaw(#","decoder":"#, to: &out)
             appendQuoted(decoder, to: &out)
         }
-        append(#","fields":{"#, to: &out)
+        JSONOutput.appendRaw(#","fields":{"#, to: &out)
         appendFields(of: event, batch, &out)
         out.append(UInt8(ascii: "}"))
         if let failure = event.parseFailure {
-            append(#","error":"#, to: &out)
+            JSONOutput.appendRaw(#","error":"#, to: &out)
             JSONOutput.appendString(failure.description, to: &out)
         }
         out.append(UInt8(ascii: "}"))
-    }
-
-    @inline(__always)
-    private func append(_ text: StaticString, to out: inout [UInt8]) {
-        JSONOutput.appendRaw(text, to: &out)
     }
 
     /// Appends a name's quoted, escaped form (made once per name and renderer).
@@ -87,11 +82,11 @@ public struct EventJSONRenderer {
     }
 
     private func appendText(_ key: StaticString, _ range: ByteRange?, _ batch: EventBatch, _ out: inout [UInt8]) {
-        out.append(contentsOf: UnsafeRawBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+        JSONOutput.appendRaw(key, to: &out)
         if let range {
             batch.withBytes(range) { JSONOutput.appendString($0, to: &out) }
         } else {
-            append("null", to: &out)
+            JSONOutput.appendRaw("null", to: &out)
         }
     }
 
@@ -134,7 +129,7 @@ public struct EventJSONRenderer {
         case .number, .boolean:
             batch.withBytes(field.value) { out.append(contentsOf: $0) }
         case .null:
-            append("null", to: &out)
+            JSONOutput.appendRaw("null", to: &out)
         }
     }
 }

@@ -93,21 +93,30 @@ public enum JSONOutput {
 
     /// Appends an integer in decimal.
     public static func appendInteger(_ value: some BinaryInteger, to out: inout [UInt8]) {
-        guard let v = Int64(exactly: value), v != .min else {
+        guard let v = Int64(exactly: value) else {
             out.append(contentsOf: String(value).utf8)
             return
         }
-        // Digits written backwards into a stack buffer, then appended at once: no String per number.
+        withDecimal(v) { out.append(contentsOf: $0) }
+    }
+
+    /// Calls `body` with `value` in decimal (`-` first when negative), written backwards into a stack
+    /// buffer: no String per number.
+    public static func withDecimal<R>(_ value: Int64, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        // 19 digits and a sign at most (Int64.min).
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var magnitude = v.magnitude
+            var magnitude = value.magnitude
             var k = 20
             repeat {
                 k -= 1
                 digits[k] = UInt8(truncatingIfNeeded: magnitude % 10) &+ 0x30
                 magnitude /= 10
             } while magnitude > 0
-            if v < 0 { out.append(UInt8(ascii: "-")) }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[k..<20]))
+            if value < 0 {
+                k -= 1
+                digits[k] = UInt8(ascii: "-")
+            }
+            return body(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: digits[k..<20])))
         }
     }
 

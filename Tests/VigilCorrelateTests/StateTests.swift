@@ -121,9 +121,11 @@ import VigilTestSupport
         }
         func window(_ prefix: String, _ items: [(CorrelationBatch.EvidenceForm, Int64, [UInt8])]) -> [UInt8] {
             var out: [UInt8] = []
-            DeferredWindow.appendHeader(prefix: Array(prefix.utf8), itemCount: items.count, to: &out)
-            for (form, time, bytes) in items {
-                bytes.withUnsafeBytes { DeferredWindow.appendItem(form: form, receiveTime: time, bytes: $0, to: &out) }
+            DeferredWindow.write(into: &out, prefix: { $0 += Array(prefix.utf8) }) { out in
+                for (form, time, bytes) in items {
+                    bytes.withUnsafeBytes { DeferredWindow.appendItem(form: form, receiveTime: time, bytes: $0, to: &out) }
+                }
+                return items.count
             }
             return out
         }
@@ -156,8 +158,9 @@ import VigilTestSupport
         #expect(env.stats.evidenceExpired == 2)
 
         let prefix = Array(#"{"w":1,"events":["#.utf8)
-        var expected: [UInt8] = []
-        DeferredWindow.appendHeader(prefix: prefix, itemCount: 2, to: &expected)
+        // The layout spelled out: prefix length, prefix, item count, items.
+        var expected: [UInt8] = withUnsafeBytes(of: UInt32(prefix.count).littleEndian, Array.init) + prefix
+        expected += withUnsafeBytes(of: UInt32(2).littleEndian, Array.init)
         for (text, time) in [(#"{"n":17}"#, Int64(17)), (#"{"n":20}"#, 20)] {
             Array(text.utf8).withUnsafeBytes { DeferredWindow.appendItem(form: .json, receiveTime: time, bytes: $0, to: &expected) }
         }

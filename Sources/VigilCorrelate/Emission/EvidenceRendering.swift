@@ -19,22 +19,20 @@ public protocol EvidenceRendering {
 /// Layout: prefix length (UInt32), prefix, item count (UInt32), then per item its form (UInt8),
 /// receive time (Int64), length (UInt32) and bytes. Integers little-endian.
 enum DeferredWindow {
-    static func appendHeader(prefix: [UInt8], itemCount: Int, to out: inout [UInt8]) {
-        appendInteger(UInt32(prefix.count), to: &out)
-        out.append(contentsOf: prefix)
-        appendInteger(UInt32(itemCount), to: &out)
-    }
-
-    /// Replaces the prefix length at the start of `out`.
-    static func setPrefixCount(_ prefixCount: Int, in out: inout [UInt8]) {
-        withUnsafeBytes(of: UInt32(prefixCount).littleEndian) { count in out.replaceSubrange(0..<4, with: count) }
-    }
-
-    /// Replaces the item count of the header at the start of `out` (whose prefix is `prefixCount` bytes).
-    static func setItemCount(_ itemCount: Int, prefixCount: Int, in out: inout [UInt8]) {
-        withUnsafeBytes(of: UInt32(itemCount).littleEndian) { count in
-            out.replaceSubrange(4 + prefixCount..<8 + prefixCount, with: count)
-        }
+    /// Writes a window into `out` (replacing what it held): the prefix `writePrefix` appends, then the
+    /// items `writeItems` appends (with ``appendItem(form:receiveTime:bytes:to:)``), returning how many.
+    /// The two lengths are known once written: the header gets them afterwards.
+    static func write(
+        into out: inout [UInt8], prefix writePrefix: (inout [UInt8]) -> Void, items writeItems: (inout [UInt8]) -> Int
+    ) {
+        out.removeAll(keepingCapacity: true)
+        appendInteger(UInt32(0), to: &out)
+        writePrefix(&out)
+        let prefixCount = out.count - 4
+        appendInteger(UInt32(0), to: &out)
+        let itemCount = writeItems(&out)
+        setInteger(UInt32(prefixCount), at: 0, in: &out)
+        setInteger(UInt32(itemCount), at: 4 + prefixCount, in: &out)
     }
 
     static func appendItem(
@@ -48,6 +46,10 @@ enum DeferredWindow {
 
     static func appendInteger<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
         withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
+    }
+
+    private static func setInteger<T: FixedWidthInteger>(_ value: T, at offset: Int, in out: inout [UInt8]) {
+        withUnsafeBytes(of: value.littleEndian) { out.replaceSubrange(offset..<offset + MemoryLayout<T>.size, with: $0) }
     }
 
     static func readInteger<T: FixedWidthInteger>(_ type: T.Type, _ bytes: UnsafeRawBufferPointer, at offset: inout Int) -> T {

@@ -53,21 +53,19 @@ struct FlushEnvironment {
     /// prefix `writePrefix` appends, then the evidence of `context.evidence` as kept (copied, so it
     /// outlives this shard's evidence ring). Written in place, so a window costs no allocation.
     mutating func writeDeferredWindow(_ writePrefix: (inout [UInt8]) -> Void) {
-        deferred.removeAll(keepingCapacity: true)
-        // The prefix length and item count are known once written: set in the header afterwards.
-        DeferredWindow.appendInteger(UInt32(0), to: &deferred)
-        writePrefix(&deferred)
-        let prefixCount = deferred.count - 4
-        DeferredWindow.setPrefixCount(prefixCount, in: &deferred)
-        DeferredWindow.appendInteger(UInt32(0), to: &deferred)
         var held = 0
-        for ref in context.evidence {
-            let copied: Void? = evidence.withEntry(ref) { form, receiveTime, bytes in
-                DeferredWindow.appendItem(form: form, receiveTime: receiveTime, bytes: bytes, to: &deferred)
+        var out: [UInt8] = []
+        swap(&out, &deferred)
+        DeferredWindow.write(into: &out, prefix: writePrefix) { out in
+            for ref in context.evidence {
+                let copied: Void? = evidence.withEntry(ref) { form, receiveTime, bytes in
+                    DeferredWindow.appendItem(form: form, receiveTime: receiveTime, bytes: bytes, to: &out)
+                }
+                if copied != nil { held += 1 }
             }
-            if copied != nil { held += 1 }
+            return held
         }
-        DeferredWindow.setItemCount(held, prefixCount: prefixCount, in: &deferred)
+        swap(&out, &deferred)
         stats.evidenceExpired += context.evidence.count - held
     }
 }

@@ -43,21 +43,8 @@ enum GroupKey {
     /// ``hash(_:)`` of `key`, the separator and `number` in decimal (a chained input's identity: the
     /// child group and window start), without building that String.
     static func hash(_ key: String, then number: Int64) -> UInt64 {
-        var h = FNV1a.hash(key.utf8)
-        h = FNV1a.hash(CollectionOfOne(separatorByte), seed: h)
-        if number < 0 { h = FNV1a.hash(CollectionOfOne(UInt8(ascii: "-")), seed: h) }
-        var magnitude = number.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // up to 20 digits, least significant first
-        var count = 0
-        repeat {
-            withUnsafeMutableBytes(of: &digits) { $0[count] = UInt8(truncatingIfNeeded: magnitude % 10) &+ 0x30 }
-            magnitude /= 10
-            count += 1
-        } while magnitude > 0
-        withUnsafeBytes(of: &digits) { bytes in
-            for i in stride(from: count - 1, through: 0, by: -1) { h = FNV1a.hash(CollectionOfOne(bytes[i]), seed: h) }
-        }
-        return mix(h)
+        let h = FNV1a.hash(CollectionOfOne(separatorByte), seed: FNV1a.hash(key.utf8))
+        return mix(JSONOutput.withDecimal(number) { FNV1a.hash($0, seed: h) })
     }
 
     /// MurmurHash3's 64-bit finalizer.

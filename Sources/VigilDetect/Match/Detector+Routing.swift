@@ -16,15 +16,15 @@ extension Detector {
             foldedApp = values.arena.appendFolded(UnsafeRawBufferPointer(start: values.batchBase! + app.lowerBound, count: app.count))
         }
         var best = Int32.max
-        if let foldedApp, tables.appLists.values.count > 0 {
-            for entry in tables.entries(forAppHash: Router.hash(values.arena.bytes(foldedApp)))
+        if let foldedApp, routerView.hasAppIndex {
+            for entry in routerView.entries(forAppHash: Router.hash(values.arena.bytes(foldedApp)))
             where entry < best && satisfies(entry, event, foldedApp) {
                 best = entry
                 break
             }
         }
         if let decoder = event.pointee.decoder {
-            for entry in tables.entries(forDecoder: decoder) where entry < best && satisfies(entry, event, foldedApp) {
+            for entry in routerView.entries(forDecoder: decoder) where entry < best && satisfies(entry, event, foldedApp) {
                 best = entry
                 break
             }

@@ -28,12 +28,14 @@ extension Detector {
             guard current.pointee.usesKeywords else { return }
             if event.pointee.format == .json {
                 // Every string value, parsed fields first (a JSON event's keywords).
-                for span in [event.pointee.fields, event.pointee.decodedFields] {
+                let keywordSlot = current.pointee.keywordSlot
+                func addStrings(_ span: FieldSpan) {
                     for i in span.range where fields[i].kind == .string {
-                        let value = fields[i].value
-                        values.add(slot: current.pointee.keywordSlot, start: value.lowerBound, length: value.count, kind: .string)
+                        values.add(slot: keywordSlot, start: fields[i].value.lowerBound, length: fields[i].value.count, kind: .string)
                     }
                 }
+                addStrings(event.pointee.fields)
+                addStrings(event.pointee.decodedFields)
             } else {
                 let text = event.pointee.message ?? event.pointee.raw
                 values.add(slot: keywordSlot, start: text.lowerBound, length: text.count, kind: .string)

@@ -50,8 +50,8 @@ public struct Detector {
 
     let routes: [Route]
     let compiled: [CompiledRule]
-    /// The rule set's hot tables as plain pointers (see ``DetectorTables``); `program`, `routerProgram`
-    /// and `roots` are copies of its views, so reading them does not even load the class.
+    /// The rule set's hot tables as plain pointers (see ``DetectorTables``), kept here so that the
+    /// views below, copied out of it (reading them does not even load the class), stay valid.
     let tables: DetectorTables
     let program: DetectorTables.ProgramView
     let routerProgram: DetectorTables.ProgramView

@@ -59,7 +59,6 @@ extension DetectorTables {
             var tests: ListSpan
         }
 
-        var entryCount: Int
         var entryFormats: UnsafeBufferPointer<UInt8>
         var entryFirstFieldSlot: UnsafeBufferPointer<Int32>
         var entryAppTests: UnsafeBufferPointer<ListSpan>
@@ -71,6 +70,34 @@ extension DetectorTables {
         /// Router field slot by `Symbol.rawValue`, or -1.
         var fieldSlots: UnsafeBufferPointer<Int32>
         var fieldSlotCount: Int
+        /// Entries naming a decoder, by the decoder's `Symbol` raw value.
+        var decoderLists: Lists<Int32>
+        /// The router's ``HashIndex`` of exact app names (FNV-1a of the folded name).
+        var appKeys: UnsafeBufferPointer<UInt64>
+        var appSlotUsed: UnsafeBufferPointer<Bool>
+        var appLists: Lists<Int32>
+
+        var entryCount: Int { entryFormats.count }
+        var hasAppIndex: Bool { appLists.values.count > 0 }
+
+        /// The entries whose app condition is exact names, one of which hashes to `hash` (ascending).
+        @inline(__always)
+        func entries(forAppHash hash: UInt64) -> UnsafeBufferPointer<Int32> {
+            let mask = appKeys.count &- 1
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            while appSlotUsed[slot] {
+                if appKeys[slot] == hash { return appLists[slot] }
+                slot = (slot &+ 1) & mask
+            }
+            return UnsafeBufferPointer(start: nil, count: 0)
+        }
+
+        /// The entries that name `decoder` (ascending), empty when none does.
+        @inline(__always)
+        func entries(forDecoder decoder: Symbol) -> UnsafeBufferPointer<Int32> {
+            let raw = Int(decoder.rawValue)
+            return raw < decoderLists.count ? decoderLists[raw] : UnsafeBufferPointer(start: nil, count: 0)
+        }
     }
 
     /// Builds the views into buffers it owns (``frozen``).
@@ -89,6 +116,12 @@ extension DetectorTables {
             return Lists(spans: copy(spans), values: copy(values))
         }
 
+        mutating func view(of program: Program) -> ProgramView {
+            ProgramView(
+                nodes: copy(program.nodes), children: copy(program.children), predicates: copy(program.predicates),
+                tests: copy(program.tests), literals: UnsafeRawBufferPointer(copy(program.literals)), glob: copy(program.glob))
+        }
+
         mutating func view(of route: Route) -> RouteView {
             let scanners = route.scanners.map { scanner in
                 ScannerView(
@@ -102,8 +135,11 @@ extension DetectorTables {
         }
 
         mutating func view(of router: Router) -> RouterView {
-            RouterView(
-                entryCount: router.entries.count, entryFormats: copy(router.entryFormats),
+            var byDecoder = [[Int32]](
+                repeating: [], count: (router.decoderIndex.keys.map { Int($0.rawValue) }.max() ?? -1) + 1)
+            for (decoder, list) in router.decoderIndex { byDecoder[Int(decoder.rawValue)] = list }
+            return RouterView(
+                entryFormats: copy(router.entryFormats),
                 entryFirstFieldSlot: copy(router.entryFirstFieldSlot),
                 entryAppTests: copy(router.entries.map { ListSpan(start: $0.appTests.lowerBound, count: Int32($0.appTests.count)) }),
                 entryDecoders: lists(router.entries.map { $0.decoders.map(\.rawValue).sorted() }),
@@ -114,7 +150,8 @@ extension DetectorTables {
                         }
                     }),
                 generalEntries: copy(router.generalEntries), entriesByFirstField: lists(router.entriesByFirstField),
-                fieldSlots: copy(router.fieldSlots), fieldSlotCount: router.fieldSlotCount)
+                fieldSlots: copy(router.fieldSlots), fieldSlotCount: router.fieldSlotCount, decoderLists: lists(byDecoder),
+                appKeys: copy(router.appIndex.keys), appSlotUsed: copy(router.appIndex.used), appLists: lists(router.appIndex.lists))
         }
     }
 }

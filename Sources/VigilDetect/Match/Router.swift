@@ -27,13 +27,10 @@ struct Router: Sendable {
     /// Router field slot by `Symbol.rawValue`, or -1.
     var fieldSlots: [Int32] = []
     var fieldSlotCount = 0
-    /// Per entry, the scalars checked first so that most entries are rejected without touching
-    /// ``entries`` (whose sets and arrays would cost reference counting): the format mask, the
-    /// slot of the first field condition (-1 = none), whether it has app or decoder conditions.
+    /// Per entry, the scalars checked first so that most entries are rejected at once: the format
+    /// mask and the slot of the first field condition (-1 = none).
     var entryFormats: [UInt8] = []
     var entryFirstFieldSlot: [Int32] = []
-    var entryHasApps: [Bool] = []
-    var entryHasDecoders: [Bool] = []
 
     init(entries sources: [SourceEntry]) {
         var slotOfField: [String: Int32] = [:]
@@ -67,8 +64,6 @@ struct Router: Sendable {
                     decoders: Set(source.decoders.map(Symbol.init)), formats: formats, fieldConditions: conditions))
             entryFormats.append(formats)
             entryFirstFieldSlot.append(conditions.first?.0 ?? -1)
-            entryHasApps.append(!source.apps.isEmpty)
-            entryHasDecoders.append(!source.decoders.isEmpty)
             let entry = Int32(index)
             if !source.apps.isEmpty && exactApps.count == source.apps.count {
                 for app in exactApps { apps[Router.hash(app), default: []].append(entry) }
