@@ -21,6 +21,10 @@ fi
 # code would get no coverage counters; the combined -Xswiftc flag (it comes last) restores them.
 build_flags=(-c release --sanitize fuzzer --sanitize address -Xswiftc -sanitize=fuzzer,address)
 if [ -z "${FUZZ_NO_BUILD:-}" ]; then
+    # After vigil's types changed, an incremental build once kept a harness compiled against the old
+    # layout of a struct (AddressSanitizer then reported a stack-buffer-overflow in its initializer):
+    # the harness modules and the build plan are made anew each time; vigil's modules stay incremental.
+    rm -rf Fuzz/.build/release.yaml Fuzz/.build/*/release/Fuzz*.build
     (cd Fuzz && swift build "${build_flags[@]}")
 fi
 bin=$(cd Fuzz && swift build "${build_flags[@]}" --show-bin-path)
