@@ -10,10 +10,15 @@ public struct Event: Sendable {
     public var sequence: UInt64
     /// When vigil received the message (batch granularity).
     public var receiveTime: Timestamp
-    /// Event time: the message's own timestamp, or ``receiveTime`` when it had none (see ``hasOwnTime``).
+    /// Event time: the message's own timestamp, or, when it had none, the time it took (see
+    /// ``timeSource``: the latest timed event of its source before it, else ``receiveTime``).
     public var time: Timestamp
-    /// Whether ``time`` came from the message.
-    public var hasOwnTime: Bool
+    /// Where ``time`` came from.
+    public var timeSource: EventTimeSource
+    /// Set on live input when the event's own time lay more than the allowed clock skew ahead of its
+    /// receive time: ``time`` keeps what the message said, correlation uses ``receiveTime`` (see
+    /// ``correlationTime``), and the event does not move the watermark.
+    public var isAheadOfClock: Bool
     /// Sub-second digits the input gave (0 ... 9), kept for output.
     public var timePrecision: UInt8
     public var format: EventFormat
@@ -52,7 +57,8 @@ public struct Event: Sendable {
         self.sequence = sequence
         self.receiveTime = receiveTime
         self.time = receiveTime
-        self.hasOwnTime = false
+        self.timeSource = .received
+        self.isAheadOfClock = false
         self.timePrecision = 0
         self.format = format
         self.facility = nil
@@ -67,5 +73,54 @@ public struct Event: Sendable {
         self.decodedFields = .empty
         self.decoder = nil
         self.parseFailure = nil
+    }
+}
+
+extension Event {
+    /// Whether ``time`` came from the message itself (its header, its JSON, or a decoder).
+    @inlinable
+    public var hasOwnTime: Bool {
+        get { timeSource.isOwn }
+        set { timeSource = newValue ? .message : .received }
+    }
+
+    /// The time correlation places the event at: ``time``, or ``receiveTime`` for a live event stamped
+    /// too far ahead of the clock (``isAheadOfClock``).
+    @inlinable
+    public var correlationTime: Timestamp { isAheadOfClock ? receiveTime : time }
+}
+
+/// Where an event's time came from, in the order a later source may replace an earlier one.
+public enum EventTimeSource: UInt8, Sendable, CaseIterable {
+    /// The message had no time: ``Event/time`` is the receive time, and no timed event of its source came
+    /// before it (or the source is live, where the receive time is the best guess).
+    case received
+    /// The message had no time; it took the time of the latest timed event of its source before it.
+    case inherited
+    /// The message had no time and the worker that parsed it saw no timed event of its source before it
+    /// in its batch: the ordered stages give it the time of the source's last timed event in the batches
+    /// before (until then ``Event/time`` is the receive time).
+    case pending
+    /// An RFC 3164 stamp (`Mmm dd hh:mm:ss`): no year (inferred) and no zone (`--timezone`).
+    case header
+    /// A complete stamp from the message's header or JSON members (RFC 5424, RFC 3339, epoch).
+    case message
+    /// A complete stamp a decoder read from the message text (`event_time`).
+    case decoder
+
+    /// Whether the time is the message's own.
+    @inlinable
+    public var isOwn: Bool { rawValue >= EventTimeSource.header.rawValue }
+
+    /// The name used in stats (`received`, `inherited`, `pending`, `header`, `message`, `decoder`).
+    public var name: String {
+        switch self {
+        case .received: "received"
+        case .inherited: "inherited"
+        case .pending: "pending"
+        case .header: "header"
+        case .message: "message"
+        case .decoder: "decoder"
+        }
     }
 }

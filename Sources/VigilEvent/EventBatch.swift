@@ -7,6 +7,8 @@
 public struct EventBatch: Sendable {
     public var source: SourceID
     public var receiveTime: Timestamp
+    /// The source's relation to the wall clock, from the ``RawBatch``.
+    public var clock: SourceClock = SourceClock()
     public var bytes: [UInt8]
     public var events: [Event]
     public var fields: [Field]

@@ -23,6 +23,10 @@ public struct ParseFailure: Hashable, Sendable, CustomStringConvertible {
         case oversizeMessage
         /// A syslog message's `@cee:` payload is not one JSON object; the event stays syslog, without its fields.
         case invalidCEEPayload
+        /// The message's time stamp names an instant vigil's time type cannot hold (before 1677-09-21 or
+        /// after 2262-04-11): refused rather than wrapped. The event is raw, without a time of its own (a
+        /// JSON event keeps its other members and only loses the time).
+        case timeOutOfRange
 
         public var name: String {
             switch self {
@@ -42,6 +46,7 @@ public struct ParseFailure: Hashable, Sendable, CustomStringConvertible {
             case .truncatedFrame: "truncated_frame"
             case .oversizeMessage: "oversize_message"
             case .invalidCEEPayload: "invalid_cee_payload"
+            case .timeOutOfRange: "time_out_of_range"
             }
         }
     }

@@ -13,6 +13,8 @@ public struct RawBatch: Sendable {
     /// Framing problems found while cutting messages (for example a truncated or oversize frame),
     /// by index into ``messages``. Usually empty.
     public var framingFailures: [(index: Int, failure: ParseFailure)]
+    /// How the source's event times relate to the clock (live or replayed, the file's age).
+    public var clock: SourceClock = SourceClock()
 
     public init(
         source: SourceID,
@@ -31,4 +33,24 @@ public struct RawBatch: Sendable {
     }
 
     public var count: Int { messages.count }
+}
+
+/// How a source's event times relate to the wall clock: what the parser and the event-time rules need
+/// to know about where a batch came from.
+public struct SourceClock: Sendable, Hashable {
+    /// Messages arrive as they are written (a listener, `tail -F` through a pipe): their times should be
+    /// near the receive time. A replay (files, `--no-live`) may hold any past time.
+    public var isLive: Bool
+    /// The instant RFC 3164 years (which stamps do not carry) are inferred against: a file's
+    /// modification time, since no line of it can have been written later. Nil: the receive time.
+    public var yearReference: Timestamp?
+    /// IANA zone of stamps without one from this source (a listener's own `timezone=`); nil: the
+    /// run's `--timezone`, or a host pattern's zone.
+    public var timeZone: String?
+
+    public init(isLive: Bool = false, yearReference: Timestamp? = nil, timeZone: String? = nil) {
+        self.isLive = isLive
+        self.yearReference = yearReference
+        self.timeZone = timeZone
+    }
 }

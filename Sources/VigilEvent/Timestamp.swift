@@ -17,6 +17,23 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         self.nanoseconds = seconds &* 1_000_000_000 &+ nanoseconds
     }
 
+    /// Whole seconds an event time may have: every second whose nanoseconds fit, except the two ends,
+    /// which stand for ``distantPast`` and ``distantFuture`` (1677-09-21T00:12:45Z through
+    /// 2262-04-11T23:47:15Z). Parsers reject stamps outside it instead of letting them wrap.
+    public static let representableSeconds: ClosedRange<Int64> = -9_223_372_035...9_223_372_035
+
+    /// The whole calendar years inside ``representableSeconds`` (UTC): the years `--year` may name.
+    public static let representableYears: ClosedRange<Int> = 1678...2261
+
+    /// A time from seconds and a sub-second part, or nil when it lies outside ``representableSeconds``.
+    @inlinable
+    public init?(validatingSeconds seconds: Int64, nanoseconds: Int64 = 0) {
+        guard Timestamp.representableSeconds.contains(seconds), nanoseconds >= 0, nanoseconds < 1_000_000_000 else {
+            return nil
+        }
+        self.nanoseconds = seconds * 1_000_000_000 + nanoseconds
+    }
+
     /// The earliest representable time; a watermark that has seen nothing.
     public static let distantPast = Timestamp(nanoseconds: .min)
     /// The latest representable time; the watermark at the end of finite input.
