@@ -28,7 +28,7 @@ public struct BatchParser {
         let totalBytes = bytes.count
         var events: [Event] = []
         events.reserveCapacity(count)
-        parser.beginBatch(receiveTime: raw.receiveTime, rawByteCount: totalBytes)
+        parser.beginBatch(yearReference: raw.clock.yearReference ?? raw.receiveTime, timeZone: raw.clock.timeZone, rawByteCount: totalBytes)
         var nextFraming = 0
         let framing = raw.framingFailures
         bytes.withUnsafeBufferPointer { buffer in
@@ -53,6 +53,8 @@ public struct BatchParser {
             }
         }
         if !parser.derived.isEmpty { bytes.append(contentsOf: parser.derived) }
-        return EventBatch(source: raw.source, receiveTime: raw.receiveTime, bytes: bytes, events: events, fields: parser.takeFields())
+        var batch = EventBatch(source: raw.source, receiveTime: raw.receiveTime, bytes: bytes, events: events, fields: parser.takeFields())
+        batch.clock = raw.clock
+        return batch
     }
 }

@@ -29,6 +29,29 @@ public struct ParserOptions: Sendable {
     /// The year of RFC 3164 stamps (which carry none), for replaying old files reproducibly (`--year`);
     /// nil infers it from the receive time.
     public var year: Int? = nil
+    /// Zones of RFC 3164 stamps by sending host: the first pattern (`*` and `?` wildcards, ASCII case
+    /// ignored) that matches the header's host name gives the zone (`--host-timezone PATTERN=ZONE`).
+    /// Hosts that match none use the listener's zone, else ``timeZone``.
+    public var hostTimeZones: [HostTimeZone] = []
+
+    /// One host pattern and its zone.
+    public struct HostTimeZone: Sendable, Hashable {
+        public var pattern: String
+        public var zone: String
+
+        public init(pattern: String, zone: String) {
+            self.pattern = pattern
+            self.zone = zone
+        }
+
+        /// `PATTERN=ZONE`, as the command line writes it.
+        public init(parsing text: String) throws(InvalidOption) {
+            guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
+                throw InvalidOption(description: "'\(text)': expected HOST-PATTERN=ZONE, e.g. 'web-*=America/New_York'")
+            }
+            self.init(pattern: String(text[..<equals]), zone: String(text[text.index(after: equals)...]))
+        }
+    }
 
     /// Options with vigil's defaults: auto-detection, UTC, the usual JSON time keys, lenient BOM text.
     public init(
@@ -46,8 +69,14 @@ public struct ParserOptions: Sendable {
     /// Checks what can be checked before parsing: the zone must be a known IANA name.
     /// (``BatchParser`` falls back to UTC for an unknown zone; call this first to fail instead.)
     public func validate() throws(InvalidOption) {
-        guard TimeZone(identifier: timeZone) != nil else {
-            throw InvalidOption(description: "unknown time zone '\(timeZone)' (expected an IANA name such as Europe/Paris)")
+        try Self.validate(zone: timeZone)
+        for entry in hostTimeZones { try Self.validate(zone: entry.zone) }
+    }
+
+    /// Checks that `zone` is a known IANA name (an empty or unknown one is an error, never UTC).
+    public static func validate(zone: String) throws(InvalidOption) {
+        guard TimeZone(identifier: zone) != nil else {
+            throw InvalidOption(description: "unknown time zone '\(zone)' (expected an IANA name such as Europe/Paris)")
         }
     }
 }

@@ -27,6 +27,7 @@ import VigilEvent
         .truncatedFrame: ("<13>1 - - - - - - partial", nil, 7),
         .oversizeMessage: ("<13>1 - - - - - - cut", nil, 65536),
         .invalidCEEPayload: ("<13>Jan  1 00:00:00 h a: @cee: {", nil, 32),
+        .timeOutOfRange: ("<13>1 2262-04-12T00:00:00Z h a - - - m", nil, 6),
     ]
 
     @Test(arguments: ParseFailure.Reason.allCases)

@@ -23,7 +23,8 @@ public enum IngestError: Error, Sendable, Equatable, CustomStringConvertible {
         case .corruptGzip(let input, let offset, let message):
             "\(input): corrupt gzip data after \(offset) decompressed bytes: \(message)"
         case .truncatedGzip(let input, let offset): "\(input): gzip stream truncated after \(offset) decompressed bytes"
-        case .invalidAddress(let text): "invalid address '\(text)': expected HOST:PORT (for example 127.0.0.1:5514 or [::1]:5514)"
+        case .invalidAddress(let text):
+            "invalid address '\(text)': expected HOST:PORT[,timezone=ZONE] (for example 127.0.0.1:5514, [::1]:5514 or 127.0.0.1:5514,timezone=America/New_York)"
         case .cannotBind(let address, let message): "cannot listen on \(address): \(message)"
         }
     }

@@ -12,6 +12,9 @@ public struct StreamReader<Source: ByteSource> {
     public let counters: IngestCounters
     /// Bytes read per batch (the last line of a batch may make it a little shorter).
     public let batchSize: Int
+    /// How the input's event times relate to the clock, given to every batch (a file: a replay whose
+    /// RFC 3164 years are inferred against its modification time, see ``SourceClock``).
+    public var clock = SourceClock()
     private var splitter: LineSplitter
     private var carry: [UInt8] = []
     private var nextSequence: UInt64 = 0
@@ -92,7 +95,7 @@ public struct StreamReader<Source: ByteSource> {
         if cutByStop, let last = output.messages.indices.last, output.failures.last?.index != last {
             output.failures.append((index: last, failure: ParseFailure(.truncatedFrame, at: output.messages[last].count)))
         }
-        let batch = RawBatch(
+        var batch = RawBatch(
             source: sourceID,
             firstSequence: nextSequence,
             receiveTime: receiveTime,
@@ -100,6 +103,7 @@ public struct StreamReader<Source: ByteSource> {
             messages: output.messages,
             framingFailures: output.failures
         )
+        batch.clock = clock
         nextSequence += UInt64(output.messages.count)
         return (batch, atEnd, failure)
     }

@@ -6,6 +6,8 @@ import VigilEvent
 /// once. The builder owns the per-source sequence numbers.
 struct MessageBatchBuilder {
     let sourceID: SourceID
+    /// Given to every batch: listeners are live; a listener may carry its own zone.
+    let clock: SourceClock
     private let capacity: Int
     private(set) var bytes: [UInt8] = []
     private(set) var messages: [ByteRange] = []
@@ -13,8 +15,9 @@ struct MessageBatchBuilder {
     private var receiveTime: Timestamp?
     private var nextSequence: UInt64 = 0
 
-    init(sourceID: SourceID, capacity: Int) {
+    init(sourceID: SourceID, capacity: Int, timeZone: String? = nil) {
         self.sourceID = sourceID
+        self.clock = SourceClock(isLive: true, timeZone: timeZone)
         self.capacity = capacity
         reset()
     }
@@ -34,7 +37,7 @@ struct MessageBatchBuilder {
 
     /// The batch so far, without clearing it (so a batch the pipeline refused can be offered again).
     func makeBatch() -> RawBatch {
-        RawBatch(
+        var batch = RawBatch(
             source: sourceID,
             firstSequence: nextSequence,
             receiveTime: receiveTime ?? WallClock.now(),
@@ -42,6 +45,8 @@ struct MessageBatchBuilder {
             messages: messages,
             framingFailures: failures
         )
+        batch.clock = clock
+        return batch
     }
 
     /// Starts the next batch after the current one was handed over (or dropped).

@@ -24,7 +24,7 @@ enum TCPListener {
                 return channel.eventLoop.makeCompletedFuture {
                     let handler = TCPSyslogHandler(
                         sink: sink, counters: counters, sourceID: sources.allocate(), configuration: configuration,
-                        logger: logger)
+                        logger: logger, timeZone: address.timeZone)
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }

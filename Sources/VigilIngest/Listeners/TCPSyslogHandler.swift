@@ -25,14 +25,15 @@ final class TCPSyslogHandler: ChannelInboundHandler {
         counters: IngestCounters,
         sourceID: SourceID,
         configuration: ListenerConfiguration,
-        logger: Logger
+        logger: Logger,
+        timeZone: String? = nil
     ) {
         self.sink = sink
         self.counters = counters
         self.configuration = configuration
         self.logger = logger
         self.framer = SyslogFramer(maxMessageSize: configuration.maxMessageSize)
-        self.builder = MessageBatchBuilder(sourceID: sourceID, capacity: configuration.batchBytes)
+        self.builder = MessageBatchBuilder(sourceID: sourceID, capacity: configuration.batchBytes, timeZone: timeZone)
     }
 
     func channelActive(context: ChannelHandlerContext) {

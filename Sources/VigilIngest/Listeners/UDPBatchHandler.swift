@@ -14,11 +14,14 @@ final class UDPBatchHandler: ChannelInboundHandler {
     private var builder: MessageBatchBuilder
     private var flushTask: Scheduled<Void>?
 
-    init(sink: any BatchSink, counters: IngestCounters, sourceID: SourceID, configuration: ListenerConfiguration) {
+    init(
+        sink: any BatchSink, counters: IngestCounters, sourceID: SourceID, configuration: ListenerConfiguration, timeZone: String? = nil
+    ) {
         self.sink = sink
         self.counters = counters
         self.configuration = configuration
-        self.builder = MessageBatchBuilder(sourceID: sourceID, capacity: configuration.batchBytes + configuration.udpSlotSize)
+        self.builder = MessageBatchBuilder(
+            sourceID: sourceID, capacity: configuration.batchBytes + configuration.udpSlotSize, timeZone: timeZone)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

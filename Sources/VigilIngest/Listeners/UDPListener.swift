@@ -24,7 +24,8 @@ enum UDPListener {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let handler = UDPBatchHandler(
-                        sink: sink, counters: counters, sourceID: sourceID, configuration: configuration)
+                        sink: sink, counters: counters, sourceID: sourceID, configuration: configuration,
+                        timeZone: address.timeZone)
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }

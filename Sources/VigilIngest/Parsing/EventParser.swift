@@ -10,7 +10,16 @@ struct EventParser {
     let options: ParserOptions
     let forcedFormat: EventFormat?
     var symbols: SymbolCache
-    var zone: TimeZoneOffsets
+    /// Zones of zone-less stamps: `--timezone` first, then those of listeners and host patterns, each
+    /// with its own offset cache.
+    var zones: [TimeZoneOffsets]
+    private var zoneNames: [String]
+    /// The zone of the batch being parsed: its listener's, else `--timezone`.
+    var batchZone = 0
+    /// Host patterns with their zone (``ParserOptions/hostTimeZones``), in the order given.
+    private let hostZones: [(pattern: [UInt8], zone: Int)]
+    /// The last host looked up and its zone: consecutive lines of a file mostly share their host.
+    private var lastHost: (hash: UInt64, zone: Int) = (0, -1)
     var years: YearInference
     let keys: JSONEventKeys
     /// Fields of the batch being parsed.
@@ -27,17 +36,62 @@ struct EventParser {
         self.options = options
         if case .forced(let format) = options.format { forcedFormat = format } else { forcedFormat = nil }
         symbols = SymbolCache()
-        zone = TimeZoneOffsets(identifier: options.timeZone) ?? TimeZoneOffsets(identifier: "UTC")!
-        years = YearInference(receiveTime: Timestamp(nanoseconds: 0), zone: zone)
+        zones = [TimeZoneOffsets(identifier: options.timeZone) ?? TimeZoneOffsets(identifier: "UTC")!]
+        zoneNames = [options.timeZone]
+        var hostZones: [(pattern: [UInt8], zone: Int)] = []
+        for entry in options.hostTimeZones {
+            guard let zone = TimeZoneOffsets(identifier: entry.zone) else { continue }
+            let index = zoneNames.firstIndex(of: entry.zone) ?? zones.count
+            if index == zones.count {
+                zones.append(zone)
+                zoneNames.append(entry.zone)
+            }
+            hostZones.append((Array(entry.pattern.utf8), index))
+        }
+        self.hostZones = hostZones
+        years = YearInference(reference: Timestamp(nanoseconds: 0), zone: zones[0])
         keys = JSONEventKeys(timeKeys: options.jsonTimeKeys)
         path.reserveCapacity(256)
     }
 
-    /// Prepares for a batch whose raw buffer holds `rawByteCount` bytes.
-    mutating func beginBatch(receiveTime: Timestamp, rawByteCount: Int) {
-        years = YearInference(receiveTime: receiveTime, zone: zone, fixedYear: options.year)
+    /// Prepares for a batch whose raw buffer holds `rawByteCount` bytes; RFC 3164 years are inferred
+    /// against `yearReference` (the receive time, or a file's modification time).
+    mutating func beginBatch(yearReference: Timestamp, timeZone: String?, rawByteCount: Int) {
+        batchZone = 0
+        if let timeZone { batchZone = zoneIndex(named: timeZone) }
+        lastHost = (0, -1)
+        if yearReference != years.reference || options.year != years.fixedYear {
+            years = YearInference(reference: yearReference, zone: zones[0], fixedYear: options.year)
+        }
         derivedBase = rawByteCount
         derived.removeAll(keepingCapacity: true)
+    }
+
+    /// The index of a zone in ``zones``, added on first use (a listener's zone); an unknown name (which
+    /// validation refuses earlier) is `--timezone`.
+    private mutating func zoneIndex(named name: String) -> Int {
+        if let index = zoneNames.firstIndex(of: name) { return index }
+        guard let zone = TimeZoneOffsets(identifier: name) else { return 0 }
+        zones.append(zone)
+        zoneNames.append(name)
+        return zones.count - 1
+    }
+
+    /// The zone of a zone-less stamp from `host`: the first host pattern that matches it, else the
+    /// batch's zone.
+    @inline(__always)
+    mutating func zoneIndex(forHost host: ByteRange?, in m: MessageBytes) -> Int {
+        guard !hostZones.isEmpty, let host, !host.isEmpty else { return batchZone }
+        let bytes = UnsafeRawBufferPointer(start: m.base + (Int(host.start) - m.offset), count: host.count)
+        let hash = FNV1a.hash(bytes)
+        if hash == lastHost.hash && lastHost.zone >= 0 { return lastHost.zone }
+        var zone = batchZone
+        for entry in hostZones where HostPattern.matches(entry.pattern, bytes) {
+            zone = entry.zone
+            break
+        }
+        lastHost = (hash, zone)
+        return zone
     }
 
     /// Takes the batch's fields, leaving an empty array with the same capacity hint.

@@ -69,10 +69,13 @@ struct JSONHeaderCandidates {
     var message = ByteRange.empty
     var time = Timestamp(nanoseconds: 0)
     var timePrecision: UInt8 = 0
+    /// Offset in the message of a time member that read as a time vigil cannot hold (-1: none).
+    var timeOutOfRangeAt = -1
 
     @inline(__always)
     mutating func reset() {
         ranks = (Self.none, Self.none, Self.none, Self.none, Self.none)
+        timeOutOfRangeAt = -1
     }
 }
 
@@ -110,10 +113,16 @@ extension EventParser {
                 json.header.message = value
             }
         case .time:
-            if rank < json.header.ranks.time, let (time, precision) = jsonTime(value, kind: kind, in: m) {
+            guard rank < json.header.ranks.time else { break }
+            switch jsonTime(value, kind: kind, in: m) {
+            case .time(let time, let precision):
                 json.header.ranks.time = rank
                 json.header.time = time
                 json.header.timePrecision = precision
+            case .outOfRange:
+                if json.header.timeOutOfRangeAt < 0 { json.header.timeOutOfRangeAt = Int(value.lowerBound) - m.offset }
+            case nil:
+                break
             }
         }
     }
@@ -128,8 +137,11 @@ extension EventParser {
         if h.ranks.message != JSONHeaderCandidates.none { event.message = h.message }
         if h.ranks.time != JSONHeaderCandidates.none {
             event.time = h.time
-            event.hasOwnTime = true
+            event.timeSource = .message
             event.timePrecision = h.timePrecision
+        } else if h.timeOutOfRangeAt >= 0 {
+            // The object keeps its members (rules still see them); only its time is refused.
+            event.parseFailure = ParseFailure(.timeOutOfRange, at: h.timeOutOfRangeAt)
         }
     }
 }

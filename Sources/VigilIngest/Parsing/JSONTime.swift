@@ -7,7 +7,7 @@ extension EventParser {
     /// the configured zone, as OTRF's `2020-10-18 07:50:06.220`), or an epoch number in quotes.
     /// Numbers: epoch seconds, milliseconds, microseconds or nanoseconds, told apart by magnitude (seconds
     /// below 10^11, i.e. until year 5138), with a fraction allowed (Zeek's `ts` is `1664462456.755299`).
-    mutating func jsonTime(_ value: ByteRange, kind: FieldKind, in m: MessageBytes) -> (Timestamp, UInt8)? {
+    mutating func jsonTime(_ value: ByteRange, kind: FieldKind, in m: MessageBytes) -> JSONTimeValue? {
         // Values decoded into derived bytes (escaped strings) are never times worth reading.
         guard kind == .string || kind == .number, value.lowerBound >= m.offset, value.upperBound <= m.offset + m.count,
             !value.isEmpty
@@ -17,25 +17,36 @@ extension EventParser {
             var i = 0
             guard let t = v.parseRFC3339(at: &i, rules: .lenient), i == v.count else { return nil }
             let local = t.localSeconds
-            let seconds = t.utcOffsetSeconds.map { local - Int64($0) } ?? zone.utcSeconds(fromLocal: local)
-            return (Timestamp(seconds: seconds, nanoseconds: Int64(t.nanosecond)), t.precision)
+            let seconds = t.utcOffsetSeconds.map { local - Int64($0) } ?? zones[batchZone].utcSeconds(fromLocal: local)
+            guard let time = Timestamp(validatingSeconds: seconds, nanoseconds: Int64(t.nanosecond)) else { return .outOfRange }
+            return .time(time, t.precision)
         }
         return v.epochTime()
     }
 }
 
+/// What a JSON time member holds.
+enum JSONTimeValue: Equatable {
+    /// A time and the sub-second digits it was written with.
+    case time(Timestamp, UInt8)
+    /// A well-formed time that lies outside what a ``Timestamp`` holds (an epoch number too large for
+    /// nanoseconds, a year after 2262).
+    case outOfRange
+}
+
 extension MessageBytes {
     /// The whole buffer as `-?digits[.digits]`, scaled by magnitude to nanoseconds since the epoch.
-    func epochTime() -> (Timestamp, UInt8)? {
+    func epochTime() -> JSONTimeValue? {
         var i = 0
         let negative = at(0) == ASCII.dash
         if negative { i = 1 }
         let integerStart = i
         var integer: Int64 = 0
+        var overflow = false
         while i < count, ASCII.isDigit(self[i]) {
             let (times10, o1) = integer.multipliedReportingOverflow(by: 10)
             let (next, o2) = times10.addingReportingOverflow(Int64(self[i] &- 0x30))
-            guard !o1, !o2 else { return nil }
+            if o1 || o2 { overflow = true }
             integer = next
             i += 1
         }
@@ -55,6 +66,8 @@ extension MessageBytes {
             guard i > fractionStart else { return nil }
         }
         guard i == count else { return nil }
+        // A number, but more than even nanoseconds since the epoch can count.
+        if overflow { return .outOfRange }
 
         // Nanoseconds per unit and the digits that unit already implies.
         let (unit, unitDigits): (Int64, Int) =
@@ -69,9 +82,11 @@ extension MessageBytes {
         for _ in usable..<fractionDigits { fraction /= 10 }
         var scale: Int64 = unit
         for _ in 0..<usable { scale /= 10 }
-        let (whole, overflow) = integer.multipliedReportingOverflow(by: unit)
-        guard !overflow, whole <= Int64.max - 1_000_000_000 else { return nil }
+        let (whole, tooLarge) = integer.multipliedReportingOverflow(by: unit)
+        guard !tooLarge, whole <= Int64.max - 1_000_000_000 else { return .outOfRange }
         let nanos = whole + fraction * scale
-        return (Timestamp(nanoseconds: negative ? -nanos : nanos), UInt8(unitDigits + usable))
+        let time = Timestamp(nanoseconds: negative ? -nanos : nanos)
+        guard Timestamp.representableSeconds.contains(time.seconds) else { return .outOfRange }
+        return .time(time, UInt8(unitDigits + usable))
     }
 }

@@ -16,40 +16,65 @@ extension EventParser {
             guard m.parsePriority(at: &i, into: &event) else { return ParseFailure(.invalidPriority, at: i) }
             while m.at(i) == ASCII.space { i += 1 }
         }
+        // The stamp is read first and placed on the time line once the host is known: a zone may be
+        // configured per host (``ParserOptions/hostTimeZones``).
+        var stamp = ParsedCivilTime()
+        let stampStart = i
+        let isBSDStamp: Bool
         if let month = MessageBytes.monthNumber(m, at: i), m.at(i + 3) == ASCII.space {
-            var time = ParsedCivilTime()
-            time.month = month
+            stamp.month = month
             i += 3
-            guard m.parseBSDStamp(at: &i, into: &time) else { return ParseFailure(.invalidTimestamp, at: i) }
-            let seconds: Int64?
-            if time.year != 0 {
-                seconds = time.isValidDate ? zone.utcSeconds(fromLocal: time.localSeconds) : nil
-            } else {
-                seconds = years.place(&time, zone: &zone)
-            }
-            guard let seconds else { return ParseFailure(.invalidTimestamp, at: i) }
-            setTime(&event, seconds: seconds, time)
+            guard m.parseBSDStamp(at: &i, into: &stamp) else { return ParseFailure(.invalidTimestamp, at: i) }
+            isBSDStamp = true
         } else if m.looksLikeRFC3339Date(at: i) {
             guard let time = m.parseRFC3339(at: &i, rules: .lenient) else { return ParseFailure(.invalidTimestamp, at: i) }
-            let local = time.localSeconds
-            setTime(&event, seconds: time.utcOffsetSeconds.map { local - Int64($0) } ?? zone.utcSeconds(fromLocal: local), time)
+            stamp = time
+            isBSDStamp = false
         } else {
             if i < m.count { event.message = m.range(i, m.count) }
             return nil
         }
-        if i == m.count { return nil }
-        guard m[i] == ASCII.space else { return ParseFailure(.invalidTimestamp, at: i) }
-        i = m.skipSpaces(from: i)
-        guard i < m.count else { return nil }
-
-        let hostStart = i
-        let hostEnd = m.find(ASCII.space, from: i)
-        if m[hostEnd - 1] != ASCII.colon {
-            event.host = m.range(hostStart, hostEnd)
-            i = m.skipSpaces(from: hostEnd)
-            guard i < m.count else { return nil }
+        let stampEnd = i
+        if i < m.count {
+            guard m[i] == ASCII.space else { return ParseFailure(.invalidTimestamp, at: i) }
+            i = m.skipSpaces(from: i)
         }
-        parseTag(m, from: i, into: &event)
+        if i < m.count {
+            let hostStart = i
+            let hostEnd = m.find(ASCII.space, from: i)
+            if m[hostEnd - 1] != ASCII.colon {
+                event.host = m.range(hostStart, hostEnd)
+                i = m.skipSpaces(from: hostEnd)
+            }
+            if i < m.count { parseTag(m, from: i, into: &event) }
+        }
+        return placeStamp(&stamp, isBSD: isBSDStamp, host: event.host, in: m, into: &event, at: stampStart, end: stampEnd)
+    }
+
+    /// Puts a header stamp on the time line: an offset it carries wins; otherwise it is local time in
+    /// the host's zone (year inferred for `Mmm dd hh:mm:ss`).
+    @inline(__always)
+    private mutating func placeStamp(
+        _ stamp: inout ParsedCivilTime, isBSD: Bool, host: ByteRange?, in m: MessageBytes, into event: inout Event, at start: Int,
+        end: Int
+    ) -> ParseFailure? {
+        let seconds: Int64
+        let source: EventTimeSource
+        if let offset = stamp.utcOffsetSeconds {
+            seconds = stamp.localSeconds - Int64(offset)
+            source = .message
+        } else {
+            let zone = zoneIndex(forHost: host, in: m)
+            if isBSD && stamp.year == 0 {
+                guard let placed = years.place(&stamp, zone: &zones[zone]) else { return ParseFailure(.invalidTimestamp, at: end) }
+                seconds = placed
+            } else {
+                guard stamp.isValidDate else { return ParseFailure(.invalidTimestamp, at: end) }
+                seconds = zones[zone].utcSeconds(fromLocal: stamp.localSeconds)
+            }
+            source = .header
+        }
+        guard setTime(&event, seconds: seconds, stamp, source: source) else { return ParseFailure(.timeOutOfRange, at: start) }
         return nil
     }
 
@@ -81,11 +106,14 @@ extension EventParser {
         if messageStart < m.count { event.message = m.range(messageStart, m.count) }
     }
 
+    /// Sets the event's time; false when it lies outside what a ``Timestamp`` holds.
     @inline(__always)
-    private func setTime(_ event: inout Event, seconds: Int64, _ time: ParsedCivilTime) {
-        event.time = Timestamp(seconds: seconds, nanoseconds: Int64(time.nanosecond))
-        event.hasOwnTime = true
+    private func setTime(_ event: inout Event, seconds: Int64, _ time: ParsedCivilTime, source: EventTimeSource) -> Bool {
+        guard let stamp = Timestamp(validatingSeconds: seconds, nanoseconds: Int64(time.nanosecond)) else { return false }
+        event.time = stamp
+        event.timeSource = source
         event.timePrecision = time.precision
+        return true
     }
 }
 

@@ -25,9 +25,14 @@ extension EventParser {
         if m.at(i) == ASCII.dash {
             i += 1
         } else {
+            let stampStart = i
             guard let time = m.parseRFC3339(at: &i, rules: .rfc5424) else { return ParseFailure(.invalidTimestamp, at: i) }
-            event.time = Timestamp(seconds: time.localSeconds - Int64(time.utcOffsetSeconds ?? 0), nanoseconds: Int64(time.nanosecond))
-            event.hasOwnTime = true
+            guard
+                let stamp = Timestamp(
+                    validatingSeconds: time.localSeconds - Int64(time.utcOffsetSeconds ?? 0), nanoseconds: Int64(time.nanosecond))
+            else { return ParseFailure(.timeOutOfRange, at: stampStart) }
+            event.time = stamp
+            event.timeSource = .message
             event.timePrecision = time.precision
         }
         if let failure = m.expectSpace(at: &i, else: .invalidTimestamp) { return failure }

@@ -2,10 +2,12 @@ import VigilEvent
 
 /// Chooses the year of a stamp written without one (RFC 3164 `Mmm dd hh:mm:ss`).
 ///
-/// Rule: the latest year that does not put the event more than ``futureTolerance`` after the time the
-/// batch was received. Logs describe the past, so a December line read in January lands in the previous
-/// year, while a line stamped `Jan  1 00:00:02` read at 23:59:59 on 31 December (a sender whose clock
-/// runs a little ahead) lands in the next one. A line more than a year old cannot be told apart from a
+/// Rule: the latest year that does not put the event more than ``futureTolerance`` after a reference
+/// instant: the time the batch was received (live input, pipes), or a file's modification time (no line
+/// of a file was written after it, so a file of 2015 read today lands in 2015, not in this year). Logs
+/// describe the past, so a December line read in January lands in the previous year, while a line
+/// stamped `Jan  1 00:00:02` read at 23:59:59 on 31 December (a sender whose clock runs a little ahead)
+/// lands in the next one. A line more than a year older than the reference cannot be told apart from a
 /// recent one and gets the most recent year that fits. A 29 February goes back to the last leap year.
 /// With a fixed year (`--year`), every stamp is placed in that year, whatever the zone.
 struct YearInference {
@@ -16,14 +18,17 @@ struct YearInference {
 
     private let latestAllowed: Int64
     private let receiveSeconds: Int64
-    /// The receive time's year in the configured zone.
+    /// The reference's year in the configured zone.
     let receiveYear: Int
     /// The year every stamp gets (`--year`), or nil to infer it.
     let fixedYear: Int?
+    /// The instant years are inferred against.
+    let reference: Timestamp
 
-    init(receiveTime: Timestamp, zone: TimeZoneOffsets, fixedYear: Int? = nil) {
+    init(reference: Timestamp, zone: TimeZoneOffsets, fixedYear: Int? = nil) {
         self.fixedYear = fixedYear
-        receiveSeconds = receiveTime.seconds
+        self.reference = reference
+        receiveSeconds = reference.seconds
         latestAllowed = receiveSeconds + Self.futureTolerance
         let local = receiveSeconds + Int64(zone.offset(atUTC: receiveSeconds))
         let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
