@@ -75,9 +75,9 @@ extension DecoderWorker {
             guard lower >= 0 && upper > lower else { continue }
             let time = writer.append(
                 part + lower, upper &- lower, at: offset &+ lower, field: capture.field, type: capture.type, tables: tables)
-            if let time, Int(node.pointee.eventTimeCapture) == i &- first && !event.hasOwnTime {
+            if let time, Int(node.pointee.eventTimeCapture) == i &- first, Self.takesDecodedTime(time, over: event.timeSource) {
                 event.time = time.time
-                event.hasOwnTime = true
+                event.timeSource = .decoder
                 event.timePrecision = UInt8(time.fractionDigits)
             }
         }
@@ -119,6 +119,20 @@ extension DecoderWorker {
             (state.fields + state.fieldCount).initialize(
                 to: Field(name: constant.field, value: ByteRange(start: start, count: bytes.count)))
             state.fieldCount &+= 1
+        }
+    }
+}
+
+extension DecoderWorker {
+    /// Whether a decoder's `event_time` replaces the time the event has: always when the event has none;
+    /// in place of an RFC 3164 header stamp (no year, no zone) when the decoded stamp is complete (year
+    /// and zone, as access logs write it). RFC 5424 and JSON times, complete already, stay.
+    @inline(__always)
+    static func takesDecodedTime(_ time: TimestampText.Parsed, over current: EventTimeSource) -> Bool {
+        switch current {
+        case .received, .pending, .inherited: true
+        case .header: time.hasZone
+        case .message, .decoder: false
         }
     }
 }

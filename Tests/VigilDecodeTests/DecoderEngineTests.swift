@@ -195,8 +195,9 @@ import VigilRegex
         #expect(worker.counters.entries[0].invalidFields == 4)
         let kinds = batch.fields[batch.events[0].decodedFields.range].map(\.kind)
         #expect(kinds == [.string, .number, .number, .string])
-        // A syslog line has its own time: the decoder's time stamp does not replace it.
-        #expect(batch.events[0].time.rfc3339() == "2024-03-03T10:00:00Z")
+        // An RFC 3164 header has no year and no zone: a complete decoded stamp replaces it.
+        #expect(batch.events[0].time.rfc3339() == "2000-10-10T20:55:36Z")
+        #expect(batch.events[0].timeSource == .decoder)
     }
 
     /// Found by FuzzDecode: `port 04100` passed the port check and was output as the number `04100`,
@@ -235,6 +236,34 @@ import VigilRegex
         #expect(batch.events[0].hasOwnTime)
         #expect(batch.events[0].time.rfc3339(fractionDigits: 2) == "2024-03-01T12:00:00.25Z")
         #expect(batch.events[0].timePrecision == 2)
+    }
+
+    /// Issue 11: a complete decoded stamp (year and zone, as access logs write it) replaces an RFC 3164
+    /// header time, which has neither; RFC 5424 and JSON times stay; a stamp without a zone only fills
+    /// events that have no time.
+    @Test(arguments: [
+        ("Mar  3 10:00:00 h t[1]: [10/Oct/2015:13:55:36 -0700] x", "2015-10-10T20:55:36Z", EventTimeSource.decoder),
+        ("Mar  3 10:00:00 h t[1]: [2015-10-10T13:55:36Z] x", "2015-10-10T13:55:36Z", .decoder),
+        ("Mar  3 10:00:00 h t[1]: [2015/10/10 13:55:36] x", "2024-03-03T10:00:00Z", .header),
+        ("Mar  3 10:00:00 h t[1]: [Sat Oct 10 13:55:36 2015] x", "2024-03-03T10:00:00Z", .header),
+        ("<13>1 2024-03-03T10:00:00Z h t 1 - - [10/Oct/2015:13:55:36 -0700] x", "2024-03-03T10:00:00Z", .message),
+        (#"{"program":"t","message":"[10/Oct/2015:13:55:36 -0700] x","ts":1709460000}"#, "2024-03-03T10:00:00Z", .message),
+        (#"{"program":"t","message":"[2015/10/10 13:55:36] x"}"#, "2015-10-10T13:55:36Z", .decoder),
+    ])
+    func decodedTimesReplaceOnlyWeakerOnes(line: String, expected: String, source: EventTimeSource) throws {
+        let decoders = try Self.load(
+            """
+            decoders:
+              - name: t
+                applies_to: {programs: [t]}
+                pattern: '^\\[(?<when>[^\\]]+)\\]'
+                types: {when: timestamp}
+                event_time: when
+            """)
+        let (batch, _) = Self.decode(decoders, [line])
+        #expect(batch.events[0].decoder?.name == "t", "\(line)")
+        #expect(batch.events[0].time.rfc3339() == expected, "\(line)")
+        #expect(batch.events[0].timeSource == source, "\(line)")
     }
 
     @Test func aMatchThatHitsALimitIsANonMatchCountedForItsDecoder() throws {

@@ -7,11 +7,13 @@ import VigilEvent
 /// - `2014/12/30 06:07:37` (nginx error logs)
 /// - ctime: `Sun Dec 04 04:47:44 2005`, `Tue Sep 30 11:30:13.262255 2014` (Apache error logs, vsftpd)
 ///
-/// A time without a zone is taken as UTC.
+/// A time without a zone is taken as UTC. A time vigil cannot hold (before 1677, after 2262) is no time.
 enum TimestampText {
     struct Parsed {
         var time: Timestamp
         var fractionDigits: Int
+        /// Whether the text named its zone (`Z`, `+01:00`, `-0700`): with a year, a complete stamp.
+        var hasZone: Bool
     }
 
     static func parse(_ b: UnsafeRawBufferPointer) -> Parsed? {
@@ -52,13 +54,13 @@ enum TimestampText {
         guard let day = c.digits(1, 2), c.take(UInt8(ascii: " ")), let clock = c.clock(), c.take(UInt8(ascii: " ")),
             let year = c.digits(4, 4), c.atEnd
         else { return nil }
-        return make(year: year, month: month, day: day, clock: clock, offset: 0)
+        return make(year: year, month: month, day: day, clock: clock, offset: nil)
     }
 
     /// The clock, fraction and zone after the date.
     private static func finish(_ c: inout Cursor, year: Int, month: Int, day: Int) -> Parsed? {
         guard let clock = c.clock() else { return nil }
-        var offset = 0
+        var offset: Int? = nil
         _ = c.take(UInt8(ascii: " "))
         if c.take(UInt8(ascii: "Z")) || c.take(UInt8(ascii: "z")) {
             offset = 0
@@ -73,11 +75,15 @@ enum TimestampText {
         return make(year: year, month: month, day: day, clock: clock, offset: offset)
     }
 
-    private static func make(year: Int, month: Int, day: Int, clock: Cursor.Clock, offset: Int) -> Parsed? {
+    private static func make(year: Int, month: Int, day: Int, clock: Cursor.Clock, offset: Int?) -> Parsed? {
         let civil = CivilTime(
             year: year, month: month, day: day, hour: clock.hour, minute: clock.minute, second: clock.second,
             nanosecond: clock.nanosecond)
         guard civil.isValid else { return nil }
-        return Parsed(time: Timestamp(civil, utcOffsetSeconds: offset), fractionDigits: clock.fractionDigits)
+        let seconds =
+            Timestamp.daysFromCivil(year: year, month: month, day: day) * 86_400
+            + Int64(clock.hour * 3600 + clock.minute * 60 + clock.second) - Int64(offset ?? 0)
+        guard let time = Timestamp(validatingSeconds: seconds, nanoseconds: Int64(clock.nanosecond)) else { return nil }
+        return Parsed(time: time, fractionDigits: clock.fractionDigits, hasZone: offset != nil)
     }
 }
