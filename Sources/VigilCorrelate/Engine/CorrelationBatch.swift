@@ -96,6 +96,23 @@ public struct CorrelationBatch: Sendable {
         bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[Int(start)..<Int(start) + Int(count)])) }
     }
 
+    /// The time a detect stage gives inputs whose event has no time yet (``EventTimeSource/pending``):
+    /// the ordered stage replaces it with ``resolvePendingTimes(to:)`` before the engine sees the batch.
+    /// (Were one left, it would read as a time of 1677: late, counted, never silently windowed.)
+    public static let pendingTime = Timestamp(nanoseconds: Int64.min + 1)
+
+    /// Gives every input routed at ``pendingTime`` its event's settled time.
+    public mutating func resolvePendingTimes(to time: Timestamp) {
+        let pending = Self.pendingTime.nanoseconds
+        for list in lists.indices {
+            lists[list].withUnsafeMutableBufferPointer { records in
+                for i in records.indices where records[i].time == pending { records[i].time = time.nanoseconds }
+            }
+        }
+        for i in detectionTimes.indices where detectionTimes[i] == pending { detectionTimes[i] = time.nanoseconds }
+        for i in missingTimes.indices where missingTimes[i] == pending { missingTimes[i] = time.nanoseconds }
+    }
+
     /// Adds an input for the chain shard given as text (a child window read by a chained correlation).
     mutating func appendChainInput(
         rule: Int, slot: Int, time: Int64, source: SourceID, sequence: UInt64, key: String, value: String?, number: Double,

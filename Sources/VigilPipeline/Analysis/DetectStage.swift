@@ -59,7 +59,11 @@ struct DetectStage: BatchStage {
                 evidenceEvent = index
                 evidence = addEvidence(index, of: events, to: &inputs!)
             }
-            let (time, source, sequence) = Self.eventField(index, of: events) { ($0.time, $0.source, $0.sequence) }
+            // Correlation time: the receive time of a live event stamped ahead of the clock; a time for
+            // the ordered stage to fill in for an untimed event this worker could not place.
+            let (time, source, sequence) = Self.eventField(index, of: events) { event in
+                (event.timeSource == .pending ? CorrelationBatch.pendingTime : event.correlationTime, event.source, event.sequence)
+            }
             let positions = routing.carriedPositions[id]
             router.route(rule: rule, time: time, source: source, sequence: sequence, evidence: evidence, into: &inputs!) {
                 position, body in

@@ -26,12 +26,16 @@ struct CorrelationStage: OrderedStage {
     /// Whether idle ticks move the watermark with the wall clock (live input only: in a replay the
     /// wall clock says nothing about event time).
     private let followsWallClock: Bool
-    private var progress: SourceWatermarks
+    private var progress: SourceProgress
+    /// Jumps the sources' progress did not take, and hosts it could not track (see ``SourceProgress``).
+    var eventTime: EventTimeCounters { progress.counters }
 
     init(
-        ruleSet: CorrelationRuleSet, options: CorrelationOptions, sink: AlertSink, followsWallClock: Bool, roster: SourceRoster
+        ruleSet: CorrelationRuleSet, options: CorrelationOptions, sink: AlertSink, followsWallClock: Bool, roster: SourceRoster,
+        maxClockSkew: Timestamp.Duration
     ) {
-        self.progress = SourceWatermarks(roster: roster, idleSourceTimeout: followsWallClock ? .seconds(10) : nil)
+        self.progress = SourceProgress(
+            roster: roster, maxClockSkew: maxClockSkew, idleSourceTimeout: followsWallClock ? .seconds(10) : nil)
         self.sink = sink
         self.followsWallClock = followsWallClock
         if options.shards > 1 {
@@ -46,10 +50,11 @@ struct CorrelationStage: OrderedStage {
     }
 
     mutating func consume(_ result: inout BatchResult) throws {
-        let inputs = result.correlationInputs
+        var inputs = result.correlationInputs
         result.correlationInputs = nil
         counters.received += UInt64(inputs?.detectionCount ?? 0)
-        // The watermark follows the slowest source (see SourceWatermarks); `.distantPast` leaves it.
+        if result.timeline?.hasPending == true { inputs?.resolvePendingTimes(to: progress.pendingTime(for: result)) }
+        // The watermark follows the slowest source (see SourceProgress); `.distantPast` leaves it.
         let latest = progress.observe(result) ?? .distantPast
         sink.expectCorrelationStep()
         switch engine {

@@ -10,6 +10,8 @@ public struct PipelineTotals: Sendable {
     public var orderedStages: [StageCounters] = []
     /// The largest event time seen.
     public var maxEventTime: Timestamp = .distantPast
+    /// Where event times came from, over every batch (the ordered stages add what they decide).
+    public var eventTime = EventTimeCounters()
 
     public init() {}
 
@@ -18,6 +20,7 @@ public struct PipelineTotals: Sendable {
         batches += 1
         parse.merge(result.parse)
         if result.maxEventTime > maxEventTime { maxEventTime = result.maxEventTime }
+        eventTime.merge(result.eventTime)
         for (i, counters) in result.stageCounters.enumerated() {
             if i < workerStages.count {
                 workerStages[i].merge(counters)

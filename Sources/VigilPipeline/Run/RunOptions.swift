@@ -44,6 +44,12 @@ public struct RunOptions: Sendable {
     /// the process-wide symbol table; past it new names are dropped and counted
     /// (``RunSummary/fieldNamesDropped``). Rule and decoder field names are always interned.
     public var maxFieldNames = SymbolTable.defaultDynamicNameLimit
+    /// How far ahead of its receive time (live input) or of its source's progress (replays) an event's
+    /// own time may lie and still move event time at once (`--max-clock-skew`); see docs/correlation.md.
+    public var maxClockSkew: Timestamp.Duration = RunOptions.defaultMaxClockSkew
+
+    /// Five minutes: clocks of real senders drift by seconds, zones by whole hours.
+    public static let defaultMaxClockSkew = Timestamp.Duration.seconds(300)
 
     public init(
         mode: Mode,

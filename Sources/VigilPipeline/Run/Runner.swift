@@ -77,6 +77,7 @@ public enum Runner {
             let (fd, counters) = stream
             let maxMessageSize = options.maxMessageSize, batchSize = plan.readBatchSize
             let turn = turns != nil ? files.firstIndex(of: index) : nil
+            let clock = sourceClock(fd, live: plan.live, forcedLive: options.live)
             DispatchQueue(label: "vigil.reader.\(index)").async {
                 defer {
                     // A file's end moves the watermark: it too is recorded at the file's turn.
@@ -90,6 +91,7 @@ public enum Runner {
                     var reader = StreamReader(
                         source: try InputStream.detect(source), sourceID: sourceID, counters: counters,
                         maxMessageSize: maxMessageSize, batchSize: batchSize)
+                    reader.clock = clock
                     if let turns, let turn {
                         try reader.run(into: TurnTakingSink(inner: pipeline, turns: turns, reader: turn), stop: controller.stop)
                     } else {
@@ -127,8 +129,19 @@ public enum Runner {
             analysis: plan.report(sink: sink, stages: stages)
         )
         summary.fieldNamesDropped = SymbolTable.shared.dynamicNamesRefused - fieldNamesRefusedBefore
+        summary.eventTime = totals.eventTime
+        for case let stage as CorrelationStage in stages { summary.eventTime.merge(stage.eventTime) }
         try report(summary, options: options, logger: logger)
         return summary
+    }
+
+    /// A regular file (also stdin redirected from one) is a replay whose RFC 3164 years are inferred
+    /// against its modification time (live only when `--live` says so); a pipe follows the run's liveness.
+    private static func sourceClock(_ fd: Int32, live: Bool, forcedLive: Bool?) -> SourceClock {
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return SourceClock(isLive: live) }
+        let modified = Timestamp(seconds: Int64(info.st_mtim.tv_sec), nanoseconds: Int64(info.st_mtim.tv_nsec))
+        return SourceClock(isLive: forcedLive == true, yearReference: modified)
     }
 
     private static func isRegularFile(_ fd: Int32) -> Bool {

@@ -54,8 +54,9 @@ struct StagePlan {
 
     var configuration: PipelineConfiguration {
         let rules = self.rules, routing = self.routing, mode = options.mode
-        let decodes = self.decodes, detects = self.detects
+        let decodes = self.decodes, detects = self.detects, correlates = self.correlates
         let decoderSlots = self.decoderSlots, detectorSlots = self.detectorSlots
+        let maxClockSkew = options.maxClockSkew
         return PipelineConfiguration(
             workers: options.workers,
             ringCapacity: correlates ? min(options.ringCapacity, Self.correlationRingCapacity) : options.ringCapacity,
@@ -63,6 +64,8 @@ struct StagePlan {
             stages: { _ in
                 var stages: [any BatchStage] = []
                 if decodes { stages.append(DecodeStage(slot: decoderSlots.make(DecoderWorker(decoders: rules.decoders)))) }
+                // After the decoders (a decoder may read the time from the message), before detection.
+                stages.append(EventTimeStage(maxClockSkew: maxClockSkew, recordsTimeline: correlates))
                 if detects {
                     stages.append(DetectStage(slot: detectorSlots.make(Detector(ruleSet: rules.detection)), routing: routing))
                 }
@@ -93,7 +96,8 @@ struct StagePlan {
             correlationOptions.evidenceRenderer = { MessageEvidenceRenderer(parser: parser, decoders: decoders) }
             stages.append(
                 CorrelationStage(
-                    ruleSet: rules.correlation, options: correlationOptions, sink: sink, followsWallClock: live, roster: roster))
+                    ruleSet: rules.correlation, options: correlationOptions, sink: sink, followsWallClock: live, roster: roster,
+                    maxClockSkew: options.maxClockSkew))
         }
         return stages
     }

@@ -14,8 +14,13 @@ public struct BatchResult: Sendable {
     public let firstSequence: UInt64
     public let receiveTime: Timestamp
     public var eventCount: Int
-    /// Largest event time in the batch (``Timestamp/distantPast`` when it had no events).
+    /// Largest event time in the batch that may move progress (``Timestamp/distantPast`` when it had
+    /// none): own times, after the decoders, without those stamped too far ahead of the clock.
     public var maxEventTime: Timestamp
+    /// The batch's event times in input order, for the watermark (when correlation runs).
+    public var timeline: BatchTimeline?
+    /// Where the batch's event times came from.
+    public var eventTime: EventTimeCounters
     /// The detections correlations read, routed to their shards (filled by a detect stage; nil when the
     /// run correlates nothing or the batch had none).
     public var correlationInputs: CorrelationBatch?
@@ -37,6 +42,8 @@ public struct BatchResult: Sendable {
         self.receiveTime = receiveTime
         self.eventCount = 0
         self.maxEventTime = .distantPast
+        self.timeline = nil
+        self.eventTime = EventTimeCounters()
         self.correlationInputs = nil
         self.output = []
         self.detectionAlerts = 0

@@ -25,6 +25,15 @@ extension RunSummary {
                 for (reason, count) in drops { reasons.integer(reason.name, count) }
             }
         }
+        object.nested("event_time") { inner in
+            inner.nested("by_source") { sources in
+                for source in EventTimeSource.allCases { sources.integer(source.name, eventTime.events(from: source)) }
+            }
+            inner.integer("future_time", eventTime.futureTime)
+            inner.integer("ahead_of_clock", eventTime.aheadOfClock)
+            inner.integer("unconfirmed_jumps", eventTime.unconfirmedJumps)
+            inner.integer("untracked_hosts", eventTime.untrackedHosts)
+        }
         object.integer("truncated", truncated)
         object.integer("discarded_bytes", discardedBytes)
         object.integer("empty_lines", emptyLines)

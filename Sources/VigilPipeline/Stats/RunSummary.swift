@@ -15,6 +15,8 @@ public struct RunSummary: Sendable {
     /// Input fields dropped because their name was new and the symbol table's cap on input field names
     /// (``RunOptions/maxFieldNames``) was reached; their events were kept without them.
     public var fieldNamesDropped: UInt64 = 0
+    /// Where event times came from, and events stamped too far ahead (``RunOptions/maxClockSkew``).
+    public var eventTime = EventTimeCounters()
 
     public init(
         elapsedSeconds: Double,

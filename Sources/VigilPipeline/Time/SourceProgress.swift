@@ -1,0 +1,189 @@
+import VigilEvent
+
+/// Event-time progress over every source of a run, in input order, for the correlation watermark.
+///
+/// The watermark follows the slowest source still delivering, so that files replayed side by side
+/// (auth.log next to an access log of the same hours) do not make each other's events late. On live
+/// input each sending host is its own source (by the name in its messages' header, else its connection
+/// or listener): one host logging local time five hours behind the others holds progress back instead
+/// of finding all its events late. A source counts from its first confirmed progress, or from the
+/// start when the roster expects it (files and stdin: until then it holds progress at the beginning of
+/// time); it stops counting when it ended, or, in a live run, when it sent nothing for
+/// ``idleSourceTimeout`` of wall-clock time.
+///
+/// **Jumps are confirmed.** A source's progress moves by at most ``maxClockSkew`` per event unless the
+/// events after a jump confirm it: three consecutive events beyond the old progress + skew move it to
+/// the median of the three (one forged line among them, first or last, cannot set it). A real gap in a
+/// log is followed by more events after it; a lone forged line far ahead is followed by events at the
+/// old time, which discard it (it keeps its own time in correlation, counted as an unconfirmed jump).
+/// The first three events of a source confirm its start the same way, so a forged first line cannot set
+/// it either.
+///
+/// Events without a time of their own that a worker could not place (``EventTimeSource/pending``) take
+/// the time of their source's last timed event of the batches before (``pendingTime(for:)``).
+struct SourceProgress {
+    /// A source, or on live input one sending host of it.
+    struct Key: Hashable {
+        var source: SourceID
+        var host: UInt64
+    }
+
+    private struct State {
+        /// The confirmed progress (nanoseconds); `Int64.min` until the first confirmation.
+        var confirmed = Int64.min
+        /// Consecutive events beyond `confirmed + skew` (up to three), in order.
+        var runCount = 0
+        var run: (Int64, Int64) = (0, 0)
+        var lastSeen: ContinuousClock.Instant?
+    }
+
+    /// Live hosts tracked at once; messages of further hosts count under their connection or listener.
+    static let maxTrackedHosts = 4096
+
+    let maxClockSkew: Int64
+    let idleSourceTimeout: Duration?
+    private let roster: SourceRoster
+    private let clock = ContinuousClock()
+    private var states: [Key: State] = [:]
+    /// Sources the roster expects that have not ended: they hold progress until they confirm some.
+    private var expected: Set<SourceID> = []
+    /// The last timed event of each replayed source: what its pending events take.
+    private var lastTimed: [SourceID: Timestamp] = [:]
+    private var trackedHosts = 0
+    /// Unconfirmed jumps and untracked hosts (the workers count the rest of ``EventTimeCounters``).
+    private(set) var counters = EventTimeCounters()
+
+    init(roster: SourceRoster, maxClockSkew: Timestamp.Duration, idleSourceTimeout: Duration?) {
+        self.roster = roster
+        self.maxClockSkew = maxClockSkew.nanoseconds
+        self.idleSourceTimeout = idleSourceTimeout
+        expected = Set(roster.expected)
+    }
+
+    /// The time the batch's pending events take: the last timed event of its source before it, else the
+    /// batch's receive time. Call before ``observe(_:)`` notes the batch.
+    func pendingTime(for result: BatchResult) -> Timestamp {
+        lastTimed[result.source] ?? result.receiveTime
+    }
+
+    /// Notes one batch result and returns the event time all counted sources have reached (nil when no
+    /// source is counted).
+    mutating func observe(_ result: BatchResult) -> Timestamp? {
+        let now = idleSourceTimeout != nil ? clock.now : nil
+        if let timeline = result.timeline {
+            if let last = timeline.lastTimed { lastTimed[result.source] = last.time }
+            if timeline.isLive {
+                observeLive(timeline, source: result.source, now: now)
+            } else {
+                let key = Key(source: result.source, host: BatchTimeline.hostlessKey)
+                var state = states[key] ?? State()
+                for time in timeline.times { advance(&state, by: time) }
+                state.lastSeen = now
+                states[key] = state
+            }
+        } else if result.maxEventTime != .distantPast {
+            // A result without a timeline (a pipeline without the time stage): its largest time counts.
+            let key = Key(source: result.source, host: BatchTimeline.hostlessKey)
+            var state = states[key] ?? State()
+            state.confirmed = max(state.confirmed, result.maxEventTime.nanoseconds)
+            state.lastSeen = now
+            states[key] = state
+        }
+        for source in roster.takeEnded(before: result.ticket + 1) { remove(source) }
+        return progress()
+    }
+
+    private mutating func observeLive(_ timeline: BatchTimeline, source: SourceID, now: ContinuousClock.Instant?) {
+        // Resolve the batch's hosts once: a host past the limit is counted under its connection, so
+        // several of the batch's hosts may share one state (a slot).
+        var slotKeys: [Key] = []
+        var slotOfKey: [Key: Int] = [:]
+        var slotOfHost: [Int] = []
+        slotOfHost.reserveCapacity(timeline.keys.count)
+        for host in timeline.keys {
+            var key = Key(source: source, host: host)
+            if states[key] == nil && host != BatchTimeline.hostlessKey {
+                if trackedHosts < Self.maxTrackedHosts {
+                    trackedHosts += 1
+                } else {
+                    counters.untrackedHosts &+= 1
+                    key.host = BatchTimeline.hostlessKey
+                }
+            }
+            if let slot = slotOfKey[key] {
+                slotOfHost.append(slot)
+            } else {
+                slotOfKey[key] = slotKeys.count
+                slotOfHost.append(slotKeys.count)
+                slotKeys.append(key)
+            }
+        }
+        var local = slotKeys.map { states[$0] ?? State() }
+        for (time, host) in zip(timeline.times, timeline.keyIndex) {
+            advance(&local[slotOfHost[Int(host)]], by: time)
+        }
+        for (slot, key) in slotKeys.enumerated() {
+            local[slot].lastSeen = now
+            states[key] = local[slot]
+        }
+    }
+
+    /// One event of a source at `time` (nanoseconds).
+    @inline(__always)
+    private mutating func advance(_ state: inout State, by time: Int64) {
+        if time <= state.confirmed &+ maxClockSkew && state.confirmed != .min {
+            if time > state.confirmed { state.confirmed = time }
+            if state.runCount > 0 {
+                counters.unconfirmedJumps &+= UInt64(state.runCount)
+                state.runCount = 0
+            }
+            return
+        }
+        switch state.runCount {
+        case 0:
+            state.run.0 = time
+            state.runCount = 1
+        case 1:
+            state.run.1 = time
+            state.runCount = 2
+        default:
+            // The third: the jump is confirmed, to the median of the three.
+            let (a, b) = state.run
+            let median = max(min(a, b), min(max(a, b), time))
+            state.confirmed = max(state.confirmed, median)
+            state.runCount = 0
+        }
+    }
+
+    private mutating func remove(_ source: SourceID) {
+        expected.remove(source)
+        lastTimed[source] = nil
+        for key in states.keys where key.source == source {
+            if key.host != BatchTimeline.hostlessKey { trackedHosts -= 1 }
+            states[key] = nil
+        }
+    }
+
+    /// Drops sources idle for longer than the timeout (live runs) and returns the progress.
+    mutating func progress() -> Timestamp? {
+        if let timeout = idleSourceTimeout {
+            let now = clock.now
+            for (key, state) in states {
+                guard let seen = state.lastSeen, now - seen > timeout else { continue }
+                if key.host != BatchTimeline.hostlessKey { trackedHosts -= 1 }
+                states[key] = nil
+                expected.remove(key.source)
+            }
+        }
+        var slowest = Int64.max
+        var counted = false
+        for state in states.values where state.confirmed != .min {
+            slowest = min(slowest, state.confirmed)
+            counted = true
+        }
+        for source in expected where (states[Key(source: source, host: BatchTimeline.hostlessKey)]?.confirmed ?? .min) == .min {
+            return .distantPast
+        }
+        return counted ? Timestamp(nanoseconds: slowest) : nil
+    }
+}
