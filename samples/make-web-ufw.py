@@ -15,7 +15,7 @@ scanner, sweeper = "198.51.100.23", "203.0.113.250"
 
 def stamp(second):
     h, m, s = second // 3600, second // 60 % 60, second % 60
-    return f"Mar  1 {h:02d}:{m:02d}:{s:02d}", f"01/Mar/2024:{h:02d}:{m:02d}:{s:02d} +0000"
+    return f"Mar  1 {h:02d}:{m:02d}:{s:02d}", f"01/Mar/2026:{h:02d}:{m:02d}:{s:02d} +0000"
 
 with open("samples/web.log", "w") as out:
     second = 36000

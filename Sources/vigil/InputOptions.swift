@@ -15,18 +15,38 @@ struct InputOptions: ParsableArguments {
     @Option(help: "Time zone of RFC 3164 timestamps (IANA name).")
     var timezone: String = "UTC"
 
-    @Option(help: "Year of RFC 3164 time stamps, which carry none (default: inferred from the receive time).")
+    @Option(
+        name: .customLong("host-timezone"),
+        help: ArgumentHelp(
+            "Time zone of RFC 3164 timestamps from hosts whose name matches PATTERN (* and ? wildcards; repeatable, first match wins).",
+            valueName: "pattern=zone"))
+    var hostTimezones: [String] = []
+
+    @Option(
+        help: "Year of RFC 3164 time stamps, which carry none (default: inferred from a file's modification time, else the receive time).")
     var year: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "How far ahead of the clock (live input) or of its source's progress (replays) an event's time may jump and still move event time at once: 5m, 30s, 1h.",
+            valueName: "duration"))
+    var maxClockSkew: String = "5m"
 
     @Option(
         name: .customLong("json-time-key"),
         help: "JSON member holding the event time (repeatable; default: timestamp, @timestamp, time, ts).")
     var jsonTimeKeys: [String] = []
 
-    @Option(help: ArgumentHelp("Listen for syslog over UDP on HOST:PORT (repeatable).", valueName: "host:port"))
+    @Option(
+        help: ArgumentHelp(
+            "Listen for syslog over UDP on HOST:PORT (repeatable; ',timezone=ZONE' sets the zone of its RFC 3164 stamps).",
+            valueName: "host:port[,timezone=zone]"))
     var udp: [String] = []
 
-    @Option(help: ArgumentHelp("Listen for syslog over TCP on HOST:PORT (repeatable; RFC 6587 framing).", valueName: "host:port"))
+    @Option(
+        help: ArgumentHelp(
+            "Listen for syslog over TCP on HOST:PORT (repeatable; RFC 6587 framing; ',timezone=ZONE' as for --udp).",
+            valueName: "host:port[,timezone=zone]"))
     var tcp: [String] = []
 
     @Option(help: "Longest message kept, in bytes; longer ones are cut, marked and counted.")
@@ -57,14 +77,30 @@ struct InputOptions: ParsableArguments {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        if let year, !(1970...9999).contains(year) { throw ValidationError("--year must be between 1970 and 9999") }
+        let years = Timestamp.representableYears
+        if let year, !years.contains(year) {
+            throw ValidationError("--year must be between \(years.lowerBound) and \(years.upperBound) (the years vigil's time type holds)")
+        }
+        do { try ParserOptions(timeZone: timezone).validate() } catch { throw ValidationError("--timezone: \(error.description)") }
+        for entry in hostTimezones {
+            do {
+                try ParserOptions.validate(zone: try ParserOptions.HostTimeZone(parsing: entry).zone)
+            } catch {
+                throw ValidationError("--host-timezone: \(error.description)")
+            }
+        }
+        _ = try DurationOption.parse(maxClockSkew, option: "--max-clock-skew")
         guard workers >= 1 && workers <= 256 else { throw ValidationError("--workers must be between 1 and 256") }
         guard maxMessageSize >= 64 && maxMessageSize <= 16 << 20 else {
             throw ValidationError("--max-message-size must be between 64 bytes and 16 MiB")
         }
         guard maxFieldNames >= 0 else { throw ValidationError("--max-field-names must not be negative") }
         for address in udp + tcp {
-            do { _ = try ListenAddress(parsing: address) } catch { throw ValidationError(error.description) }
+            let parsed: ListenAddress
+            do { parsed = try ListenAddress(parsing: address) } catch { throw ValidationError(error.description) }
+            if let zone = parsed.timeZone {
+                do { try ParserOptions.validate(zone: zone) } catch { throw ValidationError("\(address): \(error.description)") }
+            }
         }
     }
 
@@ -74,6 +110,7 @@ struct InputOptions: ParsableArguments {
         if let forced = EventFormat(name: format) { parser.format = .forced(forced) }
         parser.timeZone = timezone
         parser.year = year
+        parser.hostTimeZones = try hostTimezones.map { try ParserOptions.HostTimeZone(parsing: $0) }
         if !jsonTimeKeys.isEmpty { parser.jsonTimeKeys = jsonTimeKeys }
         var options = RunOptions(
             mode: mode,
@@ -87,6 +124,7 @@ struct InputOptions: ParsableArguments {
             readBatchSize: max(readBatchBytes, 4096)
         )
         options.maxFieldNames = maxFieldNames
+        options.maxClockSkew = try DurationOption.parse(maxClockSkew, option: "--max-clock-skew")
         return options
     }
 

@@ -86,7 +86,7 @@ struct RuleOptions: ParsableArguments {
 
     func validate() throws {
         guard CorrelationOptions.Emit(rawValue: emit) != nil else { throw ValidationError("--emit must be all, episodes or threshold") }
-        guard DurationText.parse(lateness) != nil else { throw ValidationError("--lateness: '\(lateness)' is no duration (5s, 500ms, 2m)") }
+        _ = try DurationOption.parse(lateness, option: "--lateness")
         guard maxGroups >= 1 else { throw ValidationError("--max-groups must be at least 1") }
         guard absenceAtEnd == "decide" || absenceAtEnd == "leave" else { throw ValidationError("--absence-at-end must be decide or leave") }
         if let logsource, SigmaLogsource.parse(logsource).logsource == nil {
@@ -100,7 +100,7 @@ struct RuleOptions: ParsableArguments {
         options.rules.defaultLogsource = logsource.flatMap { SigmaLogsource.parse($0).logsource }
         // validate() has checked both.
         options.correlation.emit = CorrelationOptions.Emit(rawValue: emit)!
-        options.correlation.lateness = DurationText.parse(lateness)!
+        options.correlation.lateness = (try? DurationOption.parse(lateness, option: "--lateness")) ?? options.correlation.lateness
         options.correlation.maxGroupsPerRule = maxGroups
         options.correlation.decideAbsenceBeyondInput = absenceAtEnd == "decide"
         options.alertsPath = alertsPath
@@ -108,16 +108,15 @@ struct RuleOptions: ParsableArguments {
     }
 }
 
-/// Durations on the command line: a number and a unit (`ms`, `s`, `m`, `h`); a bare number is seconds.
-/// Nil for anything else, negative or too long to count in nanoseconds.
-enum DurationText {
-    static func parse(_ text: String) -> Timestamp.Duration? {
-        let units: [(String, Int64)] = [("ms", 1_000_000), ("s", 1_000_000_000), ("m", 60_000_000_000), ("h", 3_600_000_000_000)]
-        let unit = units.first { text.hasSuffix($0.0) }
-        let number = unit.map { text.dropLast($0.0.count) } ?? Substring(text)
-        let scale = unit?.1 ?? 1_000_000_000
-        guard let value = Int64(number), value >= 0 else { return nil }
-        let (nanoseconds, overflow) = value.multipliedReportingOverflow(by: scale)
-        return overflow ? nil : Timestamp.Duration(nanoseconds: nanoseconds)
+/// Durations on the command line: a number and a unit (`ms`, `s`, `m`, `h`, `d`, `w`); a bare number is
+/// seconds. The grammar of Sigma timespans, read by the same parser (``Timestamp/Duration/parse(_:grammar:)``).
+enum DurationOption {
+    static func parse(_ text: String, option: String) throws(ValidationError) -> Timestamp.Duration {
+        let grammar = Timestamp.Duration.Grammar.commandLine
+        switch Timestamp.Duration.parse(text, grammar: grammar) {
+        case .success(let duration): return duration
+        case .failure(.tooLong): throw ValidationError("\(option): '\(text)' is too long")
+        case .failure: throw ValidationError("\(option): '\(text)' is no duration (a number and a unit \(grammar.unitList): 5s, 500ms, 2d)")
+        }
     }
 }

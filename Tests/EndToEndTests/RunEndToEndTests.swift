@@ -12,7 +12,8 @@ struct RunEndToEndTests {
     func badLateness(text: String) throws {
         let result = try runVigil(["run", "--lateness", text])
         #expect(result.status == 64, "\(result.stderr)")
-        #expect(result.stderr.contains("--lateness: '\(text)' is no duration"))
+        #expect(
+            result.stderr.contains("--lateness: '\(text)' is no duration") || result.stderr.contains("--lateness: '\(text)' is too long"))
     }
 
     @Test("run over a plain file counts every line and prints the summary")
