@@ -60,6 +60,14 @@ for path in glob.glob(os.path.join(root, "rules", "decoders", "*.yml")):
     write("FuzzDecoderLoad", os.path.basename(path), open(path, "rb").read())
 for path in glob.glob(os.path.join(root, "rules", "sigma", "**", "*.yml"), recursive=True):
     write("FuzzSigmaLoad", os.path.relpath(path, root).replace("/", "_"), open(path, "rb").read())
+# Nesting that once overflowed the stack (issue 12): parentheses and 'not' in a condition and in a
+# correlation expression, and an expression whose normal form explodes; the limits must stop them.
+rule = "title: t\nname: r\nlogsource: {product: linux}\ndetection:\n  sel: {a: b}\n  condition: %s\n"
+write("FuzzSigmaLoad", "deep-parens.yml", (rule % ("(" * 2000 + "sel" + ")" * 2000)).encode())
+write("FuzzSigmaLoad", "deep-not.yml", (rule % ("not " * 5000 + "sel")).encode())
+corr = "---\ntitle: c\ncorrelation: {type: temporal, rules: [r], timespan: 1m, condition: %s}\n"
+write("FuzzSigmaLoad", "deep-expression.yml", (rule % "sel" + corr % ("(" * 2000 + "r" + ")" * 2000)).encode())
+write("FuzzSigmaLoad", "dnf-bomb.yml", (rule % "sel" + corr % " and ".join(["(r or r)"] * 30)).encode())
 PY
 
 # libFuzzer reports crashes itself; the Swift backtracer would only slow them down.

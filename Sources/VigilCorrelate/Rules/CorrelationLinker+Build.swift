@@ -52,11 +52,15 @@ extension CorrelationLinker {
         let condition: CorrelationRule.Condition
         if let expression = draft.expression {
             var clauses: [CorrelationRule.Clause] = []
-            for clause in expression.clauses() {
+            let expanded = expression.clauses()
+            if expanded == nil { report(draft, "the condition expands to more than 32 clauses", draft.conditionNode) }
+            for clause in expanded ?? [] {
                 let slot = { (name: String) in draft.references.firstIndex { $0.text == name } ?? 0 }
                 clauses.append(.init(present: clause.present.map(slot).sorted(), absent: clause.absent.map(slot).sorted()))
             }
-            if clauses.isEmpty { report(draft, "the condition can never hold (every clause contradicts itself)", draft.conditionNode) }
+            if clauses.isEmpty && expanded != nil {
+                report(draft, "the condition can never hold (every clause contradicts itself)", draft.conditionNode)
+            }
             if clauses.count > 32 { report(draft, "the condition expands to more than 32 clauses", draft.conditionNode) }
             if draft.type == .temporalOrdered, clauses.contains(where: { !$0.absent.isEmpty && $0.present.count > 15 }) {
                 report(draft, "an ordered clause with an absent rule may list at most 15 present rules", draft.conditionNode)

@@ -118,29 +118,54 @@ struct CorrelationLinker {
         return result
     }
 
-    /// Drafts ordered so that referenced correlations come first; drafts in a cycle are reported and
-    /// dropped.
+    /// How many correlations may be chained on top of each other (a correlation of a correlation of
+    /// ...). Real chains are two or three deep; the walk below recurses once per level.
+    static let maxChainDepth = 32
+
+    /// Drafts ordered so that referenced correlations come first; drafts in a cycle, or chained deeper
+    /// than ``maxChainDepth``, are reported and dropped.
     mutating func topologicalOrder(drafts: inout [CorrelationDraft?], resolved: [[Resolved]?]) -> [Int] {
         var state = Array(repeating: 0, count: drafts.count)  // 0 new, 1 visiting, 2 done
         var order: [Int] = []
         var cyclic: Set<Int> = []
-        func visit(_ index: Int, path: [Int]) {
+        var tooDeep: Set<Int> = []
+        var path: [Int] = []
+        // Levels of correlations below each draft, itself included.
+        var depth = Array(repeating: 0, count: drafts.count)
+        func visit(_ index: Int) {
             if state[index] == 2 { return }
             if state[index] == 1 {
                 if let start = path.firstIndex(of: index) { cyclic.formUnion(path[start...]) }
                 return
             }
-            state[index] = 1
-            for ref in resolved[index] ?? [] {
-                if case .draft(let child) = ref { visit(child, path: path + [index]) }
+            guard path.count < Self.maxChainDepth else {
+                tooDeep.insert(path[0])
+                return
             }
+            state[index] = 1
+            path.append(index)
+            var below = 0
+            for ref in resolved[index] ?? [] {
+                guard case .draft(let child) = ref else { continue }
+                visit(child)
+                below = max(below, depth[child])
+            }
+            path.removeLast()
+            depth[index] = below + 1
+            if depth[index] > Self.maxChainDepth { tooDeep.insert(index) }
             state[index] = 2
             order.append(index)
         }
-        for index in drafts.indices { visit(index, path: []) }
+        for index in drafts.indices { visit(index) }
         for index in cyclic.sorted() {
             if let draft = drafts[index] {
                 report(draft, "correlation references itself through a cycle of correlations", draft.referencesNode)
+            }
+            drafts[index] = nil
+        }
+        for index in tooDeep.sorted() where !cyclic.contains(index) {
+            if let draft = drafts[index] {
+                report(draft, "correlations are chained more than \(Self.maxChainDepth) deep here", draft.referencesNode)
             }
             drafts[index] = nil
         }

@@ -1,3 +1,5 @@
+import VigilDetect
+
 /// An extended temporal condition (Sigma SEP #198): a boolean expression over referenced rule names,
 /// such as `failed and not accepted`.
 ///
@@ -24,18 +26,28 @@ indirect enum TemporalExpression: Hashable, Sendable {
 
     /// The expression in disjunctive normal form: a list of clauses, each a set of names that must be
     /// present and a set that must be absent. Contradictory clauses (`a and not a`) are dropped.
-    func clauses() -> [(present: Set<String>, absent: Set<String>)] {
-        func dnf(_ e: TemporalExpression, negated: Bool) -> [(Set<String>, Set<String>)] {
+    ///
+    /// Nil when the expansion grows past `limit` clauses on the way: the form is exponential in the
+    /// expression (twenty `(a or b) and` took 50 s and 1 GB), and a rule file must not be able to make
+    /// loading hang.
+    func clauses(limit: Int = 4096) -> [(present: Set<String>, absent: Set<String>)]? {
+        struct TooLarge: Error {}
+        func dnf(_ e: TemporalExpression, negated: Bool) throws(TooLarge) -> [(Set<String>, Set<String>)] {
             switch e {
             case .rule(let name):
                 return negated ? [([], [name])] : [([name], [])]
             case .not(let inner):
-                return dnf(inner, negated: !negated)
+                return try dnf(inner, negated: !negated)
             case .and(let items), .or(let items):
                 let isConjunction: Bool
                 if case .and = e { isConjunction = !negated } else { isConjunction = negated }
-                let children = items.map { dnf($0, negated: negated) }
-                if !isConjunction { return children.flatMap { $0 } }
+                var children: [[(Set<String>, Set<String>)]] = []
+                for item in items { children.append(try dnf(item, negated: negated)) }
+                if !isConjunction {
+                    let all = children.flatMap { $0 }
+                    if all.count > limit { throw TooLarge() }
+                    return all
+                }
                 var result: [(Set<String>, Set<String>)] = [([], [])]
                 for child in children {
                     var next: [(Set<String>, Set<String>)] = []
@@ -43,6 +55,7 @@ indirect enum TemporalExpression: Hashable, Sendable {
                         for (cp, cn) in child {
                             let present = p.union(cp), absent = n.union(cn)
                             if present.isDisjoint(with: absent) { next.append((present, absent)) }
+                            if next.count > limit { throw TooLarge() }
                         }
                     }
                     result = next
@@ -50,7 +63,11 @@ indirect enum TemporalExpression: Hashable, Sendable {
                 return result
             }
         }
-        return dnf(self, negated: false).map { (present: $0.0, absent: $0.1) }
+        do {
+            return try dnf(self, negated: false).map { (present: $0.0, absent: $0.1) }
+        } catch {
+            return nil
+        }
     }
 
     /// Parses an expression; the error names the 1-based character offset of the problem.
@@ -107,9 +124,20 @@ indirect enum TemporalExpression: Hashable, Sendable {
         return .success(tokens)
     }
 
+    /// Recursive descent: nesting (parentheses, `not`) stops at ``ConditionLimits/maxNesting`` levels,
+    /// as in detection conditions (30,000 parentheses overflowed the stack).
     struct Parser {
         var tokens: [Token]
         var position: Int
+        var depth = 0
+
+        mutating func enter(at offset: Int) throws {
+            depth += 1
+            guard depth <= ConditionLimits.maxNesting else {
+                throw ParseError(
+                    message: "expression nests parentheses and 'not' more than \(ConditionLimits.maxNesting) levels deep", offset: offset)
+            }
+        }
 
         var endOffset: Int { tokens.last.map { $0.offset + $0.text.count } ?? 0 }
 
@@ -126,7 +154,12 @@ indirect enum TemporalExpression: Hashable, Sendable {
         }
 
         mutating func parseNot() throws -> TemporalExpression {
-            if accept("not") { return .not(try parseNot()) }
+            if position < tokens.count, tokens[position].text == "not" {
+                try enter(at: tokens[position].offset)
+                defer { depth -= 1 }
+                position += 1
+                return .not(try parseNot())
+            }
             return try parseAtom()
         }
 
@@ -135,6 +168,8 @@ indirect enum TemporalExpression: Hashable, Sendable {
             let token = tokens[position]
             position += 1
             if token.text == "(" {
+                try enter(at: token.offset)
+                defer { depth -= 1 }
                 let inner = try parseOr()
                 guard accept(")") else { throw ParseError(message: "missing ')'", offset: endOffset) }
                 return inner

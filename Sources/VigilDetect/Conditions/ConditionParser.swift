@@ -1,5 +1,10 @@
 /// Parses condition strings with the spec's precedence: `or` < `and` < `not` < `x of` < parentheses.
+///
+/// Recursive descent, so nesting (parentheses, `not`) is limited to ``ConditionLimits/maxNesting``
+/// levels: a rule file is input too, and 30,000 parentheses overflowed the stack.
 struct ConditionParser {
+    static var maxNesting: Int { ConditionLimits.maxNesting }
+
     /// A syntax error at a 0-based character offset in the condition.
     struct Failure: Error, Equatable {
         var message: String
@@ -16,6 +21,7 @@ struct ConditionParser {
 
     private var tokens: [(token: Token, offset: Int)] = []
     private var position = 0
+    private var depth = 0
 
     /// Parses one condition string.
     static func parse(_ text: String) throws(Failure) -> ConditionExpression {
@@ -92,10 +98,21 @@ struct ConditionParser {
 
     private mutating func parseNot() throws(Failure) -> ConditionExpression {
         if isKeyword("not") {
+            let offset = current.offset
             advance()
+            try enter(at: offset)
+            defer { depth -= 1 }
             return .not(try parseNot())
         }
         return try parsePrimary()
+    }
+
+    /// One level deeper; an error past ``maxNesting``.
+    private mutating func enter(at offset: Int) throws(Failure) {
+        depth += 1
+        guard depth <= Self.maxNesting else {
+            throw Failure(message: "condition nests parentheses and 'not' more than \(Self.maxNesting) levels deep", offset: offset)
+        }
     }
 
     private mutating func parsePrimary() throws(Failure) -> ConditionExpression {
@@ -103,6 +120,8 @@ struct ConditionParser {
         switch token {
         case .open:
             advance()
+            try enter(at: offset)
+            defer { depth -= 1 }
             let inner = try parseOr()
             guard current.token == .close else { throw Failure(message: "missing ')' for '(' here", offset: offset) }
             advance()
@@ -133,4 +152,11 @@ struct ConditionParser {
             return .identifier(word)
         }
     }
+}
+
+/// Bounds on rule conditions that keep every recursive walk over them far from the stack's end.
+public enum ConditionLimits {
+    /// How deep parentheses and `not` may nest in a Sigma condition or a correlation expression. Real
+    /// rules use a handful of levels.
+    public static let maxNesting = 64
 }
