@@ -15,11 +15,13 @@ struct ParseCommand: ParsableCommand {
 
     @OptionGroup var options: InputOptions
     @OptionGroup(title: "Decoders") var decoders: DecoderOptions
+    @OptionGroup(title: "Logsource mapping") var logsources: LogsourceOptions
 
     func run() throws {
         let logger = options.makeLogger()
         var runOptions = try options.runOptions(mode: .parse)
         decoders.apply(to: &runOptions.rules)
+        logsources.apply(to: &runOptions.rules)
         try runReportingRuleProblems(runOptions, logger: logger)
     }
 }

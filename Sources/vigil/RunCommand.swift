@@ -23,12 +23,14 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var options: InputOptions
     @OptionGroup(title: "Decoders") var decoders: DecoderOptions
+    @OptionGroup(title: "Logsource mapping") var logsources: LogsourceOptions
     @OptionGroup(title: "Rules and correlation") var rules: RuleOptions
 
     func run() throws {
         let logger = options.makeLogger()
         var runOptions = try options.runOptions(mode: .run)
         decoders.apply(to: &runOptions.rules)
+        logsources.apply(to: &runOptions.rules)
         rules.apply(to: &runOptions)
         try runReportingRuleProblems(runOptions, logger: logger)
     }

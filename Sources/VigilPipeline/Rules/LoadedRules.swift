@@ -22,6 +22,10 @@ public struct LoadedRules: Sendable {
     public var skipped: [RuleDiagnostic]
     /// Files left out with ``RuleLoadOptions/skipBadRules``, in the order they were found.
     public var skippedFiles: [String]
+    /// The decoder paths loaded from (the default folder when none was given and it exists).
+    public var decoderPaths: [String] = []
+    /// The logsource mapping files loaded, the base first (empty: the built-in field maps only).
+    public var logsourceFiles: [String] = []
 
     /// Whether the run detects anything (otherwise the detect and correlation stages are left out).
     public var hasRules: Bool { detection.count > 0 }
@@ -35,7 +39,7 @@ public struct LoadedRules: Sendable {
         let (decoders, skippedDecoders) = try DecoderSet.load(
             paths: options.effectiveDecoderPaths,
             options: DecoderSet.LoadOptions(limits: options.regexLimits, skipBadFiles: options.skipBadRules))
-        let configuration = try loadConfiguration(options.effectiveLogsourcesPath)
+        let configuration = try loadConfiguration(options.logsourceFiles)
         let detectOptions = SigmaDetectOptions(defaultLogsource: options.defaultLogsource, regexLimits: options.regexLimits)
         let loaded = SigmaFileLoader.load(paths: options.rulePaths)
         var documents = loaded.documents
@@ -48,9 +52,12 @@ public struct LoadedRules: Sendable {
             let (correlation, correlationProblems) = CorrelationRuleSet.compile(documents) { detection.rule(reference: $0)?.ruleID }
             problems += detectionProblems + correlationProblems
             if problems.isEmpty {
-                return LoadedRules(
+                var rules = LoadedRules(
                     decoders: decoders, detection: detection.carrying(correlation.requiredFieldNames), correlation: correlation,
                     skipped: skippedDecoders + skipped, skippedFiles: orderedFiles(skippedDecoders) + badFiles)
+                rules.decoderPaths = options.effectiveDecoderPaths
+                rules.logsourceFiles = options.logsourceFiles
+                return rules
             }
             guard options.skipBadRules else { throw RuleLoadError(problems.sortedByLocation()) }
             // Leave out every file with a problem and compile again: a correlation that read a rule of a
@@ -63,12 +70,12 @@ public struct LoadedRules: Sendable {
         }
     }
 
-    /// The logsource mapping at `path`, or the built-in one for nil.
-    static func loadConfiguration(_ path: String?) throws(RuleLoadError) -> SigmaConfiguration {
-        guard let path else { return .builtin }
-        let (configuration, problems) = SigmaConfiguration.load(path: path)
+    /// The logsource mapping files laid over each other (the first over the built-in field maps).
+    static func loadConfiguration(_ paths: [String]) throws(RuleLoadError) -> SigmaConfiguration {
+        let (configuration, problems) = SigmaConfiguration.load(paths: paths)
         guard let configuration, problems.isEmpty else {
-            throw RuleLoadError(problems.isEmpty ? [RuleDiagnostic(file: path, line: 0, column: 0, message: "cannot load")] : problems)
+            let file = paths.first ?? "logsources"
+            throw RuleLoadError(problems.isEmpty ? [RuleDiagnostic(file: file, line: 0, column: 0, message: "cannot load")] : problems)
         }
         return configuration
     }
