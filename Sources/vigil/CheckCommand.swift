@@ -23,6 +23,7 @@ struct CheckCommand: ParsableCommand {
         logsources.apply(to: &options)
         let report = RuleCheck.run(paths: paths, options: options)
         let diagnostics = report.diagnostics
+        if let notice = report.logsourcesNotice { FileHandle.standardError.write(Data("vigil check: \(notice)\n".utf8)) }
         for diagnostic in diagnostics { print(diagnostic) }
         if !diagnostics.isEmpty {
             FileHandle.standardError.write(Data("vigil check: \(diagnostics.count) problem(s)\n".utf8))

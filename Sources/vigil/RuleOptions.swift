@@ -9,7 +9,9 @@ import VigilRegex
 struct DecoderOptions: ParsableArguments {
     @Option(
         name: .customLong("decoders"),
-        help: ArgumentHelp("Decoder file or directory (repeatable; default: rules/decoders when it exists).", valueName: "path"))
+        help: ArgumentHelp(
+            "Decoder file or directory (repeatable; default: the shipped rules/decoders, see README: Where vigil finds its rules).",
+            valueName: "path"))
     var decoderPaths: [String] = []
 
     @Flag(name: .customLong("no-decoders"), help: "Decode nothing (parse only).")

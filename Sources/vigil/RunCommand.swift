@@ -9,7 +9,7 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Read logs from files, stdin or syslog listeners; decode, detect, correlate and print alerts.",
         discussion: """
-            Parses every message, decodes it (rules/decoders by default), matches the Sigma rules given \
+            Parses every message, decodes it (the shipped rules/decoders by default), matches the Sigma rules given \
             with --rules and their correlations, and writes alerts as JSON lines on stdout (or --alerts \
             FILE). Reads every input to its end, then prints a summary on stderr (events in, by format, \
             parse errors, drops, decoders, detections per rule, correlation, alerts, events/s). With --udp \

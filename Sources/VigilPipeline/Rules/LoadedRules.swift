@@ -22,10 +22,16 @@ public struct LoadedRules: Sendable {
     public var skipped: [RuleDiagnostic]
     /// Files left out with ``RuleLoadOptions/skipBadRules``, in the order they were found.
     public var skippedFiles: [String]
-    /// The decoder paths loaded from (the default folder when none was given and it exists).
+    /// The decoder paths loaded from (the shipped folder when none was given and one was found).
     public var decoderPaths: [String] = []
     /// The logsource mapping files loaded, the base first (empty: the built-in field maps only).
     public var logsourceFiles: [String] = []
+    /// Why no decoders are loaded, when none are and `--no-decoders` did not ask for that: a run that
+    /// silently decodes nothing also matches nothing that needs decoded fields.
+    public var decodersNotice: String?
+    /// Why no logsource mapping is loaded, when none is and `--no-default-logsources` did not ask for
+    /// that: rules that name a product, category or service then see no event the mapping would place.
+    public var logsourcesNotice: String?
 
     /// Whether the run detects anything (otherwise the detect and correlation stages are left out).
     public var hasRules: Bool { detection.count > 0 }
@@ -57,6 +63,8 @@ public struct LoadedRules: Sendable {
                     skipped: skippedDecoders + skipped, skippedFiles: orderedFiles(skippedDecoders) + badFiles)
                 rules.decoderPaths = options.effectiveDecoderPaths
                 rules.logsourceFiles = options.logsourceFiles
+                rules.decodersNotice = decodersNotice(options, loaded: decoders.count)
+                rules.logsourcesNotice = logsourcesNotice(options)
                 return rules
             }
             guard options.skipBadRules else { throw RuleLoadError(problems.sortedByLocation()) }
@@ -78,6 +86,30 @@ public struct LoadedRules: Sendable {
             throw RuleLoadError(problems.isEmpty ? [RuleDiagnostic(file: file, line: 0, column: 0, message: "cannot load")] : problems)
         }
         return configuration
+    }
+
+    /// The notice for a run that loads no decoders without having been told to (see ``decodersNotice``).
+    static func decodersNotice(_ options: RuleLoadOptions, loaded: Int) -> String? {
+        guard loaded == 0 else { return nil }
+        switch options.decoderPaths {
+        case .some(let paths) where paths.isEmpty:
+            return nil  // --no-decoders
+        case .some(let paths):
+            return "no decoders loaded from \(paths.joined(separator: ", ")): events are parsed but not decoded"
+        case .none:
+            return "no decoders loaded: no \(ShippedRules.decoders)/ in \(options.shipped.searchedText); events are parsed but not "
+                + "decoded (--decoders PATH names them, --no-decoders turns this notice off)"
+        }
+    }
+
+    /// The notice for a run that loads no logsource mapping without having been told to (see
+    /// ``logsourcesNotice``).
+    static func logsourcesNotice(_ options: RuleLoadOptions) -> String? {
+        guard options.logsourceFiles.isEmpty, options.logsourcesPath == nil, options.defaultLogsources else { return nil }
+        let matched = options.defaultLogsource == nil ? "match nothing" : "see only events of --logsource"
+        return "no logsource mapping loaded: no \(ShippedRules.logsources) in \(options.shipped.searchedText); rules that name "
+            + "a product, category or service \(matched) (--logsources FILE names a mapping, --no-default-logsources turns this "
+            + "notice off)"
     }
 
     /// Problems of correlation rules over detection rules already compiled from the same documents

@@ -10,6 +10,8 @@ public enum RuleCheck {
         public var diagnostics: [RuleDiagnostic] = []
         /// The logsource mapping files checked, the base first.
         public var logsourceFiles: [String] = []
+        /// Set when no logsource mapping was found (see ``LoadedRules/logsourcesNotice``).
+        public var logsourcesNotice: String?
     }
 
     /// Every problem of the rule files under `paths` and of the logsource mapping `options` names
@@ -17,6 +19,7 @@ public enum RuleCheck {
     public static func run(paths: [String], options: RuleLoadOptions = RuleLoadOptions()) -> Report {
         var report = Report()
         report.logsourceFiles = options.logsourceFiles
+        report.logsourcesNotice = LoadedRules.logsourcesNotice(options)
         var all: [RuleDiagnostic] = []
         let (configuration, configurationProblems) = SigmaConfiguration.load(paths: report.logsourceFiles)
         all += configurationProblems

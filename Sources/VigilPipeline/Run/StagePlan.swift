@@ -135,6 +135,11 @@ extension Runner {
         }
         for diagnostic in rules.skipped { logger.warning("skipped: \(diagnostic)") }
         for file in rules.skippedFiles { logger.error("skipped bad file \(file)") }
+        if !rules.decoderPaths.isEmpty { logger.info("decoders: \(rules.decoderPaths.joined(separator: ", "))") }
+        if !rules.logsourceFiles.isEmpty { logger.info("logsource mapping: \(rules.logsourceFiles.joined(separator: ", "))") }
+        if let notice = rules.decodersNotice { logger.warning("\(notice)") }
+        // The mapping matters to rules, and to `vigil parse`, which shows where each event is placed.
+        if let notice = rules.logsourcesNotice, options.mode == .parse || !load.rulePaths.isEmpty { logger.warning("\(notice)") }
         return rules
     }
 
