@@ -54,6 +54,7 @@ struct StagePlan {
 
     var configuration: PipelineConfiguration {
         let rules = self.rules, routing = self.routing, mode = options.mode
+        let members = mode == .parse ? LogsourceMembers(ruleSet: rules.detection) : nil
         let decodes = self.decodes, detects = self.detects
         let decoderSlots = self.decoderSlots, detectorSlots = self.detectorSlots
         return PipelineConfiguration(
@@ -66,7 +67,7 @@ struct StagePlan {
                 if detects {
                     stages.append(DetectStage(slot: detectorSlots.make(Detector(ruleSet: rules.detection)), routing: routing))
                 }
-                if mode == .parse { stages.append(JSONLineRenderer()) }
+                if let members { stages.append(JSONLineRenderer(placingWith: rules.detection, members: members)) }
                 return stages
             }
         )
