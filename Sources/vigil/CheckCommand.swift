@@ -9,7 +9,8 @@ struct CheckCommand: ParsableCommand {
         abstract: "Validate Sigma rules (files or directories) without running them.",
         discussion: """
             Prints one line per problem as file:line:column: message and exits 1 when there is any; exits 0 \
-            when every rule is valid. The logsource mapping is the one vigil run would load.
+            when every rule is valid. The logsource mapping is the one vigil run would load. Ends with one \
+            summary line on stderr: rules and files read, the mapping, problems.
             """
     )
 
@@ -25,9 +26,7 @@ struct CheckCommand: ParsableCommand {
         let diagnostics = report.diagnostics
         if let notice = report.logsourcesNotice { FileHandle.standardError.write(Data("vigil check: \(notice)\n".utf8)) }
         for diagnostic in diagnostics { print(diagnostic) }
-        if !diagnostics.isEmpty {
-            FileHandle.standardError.write(Data("vigil check: \(diagnostics.count) problem(s)\n".utf8))
-            throw ExitCode(1)
-        }
+        FileHandle.standardError.write(Data((report.summary + "\n").utf8))
+        if !diagnostics.isEmpty { throw ExitCode(1) }
     }
 }
