@@ -11,8 +11,9 @@ struct RunCommand: ParsableCommand {
         discussion: """
             Parses every message, decodes it (the shipped rules/decoders by default), matches the Sigma rules given \
             with --rules and their correlations, and writes alerts as JSON lines on stdout (or --alerts \
-            FILE). Reads every input to its end, then prints a summary on stderr (events in, by format, \
-            parse errors, drops, decoders, detections per rule, correlation, alerts, events/s). With --udp \
+            FILE). Reads every input to its end, then prints a summary on stderr (events in, events/s, the \
+            time spent loading rules and decoders, by format, parse errors, drops, decoders, detections \
+            per rule, correlation, alerts). With --udp \
             or --tcp, runs until SIGINT or SIGTERM; either signal drains the pipeline and exits cleanly.
 
             Invalid rules, decoders or logsource mapping: every problem is printed as \

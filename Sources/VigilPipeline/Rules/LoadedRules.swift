@@ -26,6 +26,8 @@ public struct LoadedRules: Sendable {
     public var decoderPaths: [String] = []
     /// The logsource mapping files loaded, the base first (empty: the built-in field maps only).
     public var logsourceFiles: [String] = []
+    /// How long loading took, before any input was read (the run summary shows it).
+    public var loadTime = RunSummary.LoadTime()
     /// Why no decoders are loaded, when none are and `--no-decoders` did not ask for that: a run that
     /// silently decodes nothing also matches nothing that needs decoded fields.
     public var decodersNotice: String?
@@ -42,9 +44,12 @@ public struct LoadedRules: Sendable {
     ///   file, rule file or the logsource mapping has a problem (unless ``RuleLoadOptions/skipBadRules``,
     ///   which leaves bad decoder and rule files out; a bad logsource mapping always fails).
     public static func load(_ options: RuleLoadOptions) throws(RuleLoadError) -> LoadedRules {
+        let clock = ContinuousClock()
+        let started = clock.now
         let (decoders, skippedDecoders) = try DecoderSet.load(
             paths: options.effectiveDecoderPaths,
             options: DecoderSet.LoadOptions(limits: options.regexLimits, skipBadFiles: options.skipBadRules))
+        let decodersLoaded = clock.now
         let configuration = try loadConfiguration(options.logsourceFiles)
         let detectOptions = SigmaDetectOptions(defaultLogsource: options.defaultLogsource, regexLimits: options.regexLimits)
         let loaded = SigmaFileLoader.load(paths: options.rulePaths)
@@ -61,6 +66,8 @@ public struct LoadedRules: Sendable {
                 var rules = LoadedRules(
                     decoders: decoders, detection: detection.carrying(correlation.requiredFieldNames), correlation: correlation,
                     skipped: skippedDecoders + skipped, skippedFiles: orderedFiles(skippedDecoders) + badFiles)
+                rules.loadTime = RunSummary.LoadTime(
+                    decoders: (decodersLoaded - started).seconds, rules: (clock.now - decodersLoaded).seconds)
                 rules.decoderPaths = options.effectiveDecoderPaths
                 rules.logsourceFiles = options.logsourceFiles
                 rules.decodersNotice = decodersNotice(options, loaded: decoders.count)
@@ -122,6 +129,13 @@ public struct LoadedRules: Sendable {
         var files: [String] = []
         for diagnostic in diagnostics where !files.contains(diagnostic.file) { files.append(diagnostic.file) }
         return files
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `Double` (for the run summary).
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }
 

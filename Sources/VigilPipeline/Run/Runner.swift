@@ -127,6 +127,7 @@ public enum Runner {
             analysis: plan.report(sink: sink, stages: stages)
         )
         summary.fieldNamesDropped = SymbolTable.shared.dynamicNamesRefused - fieldNamesRefusedBefore
+        summary.loadTime = rules.loadTime
         try report(summary, options: options, logger: logger)
         return summary
     }

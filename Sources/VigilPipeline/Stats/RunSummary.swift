@@ -15,6 +15,24 @@ public struct RunSummary: Sendable {
     /// Input fields dropped because their name was new and the symbol table's cap on input field names
     /// (``RunOptions/maxFieldNames``) was reached; their events were kept without them.
     public var fieldNamesDropped: UInt64 = 0
+    /// Time spent loading decoders and rules before any input was read (not part of
+    /// ``elapsedSeconds``, so events/s measures the input alone).
+    public var loadTime = LoadTime()
+
+    /// Seconds spent loading, by part.
+    public struct LoadTime: Sendable, Hashable {
+        /// Decoder files: reading, compiling every pattern (PCRE2 JIT).
+        public var decoders: Double
+        /// The logsource mapping and the Sigma detection and correlation rules: reading and compiling.
+        public var rules: Double
+
+        public init(decoders: Double = 0, rules: Double = 0) {
+            self.decoders = decoders
+            self.rules = rules
+        }
+
+        public var total: Double { decoders + rules }
+    }
 
     public init(
         elapsedSeconds: Double,
