@@ -6,14 +6,14 @@ import VigilPipeline
 struct ShippedRulesTests {
     static let cases: [(executable: String?, directories: [String])] = [
         // A SwiftPM build tree, through the .build/debug link and resolved, and a scratch path.
-        ("/src/vigil/.build/debug/vigil", ["rules", "/src/vigil/rules", "/src/vigil/.build/share/vigil", "/usr/local/share/vigil"]),
+        ("/src/vigil/.build/debug/vigil", ["rules", "/src/vigil/rules", "/usr/local/share/vigil"]),
         (
             "/src/vigil/.build/x86_64-unknown-linux-gnu/release/vigil",
-            ["rules", "/src/vigil/rules", "/src/vigil/.build/x86_64-unknown-linux-gnu/share/vigil", "/usr/local/share/vigil"]
+            ["rules", "/src/vigil/rules", "/usr/local/share/vigil"]
         ),
         (
             "/src/vigil/.build-fuzz/debug/vigil",
-            ["rules", "/src/vigil/rules", "/src/vigil/.build-fuzz/share/vigil", "/usr/local/share/vigil"]
+            ["rules", "/src/vigil/rules", "/usr/local/share/vigil"]
         ),
         // Installed under a PREFIX, and under the default one (no duplicate).
         ("/opt/vigil/bin/vigil", ["rules", "/opt/vigil/share/vigil", "/usr/local/share/vigil"]),

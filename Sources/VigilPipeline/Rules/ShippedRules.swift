@@ -12,8 +12,8 @@
 ///
 /// 1. `rules` in the current directory (a checkout, or a directory laid out like one);
 /// 2. the binary's own tree: `<package>/rules` when the binary lies under a SwiftPM build directory
-///    (`.build/debug/vigil`, `.build/x86_64-unknown-linux-gnu/release/vigil`), and `<bin>/../share/vigil`
-///    when it is installed as `PREFIX/bin/vigil` (`make install`);
+///    (`.build/debug/vigil`, `.build/x86_64-unknown-linux-gnu/release/vigil`), else `<bin>/../share/vigil`
+///    (installed as `PREFIX/bin/vigil` by `make install`);
 /// 3. ``defaultInstallDirectory`` (`/usr/local/share/vigil`, the default PREFIX), for a binary copied
 ///    elsewhere.
 ///
@@ -48,8 +48,7 @@ public struct ShippedRules: Sendable, Hashable {
             // the package root, next to `rules`.
             if let build = components.lastIndex(where: { $0 == ".build" || $0.hasPrefix(".build-") || $0.hasPrefix(".build_") }) {
                 result.append("/" + (components[..<build] + ["rules"]).joined(separator: "/"))
-            }
-            if !components.isEmpty {
+            } else if !components.isEmpty {
                 result.append("/" + (components.dropLast() + ["share", "vigil"]).joined(separator: "/"))
             }
         }
