@@ -6,7 +6,7 @@ APT_PACKAGES := libpcre2-dev liblz4-dev zlib1g-dev pkg-config
 RELEASE_BIN := .build/release/vigil
 DEBUG_BIN := .build/debug/vigil
 
-.PHONY: all deps build release demo test lint format clean bench bench-parse bench-rules oracle-refresh fuzz
+.PHONY: all deps build release demo test lint format clean bench bench-parse bench-rules oracle-refresh fuzz install uninstall
 
 all: build
 
@@ -22,6 +22,27 @@ build: deps
 
 release: deps
 	$(SWIFT) build -c release
+
+# make install: PREFIX/bin/vigil and the whole rules/ tree (decoders, Sigma rules, logsource mapping) as
+# PREFIX/share/vigil, where the binary finds its defaults from any directory (README: "Where vigil finds
+# its rules"). It builds a release first; INSTALL_BINARY=path installs that binary instead, without
+# building (`make release && sudo make install INSTALL_BINARY=.build/release/vigil` builds as yourself).
+PREFIX ?= /usr/local
+DESTDIR ?=
+INSTALL_BINARY ?=
+SHARE_DIR = $(DESTDIR)$(PREFIX)/share/vigil
+
+install: $(if $(INSTALL_BINARY),,release)
+	install -d "$(DESTDIR)$(PREFIX)/bin"
+	install -m 0755 "$(or $(INSTALL_BINARY),$(RELEASE_BIN))" "$(DESTDIR)$(PREFIX)/bin/vigil"
+	@# A fresh copy: files removed from rules/ since the last install must not stay behind and load.
+	rm -rf "$(SHARE_DIR)"
+	install -d "$(SHARE_DIR)"
+	cp -R rules/. "$(SHARE_DIR)/"
+
+uninstall:
+	rm -f "$(DESTDIR)$(PREFIX)/bin/vigil"
+	rm -rf "$(SHARE_DIR)"
 
 SAMPLES := samples/auth.log samples/cron.log samples/attacks.log samples/web.log samples/ufw.log samples/events.jsonl samples/rfc5424.log
 

@@ -9,17 +9,20 @@ struct ParseCommand: ParsableCommand {
         discussion: """
             Each line has time (RFC 3339 UTC), host, app, pid, facility, severity, msg, format, fields \
             and, when parsing failed, error; decoded events also show the decoder's name and the decoded \
-            fields (in fields). Events come out in input order whatever --workers is.
+            fields (in fields). The last key, logsource, is where the logsource mapping places the event \
+            for Sigma rules (null: nowhere). Events come out in input order whatever --workers is.
             """
     )
 
     @OptionGroup var options: InputOptions
     @OptionGroup(title: "Decoders") var decoders: DecoderOptions
+    @OptionGroup(title: "Logsource mapping") var logsources: LogsourceOptions
 
     func run() throws {
         let logger = options.makeLogger()
         var runOptions = try options.runOptions(mode: .parse)
         decoders.apply(to: &runOptions.rules)
+        logsources.apply(to: &runOptions.rules)
         try runReportingRuleProblems(runOptions, logger: logger)
     }
 }

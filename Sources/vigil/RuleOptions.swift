@@ -9,7 +9,9 @@ import VigilRegex
 struct DecoderOptions: ParsableArguments {
     @Option(
         name: .customLong("decoders"),
-        help: ArgumentHelp("Decoder file or directory (repeatable; default: rules/decoders when it exists).", valueName: "path"))
+        help: ArgumentHelp(
+            "Decoder file or directory (repeatable; default: the shipped rules/decoders, see README: Where vigil finds its rules).",
+            valueName: "path"))
     var decoderPaths: [String] = []
 
     @Flag(name: .customLong("no-decoders"), help: "Decode nothing (parse only).")
@@ -43,21 +45,47 @@ struct DecoderOptions: ParsableArguments {
     }
 }
 
-/// Detection and correlation options of `vigil run`.
-struct RuleOptions: ParsableArguments {
+/// Logsource mapping options shared by `vigil run`, `vigil parse` and `vigil check`, with the same meaning
+/// in each: where events sit in Sigma's logsource taxonomy.
+struct LogsourceOptions: ParsableArguments {
     @Option(
-        name: .customLong("rules"),
-        help: ArgumentHelp("Sigma rule file or directory, detection and correlation (repeatable).", valueName: "path"))
-    var rulePaths: [String] = []
+        name: .customLong("logsources"),
+        help: ArgumentHelp(
+            "Logsource mapping laid over the shipped one (repeatable): its sources are tried first, its field maps, defaults "
+                + "and placeholders replace those of the same name.",
+            valueName: "file"))
+    var overlays: [String] = []
 
-    @Option(help: ArgumentHelp("Logsource mapping (default: rules/logsources.yml when it exists, else built in).", valueName: "file"))
-    var logsources: String?
+    @Flag(
+        name: .customLong("no-default-logsources"),
+        help: "Leave out the shipped logsource mapping (rules/logsources.yml): only --logsources files, over the built-in field maps.")
+    var noDefaultLogsources = false
 
     @Option(
         help: ArgumentHelp(
             "Logsource of events the mapping places nowhere, e.g. product=linux,service=sshd.", valueName: "product=X,category=Y,service=Z")
     )
     var logsource: String?
+
+    func validate() throws {
+        if let logsource, SigmaLogsource.parse(logsource).logsource == nil {
+            throw ValidationError("--logsource: \(SigmaLogsource.parse(logsource).error ?? "expected product=X,category=Y,service=Z")")
+        }
+    }
+
+    func apply(to rules: inout RuleLoadOptions) {
+        rules.logsourceOverlays = overlays
+        rules.defaultLogsources = !noDefaultLogsources
+        rules.defaultLogsource = logsource.flatMap { SigmaLogsource.parse($0).logsource }
+    }
+}
+
+/// Detection and correlation options of `vigil run`.
+struct RuleOptions: ParsableArguments {
+    @Option(
+        name: .customLong("rules"),
+        help: ArgumentHelp("Sigma rule file or directory, detection and correlation (repeatable).", valueName: "path"))
+    var rulePaths: [String] = []
 
     @Option(
         help: ArgumentHelp(
@@ -89,15 +117,10 @@ struct RuleOptions: ParsableArguments {
         _ = try DurationOption.parse(lateness, option: "--lateness")
         guard maxGroups >= 1 else { throw ValidationError("--max-groups must be at least 1") }
         guard absenceAtEnd == "decide" || absenceAtEnd == "leave" else { throw ValidationError("--absence-at-end must be decide or leave") }
-        if let logsource, SigmaLogsource.parse(logsource).logsource == nil {
-            throw ValidationError("--logsource: \(SigmaLogsource.parse(logsource).error ?? "expected product=X,category=Y,service=Z")")
-        }
     }
 
     func apply(to options: inout RunOptions) {
         options.rules.rulePaths = rulePaths
-        options.rules.logsourcesPath = logsources
-        options.rules.defaultLogsource = logsource.flatMap { SigmaLogsource.parse($0).logsource }
         // validate() has checked both.
         options.correlation.emit = CorrelationOptions.Emit(rawValue: emit)!
         options.correlation.lateness = (try? DurationOption.parse(lateness, option: "--lateness")) ?? options.correlation.lateness

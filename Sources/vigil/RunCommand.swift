@@ -9,10 +9,11 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Read logs from files, stdin or syslog listeners; decode, detect, correlate and print alerts.",
         discussion: """
-            Parses every message, decodes it (rules/decoders by default), matches the Sigma rules given \
+            Parses every message, decodes it (the shipped rules/decoders by default), matches the Sigma rules given \
             with --rules and their correlations, and writes alerts as JSON lines on stdout (or --alerts \
-            FILE). Reads every input to its end, then prints a summary on stderr (events in, by format, \
-            parse errors, drops, decoders, detections per rule, correlation, alerts, events/s). With --udp \
+            FILE). Reads every input to its end, then prints a summary on stderr (events in, events/s, the \
+            time spent loading rules and decoders, by format, parse errors, drops, decoders, detections \
+            per rule, correlation, alerts). With --udp \
             or --tcp, runs until SIGINT or SIGTERM; either signal drains the pipeline and exits cleanly.
 
             Invalid rules, decoders or logsource mapping: every problem is printed as \
@@ -23,12 +24,14 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var options: InputOptions
     @OptionGroup(title: "Decoders") var decoders: DecoderOptions
+    @OptionGroup(title: "Logsource mapping") var logsources: LogsourceOptions
     @OptionGroup(title: "Rules and correlation") var rules: RuleOptions
 
     func run() throws {
         let logger = options.makeLogger()
         var runOptions = try options.runOptions(mode: .run)
         decoders.apply(to: &runOptions.rules)
+        logsources.apply(to: &runOptions.rules)
         rules.apply(to: &runOptions)
         try runReportingRuleProblems(runOptions, logger: logger)
     }

@@ -3,6 +3,7 @@ import Foundation
 import VigilDecode
 import VigilEvent
 import VigilIngest
+import VigilPipeline
 
 /// `vigil test PATH...`: runs the test cases embedded in decoder files through the parser and the decoders.
 struct TestCommand: ParsableCommand {
@@ -19,14 +20,22 @@ struct TestCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "Decoder files or directories (default: rules/decoders).")
+    @Argument(help: "Decoder files or directories (default: the shipped rules/decoders).")
     var paths: [String] = []
 
     @Flag(name: .shortAndLong, help: "Also list the cases that pass.")
     var verbose = false
 
     func run() throws {
-        let paths = self.paths.isEmpty ? ["rules/decoders"] : self.paths
+        var paths = self.paths
+        if paths.isEmpty {
+            let shipped = ShippedRules.standard
+            guard let found = shipped.locate(ShippedRules.decoders) else {
+                standardError("vigil test: no \(ShippedRules.decoders)/ in \(shipped.searchedText); name decoder files or directories")
+                throw ExitCode(2)
+            }
+            paths = [found]
+        }
         let decoders: DecoderSet
         do {
             decoders = try DecoderSet.load(paths: paths).decoders

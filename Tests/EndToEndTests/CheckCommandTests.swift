@@ -62,4 +62,64 @@ struct CheckCommandTests {
         #expect(result.status == 0, "\(result.stdout)")
         #expect(result.stdout.isEmpty)
     }
+
+    static let correlation = """
+        title: Bursts
+        name: bursts
+        correlation:
+            type: event_count
+            rules: [valid_rule]
+            group-by: [F]
+            timespan: 1m
+            condition: {gte: 5}
+        """
+    static let brokenTwice = """
+        title: Broken twice
+        logsource: {product: p}
+        detection:
+            sel: {a|nosuchmodifier: x, b|alsonot: y}
+            condition: sel
+        """
+
+    /// Files written into a fresh folder (name -> text), check's options -> the summary line.
+    static let summaryCases: [(files: [String: String], options: [String], summary: String)] = [
+        (
+            ["valid.yml": "name: valid_rule\n" + validRule], [],
+            "vigil check: 1 rule (1 detection, 0 filters, 0 correlation) in 1 file, logsource mapping rules/logsources.yml: no problems"
+        ),
+        (
+            ["valid.yml": "name: valid_rule\n" + validRule + "---\n" + correlation, "broken.yml": brokenTwice], [],
+            "vigil check: 3 rules (2 detection, 0 filters, 1 correlation) in 2 files, logsource mapping rules/logsources.yml: "
+                + "2 problems in 1 file"
+        ),
+        (
+            ["a.yml": validRule, "b.yml": validRule.replacingOccurrences(of: "title: valid", with: "title: other")],
+            ["--no-default-logsources"],
+            "vigil check: 2 rules (2 detection, 0 filters, 0 correlation) in 2 files, no logsource mapping: no problems"
+        ),
+        (
+            [
+                "sigma1.yml": (try? String(contentsOf: directory.appendingPathComponent("rules/sigma1_collection.yml"), encoding: .utf8))
+                    ?? ""
+            ],
+            [],
+            "vigil check: 0 rules (0 detection, 0 filters, 0 correlation) in 1 file, logsource mapping rules/logsources.yml: "
+                + "1 problem in 1 file"
+        ),
+    ]
+
+    static var validRule: String {
+        (try? String(contentsOf: directory.appendingPathComponent("valid.yml"), encoding: .utf8)) ?? ""
+    }
+
+    @Test("check ends with one summary line on stderr: rules and files read, the mapping, problems", arguments: summaryCases)
+    func summaryLine(_ files: [String: String], _ options: [String], _ summary: String) throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for (name, text) in files { try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        let result = try runVigil(["check"] + options + [folder.path])
+        #expect(result.status == (summary.hasSuffix("no problems") ? 0 : 1), "\(result.stdout)")
+        #expect(result.stderr == summary + "\n")
+        #expect(!result.stdout.contains("vigil check:"))
+    }
 }

@@ -54,6 +54,47 @@ struct RuleLoadingEndToEndTests {
         }
     }
 
+    /// A rule with two problems, and a Sigma 1 collection (five follow-on problems if read document by document).
+    static let badTwice = """
+        title: Broken twice
+        logsource: {product: linux}
+        detection:
+            sel: {user|nosuchmodifier: root, host|alsonot: x}
+            condition: sel
+        """
+    static var sigma1Collection: String {
+        (try? String(contentsOf: TestPaths.fixture("Sigma/check/rules/sigma1_collection.yml"), encoding: .utf8)) ?? ""
+    }
+
+    @Test("--skip-bad-rules logs each bad file once, with its first problem")
+    func skipBadRulesLogsEachFileOnce() throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let twice = folder.appendingPathComponent("twice.yml"), sigma1 = folder.appendingPathComponent("sigma1.yml")
+        try Self.badTwice.write(to: twice, atomically: true, encoding: .utf8)
+        try Self.sigma1Collection.write(to: sigma1, atomically: true, encoding: .utf8)
+        let result = try runVigil(["run", "--rules", folder.path, "--skip-bad-rules"], stdin: Data("x\n".utf8))
+        #expect(result.status == 0, "\(result.stderr)")
+        let logged = result.stderr.split(separator: "\n").filter { $0.contains(" vigil: ") }
+        #expect(logged.count == 2, "\(result.stderr)")
+        #expect(logged.filter { $0.contains("skipped bad file \(twice.path): 4:") && $0.contains("(and 1 more;") }.count == 1)
+        #expect(logged.filter { $0.contains("skipped bad file \(sigma1.path): 1:9: Sigma 1 rule collection") }.count == 1)
+        #expect(result.stderr.contains("skipped (bad) files: \(sigma1.path), \(twice.path)"))
+    }
+
+    @Test("a Sigma 1 rule collection: one clear problem, not one per document")
+    func sigma1CollectionIsOneProblem() throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("collection.yml")
+        try Self.sigma1Collection.write(to: file, atomically: true, encoding: .utf8)
+        let result = try runVigil(["run", "--rules", file.path], stdin: Data("x\n".utf8))
+        #expect(result.status == 2)
+        let problems = result.stderr.split(separator: "\n").filter { $0.hasPrefix(file.path) }
+        #expect(problems.count == 1, "\(result.stderr)")
+        #expect(problems.first?.contains(":1:9: Sigma 1 rule collection ('action: global') is not supported") == true)
+    }
+
     @Test("--skip-bad-rules loads the rest and logs each skipped file")
     func skipBadRules() throws {
         let folder = try temporaryDirectory()

@@ -31,6 +31,28 @@ struct RunEndToEndTests {
         #expect(json["events_per_second"] is NSNumber)
     }
 
+    @Test("the summary shows the time spent loading rules and decoders on its own line, and --stats-json has it")
+    func loadingTime() throws {
+        let stats = temporaryPath("stats.json")
+        let result = try runVigil(["run", "--rules", "rules/sigma", authLog, "--stats-json", stats])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        let loading = lines.filter { $0.hasPrefix("  loading rules and decoders: ") }
+        #expect(loading.count == 1, "\(result.stderr)")
+        // Right after the first line, which gives the time spent on the input alone.
+        #expect(lines.count > 1 && lines[1] == loading.first)
+        #expect(
+            loading.first?.range(
+                of:
+                    #"^  loading rules and decoders: [0-9.]+ s \(decoders [0-9.]+ s, logsource mapping and rules [0-9.]+ s\), before any input$"#,
+                options: .regularExpression) != nil, "\(loading)")
+        let json = try readStats(stats)
+        let load = try #require(json["load_seconds"] as? [String: Double])
+        let total = try #require(load["total"]), decoders = try #require(load["decoders"]), rules = try #require(load["rules"])
+        #expect(decoders > 0 && rules > 0)
+        #expect(abs(total - (decoders + rules)) < 1e-9)
+    }
+
     @Test("a gzip file gives the same events as the plain one")
     func gzipFile() throws {
         let plain = try runVigil(["parse", authLog, "--workers", "2"])

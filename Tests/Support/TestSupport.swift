@@ -65,11 +65,15 @@ public struct ProcessResult: Sendable {
 /// Runs the built `vigil` with arguments and optional stdin, waiting for it to exit.
 ///
 /// Output is collected through files, not pipes, so a chatty child can never block on a full pipe.
-public func runVigil(_ arguments: [String], stdin: Data? = nil, environment: [String: String]? = nil) throws -> ProcessResult {
+/// `binary` runs another copy (an installed one); `currentDirectory` defaults to the package root.
+public func runVigil(
+    _ arguments: [String], stdin: Data? = nil, environment: [String: String]? = nil, binary: URL? = nil,
+    currentDirectory: URL? = nil
+) throws -> ProcessResult {
     let process = Process()
-    process.executableURL = TestPaths.vigilBinary
+    process.executableURL = binary ?? TestPaths.vigilBinary
     process.arguments = arguments
-    process.currentDirectoryURL = TestPaths.packageRoot
+    process.currentDirectoryURL = currentDirectory ?? TestPaths.packageRoot
     if let environment { process.environment = environment }
     let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-test-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
@@ -103,6 +107,11 @@ public struct ToolFailure: Error, CustomStringConvertible {
     public var command: String
     public var status: Int32
     public var description: String { "\(command) exited with status \(status)" }
+
+    public init(command: String, status: Int32) {
+        self.command = command
+        self.status = status
+    }
 }
 
 /// Runs `python3` with arguments (the shared tools: gen-authlog.py, truth-ssh-bruteforce.py) and returns

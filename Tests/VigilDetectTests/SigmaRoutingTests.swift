@@ -100,6 +100,25 @@ struct SigmaRoutingTests {
         #expect(logsources.map(\.category) == ["registry_set", "registry_event"])
     }
 
+    /// Placing a batch (what `vigil parse` shows) agrees with the routing matching uses, event by
+    /// event, with and without a default logsource for events placed nowhere.
+    @Test(arguments: [nil, "product=cisco,service=aaa"])
+    func placementIsTheRouting(_ defaultLogsource: String?) {
+        let options = SigmaDetectOptions(defaultLogsource: defaultLogsource.flatMap { SigmaLogsource.parse($0).logsource })
+        let (ruleSet, _) = SigmaTesting.compile(Self.rules, configuration: SigmaTesting.configuration, options: options)
+        let batch = Self.events()
+        var detector = Detector(ruleSet: ruleSet)
+        var routes: [Int32] = [99]
+        detector.placeEvents(of: batch, into: &routes)
+        #expect(routes.count == batch.events.count)
+        for index in batch.events.indices {
+            var expected = detector.logsources(ofEvent: index, in: batch)
+            if expected.isEmpty, let fallback = options.defaultLogsource { expected = [fallback] }
+            #expect(ruleSet.routeLogsources[Int(routes[index])] == expected, "event \(index)")
+        }
+        #expect(ruleSet.routeLogsources[Int(routes[4])].map(\.description) == (defaultLogsource.map { [$0] } ?? []))
+    }
+
     @Test func detectionsCarryEventJSONAndRequestedFields() throws {
         let (compiled, _) = SigmaTesting.compile(Self.rules, configuration: SigmaTesting.configuration)
         let sshd = try #require(compiled.rule(reference: "sshd_failed"))

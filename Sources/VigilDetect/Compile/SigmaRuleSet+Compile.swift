@@ -130,7 +130,7 @@ extension SigmaRuleSet {
         }
         var routes: [Route] = []
         for entry in configuration.sources {
-            let fieldMap = configuration.fieldMaps[entry.fieldMap] ?? .flat
+            let fieldMap = configuration.fieldMaps[configuration.fieldMapName(of: entry)] ?? .flat
             routes.append(
                 RouteBuilder.build(
                     name: entry.name, logsources: entry.logsources, fieldMap: fieldMap, ruleIndices: rules(admitting: entry.logsources),

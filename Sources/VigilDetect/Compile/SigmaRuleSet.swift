@@ -83,6 +83,13 @@ public final class SigmaRuleSet: Sendable {
     /// The fields a rule's detections carry (``Detection/values``), as registered with ``carrying(_:)``.
     public func carriedFields(of rule: RuleID) -> [Symbol] { compiled[Int(rule.rawValue)].carriedNames }
 
+    /// Per route, numbered as ``Detector/placeEvents(of:into:)`` reports them: the logsources its
+    /// events sit in. One route per mapping entry (its `logsource` list), then the two routes of events
+    /// no entry places, which hold the run's default logsource (`--logsource`) or nothing.
+    public var routeLogsources: [[SigmaLogsource]] {
+        routes.map { $0.logsources.filter { !$0.isEmpty } }
+    }
+
     /// Names of the logsource routes and how many rules each holds (for `vigil check` summaries and
     /// tests): one per mapping entry, then the two fallbacks.
     public var routeSummary: [(name: String, logsources: [SigmaLogsource], rules: Int)] {

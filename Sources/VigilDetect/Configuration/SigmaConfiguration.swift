@@ -14,8 +14,10 @@ public struct SigmaConfiguration: Sendable {
     var defaultJSONFieldMap: String
     var defaultTextFieldMap: String
     var placeholders: [String: [String]]
-    /// The file it was read from, for messages.
+    /// The file it was read from, for messages (the last one, for a mapping laid over another).
     public var file: String?
+    /// Every file it was read from, the base first (see ``load(path:over:)``).
+    public var files: [String] = []
 
     /// No logsource entries; the `flat` and `syslog` field maps.
     public static let builtin = SigmaConfiguration(
@@ -24,17 +26,39 @@ public struct SigmaConfiguration: Sendable {
 
     /// Reads a configuration file; problems come back as diagnostics (and no configuration).
     public static func load(path: String) -> (configuration: SigmaConfiguration?, diagnostics: [RuleDiagnostic]) {
+        load(path: path, over: .builtin)
+    }
+
+    /// Reads a configuration file laid over `base` (`--logsources FILE` over the shipped mapping):
+    ///
+    /// - its `sources` go in front of the base's, so they are tried first (the first entry that holds
+    ///   places the event);
+    /// - its field maps, `defaults` (`json`, `text`) and placeholders replace the base's of the same
+    ///   name, key by key; the rest of the base stays. A field map may name a base map (`base:`), even
+    ///   the one it replaces, to extend it; sources may use the base's field maps.
+    ///
+    /// Problems are located in this file (`file:line:column`).
+    public static func load(path: String, over base: SigmaConfiguration) -> (
+        configuration: SigmaConfiguration?, diagnostics: [RuleDiagnostic]
+    ) {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             return (nil, [RuleDiagnostic(file: path, line: 0, column: 0, message: "cannot read logsource configuration")])
         }
-        return parse(yaml: text, file: path)
+        return parse(yaml: text, file: path, over: base)
     }
 
     /// Parses configuration text.
     public static func parse(yaml text: String, file: String) -> (configuration: SigmaConfiguration?, diagnostics: [RuleDiagnostic]) {
+        parse(yaml: text, file: file, over: .builtin)
+    }
+
+    /// Parses configuration text laid over `base` (see ``load(path:over:)``).
+    public static func parse(yaml text: String, file: String, over base: SigmaConfiguration) -> (
+        configuration: SigmaConfiguration?, diagnostics: [RuleDiagnostic]
+    ) {
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: text) else { return (builtin.with(file: file), []) }
+            guard let node = try Yams.compose(yaml: text) else { return (base.with(file: file), []) }
             root = node
         } catch let error as YamlError {
             return (nil, [SigmaFileLoader.yamlDiagnostic(error, file: file)])
@@ -42,13 +66,37 @@ public struct SigmaConfiguration: Sendable {
             return (nil, [RuleDiagnostic(file: file, line: 0, column: 0, message: "\(error)")])
         }
         var reader = ConfigurationReader(file: file)
-        let configuration = reader.read(root)
+        let configuration = reader.read(root, over: base)
         return reader.diagnostics.isEmpty ? (configuration, []) : (nil, reader.diagnostics)
+    }
+
+    /// Reads `paths` in turn, each laid over the ones before it (the first over the built-in field
+    /// maps). A file with problems is left out and the next laid over the last good configuration, so
+    /// that the problems of every file are reported; the configuration is nil when any file had one.
+    public static func load(paths: [String]) -> (configuration: SigmaConfiguration?, diagnostics: [RuleDiagnostic]) {
+        var configuration = SigmaConfiguration.builtin
+        var diagnostics: [RuleDiagnostic] = []
+        for path in paths {
+            let (loaded, problems) = load(path: path, over: configuration)
+            diagnostics += problems
+            if let loaded { configuration = loaded }
+        }
+        return (diagnostics.isEmpty ? configuration : nil, diagnostics)
+    }
+
+    /// Number of `sources` entries (the base's and its overlays').
+    public var sourceCount: Int { sources.count }
+
+    /// The field map an entry's events use: its own `fieldmap`, else the default of its kind. Resolved
+    /// when rules are compiled, so that an overlay's `defaults` reach the base's entries too.
+    func fieldMapName(of entry: SourceEntry) -> String {
+        entry.fieldMap ?? (entry.readsJSON ? defaultJSONFieldMap : defaultTextFieldMap)
     }
 
     private func with(file: String) -> SigmaConfiguration {
         var copy = self
         copy.file = file
+        copy.files.append(file)
         return copy
     }
 }
@@ -64,9 +112,10 @@ private struct ConfigurationReader {
         diagnostics.append(RuleDiagnostic(file: file, line: node?.mark?.line ?? 0, column: node?.mark?.column ?? 0, message: message))
     }
 
-    mutating func read(_ root: Node) -> SigmaConfiguration {
-        var configuration = SigmaConfiguration.builtin
+    mutating func read(_ root: Node, over base: SigmaConfiguration) -> SigmaConfiguration {
+        var configuration = base
         configuration.file = file
+        configuration.files.append(file)
         guard let entries = YAMLValues.entries(root) else {
             report("the logsource configuration must be a mapping", root)
             return configuration
@@ -100,7 +149,7 @@ private struct ConfigurationReader {
                 report("unknown key '\(key)' (expected fieldmaps, sources, defaults, placeholders)", keyNode)
             }
         }
-        if let sources = root["sources"] { configuration.sources = readSources(sources, configuration: configuration) }
+        if let sources = root["sources"] { configuration.sources = readSources(sources, configuration: configuration) + base.sources }
         for (target, name) in [("json", configuration.defaultJSONFieldMap), ("text", configuration.defaultTextFieldMap)]
         where configuration.fieldMaps[name] == nil {
             report("defaults '\(target)' names unknown field map '\(name)'", root["defaults"])
@@ -165,7 +214,7 @@ private struct ConfigurationReader {
         let line = item.mark?.line ?? 0
         var entry = SourceEntry(
             name: YAMLValues.string(item["name"]) ?? "entry \(index + 1)", apps: [], decoders: [], formats: [], fieldConditions: [],
-            logsources: [], fieldMap: "", line: line)
+            logsources: [], fieldMap: nil, readsJSON: false, line: line)
         for (key, keyNode, value) in YAMLValues.entries(item) ?? [] {
             switch key {
             case "name": break
@@ -198,8 +247,9 @@ private struct ConfigurationReader {
                     entry.logsources.append(logsource)
                 }
             case "fieldmap":
-                entry.fieldMap = YAMLValues.string(value) ?? ""
-                if fieldMaps[entry.fieldMap] == nil { report("source '\(entry.name)': unknown field map '\(entry.fieldMap)'", value) }
+                let name = YAMLValues.string(value) ?? ""
+                entry.fieldMap = name
+                if fieldMaps[name] == nil { report("source '\(entry.name)': unknown field map '\(name)'", value) }
             default:
                 report(
                     "source '\(entry.name)': unknown key '\(key)' (expected name, app, decoder, format, match, logsource, fieldmap)",
@@ -215,10 +265,7 @@ private struct ConfigurationReader {
             report("source '\(entry.name)' has no condition (app, decoder, format or match)", item)
         }
         if entry.logsources.isEmpty { report("source '\(entry.name)' has no 'logsource'", item) }
-        if entry.fieldMap.isEmpty {
-            let isJSON = !entry.fieldConditions.isEmpty || entry.formats == [.json]
-            entry.fieldMap = isJSON ? configuration.defaultJSONFieldMap : configuration.defaultTextFieldMap
-        }
+        entry.readsJSON = !entry.fieldConditions.isEmpty || entry.formats == [.json]
         return diagnostics.count == before ? entry : nil
     }
 }

@@ -19,7 +19,11 @@ struct SourceEntry: Sendable {
     /// An event can sit in several logsources at once (Sysmon event 13 is `registry_set` and
     /// `registry_event`).
     var logsources: [SigmaLogsource]
-    var fieldMap: String
+    /// The entry's own `fieldmap`; nil takes the configuration's default for its kind (see
+    /// ``SigmaConfiguration/fieldMapName(of:)``).
+    var fieldMap: String?
+    /// Whether its events are JSON (a `match` condition, or `format: [json]`): which default applies.
+    var readsJSON: Bool
     /// Where the entry is written.
     var line: Int
 }

@@ -51,8 +51,24 @@ public enum SigmaFileLoader {
                 // Parser.nextRoot throws on syntax errors; iterating compose_all's sequence would
                 // silently stop at the first bad document instead.
                 let parser = try Parser(yaml: text)
+                let firstDocument = documents.count
+                var collection = false
                 while let node = try parser.nextRoot() {
                     let line = node.mark?.line ?? 1
+                    if collection { continue }
+                    if let action = sigma1Action(node) {
+                        // Each document of a collection is a fragment: read one by one, they gave a
+                        // follow-on error apiece. One message for the file, and none of its documents.
+                        diagnostics.append(
+                            RuleDiagnostic(
+                                file: file, line: action.mark?.line ?? line, column: action.mark?.column ?? 0,
+                                message:
+                                    "Sigma 1 rule collection ('action: \(action.string ?? "")') is not supported: Sigma 2 has no "
+                                    + "collections; write each rule as a document of its own, with its title, logsource and detection"))
+                        documents.removeSubrange(firstDocument...)
+                        collection = true
+                        continue
+                    }
                     guard let mapping = node.mapping else {
                         diagnostics.append(
                             RuleDiagnostic(
@@ -82,6 +98,14 @@ public enum SigmaFileLoader {
             }
         }
         return (documents, diagnostics)
+    }
+
+    /// The `action` value node of a Sigma 1 collection document (`global`, `reset`, `repeat`), or nil.
+    static func sigma1Action(_ node: Node) -> Node? {
+        guard let action = node.mapping?["action"], let value = action.string, ["global", "reset", "repeat"].contains(value) else {
+            return nil
+        }
+        return action
     }
 
     /// YAML files under the given paths, sorted so that load order (and thus rule ids) is stable.

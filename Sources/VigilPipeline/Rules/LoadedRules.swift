@@ -22,6 +22,18 @@ public struct LoadedRules: Sendable {
     public var skipped: [RuleDiagnostic]
     /// Files left out with ``RuleLoadOptions/skipBadRules``, in the order they were found.
     public var skippedFiles: [String]
+    /// The decoder paths loaded from (the shipped folder when none was given and one was found).
+    public var decoderPaths: [String] = []
+    /// The logsource mapping files loaded, the base first (empty: the built-in field maps only).
+    public var logsourceFiles: [String] = []
+    /// How long loading took, before any input was read (the run summary shows it).
+    public var loadTime = RunSummary.LoadTime()
+    /// Why no decoders are loaded, when none are and `--no-decoders` did not ask for that: a run that
+    /// silently decodes nothing also matches nothing that needs decoded fields.
+    public var decodersNotice: String?
+    /// Why no logsource mapping is loaded, when none is and `--no-default-logsources` did not ask for
+    /// that: rules that name a product, category or service then see no event the mapping would place.
+    public var logsourcesNotice: String?
 
     /// Whether the run detects anything (otherwise the detect and correlation stages are left out).
     public var hasRules: Bool { detection.count > 0 }
@@ -32,10 +44,13 @@ public struct LoadedRules: Sendable {
     ///   file, rule file or the logsource mapping has a problem (unless ``RuleLoadOptions/skipBadRules``,
     ///   which leaves bad decoder and rule files out; a bad logsource mapping always fails).
     public static func load(_ options: RuleLoadOptions) throws(RuleLoadError) -> LoadedRules {
+        let clock = ContinuousClock()
+        let started = clock.now
         let (decoders, skippedDecoders) = try DecoderSet.load(
             paths: options.effectiveDecoderPaths,
             options: DecoderSet.LoadOptions(limits: options.regexLimits, skipBadFiles: options.skipBadRules))
-        let configuration = try loadConfiguration(options.effectiveLogsourcesPath)
+        let decodersLoaded = clock.now
+        let configuration = try loadConfiguration(options.logsourceFiles)
         let detectOptions = SigmaDetectOptions(defaultLogsource: options.defaultLogsource, regexLimits: options.regexLimits)
         let loaded = SigmaFileLoader.load(paths: options.rulePaths)
         var documents = loaded.documents
@@ -48,9 +63,16 @@ public struct LoadedRules: Sendable {
             let (correlation, correlationProblems) = CorrelationRuleSet.compile(documents) { detection.rule(reference: $0)?.ruleID }
             problems += detectionProblems + correlationProblems
             if problems.isEmpty {
-                return LoadedRules(
+                var rules = LoadedRules(
                     decoders: decoders, detection: detection.carrying(correlation.requiredFieldNames), correlation: correlation,
                     skipped: skippedDecoders + skipped, skippedFiles: orderedFiles(skippedDecoders) + badFiles)
+                rules.loadTime = RunSummary.LoadTime(
+                    decoders: (decodersLoaded - started).seconds, rules: (clock.now - decodersLoaded).seconds)
+                rules.decoderPaths = options.effectiveDecoderPaths
+                rules.logsourceFiles = options.logsourceFiles
+                rules.decodersNotice = decodersNotice(options, loaded: decoders.count)
+                rules.logsourcesNotice = logsourcesNotice(options)
+                return rules
             }
             guard options.skipBadRules else { throw RuleLoadError(problems.sortedByLocation()) }
             // Leave out every file with a problem and compile again: a correlation that read a rule of a
@@ -63,14 +85,38 @@ public struct LoadedRules: Sendable {
         }
     }
 
-    /// The logsource mapping at `path`, or the built-in one for nil.
-    static func loadConfiguration(_ path: String?) throws(RuleLoadError) -> SigmaConfiguration {
-        guard let path else { return .builtin }
-        let (configuration, problems) = SigmaConfiguration.load(path: path)
+    /// The logsource mapping files laid over each other (the first over the built-in field maps).
+    static func loadConfiguration(_ paths: [String]) throws(RuleLoadError) -> SigmaConfiguration {
+        let (configuration, problems) = SigmaConfiguration.load(paths: paths)
         guard let configuration, problems.isEmpty else {
-            throw RuleLoadError(problems.isEmpty ? [RuleDiagnostic(file: path, line: 0, column: 0, message: "cannot load")] : problems)
+            let file = paths.first ?? "logsources"
+            throw RuleLoadError(problems.isEmpty ? [RuleDiagnostic(file: file, line: 0, column: 0, message: "cannot load")] : problems)
         }
         return configuration
+    }
+
+    /// The notice for a run that loads no decoders without having been told to (see ``decodersNotice``).
+    static func decodersNotice(_ options: RuleLoadOptions, loaded: Int) -> String? {
+        guard loaded == 0 else { return nil }
+        switch options.decoderPaths {
+        case .some(let paths) where paths.isEmpty:
+            return nil  // --no-decoders
+        case .some(let paths):
+            return "no decoders loaded from \(paths.joined(separator: ", ")): events are parsed but not decoded"
+        case .none:
+            return "no decoders loaded: no \(ShippedRules.decoders)/ in \(options.shipped.searchedText); events are parsed but not "
+                + "decoded (--decoders PATH names them, --no-decoders turns this notice off)"
+        }
+    }
+
+    /// The notice for a run that loads no logsource mapping without having been told to (see
+    /// ``logsourcesNotice``).
+    static func logsourcesNotice(_ options: RuleLoadOptions) -> String? {
+        guard options.logsourceFiles.isEmpty, options.logsourcesPath == nil, options.defaultLogsources else { return nil }
+        let matched = options.defaultLogsource == nil ? "match nothing" : "see only events of --logsource"
+        return "no logsource mapping loaded: no \(ShippedRules.logsources) in \(options.shipped.searchedText); rules that name "
+            + "a product, category or service \(matched) (--logsources FILE names a mapping, --no-default-logsources turns this "
+            + "notice off)"
     }
 
     /// Problems of correlation rules over detection rules already compiled from the same documents
@@ -83,6 +129,13 @@ public struct LoadedRules: Sendable {
         var files: [String] = []
         for diagnostic in diagnostics where !files.contains(diagnostic.file) { files.append(diagnostic.file) }
         return files
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `Double` (for the run summary).
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }
 

@@ -131,6 +131,7 @@ public enum Runner {
         summary.fieldNamesDropped = SymbolTable.shared.dynamicNamesRefused - fieldNamesRefusedBefore
         summary.eventTime = totals.eventTime
         for case let stage as CorrelationStage in stages { summary.eventTime.merge(stage.eventTime) }
+        summary.loadTime = rules.loadTime
         try report(summary, options: options, logger: logger)
         return summary
     }

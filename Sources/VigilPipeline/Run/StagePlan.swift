@@ -54,6 +54,7 @@ struct StagePlan {
 
     var configuration: PipelineConfiguration {
         let rules = self.rules, routing = self.routing, mode = options.mode
+        let members = mode == .parse ? LogsourceMembers(ruleSet: rules.detection) : nil
         let decodes = self.decodes, detects = self.detects, correlates = self.correlates
         let decoderSlots = self.decoderSlots, detectorSlots = self.detectorSlots
         let maxClockSkew = options.maxClockSkew
@@ -69,7 +70,7 @@ struct StagePlan {
                 if detects {
                     stages.append(DetectStage(slot: detectorSlots.make(Detector(ruleSet: rules.detection)), routing: routing))
                 }
-                if mode == .parse { stages.append(JSONLineRenderer()) }
+                if let members { stages.append(JSONLineRenderer(placingWith: rules.detection, members: members)) }
                 return stages
             }
         )
@@ -137,9 +138,27 @@ extension Runner {
         } catch {
             throw .rules(error)
         }
-        for diagnostic in rules.skipped { logger.warning("skipped: \(diagnostic)") }
-        for file in rules.skippedFiles { logger.error("skipped bad file \(file)") }
+        for line in skippedFileLines(rules) { logger.error("\(line)") }
+        if !rules.decoderPaths.isEmpty { logger.info("decoders: \(rules.decoderPaths.joined(separator: ", "))") }
+        if !rules.logsourceFiles.isEmpty { logger.info("logsource mapping: \(rules.logsourceFiles.joined(separator: ", "))") }
+        if let notice = rules.decodersNotice { logger.warning("\(notice)") }
+        // The mapping matters to rules, and to `vigil parse`, which shows where each event is placed.
+        if let notice = rules.logsourcesNotice, options.mode == .parse || !load.rulePaths.isEmpty { logger.warning("\(notice)") }
         return rules
+    }
+
+    /// One line per file `--skip-bad-rules` left out, with its first problem and how many more: a file
+    /// with a YAML error or a broken rule would otherwise log a line per follow-on problem.
+    static func skippedFileLines(_ rules: LoadedRules) -> [String] {
+        rules.skippedFiles.map { file in
+            let problems = rules.skipped.filter { $0.file == file }
+            var line = "skipped bad file \(file)"
+            if let first = problems.first { line += ": \(first.line):\(first.column): \(first.message)" }
+            if problems.count > 1 {
+                line += " (and \(problems.count - 1) more; without --skip-bad-rules vigil lists them all)"
+            }
+            return line
+        }
     }
 
     /// Whether the run is live (see ``RunOptions/live``): a listener, or standard input that is not a

@@ -6,6 +6,11 @@ extension RunSummary {
         var object = JSONObjectWriter()
         object.integer("events", events)
         object.double("elapsed_seconds", elapsedSeconds)
+        object.nested("load_seconds") { inner in
+            inner.double("total", loadTime.total)
+            inner.double("decoders", loadTime.decoders)
+            inner.double("rules", loadTime.rules)
+        }
         object.double("events_per_second", eventsPerSecond.rounded())
         object.integer("workers", UInt64(workers))
         object.nested("by_format") { inner in

@@ -7,6 +7,10 @@ extension RunSummary {
         let rate = Int(eventsPerSecond.rounded())
         let seconds = (elapsedSeconds * 1000).rounded() / 1000
         lines.append("vigil: \(events) events in \(seconds) s (\(rate) events/s, \(workers) workers)")
+        let load = loadTime
+        lines.append(
+            "  loading rules and decoders: \(Self.milliseconds(load.total)) s (decoders \(Self.milliseconds(load.decoders)) s, "
+                + "logsource mapping and rules \(Self.milliseconds(load.rules)) s), before any input")
         let formats = EventFormat.allCases.map { "\($0.name) \(parse.events(in: $0))" }
         lines.append("  by format: " + formats.joined(separator: ", "))
         let errors = parseErrors
@@ -53,5 +57,10 @@ extension RunSummary {
         }
         if eventTime.untrackedHosts > 0 { text += ", hosts not tracked \(eventTime.untrackedHosts)" }
         return text
+    }
+
+    /// Seconds rounded to milliseconds, as the summary prints them.
+    static func milliseconds(_ seconds: Double) -> Double {
+        (seconds * 1000).rounded() / 1000
     }
 }

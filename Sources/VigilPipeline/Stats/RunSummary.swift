@@ -17,6 +17,24 @@ public struct RunSummary: Sendable {
     public var fieldNamesDropped: UInt64 = 0
     /// Where event times came from, and events stamped too far ahead (``RunOptions/maxClockSkew``).
     public var eventTime = EventTimeCounters()
+    /// Time spent loading decoders and rules before any input was read (not part of
+    /// ``elapsedSeconds``, so events/s measures the input alone).
+    public var loadTime = LoadTime()
+
+    /// Seconds spent loading, by part.
+    public struct LoadTime: Sendable, Hashable {
+        /// Decoder files: reading, compiling every pattern (PCRE2 JIT).
+        public var decoders: Double
+        /// The logsource mapping and the Sigma detection and correlation rules: reading and compiling.
+        public var rules: Double
+
+        public init(decoders: Double = 0, rules: Double = 0) {
+            self.decoders = decoders
+            self.rules = rules
+        }
+
+        public var total: Double { decoders + rules }
+    }
 
     public init(
         elapsedSeconds: Double,
