@@ -12,6 +12,8 @@ public struct DecoderWorker {
     /// PCRE2's output vector of ``scratch`` (stable: the match data is sized for every pattern at init).
     let ovector: UnsafePointer<Int>
     let state: WorkerState
+    /// ``Symbol/syslogTag``, read once: tested per event.
+    let syslogTag = Symbol.syslogTag
 
     /// This worker's counts since it was created (or since they were last set).
     public var counters: DecoderCounters {
@@ -44,10 +46,13 @@ public struct DecoderWorker {
         let fieldBase = batch.fields.count
         var events: [Event] = []
         swap(&events, &batch.events)
+        let parsedFields = batch.fields
         batch.bytes.withUnsafeBytes { bytes in
-            events.withUnsafeMutableBufferPointer { events in
-                for i in events.indices {
-                    decodeEvent(&events[i], bytes: bytes, fieldBase: fieldBase)
+            parsedFields.withUnsafeBufferPointer { fields in
+                events.withUnsafeMutableBufferPointer { events in
+                    for i in events.indices {
+                        decodeEvent(&events[i], bytes: bytes, fields: fields, fieldBase: fieldBase)
+                    }
                 }
             }
         }
@@ -59,13 +64,15 @@ public struct DecoderWorker {
     }
 
     @inline(__always)
-    private mutating func decodeEvent(_ event: inout Event, bytes: UnsafeRawBufferPointer, fieldBase: Int) {
+    private mutating func decodeEvent(
+        _ event: inout Event, bytes: UnsafeRawBufferPointer, fields: UnsafeBufferPointer<Field>, fieldBase: Int
+    ) {
         let subjectRange = event.message ?? event.raw
         guard subjectRange.upperBound <= bytes.count, let base = bytes.baseAddress else { return }
         let subject = Subject(
             bytes: (base + subjectRange.lowerBound).assumingMemoryBound(to: UInt8.self), count: subjectRange.count,
             offset: subjectRange.lowerBound)
-        let (lists, list) = candidates(for: event, bytes: bytes)
+        let (lists, list) = candidates(for: event, bytes: bytes, fields: fields)
         state.reserveFields(tables.maxFieldsPerEvent)
         let fieldStart = state.fieldCount
         var matched = -1
@@ -116,11 +123,23 @@ public struct DecoderWorker {
     /// The top-level decoders that apply to the event's program and format: a run of `lists`.
     @inline(__always)
     private mutating func candidates(
-        for event: Event, bytes: UnsafeRawBufferPointer
+        for event: Event, bytes: UnsafeRawBufferPointer, fields: UnsafeBufferPointer<Field>
     ) -> (UnsafePointer<Int32>, ProgramIndex.ListRange) {
         let shared = tables.lists.baseAddress.unsafelyUnwrapped
         guard let app = event.app, app.upperBound <= bytes.count else { return (shared, tables.defaultList(format: event.format)) }
         let name = UnsafeRawBufferPointer(rebasing: bytes[app.range])
+        // `sshd(pam_unix)[PID]:`: the parser made `sshd` the app and put the whole tag first among the
+        // event's fields; decoders for `sshd` and for `*(pam_unix)` both apply.
+        if event.format == .rfc3164, event.fields.count > 0, Int(event.fields.start) < fields.count,
+            fields[Int(event.fields.start)].name == syslogTag
+        {
+            let tagRange = fields[Int(event.fields.start)].value
+            if tagRange.upperBound <= bytes.count {
+                let tag = UnsafeRawBufferPointer(rebasing: bytes[tagRange.range])
+                let range = state.programs.candidates(tag: tag, program: name, hash: ProgramIndex.hash(tag), format: event.format)
+                return (UnsafePointer(state.programs.lists), range)
+            }
+        }
         let hash = ProgramIndex.hash(name)
         if let exact = tables.exactList(for: name, hash: hash, format: event.format) { return (shared, exact) }
         if tables.programIndex.globs.isEmpty { return (shared, tables.defaultList(format: event.format)) }
