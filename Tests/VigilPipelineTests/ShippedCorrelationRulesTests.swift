@@ -23,7 +23,7 @@ import VigilTestSupport
         #expect(
             names == [
                 "ssh_bruteforce", "ssh_password_spraying", "ssh_bruteforce_success", "ufw_port_scan", "sudo_repeated_failures",
-                "web_scanning", "host_silent",
+                "web_scanning", "host_silent", "ssh_max_auth_attempts",
             ])
         let expected: [String: [String]] = [
             "ssh_failed_password": ["src_ip", "user"], "ssh_accepted_login": ["src_ip"], "ufw_block": ["src_ip", "dst_port"],
@@ -91,6 +91,35 @@ import VigilTestSupport
         #expect(hits.first?.group.first?.value == "198.51.100.9")
         #expect(hits.first?.rule.level == "critical")
         #expect(hits.first?.windowEnd == Self.standIn().time(of: success))
+    }
+
+    /// OpenSSH 7.x's "Disconnecting: Too many authentication failures [preauth]" names no address: the
+    /// failure logged just before by the same sshd process (host and pid) does, and the alert carries
+    /// it. The same pid on another host, a pid whose failure is too old, and a disconnect with no
+    /// earlier failure tie nothing.
+    @Test func maxAuthAttemptsDisconnectIsTiedToItsSourceByPid() throws {
+        let lines = [
+            "Mar  1 10:00:00 web-01 sshd[700]: Failed password for root from 198.51.100.70 port 50000 ssh2",
+            "Mar  1 10:00:04 web-01 sshd[700]: error: maximum authentication attempts exceeded for root from 198.51.100.70 port 50000 ssh2 [preauth]",
+            "Mar  1 10:00:04 web-01 sshd[700]: Disconnecting: Too many authentication failures [preauth]",
+            "Mar  1 10:01:00 web-02 sshd[700]: Disconnecting: Too many authentication failures [preauth]",
+            "Mar  1 10:02:00 web-01 sshd[800]: Failed password for admin from 198.51.100.80 port 50001 ssh2",
+            "Mar  1 10:08:00 web-01 sshd[800]: Disconnecting: Too many authentication failures for admin [preauth]",
+            "Mar  1 10:09:00 web-01 sshd[900]: Disconnecting: Too many authentication failures [preauth]",
+        ]
+        let (alerts, _) = Self.standIn().run(lines, options: CorrelationOptions(emit: .episodes))
+        let opened = alerts.filter { $0.rule.name == "ssh_max_auth_attempts" && $0.episode?.state == .opened }
+        #expect(opened.map { $0.group.map(\.value) } == [["web-01", "700"]])
+        let evidence = opened.first?.events ?? []
+        #expect(evidence.count == 2)
+        #expect(evidence.contains { $0.contains(#""src_ip":"198.51.100.70""#) && $0.contains("maximum authentication attempts") })
+        #expect(evidence.contains { $0.contains("Disconnecting: Too many authentication failures [preauth]") })
+        // The disconnect is reported once, with its source: the per-line rule leaves it out.
+        let everyRule = try RealFrontEnd(rulePaths: ["rules/sigma"])
+        let detections = everyRule.detections(lines, onlyCorrelationInputs: false).flatMap(\.detections)
+        let perLine = try #require(everyRule.resolve("lnx_sshd_max_auth_failures"))
+        #expect(detections.contains { $0.rule == perLine })
+        #expect(!detections.contains { $0.rule == perLine && $0.event.contains("Disconnecting: Too many authentication failures") })
     }
 
     @Test func passwordSprayingCountsDistinctUsers() {
