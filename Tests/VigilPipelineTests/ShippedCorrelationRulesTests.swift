@@ -23,7 +23,7 @@ import VigilTestSupport
         #expect(
             names == [
                 "ssh_bruteforce", "ssh_password_spraying", "ssh_bruteforce_success", "ufw_port_scan", "sudo_repeated_failures",
-                "web_scanning", "host_silent", "ssh_max_auth_attempts",
+                "web_scanning", "host_silent", "ssh_max_auth_attempts", "ssh_bruteforce_before_login",
             ])
         let expected: [String: [String]] = [
             "ssh_failed_password": ["src_ip", "user"], "ssh_accepted_login": ["src_ip"], "ufw_block": ["src_ip", "dst_port"],
@@ -37,9 +37,25 @@ import VigilTestSupport
         for name in ["ssh_failed_password", "ufw_block", "sudo_failure", "web_not_found", "host_cron_session"] {
             #expect(suppressed.contains(standIn.resolve(name)!), "\(name) feeds correlations only")
         }
-        // `generate: true` on the brute-force-then-success rule keeps both of its inputs alerting.
-        #expect(!suppressed.contains(standIn.resolve("ssh_accepted_login")!))
+        // An accepted login alerts only as the end of the brute-force chain; ssh_bruteforce alerts on
+        // its own, and the chain's copy of it does not.
+        #expect(suppressed.contains(standIn.resolve("ssh_accepted_login")!))
         #expect(Self.rule("ssh_bruteforce", in: standIn.ruleSet).emitsAlerts)
+        #expect(!Self.rule("ssh_bruteforce_before_login", in: standIn.ruleSet).emitsAlerts)
+        #expect(standIn.ruleSet.rules.allSatisfy { !$0.generate }, "generate: true makes the rules a correlation reads alert")
+    }
+
+    /// The chain's brute-force link counts exactly as ssh_bruteforce does.
+    @Test func chainedBruteForceCountsAsTheStandaloneOne() throws {
+        let ruleSet = Self.standIn().ruleSet
+        let standalone = Self.rule("ssh_bruteforce", in: ruleSet)
+        let link = Self.rule("ssh_bruteforce_before_login", in: ruleSet)
+        #expect(link.type == standalone.type)
+        #expect(link.timespan == standalone.timespan)
+        #expect(link.groupBy == standalone.groupBy)
+        #expect(link.sources.map(\.target) == standalone.sources.map(\.target))
+        #expect("\(link.condition)" == "\(standalone.condition)")
+        #expect(link.level == standalone.level)
     }
 
     @Test(arguments: CorrelationOptions.Emit.allCases)
@@ -76,6 +92,16 @@ import VigilTestSupport
         // With every window reported, the same address yields far more alerts.
         let (all, _) = Self.standIn().run(lines, options: CorrelationOptions(emit: .all))
         #expect(all.filter { $0.rule.title == "SSH brute force" && $0.group.first?.value == "183.62.140.253" }.count > episodes.count)
+    }
+
+    /// Accepted logins with no brute force before them raise nothing: not the administrator's own
+    /// logins, not a root login (that is lnx_sshd_root_login_accepted's, outside these rules).
+    @Test func acceptedLoginsAloneRaiseNothing() {
+        let logins = (0..<5).map { i in
+            "Mar  1 08:0\(i):00 bastion-01 sshd[90\(i)]: Accepted publickey for admin from 10.20.1.\(i) port 5100\(i) ssh2: ED25519 SHA256:k\(i)"
+        }
+        let (alerts, _) = Self.standIn().run(logins, options: CorrelationOptions(emit: .all))
+        #expect(alerts.isEmpty)
     }
 
     @Test func bruteForceThenSuccess() {
