@@ -15,10 +15,23 @@ public struct DecoderWorker {
     /// ``Symbol/syslogTag``, read once: tested per event.
     let syslogTag = Symbol.syslogTag
 
-    /// This worker's counts since it was created (or since they were last set).
+    /// This worker's counts since it was created (or since they were last set; setting them empties
+    /// the shape table).
     public var counters: DecoderCounters {
         get { state.snapshot(names: decoders.storage.names) }
         set { state.restore(newValue) }
+    }
+
+    /// Whether this worker counts the shapes (program, first words) of events no message decoder took:
+    /// no decoder matched, or only a program decoder (``DecoderCounters/unmatchedShapes``). Off by
+    /// default: it costs a pass over a 64-entry table per such event. `vigil run` turns it on for
+    /// `--log-level info` (or lower) and `--stats-json`.
+    public var tracksUnmatchedShapes: Bool {
+        get { state.shapes != nil }
+        nonmutating set {
+            if newValue && state.shapes == nil { state.shapes = ShapeTally() }
+            if !newValue { state.shapes = nil }
+        }
     }
 
     /// Events decoded since the worker was created (``DecoderCounters/decoded`` without assembling the
@@ -32,7 +45,7 @@ public struct DecoderWorker {
         self.ovector = scratch.ovectorPointer
         self.state = WorkerState(
             decoderCount: decoders.storage.nodes.count, constantCount: decoders.storage.constants.count,
-            fieldsPerEvent: tables.maxFieldsPerEvent, programIndex: tables.programIndex)
+            fieldsPerEvent: tables.maxFieldsPerEvent, programIndex: tables.programIndex, programLevel: decoders.storage.programLevel)
     }
 
     /// Decodes every event of `batch`: sets ``Event/decoder`` and ``Event/decodedFields`` of the events a
@@ -90,7 +103,10 @@ public struct DecoderWorker {
                 break
             }
         }
-        guard matched >= 0 else { return }
+        guard matched >= 0 else {
+            if let shapes = state.shapes { tally(event, bytes: bytes, subject: subject, into: shapes) }
+            return
+        }
         descend: while true {
             let next = rest < subject.count ? subject.bytes[rest] : nil
             let children = tables.children(of: nodes[matched], firstByte: next)
@@ -118,6 +134,16 @@ public struct DecoderWorker {
         event.decodedFields = FieldSpan(start: fieldBase &+ fieldStart, count: state.fieldCount &- fieldStart)
         state.decoded.pointee &+= 1
         state.matched[matched] &+= 1
+        if nodes[matched].isProgramLevel, let shapes = state.shapes { tally(event, bytes: bytes, subject: subject, into: shapes) }
+    }
+
+    /// Counts the shape of an event no message decoder took (kept out of line: the common path never
+    /// calls it).
+    @inline(never)
+    private func tally(_ event: Event, bytes: UnsafeRawBufferPointer, subject: Subject, into shapes: ShapeTally) {
+        var program = UnsafeRawBufferPointer(start: nil, count: 0)
+        if let app = event.app, app.upperBound <= bytes.count { program = UnsafeRawBufferPointer(rebasing: bytes[app.range]) }
+        shapes.add(program: program, message: UnsafeRawBufferPointer(start: subject.bytes, count: subject.count))
     }
 
     /// The top-level decoders that apply to the event's program and format: a run of `lists`.
