@@ -23,11 +23,12 @@ import VigilTestSupport
         #expect(
             names == [
                 "ssh_bruteforce", "ssh_password_spraying", "ssh_bruteforce_success", "ufw_port_scan", "sudo_repeated_failures",
-                "web_scanning", "host_silent", "ssh_max_auth_attempts", "ssh_bruteforce_before_login",
+                "web_scanning", "host_silent", "ssh_max_auth_attempts", "ssh_bruteforce_before_login", "ssh_bruteforce_legacy_pam",
             ])
         let expected: [String: [String]] = [
             "ssh_failed_password": ["src_ip", "user"], "ssh_accepted_login": ["src_ip"], "ufw_block": ["src_ip", "dst_port"],
             "sudo_failure": ["user"], "web_not_found": ["c-ip"], "host_cron_session": ["host"],
+            "ssh_legacy_pam_failure_by_address": ["src_ip"], "ssh_legacy_pam_failure_by_name": ["src_host"],
         ]
         for (name, fields) in expected {
             let id = standIn.resolve(name)!
@@ -92,6 +93,37 @@ import VigilTestSupport
         // With every window reported, the same address yields far more alerts.
         let (all, _) = Self.standIn().run(lines, options: CorrelationOptions(emit: .all))
         #expect(all.filter { $0.rule.title == "SSH brute force" && $0.group.first?.value == "183.62.140.253" }.count > episodes.count)
+    }
+
+    /// loghub Linux_2k (issue 11): its 489 sshd authentication failures are old-PAM lines
+    /// (`sshd(pam_unix)[PID]:`). They reach the sshd logsource as program sshd, and a tier-1 analyst
+    /// expects a brute-force alert for each burst: 150.183.249.110 (80 failures in a few minutes),
+    /// the busy rhosts given by name as well as by address, and nothing for a host with a single
+    /// failure. Nothing else fires on the file.
+    @Test func linux2kBruteForceThroughOldPAMLines() throws {
+        let lines = try String(contentsOf: TestPaths.shared("loghub/Linux/Linux_2k.log"), encoding: .utf8)
+            .split(whereSeparator: \.isNewline).map(String.init)
+        #expect(lines.count == 2000)
+        let everyRule = try RealFrontEnd(rulePaths: ["rules/sigma"])
+        let detections = everyRule.detections(lines, onlyCorrelationInputs: false).flatMap(\.detections)
+        // Every sshd failure with an rhost is read as sshd's: the legacy brute-force rule's inputs.
+        let byAddress = try #require(everyRule.resolve("ssh_legacy_pam_failure_by_address"))
+        let byName = try #require(everyRule.resolve("ssh_legacy_pam_failure_by_name"))
+        #expect(detections.filter { $0.rule == byAddress || $0.rule == byName }.count == 489)
+        let (alerts, stats) = everyRule.run(lines, options: CorrelationOptions(emit: .episodes))
+        #expect(stats.late == 0)
+        let opened = alerts.filter { $0.episode?.state == .opened }
+        #expect(Set(opened.map { $0.rule.name ?? "" }) == ["ssh_bruteforce_legacy_pam"])
+        let sources = Set(opened.compactMap { $0.group.first?.value })
+        for source in ["150.183.249.110", "n219076184117.netvigator.com", "207.243.167.114", "60.30.224.116"] {
+            #expect(sources.contains(source), "\(source)")
+        }
+        // Hosts with one or two failures: no brute force.
+        for source in ["200.60.37.201", "85.44.47.166", "193.110.106.11"] { #expect(!sources.contains(source), "\(source)") }
+        #expect(opened.allSatisfy { $0.rule.level == "high" && $0.group.first?.name == "rhost" })
+        // Detections alert on no single line of the file.
+        let alerting = detections.filter { !everyRule.ruleSet.suppressedDetectionRules.contains($0.rule) }
+        #expect(alerting.isEmpty, "\(alerting.map(\.rule))")
     }
 
     /// Accepted logins with no brute force before them raise nothing: not the administrator's own
