@@ -22,7 +22,7 @@ struct AlertsEndToEndTests {
         let fired = Set(try alertObjects(result.stdout).map(ruleName))
         for rule in [
             "ssh_bruteforce", "ssh_password_spraying", "ssh_bruteforce_success", "ufw_port_scan", "sudo_repeated_failures",
-            "web_scanning", "host_silent", "ssh_max_auth_attempts",
+            "web_scanning", "host_silent", "ssh_max_auth_attempts", "ssh_login_after_probe", "smtp_auth_bruteforce",
         ] {
             #expect(fired.contains(rule), "\(rule)")
         }
