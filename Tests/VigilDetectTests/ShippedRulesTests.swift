@@ -16,7 +16,7 @@ struct ShippedRulesTests {
     static let cases: [(line: String, rule: String?)] = [
         ("Mar  1 10:00:00 web-01 sshd[100]: Accepted publickey for root from 192.0.2.10 port 50000 ssh2", "lnx_sshd_root_login_accepted"),
         (
-            "Mar  1 10:00:01 web-01 sshd[101]: Failed password for invalid user oracle from 192.0.2.11 port 50001 ssh2",
+            "Mar  1 10:00:01 web-01 sshd[101]: Invalid user oracle from 192.0.2.11 port 50001",
             "lnx_sshd_invalid_user"
         ),
         (
