@@ -12,10 +12,14 @@ public struct DecoderCounters: Sendable {
         public var limitExceeded: UInt64
         /// Field values dropped because they failed their type (an `ip` that is no address, ...).
         public var invalidFields: UInt64
+        /// A program decoder: top level, capturing nothing from the message (``DecoderSet/isProgramLevel(_:)``).
+        public var isProgramLevel: Bool = false
     }
 
     /// Decoder names in load order.
     public let names: [String]
+    /// Per decoder, in load order: whether it is a program decoder (see ``Entry/isProgramLevel``).
+    public let programLevel: [Bool]
     /// Events the decode stage saw.
     public internal(set) var events: UInt64 = 0
     /// Events some decoder matched.
@@ -23,14 +27,22 @@ public struct DecoderCounters: Sendable {
     var matched: [UInt64]
     var limitExceeded: [UInt64]
     var invalidFields: [UInt64]
+    /// Shapes of events no message decoder took, merged over workers, in no particular order: counted
+    /// only by workers with ``DecoderWorker/tracksUnmatchedShapes`` set (see ``topUnmatchedShapes(_:)``).
+    public internal(set) var unmatchedShapes: [UnmatchedShape] = []
+    /// Shapes that took the place of another in a worker's full table: when nonzero, shape counts are
+    /// estimates (each at most its `overcount` too high, and a shape a worker dropped is missing its
+    /// events there).
+    public internal(set) var unmatchedShapeReplacements: UInt64 = 0
 
     /// Zero counts for the decoders of `decoders`.
     public init(decoders: DecoderSet) {
-        self.init(names: decoders.names)
+        self.init(names: decoders.names, programLevel: decoders.storage.programLevel)
     }
 
-    init(names: [String]) {
+    init(names: [String], programLevel: [Bool]) {
         self.names = names
+        self.programLevel = programLevel
         matched = Array(repeating: 0, count: names.count)
         limitExceeded = matched
         invalidFields = matched
@@ -39,8 +51,27 @@ public struct DecoderCounters: Sendable {
     /// Per-decoder counts, in load order.
     public var entries: [Entry] {
         names.indices.map {
-            Entry(name: names[$0], matched: matched[$0], limitExceeded: limitExceeded[$0], invalidFields: invalidFields[$0])
+            Entry(
+                name: names[$0], matched: matched[$0], limitExceeded: limitExceeded[$0], invalidFields: invalidFields[$0],
+                isProgramLevel: programLevel[$0])
         }
+    }
+
+    /// Events whose deepest matching decoder is a program decoder: they matched their program (and
+    /// any prematch) and nothing read their message, so they carry no field from it.
+    public var programDecoderOnly: UInt64 {
+        names.indices.reduce(0) { $0 + (programLevel[$1] ? matched[$1] : 0) }
+    }
+
+    /// Events a message decoder decoded: ``decoded`` less ``programDecoderOnly``.
+    public var decodedWithFields: UInt64 { decoded - programDecoderOnly }
+
+    /// The `count` most frequent ``unmatchedShapes``, most frequent first (ties by program, words).
+    public func topUnmatchedShapes(_ count: Int) -> [UnmatchedShape] {
+        Array(
+            unmatchedShapes.sorted {
+                $0.count != $1.count ? $0.count > $1.count : ($0.program, $0.words) < ($1.program, $1.words)
+            }.prefix(count))
     }
 
     /// Total matches abandoned at a limit, over all decoders.
@@ -59,12 +90,27 @@ public struct DecoderCounters: Sendable {
             limitExceeded[i] += other.limitExceeded[i]
             invalidFields[i] += other.invalidFields[i]
         }
+        // Space-Saving summaries merge by adding counts and overcounts of the same shape.
+        var byShape: [String: Int] = [:]
+        for (i, shape) in unmatchedShapes.enumerated() { byShape[shape.program + "\u{1F}" + shape.words] = i }
+        for shape in other.unmatchedShapes {
+            if let i = byShape[shape.program + "\u{1F}" + shape.words] {
+                unmatchedShapes[i].count += shape.count
+                unmatchedShapes[i].overcount += shape.overcount
+            } else {
+                byShape[shape.program + "\u{1F}" + shape.words] = unmatchedShapes.count
+                unmatchedShapes.append(shape)
+            }
+        }
+        unmatchedShapeReplacements += other.unmatchedShapeReplacements
     }
 
     /// Resets every count to zero.
     public mutating func reset() {
         events = 0
         decoded = 0
+        unmatchedShapes = []
+        unmatchedShapeReplacements = 0
         for i in names.indices {
             matched[i] = 0
             limitExceeded[i] = 0

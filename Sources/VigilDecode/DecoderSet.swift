@@ -38,6 +38,13 @@ public struct DecoderSet: Sendable {
         }
     }
 
+    /// Whether `name` is a program decoder: top level, capturing nothing from the message (`sshd`,
+    /// `pam-legacy`, `systemd-logind`). An event whose deepest match it is matched a program decoder
+    /// only (``DecoderCounters/programDecoderOnly``). Nil for an unknown name.
+    public func isProgramLevel(_ name: String) -> Bool? {
+        storage.nodes.first { $0.name == name }?.isProgramLevel
+    }
+
     /// The chain from a top-level decoder down to `name` (`["sshd", "sshd-failed"]`), or nil for an unknown
     /// name. For a decoder with several parents, the first one its file lists is followed.
     public func lineage(of name: String) -> [String]? {

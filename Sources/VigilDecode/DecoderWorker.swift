@@ -12,11 +12,26 @@ public struct DecoderWorker {
     /// PCRE2's output vector of ``scratch`` (stable: the match data is sized for every pattern at init).
     let ovector: UnsafePointer<Int>
     let state: WorkerState
+    /// ``Symbol/syslogTag``, read once: tested per event.
+    let syslogTag = Symbol.syslogTag
 
-    /// This worker's counts since it was created (or since they were last set).
+    /// This worker's counts since it was created (or since they were last set; setting them empties
+    /// the shape table).
     public var counters: DecoderCounters {
         get { state.snapshot(names: decoders.storage.names) }
         set { state.restore(newValue) }
+    }
+
+    /// Whether this worker counts the shapes (program, first words) of events no message decoder took:
+    /// no decoder matched, or only a program decoder (``DecoderCounters/unmatchedShapes``). Off by
+    /// default: it costs a pass over a 64-entry table per such event. `vigil run` turns it on for
+    /// `--log-level info` (or lower) and `--stats-json`.
+    public var tracksUnmatchedShapes: Bool {
+        get { state.shapes != nil }
+        nonmutating set {
+            if newValue && state.shapes == nil { state.shapes = ShapeTally() }
+            if !newValue { state.shapes = nil }
+        }
     }
 
     /// Events decoded since the worker was created (``DecoderCounters/decoded`` without assembling the
@@ -30,7 +45,7 @@ public struct DecoderWorker {
         self.ovector = scratch.ovectorPointer
         self.state = WorkerState(
             decoderCount: decoders.storage.nodes.count, constantCount: decoders.storage.constants.count,
-            fieldsPerEvent: tables.maxFieldsPerEvent, programIndex: tables.programIndex)
+            fieldsPerEvent: tables.maxFieldsPerEvent, programIndex: tables.programIndex, programLevel: decoders.storage.programLevel)
     }
 
     /// Decodes every event of `batch`: sets ``Event/decoder`` and ``Event/decodedFields`` of the events a
@@ -44,10 +59,13 @@ public struct DecoderWorker {
         let fieldBase = batch.fields.count
         var events: [Event] = []
         swap(&events, &batch.events)
+        let parsedFields = batch.fields
         batch.bytes.withUnsafeBytes { bytes in
-            events.withUnsafeMutableBufferPointer { events in
-                for i in events.indices {
-                    decodeEvent(&events[i], bytes: bytes, fieldBase: fieldBase)
+            parsedFields.withUnsafeBufferPointer { fields in
+                events.withUnsafeMutableBufferPointer { events in
+                    for i in events.indices {
+                        decodeEvent(&events[i], bytes: bytes, fields: fields, fieldBase: fieldBase)
+                    }
                 }
             }
         }
@@ -59,13 +77,15 @@ public struct DecoderWorker {
     }
 
     @inline(__always)
-    private mutating func decodeEvent(_ event: inout Event, bytes: UnsafeRawBufferPointer, fieldBase: Int) {
+    private mutating func decodeEvent(
+        _ event: inout Event, bytes: UnsafeRawBufferPointer, fields: UnsafeBufferPointer<Field>, fieldBase: Int
+    ) {
         let subjectRange = event.message ?? event.raw
         guard subjectRange.upperBound <= bytes.count, let base = bytes.baseAddress else { return }
         let subject = Subject(
             bytes: (base + subjectRange.lowerBound).assumingMemoryBound(to: UInt8.self), count: subjectRange.count,
             offset: subjectRange.lowerBound)
-        let (lists, list) = candidates(for: event, bytes: bytes)
+        let (lists, list) = candidates(for: event, bytes: bytes, fields: fields)
         state.reserveFields(tables.maxFieldsPerEvent)
         let fieldStart = state.fieldCount
         var matched = -1
@@ -83,7 +103,10 @@ public struct DecoderWorker {
                 break
             }
         }
-        guard matched >= 0 else { return }
+        guard matched >= 0 else {
+            if let shapes = state.shapes { tally(event, bytes: bytes, subject: subject, into: shapes) }
+            return
+        }
         descend: while true {
             let next = rest < subject.count ? subject.bytes[rest] : nil
             let children = tables.children(of: nodes[matched], firstByte: next)
@@ -111,16 +134,38 @@ public struct DecoderWorker {
         event.decodedFields = FieldSpan(start: fieldBase &+ fieldStart, count: state.fieldCount &- fieldStart)
         state.decoded.pointee &+= 1
         state.matched[matched] &+= 1
+        if nodes[matched].isProgramLevel, let shapes = state.shapes { tally(event, bytes: bytes, subject: subject, into: shapes) }
+    }
+
+    /// Counts the shape of an event no message decoder took (kept out of line: the common path never
+    /// calls it).
+    @inline(never)
+    private func tally(_ event: Event, bytes: UnsafeRawBufferPointer, subject: Subject, into shapes: ShapeTally) {
+        var program = UnsafeRawBufferPointer(start: nil, count: 0)
+        if let app = event.app, app.upperBound <= bytes.count { program = UnsafeRawBufferPointer(rebasing: bytes[app.range]) }
+        shapes.add(program: program, message: UnsafeRawBufferPointer(start: subject.bytes, count: subject.count))
     }
 
     /// The top-level decoders that apply to the event's program and format: a run of `lists`.
     @inline(__always)
     private mutating func candidates(
-        for event: Event, bytes: UnsafeRawBufferPointer
+        for event: Event, bytes: UnsafeRawBufferPointer, fields: UnsafeBufferPointer<Field>
     ) -> (UnsafePointer<Int32>, ProgramIndex.ListRange) {
         let shared = tables.lists.baseAddress.unsafelyUnwrapped
         guard let app = event.app, app.upperBound <= bytes.count else { return (shared, tables.defaultList(format: event.format)) }
         let name = UnsafeRawBufferPointer(rebasing: bytes[app.range])
+        // `sshd(pam_unix)[PID]:`: the parser made `sshd` the app and put the whole tag first among the
+        // event's fields; decoders for `sshd` and for `*(pam_unix)` both apply.
+        if event.format == .rfc3164, event.fields.count > 0, Int(event.fields.start) < fields.count,
+            fields[Int(event.fields.start)].name == syslogTag
+        {
+            let tagRange = fields[Int(event.fields.start)].value
+            if tagRange.upperBound <= bytes.count {
+                let tag = UnsafeRawBufferPointer(rebasing: bytes[tagRange.range])
+                let range = state.programs.candidates(tag: tag, program: name, hash: ProgramIndex.hash(tag), format: event.format)
+                return (UnsafePointer(state.programs.lists), range)
+            }
+        }
         let hash = ProgramIndex.hash(name)
         if let exact = tables.exactList(for: name, hash: hash, format: event.format) { return (shared, exact) }
         if tables.programIndex.globs.isEmpty { return (shared, tables.defaultList(format: event.format)) }

@@ -22,7 +22,7 @@ struct AlertsEndToEndTests {
         let fired = Set(try alertObjects(result.stdout).map(ruleName))
         for rule in [
             "ssh_bruteforce", "ssh_password_spraying", "ssh_bruteforce_success", "ufw_port_scan", "sudo_repeated_failures",
-            "web_scanning", "host_silent",
+            "web_scanning", "host_silent", "ssh_max_auth_attempts", "ssh_login_after_probe", "smtp_auth_bruteforce",
         ] {
             #expect(fired.contains(rule), "\(rule)")
         }
@@ -96,6 +96,12 @@ struct AlertsEndToEndTests {
         var checked = 0
         // A chained rule's evidence is its child windows' alerts, whose evidence is events again.
         func check(_ alert: [String: Any]) {
+            // host_silent listed its cron event twice. (Only its evidence can be compared as text: a
+            // brute force repeats identical lines within a second, distinct events that print alike.)
+            if ruleName(alert) == "host_silent" {
+                let listed = (alert["events"] as? [[String: Any]] ?? []).map(canonical)
+                #expect(listed.count == 1, "\(alert["group"] ?? "")")
+            }
             for evidence in alert["events"] as? [[String: Any]] ?? [] {
                 if evidence["kind"] as? String == "correlation" {
                     check(evidence)

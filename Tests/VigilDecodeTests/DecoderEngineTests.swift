@@ -107,6 +107,35 @@ import VigilRegex
         #expect((0..<7).map { Self.summary(batch, $0) } == ["exact", "suffix", "prefix", "raw-only", "anything", "none", "none"])
     }
 
+    /// `sshd(pam_unix)[1]:` (old PAM) is program `sshd` with the field `syslog_tag`: decoders listing the
+    /// program and decoders listing the tag both apply, in load order. A JSON event whose program is
+    /// literally `sshd(pam_unix)` has no tag: only the tag's decoders apply (a separate cache entry).
+    @Test func programAndWholeTagBothSelectDecoders() throws {
+        let decoders = try Self.load(
+            """
+            decoders:
+              - name: tag-exact
+                applies_to: {programs: ["su(pam_unix)"]}
+              - name: suffix
+                applies_to: {programs: ["*(pam_unix)"]}
+                prematch: {prefix: "S "}
+              - name: exact
+                applies_to: {programs: [sshd]}
+              - name: su
+                applies_to: {programs: [su]}
+            """)
+        let (batch, _) = Self.decode(
+            decoders,
+            [
+                #"{"program":"sshd(pam_unix)","message":"x"}"#, "Mar  3 10:00:00 h sshd(pam_unix)[1]: S x",
+                "Mar  3 10:00:00 h sshd(pam_unix)[1]: x", #"{"program":"sshd(pam_unix)","message":"x"}"#,
+                #"{"program":"sshd(pam_unix)","message":"S x"}"#, "Mar  3 10:00:00 h su(pam_unix)[1]: x", "Mar  3 10:00:00 h su[1]: x",
+                "Mar  3 10:00:00 h sshd[1]: x",
+            ])
+        #expect(
+            (0..<8).map { Self.summary(batch, $0) } == ["none", "suffix", "exact", "none", "suffix", "tag-exact", "su", "exact"])
+    }
+
     /// A worker caches the candidate lists of program names matched only by globs (or by nothing); past its
     /// capacity it starts over, and every name keeps its own decoders however many names there are.
     @Test func programNamesBeyondTheWorkerCacheStillSelectTheirDecoders() throws {

@@ -63,6 +63,42 @@ import VigilTestSupport
         #expect(agreed >= 0.98, "\(failures.prefix(20).joined(separator: "\n"))")
     }
 
+    /// Program-level decoders: matching only one of these means the line got no fields.
+    static let programLevel: Set<String> = [
+        "sshd", "sshd-solaris", "pam", "pam-service", "pam-su", "pam-sudo", "pam-legacy", "pam-legacy-su", "pam-legacy-sshd",
+        "pam-legacy-cron", "pam-systemd",
+    ]
+
+    /// Every sshd and PAM line of both files reaches a message decoder, and an old-PAM tag
+    /// (`sshd(pam_unix)`, `su(pam_unix)`) is read as its program, with the whole tag kept.
+    @Test(arguments: [
+        ("OpenSSH/OpenSSH_2k", 2000, ["sshd"]),
+        ("Linux/Linux_2k", 853, ["sshd(pam_unix)", "su(pam_unix)", "login(pam_unix)", "gdm(pam_unix)"]),
+    ])
+    func sshdAndPAMLinesGetFields(name: String, count: Int, tags: [String]) throws {
+        let decoders = try ShippedDecoderTests.shipped()
+        let rows = try CSVRows.read(TestPaths.shared("loghub/\(name).log_structured.csv"))
+        let lines = try SyslogLines.lines(of: TestPaths.shared("loghub/\(name).log"))
+        var worker = DecoderWorker(decoders: decoders)
+        var checked = 0
+        for row in rows {
+            let tag = name.hasPrefix("OpenSSH") ? "sshd" : row["Component"]!
+            guard tags.contains(tag) else { continue }
+            checked += 1
+            var batch = SyslogLines.batch(lines[Int(row["LineId"]!)! - 1])
+            worker.decode(&batch)
+            let event = batch.events[0]
+            let (decoder, fields) = DecoderTestRunner.decoded(batch)
+            #expect(decoder.map { !Self.programLevel.contains($0) } == true, "line \(row["LineId"]!): \(decoder ?? "none")")
+            #expect(!fields.isEmpty, "line \(row["LineId"]!)")
+            let program = String(tag.prefix { $0 != "(" })
+            #expect(batch.string(event.app) == program, "line \(row["LineId"]!)")
+            let parsed = batch.fields[event.fields.range].filter { $0.name.name == "syslog_tag" }.map { batch.string($0.value) }
+            #expect(parsed == (tag == program ? [] : [tag]), "line \(row["LineId"]!)")
+        }
+        #expect(checked == count)
+    }
+
     @Test func linuxAuthVariablesEqualDecodedFields() throws {
         let components: Set<String> = ["sshd(pam_unix)", "su(pam_unix)", "login(pam_unix)", "gdm(pam_unix)", "ftpd"]
         let (checked, failures) = try Self.run("Linux/Linux_2k", mappings: Self.linux) { components.contains($0["Component"]!) }

@@ -26,6 +26,29 @@ import VigilTestSupport
         let failures = DecoderTestRunner.run(decoders: decoders, parse: SyslogLines.batch)
         for failure in failures { Issue.record("\(failure)") }
     }
+
+    /// Programs such as pam_unix end some lines with a blank that collectors often trim. A line break in
+    /// a folded pattern is a mandatory space: put before an optional last part, it made the trimmed
+    /// line (`... rhost=198.51.100.20`) fall back to the parent decoder. Every embedded case whose
+    /// line ends in a blank must decode the same without it.
+    @Test func casesEndingInABlankDecodeTheSameTrimmed() throws {
+        let decoders = try Self.shipped()
+        let blankEnded = decoders.testCases.filter { $0.input.last == " " }
+        #expect(blankEnded.count >= 8)
+        var worker = DecoderWorker(decoders: decoders)
+        for testCase in blankEnded {
+            var trimmed = testCase.input
+            while trimmed.last == " " { trimmed.removeLast() }
+            var untrimmedBatch = SyslogLines.batch(testCase.input)
+            var trimmedBatch = SyslogLines.batch(trimmed)
+            worker.decode(&untrimmedBatch)
+            worker.decode(&trimmedBatch)
+            let untrimmed = DecoderTestRunner.decoded(untrimmedBatch)
+            let decoded = DecoderTestRunner.decoded(trimmedBatch)
+            #expect(decoded.decoder == untrimmed.decoder, "\(testCase.file):\(testCase.line) trimmed")
+            #expect(decoded.fields.sorted() == untrimmed.fields.sorted(), "\(testCase.file):\(testCase.line) trimmed")
+        }
+    }
 }
 
 /// What `vigil parse` prints for a decoded event: the decoder's name and its fields, typed.

@@ -21,8 +21,10 @@ import Yams
     static let files = ["sshd", "pam", "sudo", "su", "apache", "nginx"]
 
     /// Top-level decoders of ours that correspond to Wazuh's decoder names.
+    /// (Wazuh's sshd decoder takes sshd's `pam_systemd(sshd:session)` lines; ours is `pam-systemd`.)
     static let families: [String: Set<String>] = [
-        "sshd": ["sshd"], "pam": ["pam", "pam-legacy", "pam-legacy-su"], "sudo": ["sudo"], "su": ["su"],
+        "sshd": ["sshd", "pam-systemd"], "pam": ["pam", "pam-legacy", "pam-legacy-su", "pam-legacy-sshd", "pam-legacy-cron"],
+        "sudo": ["sudo"], "su": ["su"],
         "apache-errorlog": ["apache-errorlog"], "nginx-errorlog": ["nginx-errorlog"],
     ]
 

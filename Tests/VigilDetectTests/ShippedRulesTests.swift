@@ -16,19 +16,43 @@ struct ShippedRulesTests {
     static let cases: [(line: String, rule: String?)] = [
         ("Mar  1 10:00:00 web-01 sshd[100]: Accepted publickey for root from 192.0.2.10 port 50000 ssh2", "lnx_sshd_root_login_accepted"),
         (
-            "Mar  1 10:00:01 web-01 sshd[101]: Failed password for invalid user oracle from 192.0.2.11 port 50001 ssh2",
+            "Mar  1 10:00:01 web-01 sshd[101]: Invalid user oracle from 192.0.2.11 port 50001",
             "lnx_sshd_invalid_user"
         ),
         (
-            "Mar  1 10:00:02 web-01 sshd[102]: error: maximum authentication attempts exceeded for root from 192.0.2.12 port 50002 ssh2 [preauth]",
+            "Mar  1 10:00:02 web-01 sshd[102]: Disconnecting authenticating user root 192.0.2.12 port 50002: Too many authentication failures [preauth]",
             "lnx_sshd_max_auth_failures"
         ),
+        // The same connection's other lines: one alert per connection (the disconnect above).
+        (
+            "Mar  1 10:00:02 web-01 sshd[102]: error: maximum authentication attempts exceeded for root from 192.0.2.12 port 50002 ssh2 [preauth]",
+            nil
+        ),
+        (
+            "Mar  1 10:00:02 web-01 sshd[102]: PAM 5 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=192.0.2.12  user=root",
+            nil
+        ),
+        // No address in it: ssh_max_auth_attempts reports it with the failure that has one.
+        ("Mar  1 10:00:02 web-01 sshd[103]: Disconnecting: Too many authentication failures [preauth]", nil),
         ("Mar  1 10:00:03 web-01 sshd[103]: Did not receive identification string from 192.0.2.13 port 50003", "lnx_sshd_preauth_scanner"),
         (
             "Mar  1 10:00:04 web-01 sudo[104]:    alice : 3 incorrect password attempts ; TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/id",
             "lnx_sudo_incorrect_password"
         ),
         ("Mar  1 10:00:05 web-01 sudo[105]:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/bash", "lnx_sudo_root_shell"),
+        (
+            "Mar  1 10:00:05 web-01 sudo[105]:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/su -",
+            "lnx_sudo_root_shell"
+        ),
+        // Ansible's become runs one command through sh; a refused sudo started no shell.
+        (
+            "Mar  1 10:00:05 web-01 sudo:   ansible : PWD=/home/ansible ; USER=root ; COMMAND=/bin/sh -c echo BECOME-SUCCESS-abc ; /usr/bin/python3",
+            nil
+        ),
+        (
+            "Mar  1 10:00:05 web-01 sudo:  mallory : 3 incorrect password attempts ; TTY=pts/3 ; PWD=/home/mallory ; USER=root ; COMMAND=/bin/bash",
+            "lnx_sudo_incorrect_password"
+        ),
         (
             "Mar  1 10:00:06 web-01 useradd[106]: new user: name=backdoor, UID=1005, GID=1005, home=/home/backdoor, shell=/bin/bash",
             "lnx_auth_user_account_created"
@@ -51,13 +75,17 @@ struct ShippedRulesTests {
         ),
     ]
 
-    /// Every Linux rule of rules/sigma/vigil has a case here. The base rules of the correlations
-    /// (rules/sigma/correlation) are exercised through the correlations, in the end-to-end tests.
+    /// Every Linux rule of rules/sigma/vigil has a case here, and every case names a loaded rule (some
+    /// are base rules of correlations, in rules/sigma/correlation, whose detections feed them only;
+    /// the correlations themselves are exercised in VigilPipelineTests and the end-to-end tests).
     @Test func everyVigilRuleIsExercised() {
         let vigilRules = Set(
             Self.ruleSet.rules.filter { $0.file.contains("/rules/sigma/vigil/") && $0.logsource.product == "linux" }.compactMap(\.name))
-        #expect(vigilRules.count >= 10)
-        #expect(vigilRules == Set(Self.cases.compactMap(\.rule)))
+        #expect(vigilRules.count >= 6)
+        let cased = Set(Self.cases.compactMap(\.rule))
+        #expect(vigilRules.isSubset(of: cased))
+        let loaded = Set(Self.ruleSet.rules.compactMap(\.name))
+        #expect(cased.isSubset(of: loaded), "\(cased.subtracting(loaded))")
     }
 
     @Test(arguments: cases.indices)

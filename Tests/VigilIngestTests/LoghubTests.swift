@@ -9,7 +9,8 @@ import VigilTestSupport
 /// host, app, pid, message and time equal the structured CSV's columns.
 ///
 /// What the columns hold: OpenSSH's `Component` is the host (`LabSZ`) and every line's tag is `sshd`;
-/// Linux's `Level` is the host (`combo`) and `Component` the tag. loghub strips spaces around `Content`,
+/// Linux's `Level` is the host (`combo`) and `Component` the tag (`sshd(pam_unix)`: the app is the program
+/// `sshd`, the whole tag the field `syslog_tag`). loghub strips spaces around `Content`,
 /// so messages are compared trimmed. Known differences (loghub's tag may contain spaces) are listed in
 /// Tests/Fixtures/Ingest/loghub-differences.txt.
 @Suite struct LoghubTests {
@@ -49,7 +50,10 @@ import VigilTestSupport
             #expect(event.format == .rfc3164 && event.parseFailure == nil, "\(name) line \(n + 1)")
             var aspects: [String] = []
             if batch.string(event.host) != e.host { aspects.append("host") }
-            if (batch.string(event.app) ?? "") != e.app { aspects.append("app") }
+            // Linux's `sshd(pam_unix)` tags: the program `sshd` is the app, the whole tag `syslog_tag`.
+            let tag = batch.values("syslog_tag", of: event).first ?? batch.string(event.app) ?? ""
+            if tag != e.app { aspects.append("app") }
+            if e.app.hasSuffix(")"), batch.string(event.app) != String(e.app.prefix { $0 != "(" }) { aspects.append("program") }
             if (batch.string(event.pid) ?? "") != e.pid { aspects.append("pid") }
             let message = (batch.string(event.message) ?? "").trimmingCharacters(in: .whitespaces)
             if message != e.message { aspects.append("message") }

@@ -32,7 +32,7 @@ import VigilEvent
         ("<86>Mar  1 00:00:01 web-01 sshd[1234]: Accepted", Header(host: "web-01", app: "sshd", pid: "1234", message: "Accepted", pri: 86)),
         (
             "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; rhost=1.2.3.4 ",
-            Header(host: "combo", app: "sshd(pam_unix)", pid: "19939", message: "authentication failure; rhost=1.2.3.4 ")
+            Header(host: "combo", app: "sshd", pid: "19939", message: "authentication failure; rhost=1.2.3.4 ")
         ),
         (
             "Mar  1 00:17:01 db-01 CRON[123]: (root) CMD (run-parts)",
@@ -73,6 +73,43 @@ import VigilEvent
     ])
     func headers(line: String, expected: Header) {
         #expect(Self.header(line) == expected)
+    }
+
+    /// A tag ending in a part in parentheses (old PAM's `sshd(pam_unix)`) names the program before it:
+    /// that is the app, and the whole tag is the field `syslog_tag`. Other tags add no field.
+    @Test(
+        arguments: [
+            (
+                "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure;", "sshd", "19939", "sshd(pam_unix)",
+                "authentication failure;"
+            ),
+            (
+                "Jun 15 04:06:18 combo su(pam_unix)[21416]: session opened for user cyrus by (uid=0)", "su", "21416", "su(pam_unix)",
+                "session opened for user cyrus by (uid=0)"
+            ),
+            (
+                "Nov  9 12:01:01 dn228 crond(pam_unix)[2915]: session closed for user root", "crond", "2915", "crond(pam_unix)",
+                "session closed for user root"
+            ),
+            (
+                "Mar  1 04:02:01 h run-parts(/etc/cron.daily)[2301]: finished logrotate", "run-parts", "2301", "run-parts(/etc/cron.daily)",
+                "finished logrotate"
+            ),
+            ("Mar  1 04:02:01 h app(x): no pid", "app", nil, "app(x)", "no pid"),
+            ("Mar  1 00:00:01 web-01 sshd[1234]: Failed password for root", "sshd", "1234", nil, "Failed password for root"),
+            // Not a program and a part: nothing before the parenthesis, nothing in it, or text after it.
+            ("Mar  1 04:02:01 h (pam_unix)[7]: m", "(pam_unix)", "7", nil, "m"),
+            ("Mar  1 04:02:01 h app()[7]: m", "app()", "7", nil, "m"),
+            ("Mar  1 04:02:01 h a(b)c[7]: m", "a(b)c", "7", nil, "m"),
+            ("Mar  1 04:02:01 h a)[7]: m", "a)", "7", nil, "m"),
+        ] as [(String, String, String?, String?, String)])
+    func tagWithPartInParentheses(line: String, app: String, pid: String?, tag: String?, message: String) {
+        let (batch, event) = parseOne(line)
+        #expect(batch.string(event.app) == app)
+        #expect(batch.string(event.pid) == pid)
+        #expect(batch.string(event.message) == message)
+        #expect(batch.values("syslog_tag", of: event) == (tag.map { [$0] } ?? []))
+        #expect(batch.fieldPairs(of: event).count == (tag == nil ? 0 : 1))
     }
 
     @Test func forcedRFC3164TakesAnyTextAsMessage() {

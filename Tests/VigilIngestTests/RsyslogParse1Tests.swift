@@ -71,7 +71,8 @@ import VigilTestSupport
         if e[3] != stamp { aspects.append("timestamp") }
         if (e[4] == "~H" ? nil : e[4]) != batch.string(event.host) { aspects.append("host") }
         if e[5] != (batch.string(event.app) ?? "") { aspects.append("programname") }
-        var tag = batch.string(event.app) ?? ""
+        // A tag like `sshd(pam_unix)` is app `sshd` plus the whole tag in the field `syslog_tag`.
+        var tag = batch.values("syslog_tag", of: event).first ?? batch.string(event.app) ?? ""
         if let pid = batch.string(event.pid) { tag += "[\(pid)]" }
         if (e[6].hasSuffix(":") ? String(e[6].dropLast()) : e[6]) != tag { aspects.append("tag") }
         let msg = e[7].hasPrefix(" ") ? String(e[7].dropFirst()) : e[7]

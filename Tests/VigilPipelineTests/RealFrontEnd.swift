@@ -36,8 +36,11 @@ struct RealFrontEnd {
     /// The detection rule of a Sigma `id` or `name`.
     func resolve(_ reference: String) -> RuleID? { rules.detection.rule(reference: reference)?.ruleID }
 
-    /// The detections correlation reads, per batch of `batch` lines, with each batch's largest event time.
-    func detections(_ lines: [String], batch: Int = 256) -> [(detections: [Detection], latest: Timestamp)] {
+    /// The detections correlation reads (all of them with `onlyCorrelationInputs` false), per batch of
+    /// `batch` lines, with each batch's largest event time.
+    func detections(
+        _ lines: [String], batch: Int = 256, onlyCorrelationInputs: Bool = true
+    ) -> [(detections: [Detection], latest: Timestamp)] {
         var options = ParserOptions()
         options.year = year
         var parser = BatchParser(options: options)
@@ -64,7 +67,7 @@ struct RealFrontEnd {
             var found: [Detection] = []
             detector.detect(events, into: &found)
             let latest = events.events.map(\.time).max() ?? .distantPast
-            batches.append((found.filter { router.reads($0.rule) }, latest))
+            batches.append((onlyCorrelationInputs ? found.filter { router.reads($0.rule) } : found, latest))
             start += batch
         }
         return batches

@@ -19,9 +19,17 @@ struct EvaluationContext {
         self.evidenceLimit = evidenceLimit
     }
 
+    /// Adds one event's evidence reference unless it is already there; returns whether more fit.
+    ///
+    /// States reach an event along several paths: an absence window adds its anchoring event and then
+    /// the latest event of every rule present in it, which for `not x` anchored on `x` (the shipped
+    /// `host_silent`) is the anchor itself, and for an event read by two rules is the same event twice.
+    /// A shard stores each event's evidence once (one reference per event), so refusing a reference
+    /// already listed keeps every alert's evidence free of repeats, whatever the type or condition.
+    /// The list holds at most ``evidenceLimit`` (10 by default) references: a linear scan.
     mutating func addEvidence(_ ref: UInt32) -> Bool {
         guard evidence.count < evidenceLimit else { return false }
-        if ref != 0 { evidence.append(ref) }
+        if ref != 0 && !evidence.contains(ref) { evidence.append(ref) }
         return evidence.count < evidenceLimit
     }
 }

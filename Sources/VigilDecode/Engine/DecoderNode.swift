@@ -40,6 +40,10 @@ struct DecoderNode: Sendable {
     var parents: [Int32] = []
     /// Whether this decoder has no parent (it is dispatched by program and format).
     var isRoot: Bool
+
+    /// A program decoder: top level and capturing nothing from the message (`sshd`, `pam-legacy`).
+    /// An event it is the deepest match of matched its program only.
+    var isProgramLevel: Bool { isRoot && captures.isEmpty }
 }
 
 /// Everything a loaded ``DecoderSet`` holds; immutable and shared by all workers.
@@ -47,6 +51,8 @@ final class DecoderStorage: Sendable {
     let nodes: [DecoderNode]
     /// The nodes' names, in load order.
     let names: [String]
+    /// Per node, in load order: ``DecoderNode/isProgramLevel``.
+    let programLevel: [Bool]
     /// Bytes of every constant field value.
     let constants: [[UInt8]]
     let limits: RegexLimits
@@ -61,6 +67,7 @@ final class DecoderStorage: Sendable {
     ) {
         self.nodes = nodes
         self.names = nodes.map(\.name)
+        self.programLevel = nodes.map(\.isProgramLevel)
         self.constants = constants
         self.limits = limits
         self.tests = tests

@@ -57,6 +57,8 @@ final class DecoderTables: @unchecked Sendable {
         /// For nodes with many children: offset into ``byteSpans`` of 257 spans (one per first byte of what
         /// this node leaves, and one for nothing left) listing the children that can match it; -1 otherwise.
         var childrenByFirstByte: Int32
+        /// ``DecoderNode/isProgramLevel``: an event this is the deepest match of goes to the shape tally.
+        var isProgramLevel = false
     }
 
     struct Capture {
@@ -117,7 +119,7 @@ final class DecoderTables: @unchecked Sendable {
                 constants: Span(start: Int32(constants.count), count: Int32(node.constants.count)),
                 children: Span(start: Int32(children.count), count: Int32(node.children.count)),
                 nullValues: Span(start: Int32(nullValues.count), count: Int32(node.nullValues.count)),
-                eventTimeCapture: Int32(node.eventTimeCapture ?? -1), childrenByFirstByte: -1)
+                eventTimeCapture: Int32(node.eventTimeCapture ?? -1), childrenByFirstByte: -1, isProgramLevel: node.isProgramLevel)
             switch node.prematch {
             case .none: break
             case .contains(let search):

@@ -83,12 +83,18 @@ struct ProgramIndex: Sendable {
     /// The roots that apply to an event of `format` whose program name is `exactName` (nil: no name that
     /// any decoder lists exactly) and matches the globs in `globMask`.
     func candidates(exactName: String?, globMask: UInt64, format: EventFormat) -> [Int32] {
+        candidates(exactNames: exactName.map { [$0] } ?? [], globMask: globMask, format: format)
+    }
+
+    /// The roots that apply to an event of `format` known by any of `exactNames` (its program and, for
+    /// a tag like `sshd(pam_unix)`, the whole tag) or matching a glob of `globMask`.
+    func candidates(exactNames: [String], globMask: UInt64, format: EventFormat) -> [Int32] {
         roots.indices.filter { i in
             guard let selectors = rootSelectors[i] else { return true }
             return selectors.contains { s in
                 if let formats = s.formats, !formats.contains(format) { return false }
                 guard let names = s.exactNames else { return s.globs == 0 }
-                if let exactName, names.contains(exactName) { return true }
+                if exactNames.contains(where: names.contains) { return true }
                 return s.globs & globMask != 0
             }
         }.map { roots[$0] }

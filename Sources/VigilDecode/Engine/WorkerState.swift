@@ -32,9 +32,14 @@ final class WorkerState {
 
     /// Program names that no decoder lists exactly, with their candidate lists (see ``ProgramCache``).
     @exclusivity(unchecked) var programs: ProgramCache
+    /// Per decoder: whether it is a program decoder (for the counters).
+    let programLevel: [Bool]
+    /// Shapes of events no message decoder took; nil unless asked for (``DecoderWorker/tracksUnmatchedShapes``).
+    @exclusivity(unchecked) var shapes: ShapeTally?
 
-    init(decoderCount: Int, constantCount: Int, fieldsPerEvent: Int, programIndex: ProgramIndex) {
+    init(decoderCount: Int, constantCount: Int, fieldsPerEvent: Int, programIndex: ProgramIndex, programLevel: [Bool]) {
         self.decoderCount = decoderCount
+        self.programLevel = programLevel
         self.constantCount = constantCount
         fieldCapacity = max(1024, fieldsPerEvent * 256)
         fields = .allocate(capacity: fieldCapacity)
@@ -63,9 +68,13 @@ final class WorkerState {
     @inline(__always) var decoded: UnsafeMutablePointer<UInt64> { counts + 3 * decoderCount + 1 }
 
     func snapshot(names: [String]) -> DecoderCounters {
-        var counters = DecoderCounters(names: names)
+        var counters = DecoderCounters(names: names, programLevel: programLevel)
         counters.events = events.pointee
         counters.decoded = decoded.pointee
+        if let shapes {
+            counters.unmatchedShapes = shapes.snapshot()
+            counters.unmatchedShapeReplacements = shapes.replacements
+        }
         for i in 0..<decoderCount {
             counters.matched[i] = matched[i]
             counters.limitExceeded[i] = limitExceeded[i]
@@ -78,6 +87,8 @@ final class WorkerState {
         precondition(counters.names.count == decoderCount, "counters of a different decoder set")
         events.pointee = counters.events
         decoded.pointee = counters.decoded
+        // A table of shapes cannot be set from counts: it starts over.
+        shapes?.reset()
         for i in 0..<decoderCount {
             matched[i] = counters.matched[i]
             limitExceeded[i] = counters.limitExceeded[i]

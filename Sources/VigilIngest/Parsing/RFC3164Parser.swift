@@ -80,7 +80,7 @@ extension EventParser {
 
     /// `TAG[PID]: MSG`, `TAG: MSG`, or just MSG when the first word is not a tag.
     @inline(__always)
-    private func parseTag(_ m: MessageBytes, from start: Int, into event: inout Event) {
+    private mutating func parseTag(_ m: MessageBytes, from start: Int, into event: inout Event) {
         var i = start
         while i < m.count {
             let b = m[i]
@@ -90,12 +90,12 @@ extension EventParser {
         var messageStart = start
         if i > start && i < m.count {
             if m[i] == ASCII.colon {
-                event.app = m.range(start, i)
+                setProgram(m, tag: start, i, into: &event)
                 messageStart = i + 1
             } else if m[i] == ASCII.openBracket {
                 let close = m.find(ASCII.closeBracket, from: i + 1)
                 if close < m.count {
-                    event.app = m.range(start, i)
+                    setProgram(m, tag: start, i, into: &event)
                     if close > i + 1 { event.pid = m.range(i + 1, close) }
                     messageStart = close + 1
                     if m.at(messageStart) == ASCII.colon { messageStart += 1 }
@@ -105,6 +105,30 @@ extension EventParser {
         }
         if messageStart < m.count { event.message = m.range(messageStart, m.count) }
     }
+
+    /// The program of the tag `m[start..<end]`. A tag that ends in a part in parentheses,
+    /// `sshd(pam_unix)` or `su(pam_unix)` (Linux-PAM before 0.99, RHEL 4 and older, wrote its module
+    /// there) or `run-parts(/etc/cron.daily)`, names the program before the parenthesis: that is the
+    /// app, so decoders, logsources and rules that know `sshd` see these lines, and the whole tag
+    /// stays in the field `syslog_tag` (``Symbol/syslogTag``: a byte range, nothing allocated). Any
+    /// other tag costs one compare of its last byte.
+    @inline(__always)
+    private mutating func setProgram(_ m: MessageBytes, tag start: Int, _ end: Int, into event: inout Event) {
+        if end - start > 2 && m[end - 1] == Self.closeParenthesis {
+            var open = start + 1
+            while open < end - 1 && m[open] != Self.openParenthesis { open += 1 }
+            // Something before the parenthesis and in it: `app()` stays a name.
+            if open < end - 2 {
+                event.app = m.range(start, open)
+                appendField(.syslogTag, m.range(start, end), .string)
+                return
+            }
+        }
+        event.app = m.range(start, end)
+    }
+
+    private static let openParenthesis = UInt8(ascii: "(")
+    private static let closeParenthesis = UInt8(ascii: ")")
 
     /// Sets the event's time; false when it lies outside what a ``Timestamp`` holds.
     @inline(__always)

@@ -39,7 +39,10 @@ public enum Runner {
             controller.shutdown()
         }
         defer { signals.cancel() }
-        let plan = StagePlan(options: options, rules: rules, live: isLive(options, streams: streams.map(\.fd)))
+        // The shapes of undecoded lines are listed at --log-level info and written by --stats-json.
+        let listsShapes = logger.logLevel <= .info || options.statsJSONPath != nil
+        let plan = StagePlan(
+            options: options, rules: rules, live: isLive(options, streams: streams.map(\.fd)), tracksUnmatchedShapes: listsShapes)
         let sink: AlertSink?
         do throws(RunError) {
             sink = try plan.makeSink { controller.shutdown() }
@@ -152,7 +155,7 @@ public enum Runner {
 
     static func report(_ summary: RunSummary, options: RunOptions, logger: Logger) throws(RunError) {
         if options.mode == .run {
-            _ = writeAll(2, Array(summary.text().utf8))
+            _ = writeAll(2, Array(summary.text(listingUnmatchedShapes: logger.logLevel <= .info).utf8))
         } else {
             logger.info("\(summary.events) events, \(summary.parse.failuresTotal) parse errors")
         }

@@ -25,11 +25,14 @@ struct StagePlan {
     let routing: DetectionRouting
     let decoderSlots = WorkerSlots<DecoderWorker>()
     let detectorSlots = WorkerSlots<Detector>()
+    /// Whether decoders count the shapes of events no message decoder took (see ``DecoderWorker``).
+    let tracksUnmatchedShapes: Bool
 
-    init(options: RunOptions, rules: LoadedRules, live: Bool) {
+    init(options: RunOptions, rules: LoadedRules, live: Bool, tracksUnmatchedShapes: Bool = false) {
         self.options = options
         self.rules = rules
         self.live = live
+        self.tracksUnmatchedShapes = tracksUnmatchedShapes
         self.routing = DetectionRouting(detection: rules.detection, correlation: rules.correlation, shards: options.workers)
     }
 
@@ -56,6 +59,7 @@ struct StagePlan {
         let rules = self.rules, routing = self.routing, mode = options.mode
         let members = mode == .parse ? LogsourceMembers(ruleSet: rules.detection) : nil
         let decodes = self.decodes, detects = self.detects, correlates = self.correlates
+        let tracksShapes = tracksUnmatchedShapes
         let decoderSlots = self.decoderSlots, detectorSlots = self.detectorSlots
         let maxClockSkew = options.maxClockSkew
         return PipelineConfiguration(
@@ -64,7 +68,11 @@ struct StagePlan {
             parser: options.parser,
             stages: { _ in
                 var stages: [any BatchStage] = []
-                if decodes { stages.append(DecodeStage(slot: decoderSlots.make(DecoderWorker(decoders: rules.decoders)))) }
+                if decodes {
+                    let worker = DecoderWorker(decoders: rules.decoders)
+                    worker.tracksUnmatchedShapes = tracksShapes
+                    stages.append(DecodeStage(slot: decoderSlots.make(worker)))
+                }
                 // After the decoders (a decoder may read the time from the message), before detection.
                 stages.append(EventTimeStage(maxClockSkew: maxClockSkew, recordsTimeline: correlates))
                 if detects {
@@ -113,6 +121,7 @@ struct StagePlan {
             var counters = DecoderCounters(decoders: rules.decoders)
             for worker in decoderSlots.values() { counters.merge(worker.counters) }
             report.add(decoders: counters)
+            report.unmatchedShapesCounted = tracksUnmatchedShapes
         }
         if detects {
             var counters = DetectorCounters()

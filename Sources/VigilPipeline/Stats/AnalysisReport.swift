@@ -32,6 +32,16 @@ public struct AnalysisReport: Sendable {
     public var decoderEvents: UInt64 = 0
     /// Per decoder, those with any count, in load order.
     public var decoders: [DecoderLine] = []
+    /// Events a message decoder decoded (with fields from the message), and events that matched a
+    /// program decoder only (``DecoderCounters/programDecoderOnly``); together ``decodedEvents``.
+    public var decodedWithFields: UInt64 = 0
+    public var programDecoderOnly: UInt64 = 0
+    /// The most frequent shapes of events no message decoder took (at most 10), when counted.
+    public var unmatchedShapes: [UnmatchedShape] = []
+    /// Whether ``unmatchedShapes`` were counted at all (`--log-level info` or `--stats-json`).
+    public var unmatchedShapesCounted = false
+    /// Whether the shape counts are exact (no worker's table overflowed).
+    public var unmatchedShapesExact = true
     /// Detection rules loaded.
     public var ruleCount: Int = 0
     /// Correlation rules loaded.
@@ -57,6 +67,10 @@ public struct AnalysisReport: Sendable {
         decoderCount = counters.names.count
         decodedEvents = counters.decoded
         decoderEvents = counters.events
+        decodedWithFields = counters.decodedWithFields
+        programDecoderOnly = counters.programDecoderOnly
+        unmatchedShapes = counters.topUnmatchedShapes(10)
+        unmatchedShapesExact = counters.unmatchedShapeReplacements == 0
         decoders = counters.entries.filter { $0.matched + $0.limitExceeded + $0.invalidFields > 0 }.map {
             DecoderLine(name: $0.name, matched: $0.matched, limitExceeded: $0.limitExceeded, invalidFields: $0.invalidFields)
         }

@@ -1,6 +1,6 @@
 extension RunSummary {
     /// The summary lines about decoders, detection, correlation and alerts.
-    func analysisText() -> [String] {
+    func analysisText(listingUnmatchedShapes: Bool = false) -> [String] {
         guard let report = analysis else { return [] }
         var lines: [String] = []
         if !report.skippedFiles.isEmpty {
@@ -8,7 +8,8 @@ extension RunSummary {
         }
         if report.decoderCount > 0 {
             lines.append(
-                "  decoders: \(report.decoderCount) loaded, \(report.decodedEvents) of \(report.decoderEvents) events decoded, "
+                "  decoders: \(report.decoderCount) loaded, \(report.decodedEvents) of \(report.decoderEvents) events decoded "
+                    + "(\(report.decodedWithFields) with fields, \(report.programDecoderOnly) by a program decoder only), "
                     + "regex limit hits \(report.decoderLimitHits), "
                     + "invalid fields \(report.decoders.reduce(0) { $0 + $1.invalidFields })")
             for line in report.decoders {
@@ -16,6 +17,9 @@ extension RunSummary {
                 if line.limitExceeded > 0 { text += ", \(line.limitExceeded) limit exceeded" }
                 if line.invalidFields > 0 { text += ", \(line.invalidFields) invalid fields" }
                 lines.append(text)
+            }
+            if listingUnmatchedShapes && report.unmatchedShapesCounted {
+                lines += unmatchedShapeLines(report)
             }
         }
         if let detector = report.detector {
@@ -45,6 +49,19 @@ extension RunSummary {
         return lines
     }
 
+    /// The most frequent shapes of events no message decoder took: where decoders are missing.
+    private func unmatchedShapeLines(_ report: AnalysisReport) -> [String] {
+        let undecoded = report.decoderEvents - report.decodedWithFields
+        let estimate = report.unmatchedShapesExact ? "" : ", counts estimated (at most the + figure too high)"
+        var lines = ["  not decoded or by a program decoder only: \(undecoded) events; top shapes (program, first words\(estimate)):"]
+        for shape in report.unmatchedShapes {
+            let program = shape.program.isEmpty ? "-" : shape.program
+            let over = shape.overcount > 0 ? " (+\(shape.overcount))" : ""
+            lines.append("    \(shape.count)\(over) \(program): \(shape.words)")
+        }
+        return lines
+    }
+
     /// The analysis members of the JSON summary.
     func appendAnalysisJSON(to object: inout JSONObjectWriter) {
         guard let report = analysis else { return }
@@ -53,12 +70,23 @@ extension RunSummary {
             inner.integer("loaded", UInt64(report.decoderCount))
             inner.integer("events", report.decoderEvents)
             inner.integer("decoded", report.decodedEvents)
+            inner.integer("decoded_with_fields", report.decodedWithFields)
+            inner.integer("program_decoder_only", report.programDecoderOnly)
             inner.integer("limit_exceeded", report.decoderLimitHits)
             inner.array("by_decoder", report.decoders) { entry, line in
                 entry.string("name", line.name)
                 entry.integer("matched", line.matched)
                 entry.integer("limit_exceeded", line.limitExceeded)
                 entry.integer("invalid_fields", line.invalidFields)
+            }
+            if report.unmatchedShapesCounted {
+                inner.boolean("unmatched_shapes_exact", report.unmatchedShapesExact)
+                inner.array("unmatched_shapes", report.unmatchedShapes) { entry, shape in
+                    entry.string("program", shape.program)
+                    entry.string("words", shape.words)
+                    entry.integer("count", shape.count)
+                    entry.integer("overcount", shape.overcount)
+                }
             }
         }
         if let detector = report.detector {

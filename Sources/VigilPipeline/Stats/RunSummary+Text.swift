@@ -3,6 +3,12 @@ import VigilEvent
 extension RunSummary {
     /// The summary `vigil run` prints on stderr.
     public func text() -> String {
+        text(listingUnmatchedShapes: false)
+    }
+
+    /// The summary, with the most frequent shapes of events no message decoder took when
+    /// `listingUnmatchedShapes` (what `vigil run --log-level info` prints).
+    public func text(listingUnmatchedShapes: Bool) -> String {
         var lines: [String] = []
         let rate = Int(eventsPerSecond.rounded())
         let seconds = (elapsedSeconds * 1000).rounded() / 1000
@@ -37,7 +43,7 @@ extension RunSummary {
             if input.readErrors > 0 { line += ", read error" }
             lines.append(line)
         }
-        lines += analysisText()
+        lines += analysisText(listingUnmatchedShapes: listingUnmatchedShapes)
         return lines.joined(separator: "\n") + "\n"
     }
 
