@@ -17,7 +17,7 @@ extension EventParser {
             var i = 0
             guard let t = v.parseRFC3339(at: &i, rules: .lenient), i == v.count else { return nil }
             let local = t.localSeconds
-            let seconds = t.utcOffsetSeconds.map { local - Int64($0) } ?? zones[batchZone].utcSeconds(fromLocal: local)
+            let seconds = t.utcOffsetSeconds.map { local - Int64($0) } ?? zone.utcSeconds(fromLocal: local)
             guard let time = Timestamp(validatingSeconds: seconds, nanoseconds: Int64(t.nanosecond)) else { return .outOfRange }
             return .time(time, t.precision)
         }

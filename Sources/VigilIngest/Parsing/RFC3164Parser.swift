@@ -47,40 +47,35 @@ extension EventParser {
                 i = m.skipSpaces(from: hostEnd)
             }
             if i < m.count { parseTag(m, from: i, into: &event) }
+            if let app = event.app, m[Int(app.end) - m.offset - 1] == Self.closeParenthesis { splitProgram(m, app: app, into: &event) }
         }
-        return placeStamp(&stamp, isBSD: isBSDStamp, host: event.host, in: m, into: &event, at: stampStart, end: stampEnd)
-    }
-
-    /// Puts a header stamp on the time line: an offset it carries wins; otherwise it is local time in
-    /// the host's zone (year inferred for `Mmm dd hh:mm:ss`).
-    @inline(__always)
-    private mutating func placeStamp(
-        _ stamp: inout ParsedCivilTime, isBSD: Bool, host: ByteRange?, in m: MessageBytes, into event: inout Event, at start: Int,
-        end: Int
-    ) -> ParseFailure? {
+        // Put the stamp on the time line: an offset it carries wins; otherwise it is local time in the
+        // host's zone (year inferred for `Mmm dd hh:mm:ss`). The batch's zone is the common case.
         let seconds: Int64
         let source: EventTimeSource
         if let offset = stamp.utcOffsetSeconds {
             seconds = stamp.localSeconds - Int64(offset)
             source = .message
         } else {
-            let zone = zoneIndex(forHost: host, in: m)
-            if isBSD && stamp.year == 0 {
-                guard let placed = years.place(&stamp, zone: &zones[zone]) else { return ParseFailure(.invalidTimestamp, at: end) }
+            let index = hasHostZones ? zoneIndex(forHost: event.host, in: m) : batchZone
+            if isBSDStamp && stamp.year == 0 {
+                let placed = index == batchZone ? years.place(&stamp, zone: &zone) : years.place(&stamp, zone: &zones[index])
+                guard let placed else { return ParseFailure(.invalidTimestamp, at: stampEnd) }
                 seconds = placed
             } else {
-                guard stamp.isValidDate else { return ParseFailure(.invalidTimestamp, at: end) }
-                seconds = zones[zone].utcSeconds(fromLocal: stamp.localSeconds)
+                guard stamp.isValidDate else { return ParseFailure(.invalidTimestamp, at: stampEnd) }
+                seconds =
+                    index == batchZone ? zone.utcSeconds(fromLocal: stamp.localSeconds) : zones[index].utcSeconds(fromLocal: stamp.localSeconds)
             }
             source = .header
         }
-        guard setTime(&event, seconds: seconds, stamp, source: source) else { return ParseFailure(.timeOutOfRange, at: start) }
+        guard setTime(&event, seconds: seconds, stamp, source: source) else { return ParseFailure(.timeOutOfRange, at: stampStart) }
         return nil
     }
 
     /// `TAG[PID]: MSG`, `TAG: MSG`, or just MSG when the first word is not a tag.
     @inline(__always)
-    private mutating func parseTag(_ m: MessageBytes, from start: Int, into event: inout Event) {
+    private func parseTag(_ m: MessageBytes, from start: Int, into event: inout Event) {
         var i = start
         while i < m.count {
             let b = m[i]
@@ -90,12 +85,12 @@ extension EventParser {
         var messageStart = start
         if i > start && i < m.count {
             if m[i] == ASCII.colon {
-                setProgram(m, tag: start, i, into: &event)
+                event.app = m.range(start, i)
                 messageStart = i + 1
             } else if m[i] == ASCII.openBracket {
                 let close = m.find(ASCII.closeBracket, from: i + 1)
                 if close < m.count {
-                    setProgram(m, tag: start, i, into: &event)
+                    event.app = m.range(start, i)
                     if close > i + 1 { event.pid = m.range(i + 1, close) }
                     messageStart = close + 1
                     if m.at(messageStart) == ASCII.colon { messageStart += 1 }
@@ -106,25 +101,24 @@ extension EventParser {
         if messageStart < m.count { event.message = m.range(messageStart, m.count) }
     }
 
-    /// The program of the tag `m[start..<end]`. A tag that ends in a part in parentheses,
-    /// `sshd(pam_unix)` or `su(pam_unix)` (Linux-PAM before 0.99, RHEL 4 and older, wrote its module
-    /// there) or `run-parts(/etc/cron.daily)`, names the program before the parenthesis: that is the
-    /// app, so decoders, logsources and rules that know `sshd` see these lines, and the whole tag
-    /// stays in the field `syslog_tag` (``Symbol/syslogTag``: a byte range, nothing allocated). Any
-    /// other tag costs one compare of its last byte.
-    @inline(__always)
-    private mutating func setProgram(_ m: MessageBytes, tag start: Int, _ end: Int, into event: inout Event) {
-        if end - start > 2 && m[end - 1] == Self.closeParenthesis {
-            var open = start + 1
-            while open < end - 1 && m[open] != Self.openParenthesis { open += 1 }
-            // Something before the parenthesis and in it: `app()` stays a name.
-            if open < end - 2 {
-                event.app = m.range(start, open)
-                appendField(.syslogTag, m.range(start, end), .string)
-                return
-            }
-        }
-        event.app = m.range(start, end)
+    /// A tag that ends in a part in parentheses, `sshd(pam_unix)` or `su(pam_unix)` (Linux-PAM before
+    /// 0.99, RHEL 4 and older, wrote its module there) or `run-parts(/etc/cron.daily)`, names the program
+    /// before the parenthesis: that is the app, so decoders, logsources and rules that know `sshd` see
+    /// these lines, and the whole tag stays in the field `syslog_tag` (``Symbol/syslogTag``: a byte
+    /// range, nothing allocated).
+    ///
+    /// Called only for an app ending in `)`: the common tag costs one compare, and the tag parser stays
+    /// small enough to be inlined (with this in it, it was called out of line: 80 instructions a line).
+    @inline(never)
+    private mutating func splitProgram(_ m: MessageBytes, app: ByteRange, into event: inout Event) {
+        let start = Int(app.start) - m.offset, end = Int(app.end) - m.offset
+        guard end - start > 2 else { return }
+        var open = start + 1
+        while open < end - 1 && m[open] != Self.openParenthesis { open += 1 }
+        // Something before the parenthesis and in it: `app()` stays a name.
+        guard open < end - 2 else { return }
+        event.app = m.range(start, open)
+        appendField(.syslogTag, app, .string)
     }
 
     private static let openParenthesis = UInt8(ascii: "(")

@@ -44,9 +44,8 @@ public struct EventTimeCounters: Sendable, Hashable {
 
     public init() {}
 
-    @inline(__always)
-    mutating func count(_ source: EventTimeSource) {
-        bySource[Int(source.rawValue)] &+= 1
+    mutating func count(_ source: EventTimeSource, _ events: UInt64) {
+        bySource[Int(source.rawValue)] &+= events
     }
 
     public func events(from source: EventTimeSource) -> UInt64 { bySource[Int(source.rawValue)] }

@@ -38,33 +38,40 @@ struct EventTimeStage: BatchStage {
         var maxTime = Timestamp.distantPast
         var last: (time: Timestamp, precision: UInt8)? = nil
         hosts.reset()
-        batch.bytes.withUnsafeBytes { bytes in
-            batch.events.withUnsafeMutableBufferPointer { events in
-                for i in events.indices {
-                    if events[i].timeSource.isOwn {
-                        let time = events[i].time
-                        last = (time, events[i].timePrecision)
-                        if time > futureLimit {
-                            tally.aheadOfClock &+= 1
-                            if live { events[i].isAheadOfClock = true }
+        // Counted by time source in a stack buffer: an array's element, incremented per event, would be
+        // checked for uniqueness each time.
+        let sourceCount = EventTimeSource.allCases.count
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: sourceCount) { bySource in
+            bySource.initialize(repeating: 0)
+            batch.bytes.withUnsafeBytes { bytes in
+                batch.events.withUnsafeMutableBufferPointer { events in
+                    for i in events.indices {
+                        if events[i].timeSource.isOwn {
+                            let time = events[i].time
+                            last = (time, events[i].timePrecision)
+                            if time > futureLimit {
+                                tally.aheadOfClock &+= 1
+                                if live { events[i].isAheadOfClock = true }
+                            } else {
+                                if time > maxTime { maxTime = time }
+                                if record { note(time, host: events[i].host, live: live, bytes: bytes, into: &timeline) }
+                            }
+                        } else if live {
+                            if receiveTime > maxTime { maxTime = receiveTime }
+                            if record { note(receiveTime, host: events[i].host, live: true, bytes: bytes, into: &timeline) }
+                        } else if let last {
+                            events[i].time = last.time
+                            events[i].timePrecision = last.precision
+                            events[i].timeSource = .inherited
                         } else {
-                            if time > maxTime { maxTime = time }
-                            if record { note(time, of: events[i], live: live, bytes: bytes, into: &timeline) }
+                            events[i].timeSource = .pending
+                            timeline.hasPending = true
                         }
-                    } else if live {
-                        if receiveTime > maxTime { maxTime = receiveTime }
-                        if record { note(receiveTime, of: events[i], live: true, bytes: bytes, into: &timeline) }
-                    } else if let last {
-                        events[i].time = last.time
-                        events[i].timePrecision = last.precision
-                        events[i].timeSource = .inherited
-                    } else {
-                        events[i].timeSource = .pending
-                        timeline.hasPending = true
+                        bySource[Int(events[i].timeSource.rawValue)] &+= 1
                     }
-                    tally.count(events[i].timeSource)
                 }
             }
+            for source in EventTimeSource.allCases { tally.count(source, bySource[Int(source.rawValue)]) }
         }
         if live { timeline.keys = hosts.keys }
         timeline.lastTimed = last
@@ -76,12 +83,12 @@ struct EventTimeStage: BatchStage {
 
     @inline(__always)
     private mutating func note(
-        _ time: Timestamp, of event: Event, live: Bool, bytes: UnsafeRawBufferPointer, into timeline: inout BatchTimeline
+        _ time: Timestamp, host: ByteRange?, live: Bool, bytes: UnsafeRawBufferPointer, into timeline: inout BatchTimeline
     ) {
         timeline.times.append(time.nanoseconds)
         guard live else { return }
         var key = BatchTimeline.hostlessKey
-        if let host = event.host, !host.isEmpty {
+        if let host, !host.isEmpty {
             key = FNV1a.hash(UnsafeRawBufferPointer(rebasing: bytes[host.range]))
             if key == BatchTimeline.hostlessKey { key = 1 }
         }
