@@ -65,7 +65,8 @@ extension EventParser {
             } else {
                 guard stamp.isValidDate else { return ParseFailure(.invalidTimestamp, at: stampEnd) }
                 seconds =
-                    index == batchZone ? zone.utcSeconds(fromLocal: stamp.localSeconds) : zones[index].utcSeconds(fromLocal: stamp.localSeconds)
+                    index == batchZone
+                    ? zone.utcSeconds(fromLocal: stamp.localSeconds) : zones[index].utcSeconds(fromLocal: stamp.localSeconds)
             }
             source = .header
         }
