@@ -41,6 +41,10 @@ public struct SourceClock: Sendable, Hashable {
     /// Messages arrive as they are written (a listener, `tail -F` through a pipe): their times should be
     /// near the receive time. A replay (files, `--no-live`) may hold any past time.
     public var isLive: Bool
+    /// Messages of many senders arrive on the source (a syslog listener): event-time progress is kept per
+    /// sending host, and a message without a time takes its receive time. On a file or pipe, one stream
+    /// in order, an untimed message takes the time of the message before it instead.
+    public var isListener: Bool
     /// The instant RFC 3164 years (which stamps do not carry) are inferred against: a file's
     /// modification time, since no line of it can have been written later. Nil: the receive time.
     public var yearReference: Timestamp?
@@ -48,8 +52,9 @@ public struct SourceClock: Sendable, Hashable {
     /// run's `--timezone`, or a host pattern's zone.
     public var timeZone: String?
 
-    public init(isLive: Bool = false, yearReference: Timestamp? = nil, timeZone: String? = nil) {
+    public init(isLive: Bool = false, isListener: Bool = false, yearReference: Timestamp? = nil, timeZone: String? = nil) {
         self.isLive = isLive
+        self.isListener = isListener
         self.yearReference = yearReference
         self.timeZone = timeZone
     }

@@ -62,8 +62,9 @@ struct EventTimeEndToEndTests {
 
     /// Three failures, a line of binary noise, a few hundred KiB of other lines of the same minute, six
     /// more failures. The noise took the wall clock and made every later batch late.
-    @Test("a line without a time between old syslog lines does not make the lines after it late")
-    func untimedLineDoesNotDragTheWatermark() throws {
+    /// `--live` reads the file as a pipe would be (`zcat old.log | vigil run`): live, yet one stream.
+    @Test("a line without a time between old syslog lines does not make the lines after it late", arguments: [false, true])
+    func untimedLineDoesNotDragTheWatermark(live: Bool) throws {
         let folder = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         var noise: [UInt8] = (0..<200).map { UInt8(1 + ($0 * 37) % 250) }
@@ -73,9 +74,10 @@ struct EventTimeEndToEndTests {
         let url = folder.appendingPathComponent("auth.log")
         try (Data(head.utf8) + Data(noise) + Data(("\n" + tail.joined(separator: "\n") + "\n").utf8)).write(to: url)
         let stats = temporaryPath("stats.json")
-        let result = try runVigil([
-            "run", "--rules", "rules/sigma/correlation/mr_ssh_bruteforce.yml", "--year", "2015", "--stats-json", stats, url.path,
-        ])
+        let result = try runVigil(
+            [
+                "run", "--rules", "rules/sigma/correlation/mr_ssh_bruteforce.yml", "--year", "2015", "--stats-json", stats, url.path,
+            ] + (live ? ["--live"] : []))
         #expect(result.status == 0, "\(result.stderr)")
         let alerts = try alertObjects(result.stdout).filter { ruleName($0) == "ssh_bruteforce" }
         #expect(alerts.contains { (($0["metric"] as? [String: Any])?["value"] as? Int) == 9 }, "\(result.stdout)")

@@ -15,7 +15,7 @@ import VigilIngest
 
     /// Parses lines as one batch of a source and runs the time stage over it.
     static func settle(
-        _ lines: [String], live: Bool = false, received: Timestamp = now, skew: Timestamp.Duration = .seconds(300)
+        _ lines: [String], live: Bool = false, listener: Bool = false, received: Timestamp = now, skew: Timestamp.Duration = .seconds(300)
     ) -> (EventBatch, BatchResult) {
         var bytes: [UInt8] = []
         var ranges: [ByteRange] = []
@@ -24,7 +24,7 @@ import VigilIngest
             bytes += Array(line.utf8)
         }
         var raw = RawBatch(source: SourceID(3), firstSequence: 0, receiveTime: received, bytes: bytes, messages: ranges)
-        raw.clock = SourceClock(isLive: live)
+        raw.clock = SourceClock(isLive: live || listener, isListener: listener)
         var options = ParserOptions()
         options.year = 2015
         var parser = BatchParser(options: options)
@@ -58,16 +58,25 @@ import VigilIngest
     @Test func aLiveEventStampedAheadOfTheClockIsCorrelatedAtItsReceiveTime() {
         let received = Timestamp(CivilTime(year: 2015, month: 3, day: 1, hour: 10, minute: 1))
         let (batch, result) = Self.settle(
-            [Self.line(0), "<13>1 2200-01-01T00:00:00Z evil app - - - hello", "raw"], live: true, received: received)
+            [Self.line(0), "<13>1 2200-01-01T00:00:00Z evil app - - - hello", "raw"], listener: true, received: received)
         #expect(!batch.events[0].isAheadOfClock && batch.events[1].isAheadOfClock)
         #expect(batch.events[1].time.rfc3339() == "2200-01-01T00:00:00Z")
         #expect(batch.events[1].correlationTime == received)
-        // Live: an untimed event keeps its receive time and counts under its connection (host key 0).
+        // Listener: an untimed event keeps its receive time and counts under its connection (host key 0).
         #expect(batch.events[2].timeSource == .received)
         let timeline = try! #require(result.timeline)
         #expect(timeline.times == [batch.events[0].time.nanoseconds, received.nanoseconds])
         #expect(timeline.keys.count == 2 && timeline.keys[1] == BatchTimeline.hostlessKey)
         #expect(result.eventTime.aheadOfClock == 1 && result.maxEventTime == received)
+    }
+
+    /// A pipe is live (idle time moves event time on) but one stream in order: an untimed line there takes
+    /// the time of the line before it, as in a file, never the receive time (`zcat old.log | vigil run`).
+    @Test func onAPipeUntimedEventsInheritAsInAFile() {
+        let (batch, result) = Self.settle([Self.line(0), "noise", Self.line(1)], live: true)
+        #expect(batch.events[1].timeSource == .inherited && batch.events[1].time == batch.events[0].time)
+        #expect(result.timeline?.times == [batch.events[0].time.nanoseconds, batch.events[2].time.nanoseconds])
+        #expect(result.timeline?.keys.isEmpty == true)
     }
 
     @Test func inAReplayAFutureLineKeepsItsTimeButMovesNothing() {
@@ -90,7 +99,7 @@ import VigilIngest
         var timeline = BatchTimeline()
         timeline.times = times.map(\.nanoseconds)
         if let hosts {
-            timeline.isLive = true
+            timeline.byHost = true
             var keys: [UInt64] = []
             for host in hosts where !keys.contains(host) { keys.append(host) }
             timeline.keys = keys

@@ -17,7 +17,7 @@ struct MessageBatchBuilder {
 
     init(sourceID: SourceID, capacity: Int, timeZone: String? = nil) {
         self.sourceID = sourceID
-        self.clock = SourceClock(isLive: true, timeZone: timeZone)
+        self.clock = SourceClock(isLive: true, isListener: true, timeZone: timeZone)
         self.capacity = capacity
         reset()
     }

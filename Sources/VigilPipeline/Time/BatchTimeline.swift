@@ -6,14 +6,15 @@ import VigilEvent
 /// Filled by ``EventTimeStage`` only when correlation runs (nothing else needs it). Per timed event one
 /// `Int64` (and, on live input, one `UInt16`): a few kilobytes per batch, never per event allocations.
 public struct BatchTimeline: Sendable {
-    /// The batch came from a live source: progress is kept per sending host (``keys``).
-    public var isLive = false
+    /// The batch came from a listener: progress is kept per sending host (``keys``).
+    public var byHost = false
     /// Event times (nanoseconds) that may move progress, in input order: the own times of timed events
-    /// (live: also the receive time of events without one). Times too far ahead of the clock are left out.
+    /// (on a listener also the receive time of events without one). Times too far ahead of the clock are
+    /// left out.
     public var times: [Int64] = []
-    /// Live batches: for each entry of ``times``, its host's index in ``keys``.
+    /// Listener batches: for each entry of ``times``, its host's index in ``keys``.
     public var keyIndex: [UInt16] = []
-    /// Live batches: the distinct hosts of the batch, as hashes of their names (``hostlessKey``: a message
+    /// Listener batches: the distinct hosts of the batch, as hashes of their names (``hostlessKey``: a message
     /// without a host name, counted under its connection or listener).
     public var keys: [UInt64] = []
     /// Time and sub-second digits of the batch's last timed event, which events without a time at the

@@ -10,8 +10,8 @@ import VigilEvent
 /// - an event without a time takes the time of the latest timed event of its batch before it
 ///   (``EventTimeSource/inherited``); with none before it in the batch, it is ``EventTimeSource/pending``
 ///   and the ordered stages give it the time of its source's last timed event of earlier batches (the
-///   worker cannot know it: batches of one source run on several workers at once). On live input an
-///   untimed event keeps its receive time, which is as good a guess as any there.
+///   worker cannot know it: batches of one source run on several workers at once). On a listener, where
+///   many senders share the source, an untimed event keeps its receive time.
 ///
 /// When correlation runs, it also records the batch's ``BatchTimeline`` for the watermark.
 struct EventTimeStage: BatchStage {
@@ -27,12 +27,12 @@ struct EventTimeStage: BatchStage {
     }
 
     mutating func process(_ batch: inout EventBatch, result: inout BatchResult, counters: inout StageCounters) {
-        let live = batch.clock.isLive
+        let live = batch.clock.isLive, listener = batch.clock.isListener
         let receiveTime = batch.receiveTime
         let futureLimit = receiveTime.advanced(by: maxClockSkew)
         let record = recordsTimeline
         var timeline = BatchTimeline()
-        timeline.isLive = live
+        timeline.byHost = listener
         if record { timeline.times.reserveCapacity(batch.events.count) }
         var tally = EventTimeCounters()
         var maxTime = Timestamp.distantPast
@@ -54,11 +54,11 @@ struct EventTimeStage: BatchStage {
                                 if live { events[i].isAheadOfClock = true }
                             } else {
                                 if time > maxTime { maxTime = time }
-                                if record { note(time, host: events[i].host, live: live, bytes: bytes, into: &timeline) }
+                                if record { note(time, host: events[i].host, byHost: listener, bytes: bytes, into: &timeline) }
                             }
-                        } else if live {
+                        } else if listener {
                             if receiveTime > maxTime { maxTime = receiveTime }
-                            if record { note(receiveTime, host: events[i].host, live: true, bytes: bytes, into: &timeline) }
+                            if record { note(receiveTime, host: events[i].host, byHost: true, bytes: bytes, into: &timeline) }
                         } else if let last {
                             events[i].time = last.time
                             events[i].timePrecision = last.precision
@@ -73,7 +73,7 @@ struct EventTimeStage: BatchStage {
             }
             for source in EventTimeSource.allCases { tally.count(source, bySource[Int(source.rawValue)]) }
         }
-        if live { timeline.keys = hosts.keys }
+        if listener { timeline.keys = hosts.keys }
         timeline.lastTimed = last
         result.maxEventTime = maxTime
         result.eventTime = tally
@@ -83,10 +83,10 @@ struct EventTimeStage: BatchStage {
 
     @inline(__always)
     private mutating func note(
-        _ time: Timestamp, host: ByteRange?, live: Bool, bytes: UnsafeRawBufferPointer, into timeline: inout BatchTimeline
+        _ time: Timestamp, host: ByteRange?, byHost: Bool, bytes: UnsafeRawBufferPointer, into timeline: inout BatchTimeline
     ) {
         timeline.times.append(time.nanoseconds)
-        guard live else { return }
+        guard byHost else { return }
         var key = BatchTimeline.hostlessKey
         if let host, !host.isEmpty {
             key = FNV1a.hash(UnsafeRawBufferPointer(rebasing: bytes[host.range]))

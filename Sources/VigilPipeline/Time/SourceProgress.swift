@@ -72,7 +72,7 @@ struct SourceProgress {
         let now = idleSourceTimeout != nil ? clock.now : nil
         if let timeline = result.timeline {
             if let last = timeline.lastTimed { lastTimed[result.source] = last.time }
-            if timeline.isLive {
+            if timeline.byHost {
                 observeLive(timeline, source: result.source, now: now)
             } else {
                 let key = Key(source: result.source, host: BatchTimeline.hostlessKey)
