@@ -54,6 +54,9 @@ public struct CorrelationBatch: Sendable {
     var detectionTimes: [Int64] = []
     /// Event time of each (detection, correlation source) left out for lacking a group-by field.
     var missingTimes: [Int64] = []
+    /// Group-by and distinct values longer than state keeps, stored as a prefix and a digest
+    /// (``GroupKey/appendBounded(_:to:)``).
+    var shortenedValues = 0
 
     /// An empty batch for `shards` group shards (plus the chain shard).
     public init(shards: Int) {

@@ -135,6 +135,7 @@ public enum Runner {
         summary.eventTime = totals.eventTime
         for case let stage as CorrelationStage in stages { summary.eventTime.merge(stage.eventTime) }
         summary.loadTime = rules.loadTime
+        summary.peakMemoryBytes = peakResidentBytes()
         try report(summary, options: options, logger: logger)
         return summary
     }
@@ -146,6 +147,13 @@ public enum Runner {
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return SourceClock(isLive: live) }
         let modified = Timestamp(seconds: Int64(info.st_mtim.tv_sec), nanoseconds: Int64(info.st_mtim.tv_nsec))
         return SourceClock(isLive: forcedLive == true, yearReference: modified)
+    }
+
+    /// The process's peak resident memory so far (getrusage: kilobytes on Linux).
+    static func peakResidentBytes() -> UInt64 {
+        var usage = rusage()
+        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
+        return UInt64(max(0, usage.ru_maxrss)) * 1024
     }
 
     private static func isRegularFile(_ fd: Int32) -> Bool {

@@ -37,6 +37,12 @@ extension RunSummary {
                     + "\(stats.missingGroupKey) without group field, \(stats.evictedGroups) groups evicted, "
                     + "\(stats.incompleteWindows) undecided windows, \(stats.evidenceExpired) evidence expired, "
                     + "\(stats.alerts) alerts")
+            if stats.budgetReached > 0 || stats.shortenedValues > 0 {
+                lines.append(
+                    "  correlation state shed (--max-state-memory): budget reached \(stats.budgetReached) times, "
+                        + "\(stats.shedEarlyInputs) inputs applied before the watermark, \(stats.shedLate) refused as older, "
+                        + "\(stats.shedGroups) groups evicted; \(stats.shortenedValues) values too long, kept as prefix and digest")
+            }
         }
         if let alerts = report.alerts {
             lines.append(
@@ -116,6 +122,14 @@ extension RunSummary {
                 inner.integer("undecided_windows", UInt64(stats.incompleteWindows))
                 inner.integer("evidence_expired", UInt64(stats.evidenceExpired))
                 inner.integer("alerts", UInt64(stats.alerts))
+                inner.integer("shortened_values", UInt64(stats.shortenedValues))
+                inner.integer("peak_state_bytes", UInt64(stats.peakStateBytes))
+                inner.nested("shed") { shed in
+                    shed.integer("budget_reached", UInt64(stats.budgetReached))
+                    shed.integer("inputs_applied_early", UInt64(stats.shedEarlyInputs))
+                    shed.integer("inputs_refused", UInt64(stats.shedLate))
+                    shed.integer("groups_evicted", UInt64(stats.shedGroups))
+                }
             }
         }
         if let alerts = report.alerts {

@@ -13,6 +13,7 @@ extension RunSummary {
         }
         object.double("events_per_second", eventsPerSecond.rounded())
         object.integer("workers", UInt64(workers))
+        object.integer("peak_memory_bytes", peakMemoryBytes)
         object.nested("by_format") { inner in
             for format in EventFormat.allCases { inner.integer(format.name, parse.events(in: format)) }
         }
