@@ -43,8 +43,8 @@ struct FlushEnvironment {
         of ref: UInt32, in evidence: borrowing EvidenceStore, printer: inout EvidencePrinter, scratch: inout [UInt8]
     ) -> String? {
         scratch.removeAll(keepingCapacity: true)
-        let held: Void? = evidence.withEntry(ref) { form, receiveTime, bytes in
-            printer.append(form: form, receiveTime: receiveTime, bytes: bytes, to: &scratch)
+        let held: Void? = evidence.withEntry(ref) { form, time, bytes in
+            printer.append(form: form, time: time, bytes: bytes, to: &scratch)
         }
         return held == nil ? nil : String(decoding: scratch, as: UTF8.self)
     }
@@ -58,8 +58,8 @@ struct FlushEnvironment {
         swap(&out, &deferred)
         DeferredWindow.write(into: &out, prefix: writePrefix) { out in
             for ref in context.evidence {
-                let copied: Void? = evidence.withEntry(ref) { form, receiveTime, bytes in
-                    DeferredWindow.appendItem(form: form, receiveTime: receiveTime, bytes: bytes, to: &out)
+                let copied: Void? = evidence.withEntry(ref) { form, time, bytes in
+                    DeferredWindow.appendItem(form: form, time: time, bytes: bytes, to: &out)
                 }
                 if copied != nil { held += 1 }
             }

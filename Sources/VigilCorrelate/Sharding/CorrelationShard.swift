@@ -103,7 +103,7 @@ public final class CorrelationShard: @unchecked Sendable {
                         storedEvidence = record.evidence
                         storedRef = environment.evidence.add(
                             UnsafeRawBufferPointer(rebasing: bytes[Int(evidence.start)..<Int(evidence.start) + Int(evidence.count)]),
-                            form: evidence.form, receiveTime: evidence.receiveTime)
+                            form: evidence.form, time: evidence.time)
                     }
                     let value =
                         record.valueCount == CorrelationBatch.Record.noValue ? nil : Self.text(bytes, record.valueStart, record.valueCount)

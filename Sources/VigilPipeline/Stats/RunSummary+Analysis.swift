@@ -61,11 +61,28 @@ extension RunSummary {
         let estimate = report.unmatchedShapesExact ? "" : ", counts estimated (at most the + figure too high)"
         var lines = ["  not decoded or by a program decoder only: \(undecoded) events; top shapes (program, first words\(estimate)):"]
         for shape in report.unmatchedShapes {
-            let program = shape.program.isEmpty ? "-" : shape.program
+            let program = shape.program.isEmpty ? "-" : Self.printable(shape.program)
             let over = shape.overcount > 0 ? " (+\(shape.overcount))" : ""
-            lines.append("    \(shape.count)\(over) \(program): \(shape.words)")
+            lines.append("    \(shape.count)\(over) \(program): \(Self.printable(shape.words))")
         }
         return lines
+    }
+
+    /// Text a sender wrote, made safe for a terminal: control characters (escape sequences could move
+    /// the cursor or retitle the window of whoever reads the summary) become `\u{..}`.
+    static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F || (0x80..<0xA0).contains($0.value) }) else {
+            return text
+        }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value) {
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     /// The analysis members of the JSON summary.

@@ -37,8 +37,9 @@ extension RunSummary {
             }
             inner.integer("future_time", eventTime.futureTime)
             inner.integer("ahead_of_clock", eventTime.aheadOfClock)
+            inner.integer("behind_clock", eventTime.behindClock)
             inner.integer("unconfirmed_jumps", eventTime.unconfirmedJumps)
-            inner.integer("untracked_hosts", eventTime.untrackedHosts)
+            inner.integer("untracked_host_messages", eventTime.untrackedHostMessages)
         }
         object.integer("truncated", truncated)
         object.integer("discarded_bytes", discardedBytes)

@@ -63,7 +63,8 @@ extension RunSummary {
         if eventTime.futureTime > 0 {
             text += " (ahead of the clock \(eventTime.aheadOfClock), unconfirmed jumps \(eventTime.unconfirmedJumps); --max-clock-skew)"
         }
-        if eventTime.untrackedHosts > 0 { text += ", hosts not tracked \(eventTime.untrackedHosts)" }
+        if eventTime.behindClock > 0 { text += ", behind the clock \(eventTime.behindClock) (--max-clock-lag)" }
+        if eventTime.untrackedHostMessages > 0 { text += ", messages of untracked hosts \(eventTime.untrackedHostMessages)" }
         return text
     }
 
