@@ -20,12 +20,12 @@ struct EpisodeBook {
         var peakMetric: Double
     }
 
-    private static let none = UInt32.max
+    static let none = UInt32.max
     /// Per group slot: index into `episodes`, or `none`.
-    private var index: [UInt32] = []
-    private var episodes: [Episode] = []
-    private var free: [UInt32] = []
-    private(set) var count = 0
+    var index: [UInt32] = []
+    var episodes: [Episode] = []
+    var free: [UInt32] = []
+    var count = 0
 
     mutating func grow(slots: Int, reserve: Int) { growArray(&index, to: slots, with: Self.none, reserve: reserve) }
 

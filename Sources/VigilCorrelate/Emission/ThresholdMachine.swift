@@ -9,11 +9,11 @@
 struct ThresholdMachine {
     let span: Int64
     let count: Int
-    private var pool = EntryPool<NoPayload>()
-    private var queues: [EntryQueue] = []
-    private var starts: [Int64] = []
+    var pool = EntryPool<NoPayload>()
+    var queues: [EntryQueue] = []
+    var starts: [Int64] = []
     /// 0: no operation, 1: counting, 2: fired.
-    private var states: [UInt8] = []
+    var states: [UInt8] = []
 
     init(span: Int64, count: Int) {
         self.span = span

@@ -24,12 +24,12 @@ struct NumericState: WindowState {
     let aggregate: Aggregate
     /// Entries kept per instant for sums and averages (``CorrelationOptions/evidencePerAlert``).
     let keptPerInstant: Int
-    private var pool = EntryPool<Measure>(emptyPayload: Measure(sum: 0, values: 0))
-    private var queues: [EntryQueue] = []
-    private var sums: [Double] = []
+    var pool = EntryPool<Measure>(emptyPayload: Measure(sum: 0, values: 0))
+    var queues: [EntryQueue] = []
+    var sums: [Double] = []
     /// Values in each group's window.
-    private var totals: [Int] = []
-    private var scratch: [Double] = []
+    var totals: [Int] = []
+    var scratch: [Double] = []
 
     init(span: Int64, threshold: CorrelationThreshold, aggregate: Aggregate, keptPerInstant: Int = 10) {
         self.span = span

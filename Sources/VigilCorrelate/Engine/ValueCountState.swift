@@ -4,27 +4,27 @@ import VigilEvent
 /// that time. A value leaves when its last sighting leaves the window; the distinct count is kept, not
 /// recounted.
 struct ValueCountState: WindowState {
-    private static let none = UInt32.max
+    static let none = UInt32.max
 
     let span: Int64
     let threshold: CorrelationThreshold
     /// (group, value) -> node.
-    private var index = HashIndex()
+    var index = HashIndex()
     // Nodes: one per (group, distinct value) in the window.
-    private var values: [String] = []
-    private var nodeGroups: [UInt32] = []
-    private var nodeHashes: [UInt64] = []
-    private var seen: [Int64] = []
-    private var refs: [UInt32] = []
-    private var previous: [UInt32] = []
-    private var following: [UInt32] = []
-    private var freeNodes: [UInt32] = []
+    var values: [String] = []
+    var nodeGroups: [UInt32] = []
+    var nodeHashes: [UInt64] = []
+    var seen: [Int64] = []
+    var refs: [UInt32] = []
+    var previous: [UInt32] = []
+    var following: [UInt32] = []
+    var freeNodes: [UInt32] = []
     /// Heap bytes of the live values too long to be stored inline.
-    private var valueBytes = 0
+    var valueBytes = 0
     // Per group: oldest and newest node, number of distinct values.
-    private var heads: [UInt32] = []
-    private var tails: [UInt32] = []
-    private var distinct: [UInt32] = []
+    var heads: [UInt32] = []
+    var tails: [UInt32] = []
+    var distinct: [UInt32] = []
 
     init(span: Int64, threshold: CorrelationThreshold) {
         self.span = span
@@ -91,7 +91,7 @@ struct ValueCountState: WindowState {
         GroupKey.mix(FNV1a.hash(value.utf8, seed: FNV1a.basis ^ (UInt64(group) &* 0x9E37_79B9_7F4A_7C15)))
     }
 
-    private mutating func allocate(value: String, group: UInt32, hash: UInt64, time: Int64, ref: UInt32) -> UInt32 {
+    mutating func allocate(value: String, group: UInt32, hash: UInt64, time: Int64, ref: UInt32) -> UInt32 {
         valueBytes += StringCost.heapBytes(value)
         if let node = freeNodes.popLast() {
             values[Int(node)] = value
@@ -122,7 +122,7 @@ struct ValueCountState: WindowState {
         distinct[Int(group)] -= 1
     }
 
-    private mutating func append(_ node: UInt32, group: UInt32) {
+    mutating func append(_ node: UInt32, group: UInt32) {
         let g = Int(group)
         previous[Int(node)] = tails[g]
         following[Int(node)] = Self.none

@@ -52,6 +52,14 @@ public struct Watermark: Sendable, Hashable {
         if candidate > current { current = candidate }
     }
 
+    /// Takes up the progress of a run that stopped (a restart, see ``RestoredCorrelation``): input
+    /// counts as flowing, so the wall clock moves nothing until the first idle tick.
+    mutating func restore(maxEventTime: Int64, current: Int64) {
+        self.maxEventTime = max(self.maxEventTime, Timestamp(nanoseconds: maxEventTime))
+        self.current = max(self.current, Timestamp(nanoseconds: current))
+        idleSince = nil
+    }
+
     /// The end of finite input: nothing more will come.
     public mutating func finish() {
         current = .distantFuture

@@ -64,6 +64,12 @@ protocol WindowEvaluator: AnyObject {
     /// The group's measure now for rules that fire on high values (counts, distinct counts, sums); nil
     /// for others. Eviction prefers groups far below their threshold.
     func measure(_ group: UInt32) -> Double?
+    /// Writes a group's state to a snapshot (docs/correlation.md, "Restarts").
+    func writeGroup(_ group: UInt32, to out: inout SnapshotWriter)
+    /// Reads one group's state as ``writeGroup(_:to:)`` wrote it, checked against this rule.
+    func readGroup(from input: inout SnapshotReader) throws(CorrelationSnapshotError) -> SnapshotWindow
+    /// Gives a new group (allocated and reset) the state read, its evidence references mapped by `refs`.
+    func restoreGroup(_ group: UInt32, _ window: SnapshotWindow, refs: (UInt32) -> UInt32)
 }
 
 /// The mutable per-group state of one correlation type, as one struct, so that a call pays one
@@ -80,6 +86,10 @@ protocol WindowState {
     func liveBytes(groups: Int) -> Int
     /// See ``WindowEvaluator/measure(_:)``.
     func measure(_ group: UInt32) -> Double?
+    /// See ``WindowEvaluator/writeGroup(_:to:)`` (WindowState+Snapshot.swift).
+    func writeGroup(_ group: UInt32, to out: inout SnapshotWriter)
+    func readGroup(from input: inout SnapshotReader) throws(CorrelationSnapshotError) -> SnapshotWindow
+    mutating func restoreGroup(_ group: UInt32, _ window: SnapshotWindow, refs: (UInt32) -> UInt32)
 }
 
 extension WindowState {
@@ -104,6 +114,15 @@ final class StateEvaluator<State: WindowState>: WindowEvaluator {
     var memoryBytes: Int { state.memoryBytes }
     func liveBytes(groups: Int) -> Int { state.liveBytes(groups: groups) }
     func measure(_ group: UInt32) -> Double? { state.measure(group) }
+    func writeGroup(_ group: UInt32, to out: inout SnapshotWriter) { state.writeGroup(group, to: &out) }
+
+    func readGroup(from input: inout SnapshotReader) throws(CorrelationSnapshotError) -> SnapshotWindow {
+        try state.readGroup(from: &input)
+    }
+
+    func restoreGroup(_ group: UInt32, _ window: SnapshotWindow, refs: (UInt32) -> UInt32) {
+        state.restoreGroup(group, window, refs: refs)
+    }
 
     func add(_ events: [RunEvent], group: UInt32, time: Int64, context: inout EvaluationContext) -> QualifiedWindow? {
         state.add(events, group: group, time: time, context: &context)

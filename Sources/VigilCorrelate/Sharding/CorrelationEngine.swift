@@ -15,12 +15,20 @@ public final class CorrelationEngine {
     private let shards: [CorrelationShard]
     private let merger: CorrelationMerger
 
-    public init(ruleSet: CorrelationRuleSet, options: CorrelationOptions = CorrelationOptions()) {
+    /// An engine, starting from `restored` state when given (a restart: see ``snapshot()``).
+    public init(
+        ruleSet: CorrelationRuleSet, options: CorrelationOptions = CorrelationOptions(), restoring restored: RestoredCorrelation? = nil
+    ) {
         self.ruleSet = ruleSet
         self.options = options
         intake = CorrelationIntake(ruleSet: ruleSet, options: options)
         shards = (0..<intake.router.shards).map { CorrelationShard(ruleSet: ruleSet, options: options, role: .group($0)) }
         merger = CorrelationMerger(ruleSet: ruleSet, options: options)
+        if let restored {
+            intake.restore(restored)
+            for shard in shards { shard.restore(restored) }
+            merger.chain.restore(restored)
+        }
     }
 
     /// Routes detections for this engine's shard count (``CorrelationBatch``es for ``ingest(_:latestEventTime:)``).
@@ -74,6 +82,22 @@ public final class CorrelationEngine {
     /// event time stay undecided unless ``CorrelationOptions/decideAbsenceBeyondInput``).
     public func finish() -> [Alert] {
         step(horizon: intake.finish(decideAbsenceBeyondInput: options.decideAbsenceBeyondInput))
+    }
+
+    /// The state now, as a state file: open windows, waiting inputs, episodes, timers, the evidence
+    /// they name and the watermark, without deciding anything (docs/correlation.md, "Restarts"). Batches
+    /// ingested since the last step are taken in first. The engine can go on afterwards.
+    public func snapshot() -> CorrelationSnapshot {
+        let inputs = intake.takeQueued()
+        let definitions = RuleDefinition.all(ruleSet.rules)
+        var sections: [[UInt8]] = []
+        for (index, shard) in shards.enumerated() {
+            for (batch, lateBefore) in inputs { shard.ingest(batch, list: index, lateBefore: lateBefore) }
+            sections.append(shard.snapshotSection(definitions: definitions))
+        }
+        for (batch, lateBefore) in inputs { merger.chain.ingest(batch, list: batch.shards, lateBefore: lateBefore) }
+        sections.append(merger.chain.snapshotSection(definitions: definitions))
+        return CorrelationSnapshot(emit: options.emit, watermark: intake.watermark, groupShards: shards.count, sections: sections)
     }
 
     private func step(horizon: Timestamp) -> [Alert] {

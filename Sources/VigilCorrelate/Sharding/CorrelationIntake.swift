@@ -45,6 +45,11 @@ struct CorrelationIntake {
         watermark.observe(latestEventTime)
     }
 
+    /// Takes up the watermark of restored state.
+    mutating func restore(_ restored: RestoredCorrelation) {
+        watermark.restore(maxEventTime: restored.maxEventTime, current: restored.watermark)
+    }
+
     mutating func observe(eventTime: Timestamp) {
         watermark.observe(eventTime)
     }

@@ -30,18 +30,18 @@ public final class CorrelationShard: @unchecked Sendable {
     }
 
     public let role: Role
-    private let options: CorrelationOptions
+    let options: CorrelationOptions
     // One thread at a time (see above), so dynamic exclusivity checks on these would only cost time:
     // they ran per input.
     /// Runtimes of the rules this shard runs, by rule index (nil for rules run elsewhere).
-    @exclusivity(unchecked) private var runtimes: [RuleRuntime?]
-    @exclusivity(unchecked) private var environment: FlushEnvironment
-    @exclusivity(unchecked) private var lifetimeStats = CorrelationStats()
+    @exclusivity(unchecked) var runtimes: [RuleRuntime?]
+    @exclusivity(unchecked) var environment: FlushEnvironment
+    @exclusivity(unchecked) var lifetimeStats = CorrelationStats()
     /// This shard's share of ``CorrelationOptions/maxStateBytes``.
     let stateBudget: Int
     /// Waiting inputs up to this instant were applied early to stay within the budget: an input older
     /// than it can no longer be placed in order and is refused (counted as ``CorrelationStats/shedLate``).
-    @exclusivity(unchecked) private var appliedThrough = Int64.min
+    @exclusivity(unchecked) var appliedThrough = Int64.min
     /// The most state the budget counted at once (see ``CorrelationStats/peakStateBytes``).
     @exclusivity(unchecked) private var peakStateBytes = 0
 

@@ -18,12 +18,17 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
 
     private enum ShardMessage {
         case step(inputs: Inputs, watermark: Timestamp, horizon: Timestamp)
+        /// Take in `inputs`, then send the shard's snapshot section.
+        case snapshot(inputs: Inputs)
         case stop
     }
 
     private enum MergerMessage {
         case chain(step: Int, inputs: Inputs, watermark: Timestamp, horizon: Timestamp)
         case output(step: Int, shard: Int, CorrelationOutput)
+        /// A snapshot was asked for after the steps before it: the chain shard takes in `inputs`.
+        case snapshotChain(inputs: Inputs, watermark: Watermark)
+        case snapshot(shard: Int, [UInt8])
         case stop(shard: Int, CorrelationStats)
     }
 
@@ -34,21 +39,28 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
     private let mergerMailbox: Mailbox<MergerMessage>
     private let finished = DispatchSemaphore(value: 0)
     private var finalStats = CorrelationStats()
+    /// Written by the merger thread before it signals `snapshotTaken`, read by the caller after.
+    private let snapshotTaken = DispatchSemaphore(value: 0)
+    private var takenSnapshot: CorrelationSnapshot?
 
-    /// Starts one thread per group shard and one for the merger. `onAlerts` runs on the merger thread.
+    /// Starts one thread per group shard and one for the merger, from `restored` state when given (a
+    /// restart: see ``snapshot()``). `onAlerts` runs on the merger thread.
     public init(
-        ruleSet: CorrelationRuleSet, options: CorrelationOptions = CorrelationOptions(),
+        ruleSet: CorrelationRuleSet, options: CorrelationOptions = CorrelationOptions(), restoring restored: RestoredCorrelation? = nil,
         onAlerts: @escaping @Sendable ([Alert]) -> Void
     ) {
         self.options = options
-        let intake = CorrelationIntake(ruleSet: ruleSet, options: options)
+        var intake = CorrelationIntake(ruleSet: ruleSet, options: options)
+        if let restored { intake.restore(restored) }
         self.intake = intake
+        let definitions = RuleDefinition.all(ruleSet.rules)
         let shards = intake.router.shards
         shardMailboxes = (0..<shards).map { _ in Mailbox(capacity: options.mailboxCapacity) }
         mergerMailbox = Mailbox(capacity: options.mailboxCapacity * (shards + 1))
         for index in 0..<shards {
             let mailbox = shardMailboxes[index], merger = mergerMailbox
             let shard = CorrelationShard(ruleSet: ruleSet, options: options, role: .group(index))
+            if let restored { shard.restore(restored) }
             Thread.detachNewThread {
                 var step = 0
                 while true {
@@ -57,6 +69,9 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
                         for (batch, lateBefore) in inputs { shard.ingest(batch, list: index, lateBefore: lateBefore) }
                         merger.post(.output(step: step, shard: index, shard.advance(to: watermark, horizon: horizon)))
                         step += 1
+                    case .snapshot(let inputs):
+                        for (batch, lateBefore) in inputs { shard.ingest(batch, list: index, lateBefore: lateBefore) }
+                        merger.post(.snapshot(shard: index, shard.snapshotSection(definitions: definitions)))
                     case .stop:
                         merger.post(.stop(shard: index, shard.stats))
                         return
@@ -65,17 +80,22 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
             }
         }
         let merger = CorrelationMerger(ruleSet: ruleSet, options: options)
-        let mailbox = mergerMailbox, done = finished
+        if let restored { merger.chain.restore(restored) }
+        let mailbox = mergerMailbox, done = finished, taken = snapshotTaken
         Thread.detachNewThread { [unowned self] in
             var outputs: [Int: [CorrelationOutput?]] = [:]
             var chains: [Int: (Inputs, Timestamp, Timestamp)] = [:]
             var next = 0, stopped = 0
             var stats = CorrelationStats()
+            var sections: [Int: [UInt8]] = [:]
+            var snapshotRequest: (inputs: Inputs, watermark: Watermark)?
             while stopped < shards {
                 switch mailbox.take() {
                 case .chain(let step, let inputs, let watermark, let horizon): chains[step] = (inputs, watermark, horizon)
                 case .output(let step, let shard, let output):
                     outputs[step, default: Array(repeating: nil, count: shards)][shard] = output
+                case .snapshotChain(let inputs, let watermark): snapshotRequest = (inputs, watermark)
+                case .snapshot(let shard, let section): sections[shard] = section
                 case .stop(_, let shardStats):
                     stats.merge(shardStats)
                     stopped += 1
@@ -85,6 +105,17 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
                     outputs[next] = nil
                     chains[next] = nil
                     next += 1
+                }
+                // Each shard sent its section after its outputs of every earlier step, and the caller
+                // sent those steps before the request: with every section here, they are all merged.
+                if let request = snapshotRequest, sections.count == shards {
+                    for (batch, lateBefore) in request.inputs { merger.chain.ingest(batch, list: batch.shards, lateBefore: lateBefore) }
+                    let all = (0..<shards).map { sections[$0]! } + [merger.chain.snapshotSection(definitions: definitions)]
+                    self.takenSnapshot = CorrelationSnapshot(
+                        emit: options.emit, watermark: request.watermark, groupShards: shards, sections: all)
+                    sections = [:]
+                    snapshotRequest = nil
+                    taken.signal()
                 }
             }
             stats.merge(merger.chain.stats)
@@ -128,6 +159,26 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
     @discardableResult
     public func finish() -> CorrelationStats {
         send(horizon: intake.finish(decideAbsenceBeyondInput: options.decideAbsenceBeyondInput))
+        return stop()
+    }
+
+    /// The state now, as a state file, without deciding anything (see
+    /// ``CorrelationEngine/snapshot()``): every shard takes in the batches ingested since the last step
+    /// and writes its section after the steps before it; waits for all of them. The engine can go on
+    /// afterwards: ``stop()`` ends it without a last step, ``finish()`` with one.
+    public func snapshot() -> CorrelationSnapshot {
+        let inputs = intake.takeQueued()
+        for mailbox in shardMailboxes { mailbox.post(.snapshot(inputs: inputs)) }
+        mergerMailbox.post(.snapshotChain(inputs: inputs, watermark: intake.watermark))
+        snapshotTaken.wait()
+        defer { takenSnapshot = nil }
+        return takenSnapshot!
+    }
+
+    /// Ends the threads without deciding the open windows (after a ``snapshot()``: a restart continues
+    /// from it); returns the counters of the run.
+    @discardableResult
+    public func stop() -> CorrelationStats {
         for mailbox in shardMailboxes { mailbox.post(.stop) }
         finished.wait()
         var stats = finalStats

@@ -44,11 +44,15 @@ struct EvidenceStore {
     /// Bytes held.
     var memoryBytes: Int { ring.count + entries.count * MemoryLayout<Entry>.stride }
 
+    /// A reference no evidence ever gets: it always reads as missing. State restored from a snapshot
+    /// uses it for evidence that had already left the ring when the snapshot was taken.
+    static let expiredRef = UInt32.max - 1
+
     /// Stores a piece of evidence and returns its reference (never 0, never `UInt32.max`: callers may use
-    /// that value to mean "no event").
+    /// that value to mean "no event"; never ``expiredRef``).
     mutating func add(_ content: UnsafeRawBufferPointer, form: CorrelationBatch.EvidenceForm, time: EvidenceTime) -> UInt32 {
         let ref = nextRef
-        nextRef = nextRef >= .max - 1 ? 1 : nextRef + 1
+        nextRef = nextRef >= Self.expiredRef - 1 ? 1 : nextRef + 1
         if Int(ref) >= entries.count && entries.count < maxEntries { growEntries() }
         let count = content.count
         if count * 4 > ring.count {
@@ -84,6 +88,15 @@ struct EvidenceStore {
         return ring.withUnsafeBytes {
             body(entry.form, entry.time, UnsafeRawBufferPointer(rebasing: $0[start..<start + Int(entry.count)]))
         }
+    }
+
+    /// Where an entry's bytes start in the sequence written so far, if it is still held: the higher,
+    /// the more recent (a snapshot lists evidence oldest first).
+    func position(of ref: UInt32) -> Int? {
+        guard ref != 0 else { return nil }
+        let entry = entries[Int(ref) & (entries.count - 1)]
+        guard entry.ref == ref, entry.position >= max(validFrom, written - ring.count) else { return nil }
+        return entry.position
     }
 
     private mutating func growEntries() {

@@ -73,6 +73,11 @@ struct PendingQueue {
         return slot
     }
 
+    /// Calls `body` with every waiting input, in no particular order (for snapshots).
+    func forEach(_ body: (PendingInput) -> Void) {
+        for input in slab { if let input { body(input) } }
+    }
+
     /// The input in a slab slot, if the slot holds one.
     func input(at slot: Int32) -> PendingInput? {
         Int(slot) < slab.count ? slab[Int(slot)] : nil
