@@ -168,7 +168,8 @@ def main():
     errors = open(os.path.join(workdir, "stderr.log"), "w+")
     vigil = subprocess.Popen(
         [VIGIL, "run", "--rules", "rules/sigma", "--emit", "threshold", "--udp", "127.0.0.1:0", "--tcp", "127.0.0.1:0",
-         "--log-level", "info", "--stats-json", stats_path, "--alerts", alerts_path, "-"],
+         "--log-level", "info", "--stats-json", stats_path, "--alerts", alerts_path,
+         "--state-dir", os.path.join(workdir, "state"), "-"],
         cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors)
     ports = {}
     for _ in range(200):

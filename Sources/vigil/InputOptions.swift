@@ -17,7 +17,9 @@ struct InputOptions: ParsableArguments {
 
     @Option(
         name: .customLong("state-dir"),
-        help: ArgumentHelp("Directory for what outlives a run (followed files' positions).", valueName: "dir"))
+        help: ArgumentHelp(
+            "Directory for what outlives a run: followed files' positions, and the correlation state a run stopped by SIGINT/SIGTERM keeps for the next start.",
+            valueName: "dir"))
     var stateDirectory: String = RunOptions.defaultStateDirectory
 
     @Option(help: "Message format: auto, rfc3164, rfc5424, json or raw.")

@@ -14,7 +14,9 @@ struct RunCommand: ParsableCommand {
             FILE). Reads every input to its end, then prints a summary on stderr (events in, events/s, the \
             time spent loading rules and decoders, by format, parse errors, drops, decoders, detections \
             per rule, correlation, alerts). With --udp \
-            or --tcp, runs until SIGINT or SIGTERM; either signal drains the pipeline and exits cleanly.
+            or --tcp, runs until SIGINT or SIGTERM; either signal drains the pipeline and exits cleanly, keeping \
+            the open correlation windows in --state-dir for the next start (which continues from them when \
+            the rules are the same).
 
             Invalid rules, decoders or logsource mapping: every problem is printed as \
             file:line:column: message and vigil exits with status 2 before reading any input \

@@ -22,12 +22,29 @@ func integer(_ stats: [String: Any], _ path: String...) -> Int {
 }
 
 /// A `vigil` process running in the background (listeners, signals), its stderr collected as it comes.
+///
+/// A `vigil run` stopped by a signal keeps its correlation state in its `--state-dir` (default
+/// `./vigil-state`, here the package root): unless the test names one, each run gets a fresh temporary
+/// state directory, so that no run continues from another test's state.
 final class RunningVigil: Sendable {
     let process: Process
     private let stderrText = Mutex("")
+    /// The state directory given for the test (removed with this object).
+    private let temporaryStateDirectory: String?
+    /// The run's `--state-dir`.
+    let stateDirectory: String?
 
     /// `stdout`: a file to write standard output to (default: discarded).
     init(_ arguments: [String], stdin: Pipe? = nil, stdout: String? = nil) throws {
+        var arguments = arguments
+        if arguments.first == "run" && !arguments.contains("--state-dir") {
+            let directory = temporaryPath("state")
+            arguments += ["--state-dir", directory]
+            temporaryStateDirectory = directory
+        } else {
+            temporaryStateDirectory = nil
+        }
+        stateDirectory = arguments.firstIndex(of: "--state-dir").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
         process = Process()
         process.executableURL = TestPaths.vigilBinary
         process.arguments = arguments
@@ -46,6 +63,10 @@ final class RunningVigil: Sendable {
             self?.stderrText.withLock { $0 += chunk }
         }
         try process.run()
+    }
+
+    deinit {
+        if let temporaryStateDirectory { try? FileManager.default.removeItem(atPath: temporaryStateDirectory) }
     }
 
     var stderr: String { stderrText.withLock { $0 } }
@@ -69,6 +90,14 @@ final class RunningVigil: Sendable {
     func waitForExit() -> Int32? {
         for _ in 0..<400 where process.isRunning { usleep(50_000) }
         return process.isRunning ? nil : process.terminationStatus
+    }
+
+    /// After ``stop(signal:)``: a `vigil run` over no input that continues from the correlation state the
+    /// stopped run kept, and so decides every window it left open (what the signal itself did before
+    /// restarts kept state). `arguments`: the rules and correlation options of the stopped run; the
+    /// alerts are in its standard output.
+    func decideKeptWindows(_ arguments: [String]) throws -> ProcessResult {
+        try runVigil(["run"] + arguments + ["--state-dir", stateDirectory ?? "vigil-state"])
     }
 
     /// Sends `signal` and waits (up to 20 s) for the exit status.

@@ -3,7 +3,8 @@ import VigilEvent
 /// A shard's section of a snapshot: the instant through which waiting inputs were applied early (the
 /// state budget's floor), the evidence its state names (oldest first: reference, form, receive time,
 /// settled event time, precision, bytes), then the state of each rule that holds any (identity,
-/// definition digest, and the rule's part as a length-prefixed section, see RuleRuntime+Snapshot.swift).
+/// definition digest, the name the log uses for it, and the rule's part as a length-prefixed section,
+/// see RuleRuntime+Snapshot.swift).
 extension CorrelationShard {
     func snapshotSection(definitions: [RuleDefinition]) -> [UInt8] {
         var rules = SnapshotWriter()
@@ -13,6 +14,7 @@ extension CorrelationShard {
             ruleCount += 1
             rules.string(definitions[index].identity)
             rules.u64(definitions[index].digest)
+            rules.string(RuleDefinition.label(of: runtime.rule))
             let start = rules.beginSection()
             runtime.writeSnapshot(to: &rules)
             rules.endSection(start)

@@ -107,7 +107,7 @@ public struct CorrelationSnapshot: Sendable {
         restored.watermark = watermark
         restored.report.savedEmit = emit
         restored.report.watermark = Timestamp(nanoseconds: watermark)
-        var parts: [(section: Int, definition: RuleDefinition, reader: SnapshotReader)] = []
+        var parts: [RestoredCorrelation.SavedPart] = []
         for section in 0...groupShards {
             var reader = try input.section()
             let appliedThrough = try reader.i64()
@@ -117,10 +117,13 @@ public struct CorrelationSnapshot: Sendable {
                 restored.chainAppliedThrough = appliedThrough
             }
             restored.evidence.append(try Self.readEvidence(&reader))
-            let ruleCount = try reader.count(minimumBytes: 20)
+            // Identity, digest, label, then the part as a section.
+            let ruleCount = try reader.count(minimumBytes: 24)
             for _ in 0..<ruleCount {
                 let definition = RuleDefinition(identity: try reader.string(), digest: try reader.u64())
-                parts.append((section, definition, try reader.section()))
+                let label = try reader.string()
+                parts.append(
+                    RestoredCorrelation.SavedPart(section: section, definition: definition, label: label, reader: try reader.section()))
             }
             try reader.expectEnd("shard section \(section)")
         }
@@ -164,7 +167,7 @@ public struct CorrelationSnapshot: Sendable {
 public struct RestoredCorrelation: Sendable {
     /// What was restored and what was not, for the log.
     public struct Report: Sendable {
-        /// Rules whose state was restored (identities).
+        /// Rules whose state was restored, as the log names them (`name`, else `id`, else title).
         public var restoredRules: [String] = []
         /// Rules loaded now whose definition differs from the saved one: they start empty.
         public var changedRules: [String] = []
@@ -201,11 +204,19 @@ public struct RestoredCorrelation: Sendable {
         self.bytes = bytes
     }
 
-    /// Matches saved parts to the rules of `ruleSet` and reads those that match.
-    mutating func match(
-        _ saved: [(section: Int, definition: RuleDefinition, reader: SnapshotReader)], ruleSet: CorrelationRuleSet,
-        options: CorrelationOptions, savedEmit: CorrelationOptions.Emit
-    ) {
+    /// One rule's part of a shard section, not read yet.
+    struct SavedPart {
+        var section: Int
+        var definition: RuleDefinition
+        /// How the log named the rule when it was saved.
+        var label: String
+        var reader: SnapshotReader
+    }
+
+    /// Matches saved parts to the rules of `ruleSet` and reads those that match. The report names rules
+    /// as the log does (``RuleDefinition/label(of:)``).
+    mutating func match(_ saved: [SavedPart], ruleSet: CorrelationRuleSet, options: CorrelationOptions, savedEmit: CorrelationOptions.Emit)
+    {
         let definitions = RuleDefinition.all(ruleSet.rules)
         var byDefinition: [RuleDefinition: Int] = [:]
         for (index, definition) in definitions.enumerated() where byDefinition[definition] == nil { byDefinition[definition] = index }
@@ -213,35 +224,35 @@ public struct RestoredCorrelation: Sendable {
         report.emitChanged = savedEmit != options.emit
         var changed = Set<String>(), dropped = Set<String>(), unreadable: [String: String] = [:]
         var templates: [Int: RuleRuntime] = [:]
-        for (section, definition, reader) in saved {
-            guard !report.emitChanged, let index = byDefinition[definition] else {
-                if identities.contains(definition.identity) {
-                    changed.insert(definition.identity)
+        for part in saved {
+            guard !report.emitChanged, let index = byDefinition[part.definition] else {
+                if identities.contains(part.definition.identity) {
+                    changed.insert(part.label)
                 } else {
-                    dropped.insert(definition.identity)
+                    dropped.insert(part.label)
                 }
                 continue
             }
-            guard unreadable[definition.identity] == nil else { continue }
+            guard unreadable[part.label] == nil else { continue }
             if templates[index] == nil {
                 templates[index] = RuleRuntime(
                     rule: ruleSet.rules[index], plan: ruleSet.plans[index], consumerPlans: [], options: options)
             }
-            var input = reader
+            var input = part.reader
             do throws(CorrelationSnapshotError) {
-                parts[index, default: []].append(try templates[index]!.readSnapshot(&input, section: section))
+                parts[index, default: []].append(try templates[index]!.readSnapshot(&input, section: part.section))
             } catch {
                 // Half a rule's state is worse than none: the rule starts empty.
-                unreadable[definition.identity] = error.message
+                unreadable[part.label] = error.message
                 parts[index] = nil
             }
         }
-        // A rule's definition may match while another rule of the same identity changed (a rule
-        // without id or name, by title): it was restored, so it is not listed as changed.
         for (index, rule) in parts {
-            let identity = definitions[index].identity
-            changed.remove(identity)
-            report.restoredRules.append(identity)
+            let label = RuleDefinition.label(of: ruleSet.rules[index])
+            // Rules without id or name are known by their title: one of two such rules may be restored
+            // while the other changed.
+            changed.remove(label)
+            report.restoredRules.append(label)
             for part in rule {
                 report.groups += part.groups.count
                 report.waitingInputs += part.pending.count

@@ -78,6 +78,9 @@ struct RuleDefinition: Hashable, Sendable {
 
     static func identity(of rule: CorrelationRule) -> String { rule.id ?? rule.name ?? rule.title }
 
+    /// How the log names a rule: its `name`, else its `id`, else its title.
+    static func label(of rule: CorrelationRule) -> String { rule.name ?? rule.id ?? rule.title }
+
     /// The definitions of a rule set's rules, by index.
     static func all(_ rules: [CorrelationRule]) -> [RuleDefinition] {
         var digests: [UInt64] = []

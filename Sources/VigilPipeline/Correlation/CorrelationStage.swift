@@ -1,6 +1,16 @@
+import Logging
 import VigilAlert
 import VigilCorrelate
 import VigilEvent
+
+/// How a run keeps correlation state across a restart (docs/correlation.md, "Restarts"): at a stop by
+/// a signal the open windows are not decided but written to the state directory.
+struct CorrelationStateKeeping: Sendable {
+    var store: CorrelationStateStore
+    /// Whether the run is ending on a signal (asked at the end of the run).
+    var stoppedBySignal: @Sendable () -> Bool
+    var logger: Logger
+}
 
 /// Ordered stage that feeds detections to correlation, in input order, and hands correlation alerts to
 /// the ``AlertSink``, each step at the place it reserved in the output (after the detections of the
@@ -27,25 +37,28 @@ struct CorrelationStage: OrderedStage {
     /// wall clock says nothing about event time).
     private let followsWallClock: Bool
     private var progress: SourceProgress
+    private let keeping: CorrelationStateKeeping?
     /// Jumps the sources' progress did not take, and hosts it could not track (see ``SourceProgress``).
     var eventTime: EventTimeCounters { progress.counters }
 
+    /// `restored`: state a run stopped by a signal left (see ``CorrelationStateKeeping``).
     init(
         ruleSet: CorrelationRuleSet, options: CorrelationOptions, sink: AlertSink, followsWallClock: Bool, roster: SourceRoster,
-        maxClockSkew: Timestamp.Duration
+        maxClockSkew: Timestamp.Duration, restoring restored: RestoredCorrelation? = nil, keeping: CorrelationStateKeeping? = nil
     ) {
         self.progress = SourceProgress(
             roster: roster, maxClockSkew: maxClockSkew, idleSourceTimeout: followsWallClock ? .seconds(10) : nil)
         self.sink = sink
         self.followsWallClock = followsWallClock
+        self.keeping = keeping
         if options.shards > 1 {
             engine = .threaded(
-                ThreadedCorrelationEngine(ruleSet: ruleSet, options: options) { alerts in
+                ThreadedCorrelationEngine(ruleSet: ruleSet, options: options, restoring: restored) { alerts in
                     // A failed write is kept by the sink and reported at the end of the run.
                     try? sink.send(alerts)
                 })
         } else {
-            engine = .inline(CorrelationEngine(ruleSet: ruleSet, options: options))
+            engine = .inline(CorrelationEngine(ruleSet: ruleSet, options: options, restoring: restored))
         }
     }
 
@@ -81,19 +94,50 @@ struct CorrelationStage: OrderedStage {
 
     mutating func finish() throws {
         let stats: CorrelationStats
-        sink.expectCorrelationStep()
-        switch engine {
-        case .inline(let engine):
-            try sink.send(engine.finish())
-            stats = engine.stats
-        case .threaded(let engine):
-            stats = engine.finish()
+        if let kept = keepState() {
+            stats = kept
+        } else {
+            sink.expectCorrelationStep()
+            switch engine {
+            case .inline(let engine):
+                try sink.send(engine.finish())
+                stats = engine.stats
+            case .threaded(let engine):
+                stats = engine.finish()
+            }
         }
         self.stats = stats
         counters.emitted = UInt64(stats.alerts)
         counters.drop(DropReason("late_event"), count: UInt64(stats.late))
         counters.drop(DropReason("missing_group_field"), count: UInt64(stats.missingGroupKey))
         try checkSink()
+    }
+
+    /// At a stop by a signal: writes the state instead of deciding the open windows, and returns the
+    /// run's counters (nil when the run ended otherwise, or the state could not be written: then the
+    /// windows are decided as at the end of input, and nothing is lost but the continuation).
+    private func keepState() -> CorrelationStats? {
+        guard let keeping, keeping.stoppedBySignal() else { return nil }
+        let snapshot: CorrelationSnapshot
+        switch engine {
+        case .inline(let engine): snapshot = engine.snapshot()
+        case .threaded(let engine): snapshot = engine.snapshot()
+        }
+        do throws(RunError) {
+            try keeping.store.save(snapshot)
+        } catch {
+            keeping.logger.error("\(error): deciding the open correlation windows as at the end of input instead")
+            return nil
+        }
+        let stats: CorrelationStats
+        switch engine {
+        case .inline(let engine): stats = engine.stats
+        case .threaded(let engine): stats = engine.stop()
+        }
+        keeping.logger.info(
+            "correlation state kept in \(keeping.store.path) (\(stats.liveGroups) groups, \(snapshot.bytes.count) bytes): the next start with the same rules continues from it"
+        )
+        return stats
     }
 
     private func checkSink() throws {

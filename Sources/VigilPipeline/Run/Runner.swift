@@ -1,5 +1,6 @@
 import Dispatch
 import Logging
+import VigilCorrelate
 import VigilEvent
 import VigilIngest
 
@@ -19,7 +20,12 @@ public enum Runner {
         let fieldNamesRefusedBefore = SymbolTable.shared.dynamicNamesRefused
         // Rules first: a bad rule or decoder file stops the run before any input is opened or read.
         let rules = try loadRules(options, logger: logger)
-        let sources = SourceIDAllocator()
+        // Correlation state a run stopped by a signal left, read (and consumed) before any source id is
+        // given out: its waiting inputs keep their ids.
+        let stateStore = CorrelationStateStore(directory: options.stateDirectory)
+        let restored =
+            StagePlan.correlates(options, rules) ? restoreCorrelation(stateStore, rules: rules, options: options, logger: logger) : nil
+        let sources = SourceIDAllocator(first: restored?.nextSourceID ?? 0)
         let controller = ShutdownController()
         // Open everything first so that a bad path or a busy port fails before anything runs.
         var streams: [(fd: Int32, counters: IngestCounters)] = []
@@ -48,7 +54,7 @@ public enum Runner {
         let signals = SignalTrap([SIGINT, SIGTERM]) { number, count in
             if count > 1 { _exit(128 + number) }
             logger.info("signal \(number): draining and stopping (send again to exit at once)")
-            controller.shutdown()
+            controller.shutdown(bySignal: true)
         }
         defer { signals.cancel() }
         // The shapes of undecoded lines are listed at --log-level info and written by --stats-json.
@@ -78,6 +84,8 @@ public enum Runner {
             controller.attach(listeners: listeners!, inputsDone: inputsDone)
             for address in listeners!.boundAddresses { logger.info("listening on \(address)") }
         }
+        // Everything opened: the run starts from the restored state, which is not restored again.
+        if restored != nil { stateStore.consume() }
         let clock = ContinuousClock()
         let started = clock.now
         pipeline.start()
@@ -143,9 +151,13 @@ public enum Runner {
                 }
             }
         }
-        inputsDone.notify(queue: .global()) { pipeline.finishInput() }
+        inputsDone.notify(queue: .global()) {
+            controller.inputsEnded()
+            pipeline.finishInput()
+        }
 
-        var stages = plan.orderedStages(sink: sink, roster: roster) { controller.shutdown() }
+        let keeping = CorrelationStateKeeping(store: stateStore, stoppedBySignal: { controller.stoppedBySignal }, logger: logger)
+        var stages = plan.orderedStages(sink: sink, roster: roster, restoring: restored, keeping: keeping) { controller.shutdown() }
         if !followed.isEmpty {
             // Last: a position is saved once every other stage has consumed its batch.
             stages.append(
@@ -222,6 +234,61 @@ public enum Runner {
         var usage = rusage()
         guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
         return UInt64(max(0, usage.ru_maxrss)) * 1024
+    }
+
+    /// Correlation state saved by a run stopped by a signal, matched to this run's rules (each change
+    /// logged); nil when there is none or it cannot be read (logged, and set aside). The caller removes
+    /// the file once the run starts (``CorrelationStateStore/consume()``): a state is restored once.
+    static func restoreCorrelation(
+        _ store: CorrelationStateStore, rules: LoadedRules, options: RunOptions, logger: Logger
+    ) -> RestoredCorrelation? {
+        // The budget bounds what a run holds; its file is smaller (no array capacity, no indexes).
+        let limit = 2 * options.correlation.maxStateBytes + 2 * options.correlation.evidenceBytes + (64 << 20)
+        let bytes: [UInt8]
+        switch store.load(maxBytes: limit) {
+        case .none:
+            return nil
+        case .unreadable(let reason):
+            store.setAside()
+            logger.warning("\(store.path): \(reason); correlation starts empty (the file is kept as \(store.unreadablePath))")
+            return nil
+        case .state(let read):
+            bytes = read
+        }
+        do throws(CorrelationSnapshotError) {
+            let restored = try CorrelationSnapshot(bytes: bytes).restore(into: rules.correlation, options: options.correlation)
+            for line in restoreLines(restored.report, path: store.path) { logger.warning("\(line)") }
+            return restored
+        } catch {
+            store.setAside()
+            logger.warning(
+                "\(store.path): unreadable correlation state (\(error)); correlation starts empty (the file is kept as \(store.unreadablePath))"
+            )
+            return nil
+        }
+    }
+
+    /// What a restore did, as log lines: rules that changed or went, then what continues.
+    static func restoreLines(_ report: RestoredCorrelation.Report, path: String) -> [String] {
+        var lines: [String] = []
+        if report.emitChanged {
+            lines.append(
+                "\(path): the state was saved by a run with --emit \(report.savedEmit.rawValue): every correlation rule starts empty")
+        }
+        for rule in report.changedRules where !report.emitChanged {
+            lines.append("correlation rule '\(rule)' changed since its state was saved: it starts empty")
+        }
+        for rule in report.droppedRules { lines.append("correlation rule '\(rule)' is no longer loaded: its saved state is dropped") }
+        for (rule, reason) in report.unreadableRules {
+            lines.append("correlation rule '\(rule)': its saved state cannot be read (\(reason)): it starts empty")
+        }
+        let decided = report.watermark == .distantPast ? "" : "; windows ending before \(report.watermark) were decided before the stop"
+        func count(_ number: Int, _ noun: String) -> String { "\(number) \(noun)\(number == 1 ? "" : "s")" }
+        lines.append(
+            "continuing from the correlation state in \(path): \(count(report.restoredRules.count, "rule")), "
+                + "\(count(report.groups, "group")), \(count(report.waitingInputs, "waiting input")), "
+                + "\(count(report.openEpisodes, "open episode"))\(decided)")
+        return lines
     }
 
     /// Positions of followed files saved by an earlier run; problems are logged and cost only a position.

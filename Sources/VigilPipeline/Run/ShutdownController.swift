@@ -14,6 +14,9 @@ final class ShutdownController: Sendable {
         var requested = false
         var listeners: ListenerGroup?
         var inputsDone: DispatchGroup?
+        /// A signal stopped the run before its input ended by itself.
+        var signalled = false
+        var inputEnded = false
     }
     private let state = Mutex(State())
 
@@ -30,8 +33,19 @@ final class ShutdownController: Sendable {
         if stopNow { Self.stop(listeners, inputsDone) }
     }
 
-    func shutdown() {
+    /// Whether a signal stopped the run before its input ended by itself: then correlation keeps its
+    /// open windows for the next start instead of deciding them (docs/correlation.md, "Restarts").
+    var stoppedBySignal: Bool { state.withLock { $0.signalled } }
+
+    /// Every input ended (by itself, or because a stop was asked).
+    func inputsEnded() {
+        state.withLock { $0.inputEnded = true }
+    }
+
+    /// Stops the inputs; `bySignal` for SIGINT and SIGTERM.
+    func shutdown(bySignal: Bool = false) {
         let attached: (ListenerGroup, DispatchGroup)? = state.withLock { state in
+            if bySignal && !state.inputEnded { state.signalled = true }
             guard !state.requested else { return nil }
             state.requested = true
             guard let listeners = state.listeners, let group = state.inputsDone else { return nil }

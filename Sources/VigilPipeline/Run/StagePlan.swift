@@ -53,7 +53,12 @@ struct StagePlan {
 
     var decodes: Bool { rules.decoders.count > 0 }
     var detects: Bool { options.mode == .run && rules.hasRules }
-    var correlates: Bool { detects && !rules.correlation.isEmpty }
+    var correlates: Bool { Self.correlates(options, rules) }
+
+    /// Whether a run with these options and rules correlates (known before its inputs are opened).
+    static func correlates(_ options: RunOptions, _ rules: LoadedRules) -> Bool {
+        options.mode == .run && rules.hasRules && !rules.correlation.isEmpty
+    }
 
     var configuration: PipelineConfiguration {
         let rules = self.rules, routing = self.routing, mode = options.mode
@@ -91,7 +96,11 @@ struct StagePlan {
         return AlertSink(fd: 1, onClosed: onClosed)
     }
 
-    func orderedStages(sink: AlertSink?, roster: SourceRoster, onOutputClosed: @escaping @Sendable () -> Void) -> [any OrderedStage] {
+    /// `restored` and `keeping`: correlation state across restarts (see ``CorrelationStateKeeping``).
+    func orderedStages(
+        sink: AlertSink?, roster: SourceRoster, restoring restored: RestoredCorrelation? = nil,
+        keeping: CorrelationStateKeeping? = nil, onOutputClosed: @escaping @Sendable () -> Void
+    ) -> [any OrderedStage] {
         // Event times first: pending events get their source's time before anything is written.
         if options.mode == .parse { return [EventTimeResolver(), OutputWriter(fd: 1, onClosed: onOutputClosed)] }
         guard let sink else { return [] }
@@ -107,7 +116,7 @@ struct StagePlan {
             stages.append(
                 CorrelationStage(
                     ruleSet: rules.correlation, options: correlationOptions, sink: sink, followsWallClock: live, roster: roster,
-                    maxClockSkew: options.maxClockSkew))
+                    maxClockSkew: options.maxClockSkew, restoring: restored, keeping: keeping))
         }
         return stages
     }
