@@ -30,25 +30,30 @@ public struct CorrelationSnapshot: Sendable {
         self.bytes = bytes
     }
 
-    /// Frames the state of an engine.
+    /// Frames the state of an engine. The payload is written in place after the header, whose length
+    /// and checksum are filled in last (state can be large: one copy of it, not two).
     init(emit: CorrelationOptions.Emit, watermark: Watermark, groupShards: Int, sections: [[UInt8]]) {
-        var payload = SnapshotWriter()
-        payload.u8(Self.code(of: emit))
-        payload.i64(watermark.maxEventTime.nanoseconds)
-        payload.i64(watermark.current.nanoseconds)
-        payload.count(groupShards)
-        for section in sections {
-            let start = payload.beginSection()
-            payload.bytes += section
-            payload.endSection(start)
-        }
         var file = SnapshotWriter()
         file.bytes = Self.magic
         file.u32(Self.version)
         file.u32(0)
-        file.u64(UInt64(payload.bytes.count))
-        file.u64(FNV1a.hash(payload.bytes))
-        file.bytes += payload.bytes
+        file.u64(0)
+        file.u64(0)
+        file.u8(Self.code(of: emit))
+        file.i64(watermark.maxEventTime.nanoseconds)
+        file.i64(watermark.current.nanoseconds)
+        file.count(groupShards)
+        for section in sections {
+            let start = file.beginSection()
+            file.bytes += section
+            file.endSection(start)
+        }
+        let length = UInt64(file.bytes.count - Self.headerSize)
+        let checksum = file.bytes.withUnsafeBytes { FNV1a.hash(UnsafeRawBufferPointer(rebasing: $0[Self.headerSize...])) }
+        var header = SnapshotWriter()
+        header.u64(length)
+        header.u64(checksum)
+        file.bytes.replaceSubrange(16..<Self.headerSize, with: header.bytes)
         bytes = file.bytes
     }
 

@@ -23,7 +23,7 @@ public enum Runner {
         // Correlation state a run stopped by a signal left, read (and consumed) before any source id is
         // given out: its waiting inputs keep their ids.
         let stateStore = CorrelationStateStore(directory: options.stateDirectory)
-        let restored =
+        var restored =
             StagePlan.correlates(options, rules) ? restoreCorrelation(stateStore, rules: rules, options: options, logger: logger) : nil
         let sources = SourceIDAllocator(first: restored?.nextSourceID ?? 0)
         let controller = ShutdownController()
@@ -158,6 +158,8 @@ public enum Runner {
 
         let keeping = CorrelationStateKeeping(store: stateStore, stoppedBySignal: { controller.stoppedBySignal }, logger: logger)
         var stages = plan.orderedStages(sink: sink, roster: roster, restoring: restored, keeping: keeping) { controller.shutdown() }
+        // In the engine now: the file's bytes and what was read from them need not stay for the run.
+        restored = nil
         if !followed.isEmpty {
             // Last: a position is saved once every other stage has consumed its batch.
             stages.append(
