@@ -19,6 +19,11 @@ public final class IngestCounters: Sendable {
     let garbageDisconnects = Atomic<UInt64>(0)
     let connections = Atomic<UInt64>(0)
     let readErrors = Atomic<UInt64>(0)
+    let refusedConnections = Atomic<UInt64>(0)
+    let idleDisconnects = Atomic<UInt64>(0)
+    let bufferCapDisconnects = Atomic<UInt64>(0)
+    let acceptErrors = Atomic<UInt64>(0)
+    let lostAtShutdown = Atomic<UInt64>(0)
 
     public init(name: String) {
         self.name = name
@@ -48,6 +53,19 @@ public final class IngestCounters: Sendable {
         public var connections: UInt64
         /// Read failures that ended this input early.
         public var readErrors: UInt64
+        /// TCP connections closed as soon as they were accepted because `--max-connections` were open.
+        public var refusedConnections: UInt64 = 0
+        /// TCP connections closed after `--idle-timeout` without a complete message.
+        public var idleDisconnects: UInt64 = 0
+        /// TCP connections disconnected for holding more than `--max-connection-buffer` bytes, or the
+        /// largest holders of an incomplete message when the listeners held more than `--max-total-buffer`.
+        public var bufferCapDisconnects: UInt64 = 0
+        /// Failed `accept` calls for want of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM),
+        /// each followed by a pause in accepting.
+        public var acceptErrors: UInt64 = 0
+        /// Messages a TCP connection delivered but that were not read before the shutdown grace period
+        /// ended (read, counted and discarded), and incomplete messages cut off at shutdown.
+        public var lostAtShutdown: UInt64 = 0
     }
 
     public func snapshot() -> Snapshot {
@@ -63,7 +81,12 @@ public final class IngestCounters: Sendable {
             droppedByKernel: droppedByKernel.load(ordering: .relaxed),
             garbageDisconnects: garbageDisconnects.load(ordering: .relaxed),
             connections: connections.load(ordering: .relaxed),
-            readErrors: readErrors.load(ordering: .relaxed)
+            readErrors: readErrors.load(ordering: .relaxed),
+            refusedConnections: refusedConnections.load(ordering: .relaxed),
+            idleDisconnects: idleDisconnects.load(ordering: .relaxed),
+            bufferCapDisconnects: bufferCapDisconnects.load(ordering: .relaxed),
+            acceptErrors: acceptErrors.load(ordering: .relaxed),
+            lostAtShutdown: lostAtShutdown.load(ordering: .relaxed)
         )
     }
 

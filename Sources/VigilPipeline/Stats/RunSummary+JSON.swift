@@ -55,6 +55,11 @@ extension RunSummary {
             inner.integer("connections", input.connections)
             inner.integer("garbage_disconnects", input.garbageDisconnects)
             inner.integer("read_errors", input.readErrors)
+            inner.integer("refused_connections", input.refusedConnections)
+            inner.integer("idle_disconnects", input.idleDisconnects)
+            inner.integer("buffer_cap_disconnects", input.bufferCapDisconnects)
+            inner.integer("accept_errors", input.acceptErrors)
+            inner.integer("lost_at_shutdown", input.lostAtShutdown)
         }
         object.array("stages", stages) { inner, stage in
             inner.string("stage", stage.stage)

@@ -41,6 +41,11 @@ extension RunSummary {
             if input.droppedBackpressure > 0 { line += ", \(input.droppedBackpressure) dropped (backpressure)" }
             if input.droppedByKernel > 0 { line += ", \(input.droppedByKernel) dropped by the kernel (receive buffer full)" }
             if input.readErrors > 0 { line += ", read error" }
+            if input.refusedConnections > 0 { line += ", \(input.refusedConnections) connections refused (--max-connections)" }
+            if input.idleDisconnects > 0 { line += ", \(input.idleDisconnects) closed idle (--idle-timeout)" }
+            if input.bufferCapDisconnects > 0 { line += ", \(input.bufferCapDisconnects) disconnected for holding too much (buffer caps)" }
+            if input.acceptErrors > 0 { line += ", \(input.acceptErrors) failed accepts (descriptors or memory exhausted)" }
+            if input.lostAtShutdown > 0 { line += ", \(input.lostAtShutdown) messages lost at shutdown (after --shutdown-grace)" }
             lines.append(line)
         }
         lines += analysisText(listingUnmatchedShapes: listingUnmatchedShapes)

@@ -67,7 +67,7 @@ public struct RunSummary: Sendable {
         }
     }
 
-    /// Messages (or, for `garbage_peer`, connections) lost, by reason: from the inputs and every stage.
+    /// Messages (or, for `garbage_peer`, `buffer_cap` and `connection_limit`, connections) lost, by reason: from the inputs and every stage.
     public var drops: [(reason: DropReason, count: UInt64)] {
         var byReason: [DropReason: UInt64] = [:]
         for input in inputs {
@@ -75,6 +75,9 @@ public struct RunSummary: Sendable {
             if input.droppedByKernel > 0 { byReason[.receiveBuffer, default: 0] += input.droppedByKernel }
             if input.garbageDisconnects > 0 { byReason[.garbagePeer, default: 0] += input.garbageDisconnects }
             if input.readErrors > 0 { byReason[.readError, default: 0] += input.readErrors }
+            if input.bufferCapDisconnects > 0 { byReason[.bufferCap, default: 0] += input.bufferCapDisconnects }
+            if input.refusedConnections > 0 { byReason[.connectionLimit, default: 0] += input.refusedConnections }
+            if input.lostAtShutdown > 0 { byReason[.shutdown, default: 0] += input.lostAtShutdown }
         }
         for stage in stages {
             for (reason, count) in stage.dropped { byReason[DropReason("\(stage.stage).\(reason.name)"), default: 0] += count }
