@@ -15,6 +15,8 @@ public enum IngestError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidAddress(String)
     /// A listener could not bind.
     case cannotBind(address: String, message: String)
+    /// `--tls-cert` / `--tls-key` could not be read or used (`file` names the file or files).
+    case tlsSetup(file: String, message: String)
 
     public var description: String {
         switch self {
@@ -26,6 +28,7 @@ public enum IngestError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidAddress(let text):
             "invalid address '\(text)': expected HOST:PORT[,timezone=ZONE] (for example 127.0.0.1:5514, [::1]:5514 or 127.0.0.1:5514,timezone=America/New_York)"
         case .cannotBind(let address, let message): "cannot listen on \(address): \(message)"
+        case .tlsSetup(let file, let message): "\(file): \(message)"
         }
     }
 }
