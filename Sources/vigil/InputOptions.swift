@@ -49,6 +49,32 @@ struct InputOptions: ParsableArguments {
             valueName: "host:port[,timezone=zone]"))
     var tcp: [String] = []
 
+    @Option(help: "Most open TCP connections (all listeners together); more are closed at once and counted.")
+    var maxConnections: Int = 1000
+
+    @Option(
+        help: ArgumentHelp(
+            "Close a TCP connection that sent no complete message for this long (0: never): 5m, 30s.", valueName: "duration"))
+    var idleTimeout: String = "5m"
+
+    @Option(
+        help: ArgumentHelp(
+            "Most bytes one TCP connection may hold (an incomplete message and messages not yet handed on); a connection holding more is disconnected and counted.",
+            valueName: "bytes"))
+    var maxConnectionBuffer: Int = 1 << 20
+
+    @Option(
+        help: ArgumentHelp(
+            "Most bytes all TCP connections together may hold; past it the ones holding the largest incomplete messages are disconnected and counted.",
+            valueName: "bytes"))
+    var maxTotalBuffer: Int = 64 << 20
+
+    @Option(
+        help: ArgumentHelp(
+            "On SIGINT/SIGTERM, how long open connections may go on delivering what their peers sent before they are closed (what comes later is counted as lost): 5s.",
+            valueName: "duration"))
+    var shutdownGrace: String = "5s"
+
     @Option(help: "Longest message kept, in bytes; longer ones are cut, marked and counted.")
     var maxMessageSize: Int = 64 * 1024
 
@@ -95,6 +121,13 @@ struct InputOptions: ParsableArguments {
             throw ValidationError("--max-message-size must be between 64 bytes and 16 MiB")
         }
         guard maxFieldNames >= 0 else { throw ValidationError("--max-field-names must not be negative") }
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
+        guard maxConnectionBuffer >= 4096 else { throw ValidationError("--max-connection-buffer must be at least 4096 bytes") }
+        guard maxTotalBuffer >= maxConnectionBuffer else {
+            throw ValidationError("--max-total-buffer must be at least --max-connection-buffer (\(maxConnectionBuffer))")
+        }
+        _ = try DurationOption.parse(idleTimeout, option: "--idle-timeout")
+        _ = try DurationOption.parse(shutdownGrace, option: "--shutdown-grace")
         for address in udp + tcp {
             let parsed: ListenAddress
             do { parsed = try ListenAddress(parsing: address) } catch { throw ValidationError(error.description) }
@@ -124,6 +157,11 @@ struct InputOptions: ParsableArguments {
             readBatchSize: max(readBatchBytes, 4096)
         )
         options.maxFieldNames = maxFieldNames
+        options.listener.maxConnections = maxConnections
+        options.listener.idleTimeoutDuration = try DurationOption.parse(idleTimeout, option: "--idle-timeout")
+        options.listener.maxConnectionBuffer = maxConnectionBuffer
+        options.listener.maxTotalBuffer = maxTotalBuffer
+        options.listener.shutdownGraceDuration = try DurationOption.parse(shutdownGrace, option: "--shutdown-grace")
         options.maxClockSkew = try DurationOption.parse(maxClockSkew, option: "--max-clock-skew")
         return options
     }

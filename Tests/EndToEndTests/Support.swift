@@ -26,10 +26,17 @@ final class RunningVigil: Sendable {
     let process: Process
     private let stderrText = Mutex("")
 
-    init(_ arguments: [String], stdin: Pipe? = nil) throws {
+    /// `launcher` runs vigil through another program that execs it (`prlimit --nofile=64:64`), so the
+    /// process id stays vigil's.
+    init(_ arguments: [String], stdin: Pipe? = nil, launcher: [String] = []) throws {
         process = Process()
-        process.executableURL = TestPaths.vigilBinary
-        process.arguments = arguments
+        if let program = launcher.first {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = Array(launcher.dropFirst()) + [TestPaths.vigilBinary.path] + arguments
+        } else {
+            process.executableURL = TestPaths.vigilBinary
+            process.arguments = arguments
+        }
         process.currentDirectoryURL = TestPaths.packageRoot
         let errors = Pipe()
         process.standardError = errors

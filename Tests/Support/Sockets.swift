@@ -60,8 +60,13 @@ public enum Sockets {
 extension Sockets {
     /// Whether the peer closed the connection (a read returns 0 or fails), waiting up to 2 s.
     public static func isClosedByPeer(_ fd: Int32) -> Bool {
+        isClosedByPeer(fd, waitingMilliseconds: 2000)
+    }
+
+    /// Whether the peer closed the connection (a read returns 0 or fails), waiting up to `milliseconds`.
+    public static func isClosedByPeer(_ fd: Int32, waitingMilliseconds milliseconds: Int32) -> Bool {
         var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        guard poll(&descriptor, 1, 2000) > 0 else { return false }
+        guard poll(&descriptor, 1, milliseconds) > 0 else { return false }
         var byte: UInt8 = 0
         return recv(fd, &byte, 1, Int32(MSG_DONTWAIT)) <= 0
     }

@@ -1,4 +1,5 @@
 import NIOCore
+import VigilEvent
 
 /// How listeners read and batch messages.
 public struct ListenerConfiguration: Sendable {
@@ -14,6 +15,20 @@ public struct ListenerConfiguration: Sendable {
     public var batchMessages: Int
     /// ... or this long after its first message arrived.
     public var flushInterval: TimeAmount
+    /// Open TCP connections (all TCP and TLS listeners together); past it new ones are closed at once
+    /// and counted as refused.
+    public var maxConnections: Int = 1000
+    /// A TCP connection with no complete message for this long is closed and counted (nil: never).
+    public var idleTimeout: TimeAmount? = .minutes(5)
+    /// Bytes one TCP connection may hold (an incomplete message plus messages not yet handed to the
+    /// pipeline); a connection holding more is disconnected and counted.
+    public var maxConnectionBuffer: Int = 1 << 20
+    /// Bytes all TCP connections together may hold; past it the connections holding the largest
+    /// incomplete messages are disconnected (counted) until the total is under it again.
+    public var maxTotalBuffer: Int = 64 << 20
+    /// At stop, how long connections may go on delivering what their peers sent before vigil closes them
+    /// (what they deliver after it is read, counted as lost at shutdown and discarded).
+    public var shutdownGrace: TimeAmount = .seconds(5)
 
     public init(
         maxMessageSize: Int = 64 * 1024,
@@ -31,8 +46,24 @@ public struct ListenerConfiguration: Sendable {
         self.flushInterval = flushInterval
     }
 
+    /// ``idleTimeout`` in the pipeline's duration type (nil: never).
+    public var idleTimeoutDuration: Timestamp.Duration? {
+        get { idleTimeout.map { Timestamp.Duration(nanoseconds: $0.nanoseconds) } }
+        set { idleTimeout = newValue.flatMap { $0.nanoseconds > 0 ? .nanoseconds($0.nanoseconds) : nil } }
+    }
+
+    /// ``shutdownGrace`` in the pipeline's duration type.
+    public var shutdownGraceDuration: Timestamp.Duration {
+        get { Timestamp.Duration(nanoseconds: shutdownGrace.nanoseconds) }
+        set { shutdownGrace = .nanoseconds(max(0, newValue.nanoseconds)) }
+    }
+
     /// Bytes per datagram slot of a vector read: room for the largest UDP payload (65,507 bytes over
     /// IPv4), so every datagram arrives whole whatever ``maxMessageSize`` is, and the bytes cut off an
     /// oversize one are known and counted instead of being cut by the kernel unseen.
     var udpSlotSize: Int { 65_536 }
+
+    /// A TCP connection hands its batch over once it holds this many bytes (a quarter of
+    /// ``maxConnectionBuffer`` at most, so that a connection waiting for room stays well under its cap).
+    var tcpBatchBytes: Int { max(1, min(batchBytes, maxConnectionBuffer / 4)) }
 }

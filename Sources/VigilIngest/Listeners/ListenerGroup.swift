@@ -5,8 +5,9 @@ import VigilEvent
 
 /// The UDP and TCP listeners of a run, on one event-loop thread.
 ///
-/// Each listener binds only the address it was given. Stopping closes the listening sockets and every
-/// open connection; each connection hands over its last batch before it closes.
+/// Each listener binds only the address it was given. Stopping closes the listening sockets, lets every open connection
+/// deliver what its peer already sent (within the shutdown grace period), and closes it; each connection
+/// hands over its last batch before it closes.
 public final class ListenerGroup: Sendable {
     /// One counter set per listener (a TCP listener's connections share it).
     public let counters: [IngestCounters]
@@ -15,6 +16,7 @@ public final class ListenerGroup: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let servers: [any Channel]
     private let connections: ConnectionRegistry
+    private let configuration: ListenerConfiguration
 
     /// Binds every listener; on failure the ones already bound are closed again.
     public static func start(
@@ -27,6 +29,7 @@ public final class ListenerGroup: Sendable {
     ) throws(IngestError) -> ListenerGroup {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let connections = ConnectionRegistry()
+        let budget = ConnectionBudget(maxTotal: configuration.maxTotalBuffer, logger: logger)
         var servers: [any Channel] = []
         var counters: [IngestCounters] = []
         var bound: [String] = []
@@ -44,7 +47,7 @@ public final class ListenerGroup: Sendable {
                 let counter = IngestCounters(name: "tcp \(address)")
                 let channel = try TCPListener.bind(
                     address, group: group, configuration: configuration, sink: sink, counters: counter, sources: sources,
-                    connections: connections, logger: logger)
+                    connections: connections, budget: budget, logger: logger)
                 servers.append(channel)
                 counters.append(counter)
                 bound.append("tcp \(channel.localAddress.map(describe) ?? address.description)")
@@ -54,19 +57,22 @@ public final class ListenerGroup: Sendable {
             try? group.syncShutdownGracefully()
             throw error
         }
-        return ListenerGroup(group: group, servers: servers, connections: connections, counters: counters, bound: bound)
+        return ListenerGroup(
+            group: group, servers: servers, connections: connections, configuration: configuration, counters: counters, bound: bound)
     }
 
     private init(
         group: MultiThreadedEventLoopGroup,
         servers: [any Channel],
         connections: ConnectionRegistry,
+        configuration: ListenerConfiguration,
         counters: [IngestCounters],
         bound: [String]
     ) {
         self.group = group
         self.servers = servers
         self.connections = connections
+        self.configuration = configuration
         self.counters = counters
         self.boundAddresses = bound
     }
@@ -80,7 +86,9 @@ public final class ListenerGroup: Sendable {
         }
     }
 
-    /// Closes listeners and connections (each hands over its last batch) and stops the event loop.
+    /// Stops accepting, lets every open connection read what its peer already sent until the peer is
+    /// quiet (at most ``ListenerConfiguration/shutdownGrace``; what comes after it is counted as lost at
+    /// shutdown), closes the connections (each hands over its last batch) and stops the event loop.
     /// Blocks until done; call from outside the event loop.
     public func stop() {
         for (channel, counter) in zip(servers, counters) {
@@ -90,8 +98,20 @@ public final class ListenerGroup: Sendable {
             }
         }
         for channel in servers { try? channel.close().wait() }
-        let open = connections.all
-        for channel in open { try? channel.close().wait() }
+        let loop = group.next()
+        let deadline = NIODeadline.now() + configuration.shutdownGrace
+        // On the loop, so that connections accepted just before the listening sockets closed are registered.
+        let open = (try? loop.submit { [connections] in connections.all }.wait()) ?? connections.all
+        for channel in open {
+            channel.pipeline.fireUserInboundEventTriggered(ListenerStop(deadline: deadline))
+        }
+        // Connections close by themselves once drained; this bounds the wait whatever a peer does.
+        let backstop = loop.scheduleTask(deadline: deadline + TCPSyslogHandler.discardPeriod + .seconds(1)) { [connections] in
+            for channel in connections.all { channel.close(promise: nil) }
+        }
+        for channel in open { try? channel.closeFuture.wait() }
+        backstop.cancel()
+        for channel in connections.all { try? channel.close().wait() }
         try? group.syncShutdownGracefully()
     }
 }

@@ -13,25 +13,34 @@ enum TCPListener {
         counters: IngestCounters,
         sources: SourceIDAllocator,
         connections: ConnectionRegistry,
+        budget: ConnectionBudget,
         logger: Logger
     ) throws(IngestError) -> any Channel {
+        let kind = "tcp"
+        let shared = TCPSyslogHandler.Shared(
+            sink: sink, counters: counters, configuration: configuration, logger: logger, budget: budget, timeZone: address.timeZone)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 256)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let gate = AcceptGate(
+                        name: "\(kind) \(address)", connections: connections, maxConnections: configuration.maxConnections,
+                        counters: counters, logger: logger)
+                    try channel.pipeline.syncOperations.addHandler(gate)
+                }
+            }
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
             .childChannelInitializer { channel in
-                connections.add(channel)
-                return channel.eventLoop.makeCompletedFuture {
-                    let handler = TCPSyslogHandler(
-                        sink: sink, counters: counters, sourceID: sources.allocate(), configuration: configuration,
-                        logger: logger, timeZone: address.timeZone)
-                    try channel.pipeline.syncOperations.addHandler(handler)
+                // AcceptGate registered the channel in `connections` (it counts them against the cap).
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(TCPSyslogHandler(shared: shared, sourceID: sources.allocate()))
                 }
             }
         do {
             return try bootstrap.bind(host: address.host, port: address.port).wait()
         } catch {
-            throw .cannotBind(address: "tcp \(address)", message: "\(error)")
+            throw .cannotBind(address: "\(kind) \(address)", message: "\(error)")
         }
     }
 }

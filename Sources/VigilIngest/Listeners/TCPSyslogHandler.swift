@@ -2,38 +2,80 @@ import Logging
 import NIOCore
 import VigilEvent
 
-/// One TCP connection: an RFC 6587 ``SyslogFramer`` cuts the stream into messages, which are batched.
+/// One TCP connection: an RFC 6587 ``SyslogFramer`` cuts the stream into messages, which are
+/// batched.
 ///
 /// Backpressure: when the pipeline has no room for a batch, the connection stops reading (TCP flow
 /// control then slows the peer) and offers the batch again shortly; nothing is dropped. A peer whose
 /// bytes are not syslog framing is disconnected and counted; other connections are not affected.
+///
+/// Limits (``ListenerConfiguration``): a connection without a complete message for the idle timeout is
+/// closed; one holding more than its buffer cap, or the largest holder of an incomplete message when all
+/// connections together hold more than the total cap (``ConnectionBudget``), is disconnected. Each is
+/// counted. At stop (``ListenerStop``) the connection reads on until its peer has nothing more queued,
+/// within the shutdown grace period; what arrives after it is read, counted as lost and discarded.
 final class TCPSyslogHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
-    private let sink: any BatchSink
-    private let counters: IngestCounters
-    private let configuration: ListenerConfiguration
-    private let logger: Logger
+    /// Everything the connections of one listener share.
+    struct Shared: Sendable {
+        let sink: any BatchSink
+        let counters: IngestCounters
+        let configuration: ListenerConfiguration
+        let logger: Logger
+        let budget: ConnectionBudget
+        let timeZone: String?
+    }
+
+    private enum Stopping {
+        case running
+        /// Reading on until the peer is quiet, at most until `deadline`.
+        case draining(deadline: NIODeadline)
+        /// The grace period is over: what arrives is counted as lost, until the peer is quiet or `until`.
+        case discarding(until: NIODeadline)
+    }
+
+    private let shared: Shared
     private var framer: SyslogFramer
     private var builder: MessageBatchBuilder
     private var flushTask: Scheduled<Void>?
+    private var idleTask: Scheduled<Void>?
+    private var stopTask: Scheduled<Void>?
     private var paused = false
     private var disconnected = false
+    private var stopping = Stopping.running
+    private var lastMessage = NIODeadline.now()
+    /// Reads (and read completions) since the last quiet check while stopping.
+    private var reads = 0
+    private var id: ObjectIdentifier { ObjectIdentifier(self) }
 
-    init(
-        sink: any BatchSink,
-        counters: IngestCounters,
-        sourceID: SourceID,
-        configuration: ListenerConfiguration,
-        logger: Logger,
-        timeZone: String? = nil
-    ) {
-        self.sink = sink
-        self.counters = counters
-        self.configuration = configuration
-        self.logger = logger
-        self.framer = SyslogFramer(maxMessageSize: configuration.maxMessageSize)
-        self.builder = MessageBatchBuilder(sourceID: sourceID, capacity: configuration.batchBytes, timeZone: timeZone)
+    /// How often a stopping connection checks whether its peer went quiet: a check that finds no read since
+    /// the one before means the socket had nothing queued for a whole event-loop turn.
+    static let quietCheckInterval = TimeAmount.milliseconds(50)
+    /// After the grace period, how long a connection whose peer goes on sending is read (and counted) at most.
+    static let discardPeriod = TimeAmount.milliseconds(500)
+
+    init(shared: Shared, sourceID: SourceID) {
+        self.shared = shared
+        self.framer = SyslogFramer(maxMessageSize: shared.configuration.maxMessageSize)
+        self.builder = MessageBatchBuilder(sourceID: sourceID, capacity: shared.configuration.tcpBatchBytes, timeZone: shared.timeZone)
+    }
+
+    private var counters: IngestCounters { shared.counters }
+    private var configuration: ListenerConfiguration { shared.configuration }
+    private var logger: Logger { shared.logger }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        shared.budget.register(id) { [self] in
+            self.disconnectOverBuffer(context: context, reason: "the listeners together hold more than --max-total-buffer bytes")
+        }
+        lastMessage = .now()
+        scheduleIdleCheck(context: context)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        shared.budget.remove(id)
+        cancelTasks()
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -41,12 +83,27 @@ final class TCPSyslogHandler: ChannelInboundHandler {
         context.fireChannelActive()
     }
 
+    func channelReadComplete(context: ChannelHandlerContext) {
+        reads += 1
+        context.fireChannelReadComplete()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        reads += 1
         guard !disconnected else { return }
         let buffer = unwrapInboundIn(data)
+        if case .discarding = stopping {
+            var lost = 0
+            _ = buffer.withUnsafeReadableBytes { bytes in framer.feed(bytes) { _ in lost += 1 } }
+            IngestCounters.add(counters.lostAtShutdown, lost)
+            framer.discardedBytes = 0
+            return
+        }
+        let before = builder.count
         let verdict = buffer.withUnsafeReadableBytes { bytes in
             framer.feed(bytes) { message in take(message) }
         }
+        if builder.count != before { lastMessage = .now() }
         countDiscarded()
         if case .disconnect(let reason) = verdict {
             disconnected = true
@@ -56,7 +113,7 @@ final class TCPSyslogHandler: ChannelInboundHandler {
             context.close(promise: nil)
             return
         }
-        if builder.byteCount >= configuration.batchBytes || builder.count >= configuration.batchMessages {
+        if builder.byteCount >= configuration.tcpBatchBytes || builder.count >= configuration.batchMessages {
             flush(context: context)
         } else if flushTask == nil && !paused && !builder.isEmpty {
             flushTask = context.eventLoop.assumeIsolated().scheduleTask(in: configuration.flushInterval) { [self] in
@@ -64,14 +121,35 @@ final class TCPSyslogHandler: ChannelInboundHandler {
                 self.flush(context: context)
             }
         }
+        let held = framer.pending.count + builder.byteCount
+        if held > configuration.maxConnectionBuffer {
+            disconnectOverBuffer(context: context, reason: "it holds \(held) bytes, more than --max-connection-buffer")
+            return
+        }
+        shared.budget.update(id, held: held, partial: framer.pending.count)
+        shared.budget.enforce()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        cancelTasks()
         if !disconnected {
-            framer.finish { message in take(message) }
+            if case .discarding = stopping {
+                if !framer.pending.isEmpty { IngestCounters.add(counters.lostAtShutdown, 1) }
+            } else {
+                framer.finish { message in take(message) }
+            }
         }
         finalFlush()
+        shared.budget.remove(id)
         context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let stop = event as? ListenerStop {
+            beginStopping(context: context, deadline: stop.deadline)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
@@ -100,9 +178,10 @@ final class TCPSyslogHandler: ChannelInboundHandler {
         flushTask = nil
         guard !builder.isEmpty else { return }
         let batch = builder.makeBatch()
-        if sink.trySubmit(batch) {
+        if shared.sink.trySubmit(batch) {
             counters.countBatch(messages: batch.count, bytes: batch.bytes.count)
             builder.advance()
+            shared.budget.update(id, held: framer.pending.count, partial: framer.pending.count)
             if paused {
                 paused = false
                 context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
@@ -127,8 +206,103 @@ final class TCPSyslogHandler: ChannelInboundHandler {
         paused = false
         guard !builder.isEmpty else { return }
         let batch = builder.makeBatch()
-        sink.submit(batch)
+        shared.sink.submit(batch)
         counters.countBatch(messages: batch.count, bytes: batch.bytes.count)
         builder.advance()
     }
+
+    /// Disconnects a connection that holds too much: its complete messages are handed over, its incomplete
+    /// one is dropped (its bytes counted as discarded).
+    private func disconnectOverBuffer(context: ChannelHandlerContext, reason: String) {
+        guard !disconnected else { return }
+        disconnected = true
+        shared.budget.remove(id)
+        IngestCounters.add(counters.bufferCapDisconnects, 1)
+        IngestCounters.add(counters.discardedBytes, framer.pending.count)
+        framer.pending.removeAll()
+        logger.info("disconnecting TCP peer: \(reason)", metadata: ["peer": "\(context.remoteAddress.map { "\($0)" } ?? "?")"])
+        finalFlush()
+        context.close(promise: nil)
+    }
+
+    private func cancelTasks() {
+        flushTask?.cancel()
+        flushTask = nil
+        idleTask?.cancel()
+        idleTask = nil
+        stopTask?.cancel()
+        stopTask = nil
+    }
+
+    // MARK: Idle timeout
+
+    private func scheduleIdleCheck(context: ChannelHandlerContext) {
+        guard let timeout = configuration.idleTimeout else { return }
+        idleTask = context.eventLoop.assumeIsolated().scheduleTask(deadline: lastMessage + timeout) { [self] in
+            self.idleTask = nil
+            guard !self.disconnected, case .running = self.stopping else { return }
+            // Waiting for room in the pipeline is vigil's doing, not the peer's.
+            if self.paused { self.lastMessage = .now() }
+            if NIODeadline.now() < self.lastMessage + timeout {
+                self.scheduleIdleCheck(context: context)
+                return
+            }
+            IngestCounters.add(self.counters.idleDisconnects, 1)
+            self.logger.debug(
+                "closing idle TCP connection (no complete message for --idle-timeout)",
+                metadata: ["peer": "\(context.remoteAddress.map { "\($0)" } ?? "?")"])
+            context.close(promise: nil)
+        }
+    }
+
+    // MARK: Stopping
+
+    private func beginStopping(context: ChannelHandlerContext, deadline: NIODeadline) {
+        guard !disconnected, case .running = stopping else { return }
+        stopping = .draining(deadline: deadline)
+        idleTask?.cancel()
+        idleTask = nil
+        reads = 0
+        scheduleStopCheck(context: context)
+    }
+
+    private func scheduleStopCheck(context: ChannelHandlerContext) {
+        stopTask = context.eventLoop.assumeIsolated().scheduleTask(in: Self.quietCheckInterval) { [self] in
+            self.stopTask = nil
+            self.checkStopping(context: context)
+        }
+    }
+
+    private func checkStopping(context: ChannelHandlerContext) {
+        guard !disconnected else { return }
+        let now = NIODeadline.now()
+        switch stopping {
+        case .running:
+            return
+        case .draining(let deadline):
+            if now >= deadline {
+                // Hand over what was read in time, then read on only to count what is left.
+                finalFlush()
+                stopping = .discarding(until: now + Self.discardPeriod)
+                context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+                reads = 0
+            } else if !paused && reads == 0 {
+                context.close(promise: nil)
+                return
+            }
+        case .discarding(let until):
+            if reads == 0 || now >= until {
+                context.close(promise: nil)
+                return
+            }
+        }
+        reads = 0
+        scheduleStopCheck(context: context)
+    }
+}
+
+/// Sent to every open connection when the listeners stop: read on until the peer is quiet, at most until
+/// `deadline` (the end of the shutdown grace period).
+struct ListenerStop: Sendable {
+    let deadline: NIODeadline
 }

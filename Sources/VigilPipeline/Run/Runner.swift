@@ -54,12 +54,12 @@ public enum Runner {
         let roster = SourceRoster()
         let inputsDone = DispatchGroup()
         var listeners: ListenerGroup? = nil
-        if !options.udp.isEmpty || !options.tcp.isEmpty {
+        if options.hasListeners {
+            var configuration = options.listener
+            configuration.maxMessageSize = options.maxMessageSize
             do {
                 listeners = try ListenerGroup.start(
-                    udp: options.udp, tcp: options.tcp,
-                    configuration: ListenerConfiguration(maxMessageSize: options.maxMessageSize),
-                    sink: pipeline, sources: sources, logger: logger)
+                    udp: options.udp, tcp: options.tcp, configuration: configuration, sink: pipeline, sources: sources, logger: logger)
             } catch {
                 throw .ingest(error)
             }

@@ -174,7 +174,7 @@ extension Runner {
     /// regular file (a pipe from `tail -f`, a terminal).
     static func isLive(_ options: RunOptions, streams: [Int32]) -> Bool {
         if let live = options.live { return live }
-        if !options.udp.isEmpty || !options.tcp.isEmpty { return true }
+        if options.hasListeners { return true }
         guard streams.contains(0) else { return false }
         var info = stat()
         guard fstat(0, &info) == 0 else { return false }

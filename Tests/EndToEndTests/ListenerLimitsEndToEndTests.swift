@@ -1,0 +1,266 @@
+import Foundation
+import Synchronization
+import Testing
+import VigilTestSupport
+
+/// Denial of service on the TCP listeners: descriptor exhaustion, connection cap, idle connections,
+/// buffer caps, and lines lost at SIGTERM. Each runs the built binary on 127.0.0.1.
+@Suite("vigil run: TCP listener limits on 127.0.0.1", .serialized)
+struct ListenerLimitsEndToEndTests {
+    @Test("Descriptors exhausted: accept backs off (low CPU, logged, counted) and a sender connecting after the flood gets through")
+    func descriptorExhaustion() throws {
+        let stats = temporaryPath("stats.json")
+        // 64 descriptors: vigil itself uses a few dozen, so a flood of connections exhausts them.
+        let vigil = try RunningVigil(
+            ["run", "--tcp", "127.0.0.1:0", "--workers", "1", "--log-level", "info", "--stats-json", stats],
+            launcher: ["/usr/bin/prlimit", "--nofile=64:64"])
+        let port = try #require(vigil.listeningPorts(count: 1)["tcp"], "\(vigil.stderr)")
+        // The listen backlog (256) completes these handshakes whether vigil accepts them or not.
+        let flood = (0..<150).map { _ in Sockets.connectTCP(port: port) }
+        usleep(500_000)
+        let before = cpuSeconds(of: vigil.process.processIdentifier)
+        usleep(2_000_000)
+        let busy = cpuSeconds(of: vigil.process.processIdentifier) - before
+        #expect(busy < 0.5, "vigil used \(busy) s of CPU in 2 s with its descriptors exhausted")
+        #expect(vigil.stderr.contains("cannot accept connections: Too many open files"), "\(vigil.stderr)")
+        for fd in flood { close(fd) }
+        usleep(500_000)
+        let good = Sockets.connectTCP(port: port)
+        Sockets.send(good, Array((0..<100).map { "<34>Oct 11 22:14:15 host app: after the flood \($0)\n" }.joined().utf8))
+        close(good)
+        usleep(2_500_000)
+        #expect(vigil.stop() == 0, "\(vigil.stderr)")
+        let json = try readStats(stats)
+        #expect(integer(json, "events") == 100, "\(json)")
+        let input = (json["inputs"] as? [[String: Any]])?.first ?? [:]
+        #expect(integer(input, "accept_errors") > 0, "\(input)")
+    }
+
+    @Test("--max-connections: connections past the cap are closed at once, counted and logged; the others work")
+    func connectionCap() throws {
+        let stats = temporaryPath("stats.json")
+        let vigil = try RunningVigil([
+            "run", "--tcp", "127.0.0.1:0", "--max-connections", "3", "--log-level", "info", "--stats-json", stats,
+        ])
+        let port = try #require(vigil.listeningPorts(count: 1)["tcp"], "\(vigil.stderr)")
+        var open: [Int32] = []
+        for _ in 0..<5 {
+            open.append(Sockets.connectTCP(port: port))
+            usleep(50_000)
+        }
+        #expect(Sockets.isClosedByPeer(open[3]))
+        #expect(Sockets.isClosedByPeer(open[4]))
+        for fd in open[..<3] { Sockets.send(fd, Array("<34>Oct 11 22:14:15 host app: kept\n".utf8)) }
+        for fd in open { close(fd) }
+        usleep(300_000)
+        #expect(vigil.stop() == 0, "\(vigil.stderr)")
+        #expect(vigil.stderr.contains("refused 1 connection(s): 3 open"), "\(vigil.stderr)")
+        let json = try readStats(stats)
+        #expect(integer(json, "events") == 3, "\(json)")
+        #expect(integer(json, "drops", "by_reason", "connection_limit") == 2, "\(json)")
+        let input = (json["inputs"] as? [[String: Any]])?.first ?? [:]
+        #expect(integer(input, "refused_connections") == 2)
+        #expect(integer(input, "connections") == 3)
+    }
+
+    @Test("--idle-timeout: a silent peer and one trickling an unfinished line are closed and counted; a talking one stays")
+    func idleTimeout() throws {
+        let stats = temporaryPath("stats.json")
+        let vigil = try RunningVigil(["run", "--tcp", "127.0.0.1:0", "--idle-timeout", "1s", "--log-level", "info", "--stats-json", stats])
+        let port = try #require(vigil.listeningPorts(count: 1)["tcp"], "\(vigil.stderr)")
+        let silent = Sockets.connectTCP(port: port)
+        let trickle = Sockets.connectTCP(port: port)
+        let talking = Sockets.connectTCP(port: port)
+        Sockets.send(trickle, Array("<34>Oct 11 22:14:15 host app: never ends".utf8))
+        for i in 0..<10 {
+            Sockets.send(talking, Array("<34>Oct 11 22:14:15 host app: line \(i)\n".utf8))
+            Sockets.send(trickle, Array(" more".utf8))
+            usleep(250_000)
+        }
+        #expect(Sockets.isClosedByPeer(silent, waitingMilliseconds: 0))
+        #expect(Sockets.isClosedByPeer(trickle, waitingMilliseconds: 0))
+        #expect(!Sockets.isClosedByPeer(talking, waitingMilliseconds: 0))
+        for fd in [silent, trickle, talking] { close(fd) }
+        usleep(300_000)
+        #expect(vigil.stop() == 0, "\(vigil.stderr)")
+        let json = try readStats(stats)
+        // The talking peer's 10 lines, and the trickled line as it stood when it was closed.
+        #expect(integer(json, "events") == 11, "\(json)")
+        let input = (json["inputs"] as? [[String: Any]])?.first ?? [:]
+        #expect(integer(input, "idle_disconnects") == 2, "\(input)")
+    }
+
+    @Test("--max-connection-buffer: a peer holding more unfinished bytes is disconnected and counted; another peer is not")
+    func connectionBufferCap() throws {
+        let stats = temporaryPath("stats.json")
+        let vigil = try RunningVigil([
+            "run", "--tcp", "127.0.0.1:0", "--max-message-size", "1048576", "--max-connection-buffer", "65536", "--log-level", "info",
+            "--stats-json", stats,
+        ])
+        let port = try #require(vigil.listeningPorts(count: 1)["tcp"], "\(vigil.stderr)")
+        let hog = Sockets.connectTCP(port: port)
+        let good = Sockets.connectTCP(port: port)
+        Sockets.send(good, Array("<34>Oct 11 22:14:15 host app: before\n".utf8))
+        Sockets.send(hog, Array(("<34>Oct 11 22:14:15 host app: " + String(repeating: "x", count: 100_000)).utf8))
+        #expect(Sockets.isClosedByPeer(hog))
+        Sockets.send(good, Array("<34>Oct 11 22:14:15 host app: after\n".utf8))
+        close(hog)
+        close(good)
+        usleep(300_000)
+        #expect(vigil.stop() == 0, "\(vigil.stderr)")
+        let json = try readStats(stats)
+        #expect(integer(json, "events") == 2, "\(json)")
+        #expect(integer(json, "drops", "by_reason", "buffer_cap") == 1, "\(json)")
+        #expect(integer(json, "discarded_bytes") > 65536 / 2)
+    }
+
+    @Test("--max-total-buffer: when unfinished messages of many peers exceed it, the largest holders are disconnected")
+    func totalBufferCap() throws {
+        let stats = temporaryPath("stats.json")
+        let vigil = try RunningVigil([
+            "run", "--tcp", "127.0.0.1:0", "--max-message-size", "65536", "--max-connection-buffer", "131072",
+            "--max-total-buffer", "262144", "--log-level", "info", "--stats-json", stats,
+        ])
+        let port = try #require(vigil.listeningPorts(count: 1)["tcp"], "\(vigil.stderr)")
+        let partial = Array(("<34>Oct 11 22:14:15 host app: " + String(repeating: "p", count: 59_970)).utf8)
+        var hogs: [Int32] = []
+        for _ in 0..<6 {
+            let fd = Sockets.connectTCP(port: port)
+            Sockets.send(fd, partial)
+            hogs.append(fd)
+            usleep(150_000)
+        }
+        // 6 x 60,000 bytes against 262,144: two of them must go.
+        let closed = hogs.filter { Sockets.isClosedByPeer($0, waitingMilliseconds: 200) }.count
+        #expect(closed == 2)
+        let good = Sockets.connectTCP(port: port)
+        Sockets.send(good, Array("<34>Oct 11 22:14:15 host app: still served\n".utf8))
+        close(good)
+        usleep(300_000)
+        #expect(vigil.stop() == 0, "\(vigil.stderr)")
+        for fd in hogs { close(fd) }
+        let json = try readStats(stats)
+        #expect(integer(json, "drops", "by_reason", "buffer_cap") == 2, "\(json)")
+        // The good line, and the four unfinished lines still held when vigil stopped.
+        #expect(integer(json, "events") == 5, "\(json)")
+    }
+
+    @Test("SIGTERM while TCP senders are busy: every line they wrote is processed or counted as lost")
+    func sigtermLosesNothingUncounted() throws {
+        let stats = temporaryPath("stats.json")
+        let vigil = try RunningVigil(["run", "--tcp", "127.0.0.1:0", "--no-decoders", "--log-level", "info", "--stats-json", stats])
+        let port = try #require(vigil.listeningPorts(count: 1)["tcp"], "\(vigil.stderr)")
+        let senders = (0..<4).map { BusySender(port: port, id: $0) }
+        for sender in senders { sender.start() }
+        usleep(1_500_000)
+        kill(vigil.process.processIdentifier, SIGTERM)
+        // Mid-stream: the senders go on until they notice, a few lines after the signal.
+        for sender in senders { sender.requestStop() }
+        for sender in senders { sender.waitUntilStopped() }
+        let status = vigil.waitForExit()
+        for sender in senders { sender.close() }
+        #expect(status == 0, "\(vigil.stderr)")
+        let written = senders.reduce(0) { $0 + $1.linesWritten }
+        let json = try readStats(stats)
+        let events = integer(json, "events")
+        let lost = integer(json, "drops", "by_reason", "shutdown")
+        #expect(written > 10_000)
+        #expect(events + lost == written, "written \(written), events \(events), counted lost \(lost)")
+    }
+
+    @Test("--shutdown-grace over while senders go on: what still arrives is read and counted as lost, not processed")
+    func lossAfterGraceIsCounted() throws {
+        let stats = temporaryPath("stats.json")
+        let vigil = try RunningVigil([
+            "run", "--tcp", "127.0.0.1:0", "--no-decoders", "--shutdown-grace", "0s", "--log-level", "info", "--stats-json", stats,
+        ])
+        let port = try #require(vigil.listeningPorts(count: 1)["tcp"], "\(vigil.stderr)")
+        let senders = (0..<2).map { BusySender(port: port, id: $0) }
+        for sender in senders { sender.start() }
+        usleep(1_000_000)
+        kill(vigil.process.processIdentifier, SIGTERM)
+        // The senders go on until vigil closes their connections.
+        let status = vigil.waitForExit()
+        for sender in senders { sender.requestStop() }
+        for sender in senders { sender.waitUntilStopped() }
+        for sender in senders { sender.close() }
+        #expect(status == 0, "\(vigil.stderr)")
+        let written = senders.reduce(0) { $0 + $1.linesWritten }
+        let json = try readStats(stats)
+        let events = integer(json, "events")
+        let lost = integer(json, "drops", "by_reason", "shutdown")
+        #expect(lost > 0, "\(json)")
+        let input = (json["inputs"] as? [[String: Any]])?.first ?? [:]
+        #expect(integer(input, "lost_at_shutdown") == lost)
+        // Bytes still in the senders' socket buffers when vigil closed never reached it: at most what was written.
+        #expect(events + lost <= written, "written \(written), events \(events), counted lost \(lost)")
+        #expect(vigil.stderr.contains("messages lost at shutdown"), "\(vigil.stderr)")
+    }
+}
+
+/// CPU time (user + system) a process has used so far, from `/proc/PID/stat`.
+func cpuSeconds(of pid: Int32) -> Double {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        let end = text.lastIndex(of: ")")
+    else { return 0 }
+    // Fields after the command name: state is field 3; utime and stime are fields 14 and 15.
+    let fields = text[text.index(after: end)...].split(separator: " ")
+    guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
+/// A thread that writes fixed-length syslog lines to one TCP connection as fast as it can, and counts the
+/// lines the kernel took whole.
+final class BusySender: @unchecked Sendable {
+    // @unchecked: `fd` and `bytesWritten` belong to the sender thread until `stop()` has joined it.
+    private let fd: Int32
+    private let id: Int
+    private let stopping = Atomic<Bool>(false)
+    private let done = DispatchSemaphore(value: 0)
+    private var bytesWritten = 0
+    static let lineLength = 64
+
+    init(port: Int, id: Int) {
+        self.fd = Sockets.connectTCP(port: port)
+        self.id = id
+    }
+
+    func line(_ n: Int) -> String {
+        let digits = String(n)
+        let text = "<34>Oct 11 22:14:15 host app: sender \(id) line " + String(repeating: "0", count: 12 - digits.count) + digits
+        return text + String(repeating: ".", count: Self.lineLength - 1 - text.utf8.count) + "\n"
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            var n = 0
+            while !stopping.load(ordering: .relaxed) {
+                let chunk = Array((n..<n + 200).map(line).joined().utf8)
+                n += 200
+                var offset = 0
+                while offset < chunk.count {
+                    let sent = chunk.withUnsafeBytes { send(fd, $0.baseAddress! + offset, chunk.count - offset, Int32(MSG_NOSIGNAL)) }
+                    if sent <= 0 { break }
+                    offset += sent
+                    bytesWritten += sent
+                }
+                if offset < chunk.count { break }
+            }
+            done.signal()
+        }
+        thread.start()
+    }
+
+    /// Tells the thread to stop after its current chunk.
+    func requestStop() {
+        stopping.store(true, ordering: .relaxed)
+    }
+
+    func waitUntilStopped() {
+        done.wait()
+    }
+
+    func close() { _ = Glibc.close(fd) }
+
+    var linesWritten: Int { bytesWritten / Self.lineLength }
+}
