@@ -49,23 +49,35 @@ struct InputOptions: ParsableArguments {
             valueName: "host:port[,timezone=zone]"))
     var tcp: [String] = []
 
-    @Option(help: "Most open TCP connections (all listeners together); more are closed at once and counted.")
+    @Option(
+        help: ArgumentHelp(
+            "Listen for syslog over TLS on HOST:PORT (RFC 5425, usually port 6514; repeatable; needs --tls-cert and --tls-key).",
+            valueName: "host:port[,timezone=zone]"))
+    var tls: [String] = []
+
+    @Option(name: .customLong("tls-cert"), help: ArgumentHelp("Certificate (and chain) of the TLS listeners, PEM.", valueName: "file"))
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("Private key of --tls-cert, PEM, unencrypted.", valueName: "file"))
+    var tlsKey: String?
+
+    @Option(help: "Most open TCP and TLS connections (all listeners together); more are closed at once and counted.")
     var maxConnections: Int = 1000
 
     @Option(
         help: ArgumentHelp(
-            "Close a TCP connection that sent no complete message for this long (0: never): 5m, 30s.", valueName: "duration"))
+            "Close a TCP or TLS connection that sent no complete message for this long (0: never): 5m, 30s.", valueName: "duration"))
     var idleTimeout: String = "5m"
 
     @Option(
         help: ArgumentHelp(
-            "Most bytes one TCP connection may hold (an incomplete message and messages not yet handed on); a connection holding more is disconnected and counted.",
+            "Most bytes one TCP or TLS connection may hold (an incomplete message and messages not yet handed on); a connection holding more is disconnected and counted.",
             valueName: "bytes"))
     var maxConnectionBuffer: Int = 1 << 20
 
     @Option(
         help: ArgumentHelp(
-            "Most bytes all TCP connections together may hold; past it the ones holding the largest incomplete messages are disconnected and counted.",
+            "Most bytes all TCP and TLS connections together may hold; past it the ones holding the largest incomplete messages are disconnected and counted.",
             valueName: "bytes"))
     var maxTotalBuffer: Int = 64 << 20
 
@@ -121,6 +133,8 @@ struct InputOptions: ParsableArguments {
             throw ValidationError("--max-message-size must be between 64 bytes and 16 MiB")
         }
         guard maxFieldNames >= 0 else { throw ValidationError("--max-field-names must not be negative") }
+        if !tls.isEmpty && (tlsCert == nil || tlsKey == nil) { throw ValidationError("--tls needs --tls-cert and --tls-key") }
+        if tls.isEmpty && (tlsCert != nil || tlsKey != nil) { throw ValidationError("--tls-cert and --tls-key need --tls HOST:PORT") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
         guard maxConnectionBuffer >= 4096 else { throw ValidationError("--max-connection-buffer must be at least 4096 bytes") }
         guard maxTotalBuffer >= maxConnectionBuffer else {
@@ -128,7 +142,7 @@ struct InputOptions: ParsableArguments {
         }
         _ = try DurationOption.parse(idleTimeout, option: "--idle-timeout")
         _ = try DurationOption.parse(shutdownGrace, option: "--shutdown-grace")
-        for address in udp + tcp {
+        for address in udp + tcp + tls {
             let parsed: ListenAddress
             do { parsed = try ListenAddress(parsing: address) } catch { throw ValidationError(error.description) }
             if let zone = parsed.timeZone {
@@ -157,6 +171,8 @@ struct InputOptions: ParsableArguments {
             readBatchSize: max(readBatchBytes, 4096)
         )
         options.maxFieldNames = maxFieldNames
+        options.tls = try tls.map { try ListenAddress(parsing: $0) }
+        if let tlsCert, let tlsKey { options.tlsFiles = ListenerTLS(certificatePath: tlsCert, privateKeyPath: tlsKey) }
         options.listener.maxConnections = maxConnections
         options.listener.idleTimeoutDuration = try DurationOption.parse(idleTimeout, option: "--idle-timeout")
         options.listener.maxConnectionBuffer = maxConnectionBuffer

@@ -1,11 +1,13 @@
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import VigilEvent
 
-/// The UDP and TCP listeners of a run, on one event-loop thread.
+/// The UDP, TCP and TLS listeners of a run, on one event-loop thread.
 ///
-/// Each listener binds only the address it was given. Stopping closes the listening sockets, lets every open connection
+/// Each listener binds only the address it was given; one bound to an address other than loopback is
+/// logged as open to the network. Stopping closes the listening sockets, lets every open connection
 /// deliver what its peer already sent (within the shutdown grace period), and closes it; each connection
 /// hands over its last batch before it closes.
 public final class ListenerGroup: Sendable {
@@ -18,15 +20,23 @@ public final class ListenerGroup: Sendable {
     private let connections: ConnectionRegistry
     private let configuration: ListenerConfiguration
 
-    /// Binds every listener; on failure the ones already bound are closed again.
+    /// Binds every listener; on failure the ones already bound are closed again. `tls` listeners need
+    /// `tlsFiles` (their certificate and key are loaded, and checked, before anything is bound).
     public static func start(
         udp: [ListenAddress],
         tcp: [ListenAddress],
+        tls: [ListenAddress] = [],
+        tlsFiles: ListenerTLS? = nil,
         configuration: ListenerConfiguration,
         sink: any BatchSink,
         sources: SourceIDAllocator,
         logger: Logger
     ) throws(IngestError) -> ListenerGroup {
+        var tlsContext: NIOSSLContext?
+        if !tls.isEmpty {
+            guard let tlsFiles else { throw .tlsSetup(file: "--tls", message: "TLS listeners need --tls-cert and --tls-key") }
+            tlsContext = try tlsFiles.makeContext()
+        }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let connections = ConnectionRegistry()
         let budget = ConnectionBudget(maxTotal: configuration.maxTotalBuffer, logger: logger)
@@ -43,19 +53,27 @@ public final class ListenerGroup: Sendable {
                 counters.append(counter)
                 bound.append("udp \(channel.localAddress.map(describe) ?? address.description)")
             }
-            for address in tcp {
-                let counter = IngestCounters(name: "tcp \(address)")
-                let channel = try TCPListener.bind(
-                    address, group: group, configuration: configuration, sink: sink, counters: counter, sources: sources,
-                    connections: connections, budget: budget, logger: logger)
-                servers.append(channel)
-                counters.append(counter)
-                bound.append("tcp \(channel.localAddress.map(describe) ?? address.description)")
+            let streams: [(kind: String, addresses: [ListenAddress], tls: NIOSSLContext?)] = [("tcp", tcp, nil), ("tls", tls, tlsContext)]
+            for (kind, addresses, context) in streams {
+                for address in addresses {
+                    let counter = IngestCounters(name: "\(kind) \(address)")
+                    let channel = try TCPListener.bind(
+                        address, group: group, configuration: configuration, sink: sink, counters: counter, sources: sources,
+                        connections: connections, budget: budget, tls: context, logger: logger)
+                    servers.append(channel)
+                    counters.append(counter)
+                    bound.append("\(kind) \(channel.localAddress.map(describe) ?? address.description)")
+                }
             }
         } catch {
             for channel in servers { try? channel.close().wait() }
             try? group.syncShutdownGracefully()
             throw error
+        }
+        for (channel, address) in zip(servers, bound) where !(channel.localAddress.map(isLoopback) ?? true) {
+            logger.warning(
+                "\(address) is not a loopback address: the port is open to the network and unauthenticated, anyone who can reach it can send events; bind 127.0.0.1 or [::1] unless other machines must reach it (then firewall it, and use --tls for senders across a network)"
+            )
         }
         return ListenerGroup(
             group: group, servers: servers, connections: connections, configuration: configuration, counters: counters, bound: bound)
@@ -120,4 +138,10 @@ public final class ListenerGroup: Sendable {
 func describe(_ address: SocketAddress) -> String {
     guard let ip = address.ipAddress, let port = address.port else { return "\(address)" }
     return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+}
+
+/// Whether a bound address is reachable from this machine only (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104).
+func isLoopback(_ address: SocketAddress) -> Bool {
+    guard let ip = address.ipAddress else { return true }
+    return ip.hasPrefix("127.") || ip == "::1" || ip.lowercased().hasPrefix("::ffff:127.")
 }

@@ -1,9 +1,11 @@
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import VigilEvent
 
-/// Binds a TCP syslog listener (RFC 6587); every accepted connection becomes its own source.
+/// Binds a TCP syslog listener (RFC 6587), or with a TLS context a TLS one (RFC 5425); every accepted
+/// connection becomes its own source.
 enum TCPListener {
     static func bind(
         _ address: ListenAddress,
@@ -14,9 +16,10 @@ enum TCPListener {
         sources: SourceIDAllocator,
         connections: ConnectionRegistry,
         budget: ConnectionBudget,
+        tls: NIOSSLContext? = nil,
         logger: Logger
     ) throws(IngestError) -> any Channel {
-        let kind = "tcp"
+        let kind = tls == nil ? "tcp" : "tls"
         let shared = TCPSyslogHandler.Shared(
             sink: sink, counters: counters, configuration: configuration, logger: logger, budget: budget, timeZone: address.timeZone)
         let bootstrap = ServerBootstrap(group: group)
@@ -34,6 +37,9 @@ enum TCPListener {
             .childChannelInitializer { channel in
                 // AcceptGate registered the channel in `connections` (it counts them against the cap).
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                    }
                     try channel.pipeline.syncOperations.addHandler(TCPSyslogHandler(shared: shared, sourceID: sources.allocate()))
                 }
             }

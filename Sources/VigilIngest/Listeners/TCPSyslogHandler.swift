@@ -1,8 +1,9 @@
 import Logging
 import NIOCore
+import NIOSSL
 import VigilEvent
 
-/// One TCP connection: an RFC 6587 ``SyslogFramer`` cuts the stream into messages, which are
+/// One TCP (or TLS) connection: an RFC 6587 ``SyslogFramer`` cuts the stream into messages, which are
 /// batched.
 ///
 /// Backpressure: when the pipeline has no room for a batch, the connection stops reading (TCP flow
@@ -153,7 +154,20 @@ final class TCPSyslogHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        logger.debug("TCP connection error: \(error)")
+        if let tls = error as? NIOSSLError, case .uncleanShutdown = tls {
+            // The peer closed TCP without a TLS close_notify: many syslog senders do. Nothing is lost.
+            logger.debug("TLS peer closed without close_notify")
+        } else if error is NIOSSLError || error is BoringSSLError {
+            if !disconnected && builder.count == 0 && framer.framing == nil {
+                // No message got through: the peer does not speak TLS (or not with this certificate).
+                disconnected = true
+                IngestCounters.add(counters.garbageDisconnects, 1)
+            }
+            logger.warning(
+                "TLS error, closing the connection: \(error)", metadata: ["peer": "\(context.remoteAddress.map { "\($0)" } ?? "?")"])
+        } else {
+            logger.debug("TCP connection error: \(error)")
+        }
         context.close(promise: nil)
     }
 

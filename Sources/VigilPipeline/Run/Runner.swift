@@ -59,7 +59,8 @@ public enum Runner {
             configuration.maxMessageSize = options.maxMessageSize
             do {
                 listeners = try ListenerGroup.start(
-                    udp: options.udp, tcp: options.tcp, configuration: configuration, sink: pipeline, sources: sources, logger: logger)
+                    udp: options.udp, tcp: options.tcp, tls: options.tls, tlsFiles: options.tlsFiles,
+                    configuration: configuration, sink: pipeline, sources: sources, logger: logger)
             } catch {
                 throw .ingest(error)
             }
