@@ -13,8 +13,9 @@ struct RunCommand: ParsableCommand {
             with --rules and their correlations, and writes alerts as JSON lines on stdout (or --alerts \
             FILE). Reads every input to its end, then prints a summary on stderr (events in, events/s, the \
             time spent loading rules and decoders, by format, parse errors, drops, decoders, detections \
-            per rule, correlation, alerts). With --udp \
-            or --tcp, runs until SIGINT or SIGTERM; either signal drains the pipeline and exits cleanly.
+            per rule, correlation, alerts). With --udp, \
+            --tcp or --tls, runs until SIGINT or SIGTERM; either signal stops accepting, reads what open \
+            connections already delivered (within --shutdown-grace), drains the pipeline and exits cleanly.
 
             Invalid rules, decoders or logsource mapping: every problem is printed as \
             file:line:column: message and vigil exits with status 2 before reading any input \
