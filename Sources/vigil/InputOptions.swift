@@ -77,15 +77,15 @@ struct InputOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Most bytes one TCP or TLS connection may hold (an incomplete message and messages not yet handed on); a connection holding more is disconnected and counted.",
-            valueName: "bytes"))
-    var maxConnectionBuffer: Int = 1 << 20
+            "Longest unfinished message one TCP or TLS connection may hold (its finished ones are handed on in batches of a quarter of this at most); a connection holding more is disconnected and counted. A number of bytes, or with K, M, G.",
+            valueName: "size"))
+    var maxConnectionBuffer: String = "1M"
 
     @Option(
         help: ArgumentHelp(
-            "Most bytes all TCP and TLS connections together may hold; past it the ones holding the largest incomplete messages are disconnected and counted.",
-            valueName: "bytes"))
-    var maxTotalBuffer: Int = 64 << 20
+            "Most bytes of unfinished messages all TCP and TLS connections together may hold; past it the ones holding the largest are disconnected and counted. Finished messages waiting for the pipeline are never dropped: half of this is shared out among the connections as their batch size. A number of bytes, or with K, M, G.",
+            valueName: "size"))
+    var maxTotalBuffer: String = "64M"
 
     @Option(
         help: ArgumentHelp(
@@ -147,9 +147,14 @@ struct InputOptions: ParsableArguments {
         if !tls.isEmpty && (tlsCert == nil || tlsKey == nil) { throw ValidationError("--tls needs --tls-cert and --tls-key") }
         if tls.isEmpty && (tlsCert != nil || tlsKey != nil) { throw ValidationError("--tls-cert and --tls-key need --tls HOST:PORT") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
-        guard maxConnectionBuffer >= 4096 else { throw ValidationError("--max-connection-buffer must be at least 4096 bytes") }
-        guard maxTotalBuffer >= maxConnectionBuffer else {
-            throw ValidationError("--max-total-buffer must be at least --max-connection-buffer (\(maxConnectionBuffer))")
+        guard let connectionBuffer = ByteSizeText.parse(maxConnectionBuffer), connectionBuffer >= 4096 else {
+            throw ValidationError(
+                "--max-connection-buffer: '\(maxConnectionBuffer)' is no size of at least 4K (a number of bytes, or with K, M, G: 1M)")
+        }
+        guard let totalBuffer = ByteSizeText.parse(maxTotalBuffer), totalBuffer >= connectionBuffer else {
+            throw ValidationError(
+                "--max-total-buffer: '\(maxTotalBuffer)' is no size of at least --max-connection-buffer (\(maxConnectionBuffer)) (a number of bytes, or with K, M, G: 64M)"
+            )
         }
         _ = try DurationOption.parse(idleTimeout, option: "--idle-timeout")
         _ = try DurationOption.parse(shutdownGrace, option: "--shutdown-grace")
@@ -186,8 +191,9 @@ struct InputOptions: ParsableArguments {
         if let tlsCert, let tlsKey { options.tlsFiles = ListenerTLS(certificatePath: tlsCert, privateKeyPath: tlsKey) }
         options.listener.maxConnections = maxConnections
         options.listener.idleTimeoutDuration = try DurationOption.parse(idleTimeout, option: "--idle-timeout")
-        options.listener.maxConnectionBuffer = maxConnectionBuffer
-        options.listener.maxTotalBuffer = maxTotalBuffer
+        // validate() has checked both.
+        options.listener.maxConnectionBuffer = ByteSizeText.parse(maxConnectionBuffer) ?? options.listener.maxConnectionBuffer
+        options.listener.maxTotalBuffer = ByteSizeText.parse(maxTotalBuffer) ?? options.listener.maxTotalBuffer
         options.listener.shutdownGraceDuration = try DurationOption.parse(shutdownGrace, option: "--shutdown-grace")
         options.maxClockSkew = try DurationOption.parse(maxClockSkew, option: "--max-clock-skew")
         options.maxClockLag = try DurationOption.parse(maxClockLag, option: "--max-clock-lag")

@@ -196,6 +196,28 @@ struct ListenerLimitsEndToEndTests {
         #expect(events + lost <= written, "written \(written), events \(events), counted lost \(lost)")
         #expect(vigil.stderr.contains("messages lost at shutdown"), "\(vigil.stderr)")
     }
+
+    @Test("Busy senders while the pipeline is behind wait for it (flow control): none is disconnected by the buffer caps, no line lost")
+    func busySendersAreNotDisconnectedByBufferCaps() throws {
+        let stats = temporaryPath("stats.json")
+        // Small caps and a slow pipeline (rules, one worker): the 64 connections together hold far more
+        // complete messages waiting for the pipeline than --max-total-buffer. Those are not the peers' doing
+        // and must never cost them their connection.
+        let vigil = try RunningVigil([
+            "run", "--tcp", "127.0.0.1:0", "--rules", "rules/sigma", "--workers", "1", "--max-connection-buffer", "64K",
+            "--max-total-buffer", "256K", "--shutdown-grace", "60s", "--log-level", "info", "--stats-json", stats,
+        ])
+        let port = try #require(vigil.listeningPorts(count: 1)["tcp"], "\(vigil.stderr)")
+        let senders = (0..<64).map { BusySender(port: port, id: $0, lines: 3_000) }
+        for sender in senders { sender.start() }
+        for sender in senders { sender.waitUntilStopped() }
+        for sender in senders { sender.close() }
+        #expect(vigil.stop(waitingSeconds: 60) == 0, "\(vigil.stderr)")
+        #expect(senders.allSatisfy { !$0.sawError }, "a sender's connection was closed under it")
+        let json = try readStats(stats)
+        #expect(integer(json, "drops", "total") == 0, "\(json)")
+        #expect(integer(json, "events") == 64 * 3_000, "\(json)")
+    }
 }
 
 /// CPU time (user + system) a process has used so far, from `/proc/PID/stat`.
@@ -209,42 +231,51 @@ func cpuSeconds(of pid: Int32) -> Double {
     return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
 
-/// A thread that writes fixed-length syslog lines to one TCP connection as fast as it can, and counts the
-/// lines the kernel took whole.
+/// A thread that writes fixed-length syslog lines to one TCP connection as fast as it can (a chunk built
+/// once, so that it outpaces vigil and fills the kernel's buffers), and counts the lines the kernel took.
 final class BusySender: @unchecked Sendable {
-    // @unchecked: `fd` and `bytesWritten` belong to the sender thread until `stop()` has joined it.
+    // @unchecked: `bytesWritten` and `sawError` belong to the sender thread until `waitUntilStopped()` returned.
     private let fd: Int32
-    private let id: Int
+    private let chunk: [UInt8]
+    private let lineBudget: Int?
     private let stopping = Atomic<Bool>(false)
     private let done = DispatchSemaphore(value: 0)
     private var bytesWritten = 0
+    /// Whether a send failed (the connection was closed or reset under the sender).
+    private(set) var sawError = false
     static let lineLength = 64
+    static let linesPerChunk = 1024
 
-    init(port: Int, id: Int) {
+    /// Sends `lines` lines, or without it until ``requestStop()`` (or until the connection fails).
+    init(port: Int, id: Int, lines: Int? = nil) {
         self.fd = Sockets.connectTCP(port: port)
-        self.id = id
+        self.lineBudget = lines
+        self.chunk = Array((0..<Self.linesPerChunk).map { Self.line(sender: id, number: $0) }.joined().utf8)
     }
 
-    func line(_ n: Int) -> String {
-        let digits = String(n)
-        let text = "<34>Oct 11 22:14:15 host app: sender \(id) line " + String(repeating: "0", count: 12 - digits.count) + digits
-        return text + String(repeating: ".", count: Self.lineLength - 1 - text.utf8.count) + "\n"
+    static func line(sender: Int, number: Int) -> String {
+        let digits = String(number)
+        let text = "<34>Oct 11 22:14:15 host app: sender \(sender) line " + String(repeating: "0", count: 6 - digits.count) + digits
+        return text + String(repeating: ".", count: lineLength - 1 - text.utf8.count) + "\n"
     }
 
     func start() {
         let thread = Thread { [self] in
-            var n = 0
-            while !stopping.load(ordering: .relaxed) {
-                let chunk = Array((n..<n + 200).map(line).joined().utf8)
-                n += 200
+            var remaining = lineBudget.map { $0 * Self.lineLength } ?? Int.max
+            while remaining > 0 && !stopping.load(ordering: .relaxed) {
+                let length = min(chunk.count, remaining)
                 var offset = 0
-                while offset < chunk.count {
-                    let sent = chunk.withUnsafeBytes { send(fd, $0.baseAddress! + offset, chunk.count - offset, Int32(MSG_NOSIGNAL)) }
+                while offset < length {
+                    let sent = chunk.withUnsafeBytes { send(fd, $0.baseAddress! + offset, length - offset, Int32(MSG_NOSIGNAL)) }
                     if sent <= 0 { break }
                     offset += sent
                     bytesWritten += sent
                 }
-                if offset < chunk.count { break }
+                if offset < length {
+                    sawError = true
+                    break
+                }
+                remaining -= length
             }
             done.signal()
         }

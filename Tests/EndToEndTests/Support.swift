@@ -72,10 +72,10 @@ final class RunningVigil: Sendable {
         return process.isRunning ? nil : process.terminationStatus
     }
 
-    /// Sends `signal` and waits (up to 20 s) for the exit status.
-    func stop(signal: Int32 = SIGTERM) -> Int32? {
+    /// Sends `signal` and waits (up to `waitingSeconds`) for the exit status.
+    func stop(signal: Int32 = SIGTERM, waitingSeconds: Int = 20) -> Int32? {
         kill(process.processIdentifier, signal)
-        for _ in 0..<400 where process.isRunning { usleep(50_000) }
+        for _ in 0..<waitingSeconds * 20 where process.isRunning { usleep(50_000) }
         guard !process.isRunning else {
             process.terminate()
             return nil

@@ -1,62 +1,77 @@
 import Logging
 import NIOCore
 
-/// What the TCP connections of a run hold in memory, and the cap on all of it together
-/// (``ListenerConfiguration/maxTotalBuffer``).
+/// What the TCP connections of a run hold in memory: the cap on their unfinished messages together
+/// (``ListenerConfiguration/maxTotalBuffer``), and the batch size that keeps their finished ones small.
 ///
-/// A connection holds an incomplete message (the framer's partial frame) and the messages it framed but
-/// has not handed to the pipeline yet. When the total goes over the cap, the connections holding the
-/// largest incomplete messages are disconnected until it is under again: a sender that trickles huge
-/// unfinished messages over many connections goes first, while batches waiting for room in the pipeline
-/// (bounded per connection) are never thrown away.
+/// A connection holds an unfinished message (the framer's partial frame) and finished messages it has
+/// not handed to the pipeline yet. Only the unfinished part is the peer's doing, so only it costs a
+/// connection: when the unfinished messages of all connections together exceed the cap, the connections
+/// holding the largest are disconnected until they are under it again (a sender trickling huge unfinished
+/// messages over many connections goes first). Finished messages are never thrown away and never cost a
+/// connection: while the pipeline is full they wait with the connection not reading (TCP flow control
+/// slows its peer), and each connection hands them over once it holds its share of half the cap
+/// (``handOverBytes``), so that a thousand connections waiting together hold little each.
 final class ConnectionBudget: @unchecked Sendable {
     // @unchecked: every member is read and written on the listeners' one event-loop thread only
     // (ListenerGroup runs a single-threaded event loop group; handlers call in from there).
     private struct Entry {
-        var held = 0
-        var partial = 0
+        var unfinished = 0
         let disconnect: () -> Void
     }
 
     let maxTotal: Int
-    private(set) var total = 0
+    /// The batch size of a connection alone (``ListenerConfiguration/tcpBatchBytes``).
+    let largestBatch: Int
+    /// Bytes of unfinished messages all connections hold now.
+    private(set) var unfinished = 0
     private var entries: [ObjectIdentifier: Entry] = [:]
     private var log = IntervalLog()
     private let logger: Logger
 
-    init(maxTotal: Int, logger: Logger) {
+    /// The smallest batch a connection hands over however many are open: smaller ones would cost the
+    /// pipeline more per message than the memory they save.
+    static let smallestBatch = 4096
+
+    init(maxTotal: Int, largestBatch: Int, logger: Logger) {
         self.maxTotal = maxTotal
+        self.largestBatch = largestBatch
         self.logger = logger
+    }
+
+    /// Bytes of finished messages at which a connection hands them over: an even share of half the cap
+    /// among the open connections, between ``smallestBatch`` and ``largestBatch``.
+    var handOverBytes: Int {
+        max(Self.smallestBatch, min(largestBatch, maxTotal / (2 * max(1, entries.count))))
     }
 
     func register(_ id: ObjectIdentifier, disconnect: @escaping () -> Void) {
         entries[id] = Entry(disconnect: disconnect)
     }
 
-    /// Records what connection `id` holds now.
-    func update(_ id: ObjectIdentifier, held: Int, partial: Int) {
+    /// Records the size of connection `id`'s unfinished message.
+    func update(_ id: ObjectIdentifier, unfinished bytes: Int) {
         guard let old = entries[id] else { return }
-        total += held - old.held
-        entries[id]?.held = held
-        entries[id]?.partial = partial
+        unfinished += bytes - old.unfinished
+        entries[id]?.unfinished = bytes
     }
 
     /// Forgets a connection (idempotent).
     func remove(_ id: ObjectIdentifier) {
         guard let old = entries.removeValue(forKey: id) else { return }
-        total -= old.held
+        unfinished -= old.unfinished
     }
 
-    /// Disconnects the largest holders of incomplete messages while the total is over the cap.
+    /// Disconnects the largest holders of unfinished messages while together they hold more than the cap.
     func enforce() {
-        while total > maxTotal {
-            var largest: (id: ObjectIdentifier, partial: Int)?
-            for (id, entry) in entries where entry.partial > (largest?.partial ?? 0) { largest = (id, entry.partial) }
+        while unfinished > maxTotal {
+            var largest: (id: ObjectIdentifier, unfinished: Int)?
+            for (id, entry) in entries where entry.unfinished > (largest?.unfinished ?? 0) { largest = (id, entry.unfinished) }
             guard let largest, let entry = entries[largest.id] else { return }
             remove(largest.id)
             if let count = log.note() {
                 logger.warning(
-                    "TCP connections hold more than --max-total-buffer \(maxTotal) bytes: disconnecting the ones holding the largest incomplete messages (\(count) since the last such line)"
+                    "TCP connections hold more than --max-total-buffer \(maxTotal) bytes of unfinished messages: disconnecting the ones holding the largest (\(count) since the last such line)"
                 )
             }
             entry.disconnect()

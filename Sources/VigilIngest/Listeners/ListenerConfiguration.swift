@@ -20,11 +20,14 @@ public struct ListenerConfiguration: Sendable {
     public var maxConnections: Int = 1000
     /// A TCP connection with no complete message for this long is closed and counted (nil: never).
     public var idleTimeout: TimeAmount? = .minutes(5)
-    /// Bytes one TCP connection may hold (an incomplete message plus messages not yet handed to the
-    /// pipeline); a connection holding more is disconnected and counted.
+    /// Longest unfinished message one TCP connection may hold; a connection holding a longer one is
+    /// disconnected and counted. Its finished messages are handed over in batches of a quarter of this at
+    /// most (``tcpBatchBytes``), so that it holds at most about 1.25 times this plus one read.
     public var maxConnectionBuffer: Int = 1 << 20
-    /// Bytes all TCP connections together may hold; past it the connections holding the largest
-    /// incomplete messages are disconnected (counted) until the total is under it again.
+    /// Bytes of unfinished messages all TCP connections together may hold; past it the connections holding
+    /// the largest are disconnected (counted) until they are under it again. Half of it is shared out among
+    /// the open connections as the size at which they hand finished messages over
+    /// (``ConnectionBudget/handOverBytes``).
     public var maxTotalBuffer: Int = 64 << 20
     /// At stop, how long connections may go on delivering what their peers sent before vigil closes them
     /// (what they deliver after it is read, counted as lost at shutdown and discarded).
@@ -63,7 +66,8 @@ public struct ListenerConfiguration: Sendable {
     /// oversize one are known and counted instead of being cut by the kernel unseen.
     var udpSlotSize: Int { 65_536 }
 
-    /// A TCP connection hands its batch over once it holds this many bytes (a quarter of
-    /// ``maxConnectionBuffer`` at most, so that a connection waiting for room stays well under its cap).
+    /// A TCP connection alone hands its batch over once it holds this many bytes (a quarter of
+    /// ``maxConnectionBuffer`` at most, so that a connection waiting for room stays well under its cap);
+    /// less when many are open (``ConnectionBudget/handOverBytes``).
     var tcpBatchBytes: Int { max(1, min(batchBytes, maxConnectionBuffer / 4)) }
 }

@@ -39,7 +39,8 @@ public final class ListenerGroup: Sendable {
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let connections = ConnectionRegistry()
-        let budget = ConnectionBudget(maxTotal: configuration.maxTotalBuffer, logger: logger)
+        let budget = ConnectionBudget(
+            maxTotal: configuration.maxTotalBuffer, largestBatch: configuration.tcpBatchBytes, logger: logger)
         var servers: [any Channel] = []
         var counters: [IngestCounters] = []
         var bound: [String] = []

@@ -34,6 +34,9 @@ enum TCPListener {
                 }
             }
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
+            // One read (64 KiB at most) per readable event, instead of up to four: a connection that
+            // stops reading because the pipeline is full then holds at most one read past its batch.
+            .childChannelOption(.maxMessagesPerRead, value: 1)
             .childChannelInitializer { channel in
                 // AcceptGate registered the channel in `connections` (it counts them against the cap).
                 channel.eventLoop.makeCompletedFuture {

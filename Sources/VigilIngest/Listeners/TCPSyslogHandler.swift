@@ -11,9 +11,10 @@ import VigilEvent
 /// bytes are not syslog framing is disconnected and counted; other connections are not affected.
 ///
 /// Limits (``ListenerConfiguration``): a connection without a complete message for the idle timeout is
-/// closed; one holding more than its buffer cap, or the largest holder of an incomplete message when all
-/// connections together hold more than the total cap (``ConnectionBudget``), is disconnected. Each is
-/// counted. At stop (``ListenerStop``) the connection reads on until its peer has nothing more queued,
+/// closed; one whose unfinished message is longer than its buffer cap, or the largest holder of an
+/// unfinished message when those of all connections together exceed the total cap (``ConnectionBudget``),
+/// is disconnected. Each is counted. Finished messages never cost a connection: it hands them over in
+/// batches sized by ``ConnectionBudget/handOverBytes`` and stops reading while the pipeline is full. At stop (``ListenerStop``) the connection reads on until its peer has nothing more queued,
 /// within the shutdown grace period; what arrives after it is read, counted as lost and discarded.
 final class TCPSyslogHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
@@ -68,7 +69,8 @@ final class TCPSyslogHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         shared.budget.register(id) { [self] in
-            self.disconnectOverBuffer(context: context, reason: "the listeners together hold more than --max-total-buffer bytes")
+            self.disconnectOverBuffer(
+                context: context, reason: "the listeners together hold more than --max-total-buffer bytes of unfinished messages")
         }
         lastMessage = .now()
         scheduleIdleCheck(context: context)
@@ -114,7 +116,7 @@ final class TCPSyslogHandler: ChannelInboundHandler {
             context.close(promise: nil)
             return
         }
-        if builder.byteCount >= configuration.tcpBatchBytes || builder.count >= configuration.batchMessages {
+        if builder.byteCount >= shared.budget.handOverBytes || builder.count >= configuration.batchMessages {
             flush(context: context)
         } else if flushTask == nil && !paused && !builder.isEmpty {
             flushTask = context.eventLoop.assumeIsolated().scheduleTask(in: configuration.flushInterval) { [self] in
@@ -122,12 +124,12 @@ final class TCPSyslogHandler: ChannelInboundHandler {
                 self.flush(context: context)
             }
         }
-        let held = framer.pending.count + builder.byteCount
-        if held > configuration.maxConnectionBuffer {
-            disconnectOverBuffer(context: context, reason: "it holds \(held) bytes, more than --max-connection-buffer")
+        if framer.pending.count > configuration.maxConnectionBuffer {
+            disconnectOverBuffer(
+                context: context, reason: "its unfinished message holds \(framer.pending.count) bytes, more than --max-connection-buffer")
             return
         }
-        shared.budget.update(id, held: held, partial: framer.pending.count)
+        shared.budget.update(id, unfinished: framer.pending.count)
         shared.budget.enforce()
     }
 
@@ -195,9 +197,10 @@ final class TCPSyslogHandler: ChannelInboundHandler {
         if shared.sink.trySubmit(batch) {
             counters.countBatch(messages: batch.count, bytes: batch.bytes.count)
             builder.advance()
-            shared.budget.update(id, held: framer.pending.count, partial: framer.pending.count)
             if paused {
                 paused = false
+                // Reading resumes now: a stop check must not take the time spent waiting for it as quiet.
+                reads += 1
                 context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
             }
             return
@@ -225,8 +228,8 @@ final class TCPSyslogHandler: ChannelInboundHandler {
         builder.advance()
     }
 
-    /// Disconnects a connection that holds too much: its complete messages are handed over, its incomplete
-    /// one is dropped (its bytes counted as discarded).
+    /// Disconnects a connection whose unfinished message is too long: its finished messages are handed over,
+    /// the unfinished one is dropped (its bytes counted as discarded).
     private func disconnectOverBuffer(context: ChannelHandlerContext, reason: String) {
         guard !disconnected else { return }
         disconnected = true
