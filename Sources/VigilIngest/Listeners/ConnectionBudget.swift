@@ -12,12 +12,20 @@ import NIOCore
 /// connection: while the pipeline is full they wait with the connection not reading (TCP flow control
 /// slows its peer), and each connection hands them over once it holds its share of half the cap
 /// (``handOverBytes``), so that a thousand connections waiting together hold little each.
+///
+/// Connections whose batch the pipeline refused wait in one queue, oldest first, and a single timer offers
+/// their batches again every millisecond until the pipeline takes one: a thousand waiting connections cost
+/// one offer per millisecond, not a thousand (each polling on its own took most of the event loop's core
+/// from the workers), and none waits behind connections that came later.
 final class ConnectionBudget: @unchecked Sendable {
     // @unchecked: every member is read and written on the listeners' one event-loop thread only
     // (ListenerGroup runs a single-threaded event loop group; handlers call in from there).
     private struct Entry {
         var unfinished = 0
+        var isWaiting = false
         let disconnect: () -> Void
+        /// Offers the connection's batch to the pipeline; true when it was taken (or there was none).
+        let offer: () -> Bool
     }
 
     let maxTotal: Int
@@ -26,12 +34,18 @@ final class ConnectionBudget: @unchecked Sendable {
     /// Bytes of unfinished messages all connections hold now.
     private(set) var unfinished = 0
     private var entries: [ObjectIdentifier: Entry] = [:]
+    /// Connections waiting for room in the pipeline, oldest first (from `waitingStart` on).
+    private var waiting: [ObjectIdentifier] = []
+    private var waitingStart = 0
+    private var retry: Scheduled<Void>?
     private var log = IntervalLog()
     private let logger: Logger
 
     /// The smallest batch a connection hands over however many are open: smaller ones would cost the
     /// pipeline more per message than the memory they save.
     static let smallestBatch = 4096
+    /// How often the waiting connections' batches are offered again while the pipeline is full.
+    static let retryInterval = TimeAmount.milliseconds(1)
 
     init(maxTotal: Int, largestBatch: Int, logger: Logger) {
         self.maxTotal = maxTotal
@@ -45,8 +59,47 @@ final class ConnectionBudget: @unchecked Sendable {
         max(Self.smallestBatch, min(largestBatch, maxTotal / (2 * max(1, entries.count))))
     }
 
-    func register(_ id: ObjectIdentifier, disconnect: @escaping () -> Void) {
-        entries[id] = Entry(disconnect: disconnect)
+    func register(_ id: ObjectIdentifier, disconnect: @escaping () -> Void, offer: @escaping () -> Bool) {
+        entries[id] = Entry(disconnect: disconnect, offer: offer)
+    }
+
+    /// Queues connection `id`, whose batch the pipeline refused (it no longer reads), to offer it again
+    /// in its turn.
+    func waitForRoom(_ id: ObjectIdentifier, on loop: any EventLoop) {
+        guard let entry = entries[id], !entry.isWaiting else { return }
+        entries[id]?.isWaiting = true
+        waiting.append(id)
+        guard retry == nil else { return }
+        retry = loop.assumeIsolated().scheduleTask(in: Self.retryInterval) { [self] in
+            self.retry = nil
+            self.offerWaiting(on: loop)
+        }
+    }
+
+    /// Offers the waiting batches, oldest first, until the pipeline refuses one.
+    private func offerWaiting(on loop: any EventLoop) {
+        while waitingStart < waiting.count {
+            let id = waiting[waitingStart]
+            // A connection gone meanwhile has left its place (remove(_:) cleared it).
+            if let entry = entries[id], entry.isWaiting {
+                guard entry.offer() else { break }
+                entries[id]?.isWaiting = false
+            }
+            waitingStart += 1
+        }
+        if waitingStart == waiting.count {
+            waiting.removeAll(keepingCapacity: true)
+            waitingStart = 0
+            return
+        }
+        if waitingStart > 1024 {
+            waiting.removeFirst(waitingStart)
+            waitingStart = 0
+        }
+        retry = loop.assumeIsolated().scheduleTask(in: Self.retryInterval) { [self] in
+            self.retry = nil
+            self.offerWaiting(on: loop)
+        }
     }
 
     /// Records the size of connection `id`'s unfinished message.

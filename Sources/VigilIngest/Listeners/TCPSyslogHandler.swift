@@ -68,10 +68,13 @@ final class TCPSyslogHandler: ChannelInboundHandler {
     private var logger: Logger { shared.logger }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        shared.budget.register(id) { [self] in
-            self.disconnectOverBuffer(
-                context: context, reason: "the listeners together hold more than --max-total-buffer bytes of unfinished messages")
-        }
+        shared.budget.register(
+            id,
+            disconnect: { [self] in
+                self.disconnectOverBuffer(
+                    context: context, reason: "the listeners together hold more than --max-total-buffer bytes of unfinished messages")
+            },
+            offer: { [self] in self.resumeIfTaken(context: context) })
         lastMessage = .now()
         scheduleIdleCheck(context: context)
     }
@@ -188,31 +191,38 @@ final class TCPSyslogHandler: ChannelInboundHandler {
         builder.append(message.bytes, failure: message.failure)
     }
 
-    /// Offers the batch; when refused, pauses reading and tries again in a millisecond.
+    /// Offers the batch; when refused, pauses reading and waits in the budget's queue, which offers it
+    /// again in turn (``ConnectionBudget/waitForRoom(_:on:)``).
     private func flush(context: ChannelHandlerContext) {
         flushTask?.cancel()
         flushTask = nil
-        guard !builder.isEmpty else { return }
+        // A paused connection is in the queue already; its batch goes in its turn.
+        guard !paused, !offerBatch() else { return }
+        paused = true
+        context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+        shared.budget.waitForRoom(id, on: context.eventLoop)
+    }
+
+    /// Hands the batch over if the pipeline has room now; true when it did, or there was none.
+    private func offerBatch() -> Bool {
+        guard !builder.isEmpty else { return true }
         let batch = builder.makeBatch()
-        if shared.sink.trySubmit(batch) {
-            counters.countBatch(messages: batch.count, bytes: batch.bytes.count)
-            builder.advance()
-            if paused {
-                paused = false
-                // Reading resumes now: a stop check must not take the time spent waiting for it as quiet.
-                reads += 1
-                context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
-            }
-            return
+        guard shared.sink.trySubmit(batch) else { return false }
+        counters.countBatch(messages: batch.count, bytes: batch.bytes.count)
+        builder.advance()
+        return true
+    }
+
+    /// The budget's queue reached this connection: offers its batch and, once it is taken, reads again.
+    private func resumeIfTaken(context: ChannelHandlerContext) -> Bool {
+        guard offerBatch() else { return false }
+        if paused {
+            paused = false
+            // Reading resumes now: a stop check must not take the time spent waiting for it as quiet.
+            reads += 1
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
         }
-        if !paused {
-            paused = true
-            context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
-        }
-        flushTask = context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(1)) { [self] in
-            self.flushTask = nil
-            self.flush(context: context)
-        }
+        return true
     }
 
     /// At the end of a connection the batch must not be lost, so this one waits for room. Nothing the
