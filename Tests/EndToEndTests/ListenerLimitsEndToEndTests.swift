@@ -23,6 +23,8 @@ struct ListenerLimitsEndToEndTests {
         let busy = cpuSeconds(of: vigil.process.processIdentifier) - before
         #expect(busy < 0.5, "vigil used \(busy) s of CPU in 2 s with its descriptors exhausted")
         #expect(vigil.stderr.contains("cannot accept connections: Too many open files"), "\(vigil.stderr)")
+        // Logged once per 10 s however often accept fails, not once per failure.
+        #expect(vigil.stderr.components(separatedBy: "cannot accept connections").count - 1 == 1, "\(vigil.stderr)")
         for fd in flood { close(fd) }
         usleep(500_000)
         let good = Sockets.connectTCP(port: port)
@@ -55,6 +57,8 @@ struct ListenerLimitsEndToEndTests {
         usleep(300_000)
         #expect(vigil.stop() == 0, "\(vigil.stderr)")
         #expect(vigil.stderr.contains("refused 1 connection(s): 3 open"), "\(vigil.stderr)")
+        // The second refusal, within the same 10 s, is counted but not logged again.
+        #expect(vigil.stderr.components(separatedBy: " connection(s): ").count - 1 == 1, "\(vigil.stderr)")
         let json = try readStats(stats)
         #expect(integer(json, "events") == 3, "\(json)")
         #expect(integer(json, "drops", "by_reason", "connection_limit") == 2, "\(json)")
@@ -145,40 +149,53 @@ struct ListenerLimitsEndToEndTests {
         #expect(integer(json, "events") == 5, "\(json)")
     }
 
-    @Test("SIGTERM while TCP senders are busy: every line they wrote is processed or counted as lost")
-    func sigtermLosesNothingUncounted() throws {
+    @Test("SIGTERM while TCP senders are busy and vigil is behind: every line the kernel accepted is processed, none lost")
+    func sigtermLosesNothing() throws {
         let stats = temporaryPath("stats.json")
-        let vigil = try RunningVigil(["run", "--tcp", "127.0.0.1:0", "--no-decoders", "--log-level", "info", "--stats-json", stats])
+        // The release build when there is one: the senders fill the kernel's buffers (megabytes per
+        // connection) and all of it must be read within the grace period. A long grace keeps a loaded
+        // machine from turning this into a test of speed; the default is checked by `listenerDefaults`.
+        let vigil = try RunningVigil(
+            ["run", "--tcp", "127.0.0.1:0", "--no-decoders", "--shutdown-grace", "30s", "--log-level", "info", "--stats-json", stats],
+            binary: TestPaths.loadTestBinary)
         let port = try #require(vigil.listeningPorts(count: 1)["tcp"], "\(vigil.stderr)")
         let senders = (0..<4).map { BusySender(port: port, id: $0) }
         for sender in senders { sender.start() }
         usleep(1_500_000)
         kill(vigil.process.processIdentifier, SIGTERM)
-        // Mid-stream: the senders go on until they notice, a few lines after the signal.
+        // Mid-stream: the senders go on until they notice, a chunk after the signal.
         for sender in senders { sender.requestStop() }
         for sender in senders { sender.waitUntilStopped() }
-        let status = vigil.waitForExit()
+        let status = vigil.waitForExit(seconds: 60)
         for sender in senders { sender.close() }
         #expect(status == 0, "\(vigil.stderr)")
         let written = senders.reduce(0) { $0 + $1.linesWritten }
         let json = try readStats(stats)
-        let events = integer(json, "events")
-        let lost = integer(json, "drops", "by_reason", "shutdown")
-        #expect(written > 10_000)
-        #expect(events + lost == written, "written \(written), events \(events), counted lost \(lost)")
+        #expect(written > 100_000)
+        #expect(integer(json, "events") == written, "written \(written): \(json)")
+        #expect(integer(json, "drops", "total") == 0, "\(json)")
+        #expect(senders.allSatisfy { !$0.sawError }, "a sender's connection was closed under it")
     }
 
-    @Test("--shutdown-grace over while senders go on: what still arrives is read and counted as lost, not processed")
+    @Test(
+        "SIGTERM stops accepting at once; past --shutdown-grace what senders still deliver is read and counted as lost, not processed"
+    )
     func lossAfterGraceIsCounted() throws {
         let stats = temporaryPath("stats.json")
         let vigil = try RunningVigil([
-            "run", "--tcp", "127.0.0.1:0", "--no-decoders", "--shutdown-grace", "0s", "--log-level", "info", "--stats-json", stats,
+            "run", "--tcp", "127.0.0.1:0", "--no-decoders", "--shutdown-grace", "1s", "--log-level", "info", "--stats-json", stats,
         ])
         let port = try #require(vigil.listeningPorts(count: 1)["tcp"], "\(vigil.stderr)")
         let senders = (0..<2).map { BusySender(port: port, id: $0) }
         for sender in senders { sender.start() }
         usleep(1_000_000)
         kill(vigil.process.processIdentifier, SIGTERM)
+        usleep(300_000)
+        // Still reading the open connections (the senders never go quiet), but no longer accepting.
+        #expect(vigil.process.isRunning)
+        let late = Sockets.tryConnectTCP(port: port)
+        #expect(late == .failure(Sockets.ConnectError(code: ECONNREFUSED)), "a connection made during shutdown: \(late)")
+        if case .success(let fd) = late { close(fd) }
         // The senders go on until vigil closes their connections.
         let status = vigil.waitForExit()
         for sender in senders { sender.requestStop() }
@@ -217,6 +234,52 @@ struct ListenerLimitsEndToEndTests {
         let json = try readStats(stats)
         #expect(integer(json, "drops", "total") == 0, "\(json)")
         #expect(integer(json, "events") == 64 * 3_000, "\(json)")
+    }
+
+    @Test("--max-connections defaults to 1,000: the 1,001st and later connections are refused")
+    func defaultConnectionCap() throws {
+        // 1,002 connections need more descriptors than a usual soft limit of 1,024 leaves the test.
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        if limit.rlim_cur < 4096 {
+            limit.rlim_cur = min(limit.rlim_max, 4096)
+            setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        }
+        try #require(limit.rlim_cur >= 2048, "the test needs 2,048 descriptors, the hard limit is \(limit.rlim_max)")
+        let stats = temporaryPath("stats.json")
+        let vigil = try RunningVigil(
+            ["run", "--tcp", "127.0.0.1:0", "--log-level", "info", "--stats-json", stats],
+            launcher: ["/usr/bin/prlimit", "--nofile=4096:4096"])
+        let port = try #require(vigil.listeningPorts(count: 1)["tcp"], "\(vigil.stderr)")
+        let open = (0..<1_002).map { _ in Sockets.connectTCP(port: port) }
+        // The kernel completes every handshake; wait until vigil has accepted (or refused) them all.
+        var refused = 0
+        for _ in 0..<100 {
+            refused = open.filter { Sockets.isClosedByPeer($0, waitingMilliseconds: 0) }.count
+            if refused >= 2 { break }
+            usleep(100_000)
+        }
+        usleep(300_000)
+        #expect(vigil.stop() == 0, "\(vigil.stderr)")
+        for fd in open { close(fd) }
+        #expect(refused == 2)
+        let input = (try readStats(stats)["inputs"] as? [[String: Any]])?.first ?? [:]
+        #expect(integer(input, "refused_connections") == 2, "\(input)")
+        #expect(integer(input, "connections") == 1_000, "\(input)")
+    }
+
+    @Test("The listener limits' defaults are the documented ones: 1,000 connections, 5 min idle, 1 MiB and 64 MiB buffers, 5 s grace")
+    func listenerDefaults() throws {
+        let help = try runVigil(["run", "--help"])
+        #expect(help.status == 0)
+        // ArgumentParser ends an option's help with its default; options are separated by blank lines.
+        let blocks = help.stdout.components(separatedBy: "\n\n").map { $0.replacingOccurrences(of: "\n", with: " ") }
+        func helpText(_ option: String) -> String { blocks.first { $0.contains("  \(option) ") } ?? "" }
+        #expect(helpText("--max-connections").contains("(default: 1000)"), "\(helpText("--max-connections"))")
+        #expect(helpText("--idle-timeout").contains("(default: 5m)"), "\(helpText("--idle-timeout"))")
+        #expect(helpText("--max-connection-buffer").contains("(default: 1M)"), "\(helpText("--max-connection-buffer"))")
+        #expect(helpText("--max-total-buffer").contains("(default: 64M)"), "\(helpText("--max-total-buffer"))")
+        #expect(helpText("--shutdown-grace").contains("(default: 5s)"), "\(helpText("--shutdown-grace"))")
     }
 }
 

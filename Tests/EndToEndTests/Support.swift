@@ -27,14 +27,14 @@ final class RunningVigil: Sendable {
     private let stderrText = Mutex("")
 
     /// `launcher` runs vigil through another program that execs it (`prlimit --nofile=64:64`), so the
-    /// process id stays vigil's.
-    init(_ arguments: [String], stdin: Pipe? = nil, launcher: [String] = []) throws {
+    /// process id stays vigil's. `binary` is the debug build unless a test needs the release one's speed.
+    init(_ arguments: [String], stdin: Pipe? = nil, launcher: [String] = [], binary: URL = TestPaths.vigilBinary) throws {
         process = Process()
         if let program = launcher.first {
             process.executableURL = URL(fileURLWithPath: program)
-            process.arguments = Array(launcher.dropFirst()) + [TestPaths.vigilBinary.path] + arguments
+            process.arguments = Array(launcher.dropFirst()) + [binary.path] + arguments
         } else {
-            process.executableURL = TestPaths.vigilBinary
+            process.executableURL = binary
             process.arguments = arguments
         }
         process.currentDirectoryURL = TestPaths.packageRoot
@@ -66,9 +66,9 @@ final class RunningVigil: Sendable {
         return [:]
     }
 
-    /// Waits (up to 20 s) for the process to exit by itself; its status, or nil when it did not.
-    func waitForExit() -> Int32? {
-        for _ in 0..<400 where process.isRunning { usleep(50_000) }
+    /// Waits (up to `seconds`) for the process to exit by itself; its status, or nil when it did not.
+    func waitForExit(seconds: Int = 20) -> Int32? {
+        for _ in 0..<seconds * 20 where process.isRunning { usleep(50_000) }
         return process.isRunning ? nil : process.terminationStatus
     }
 
