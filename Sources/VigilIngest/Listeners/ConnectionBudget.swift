@@ -38,6 +38,8 @@ final class ConnectionBudget: @unchecked Sendable {
     private var waiting: [ObjectIdentifier] = []
     private var waitingStart = 0
     private var retry: Scheduled<Void>?
+    /// Set when the listeners stop: connections accepted after it stop at once (``ListenerStop``).
+    var stopDeadline: NIODeadline?
     private var log = IntervalLog()
     private let logger: Logger
 

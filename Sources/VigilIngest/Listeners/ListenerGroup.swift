@@ -19,6 +19,7 @@ public final class ListenerGroup: Sendable {
     private let servers: [any Channel]
     private let connections: ConnectionRegistry
     private let configuration: ListenerConfiguration
+    private let budget: ConnectionBudget
 
     /// Binds every listener; on failure the ones already bound are closed again. `tls` listeners need
     /// `tlsFiles` (their certificate and key are loaded, and checked, before anything is bound).
@@ -77,7 +78,8 @@ public final class ListenerGroup: Sendable {
             )
         }
         return ListenerGroup(
-            group: group, servers: servers, connections: connections, configuration: configuration, counters: counters, bound: bound)
+            group: group, servers: servers, connections: connections, configuration: configuration, budget: budget, counters: counters,
+            bound: bound)
     }
 
     private init(
@@ -85,6 +87,7 @@ public final class ListenerGroup: Sendable {
         servers: [any Channel],
         connections: ConnectionRegistry,
         configuration: ListenerConfiguration,
+        budget: ConnectionBudget,
         counters: [IngestCounters],
         bound: [String]
     ) {
@@ -92,6 +95,7 @@ public final class ListenerGroup: Sendable {
         self.servers = servers
         self.connections = connections
         self.configuration = configuration
+        self.budget = budget
         self.counters = counters
         self.boundAddresses = bound
     }
@@ -105,9 +109,10 @@ public final class ListenerGroup: Sendable {
         }
     }
 
-    /// Stops accepting, lets every open connection read what its peer already sent until the peer is
-    /// quiet (at most ``ListenerConfiguration/shutdownGrace``; what comes after it is counted as lost at
-    /// shutdown), closes the connections (each hands over its last batch) and stops the event loop.
+    /// Stops accepting (once the connections the kernel already completed are accepted), lets every open
+    /// connection read what its peer already sent until the peer is quiet (at most
+    /// ``ListenerConfiguration/shutdownGrace``; what comes after it is counted as lost at shutdown), closes
+    /// the connections (each hands over its last batch) and stops the event loop.
     /// Blocks until done; call from outside the event loop.
     public func stop() {
         for (channel, counter) in zip(servers, counters) {
@@ -116,14 +121,23 @@ public final class ListenerGroup: Sendable {
                 counter.droppedByKernel.store(drops, ordering: .relaxed)
             }
         }
-        for channel in servers { try? channel.close().wait() }
         let loop = group.next()
         let deadline = NIODeadline.now() + configuration.shutdownGrace
-        // On the loop, so that connections accepted just before the listening sockets closed are registered.
-        let open = (try? loop.submit { [connections] in connections.all }.wait()) ?? connections.all
-        for channel in open {
-            channel.pipeline.fireUserInboundEventTriggered(ListenerStop(deadline: deadline))
+        // Every connection open now reads what its peer sent (until quiet, within the grace period); one
+        // accepted from now on does so at once. Both on the loop, so that none is missed.
+        try? loop.submit { [budget, connections] in
+            budget.stopDeadline = deadline
+            for channel in connections.all { channel.pipeline.fireUserInboundEventTriggered(ListenerStop(deadline: deadline)) }
+        }.wait()
+        // Connections the kernel completed before the signal are open for their senders, who may have sent
+        // lines already: the backlog is accepted before the listening sockets close. Accepting is quick;
+        // what takes time is reading, which the connections bound themselves.
+        for (channel, counter) in zip(servers, counters) where !counter.name.hasPrefix("udp ") {
+            Self.waitForEmptyBacklog(channel, until: deadline + TCPSyslogHandler.discardPeriod)
         }
+        for channel in servers { try? channel.close().wait() }
+        // On the loop, so that every connection accepted before the listening sockets closed is registered.
+        let open = (try? loop.submit { [connections] in connections.all }.wait()) ?? connections.all
         // Connections close by themselves once drained; this bounds the wait whatever a peer does.
         let backstop = loop.scheduleTask(deadline: deadline + TCPSyslogHandler.discardPeriod + .seconds(1)) { [connections] in
             for channel in connections.all { channel.close(promise: nil) }
@@ -132,6 +146,29 @@ public final class ListenerGroup: Sendable {
         backstop.cancel()
         for channel in connections.all { try? channel.close().wait() }
         try? group.syncShutdownGracefully()
+    }
+}
+
+extension ListenerGroup {
+    /// Waits while the kernel holds connections for `server` that it has not accepted yet (Linux reports
+    /// the accept queue's length in `TCP_INFO` of a listening socket), until `deadline` or until the queue
+    /// did not shrink for a second (accepting may be paused for want of descriptors, up to a second).
+    static func waitForEmptyBacklog(_ server: any Channel, until deadline: NIODeadline) {
+        #if os(Linux)
+            guard let provider = server as? any SocketOptionProvider else { return }
+            var queued = UInt32.max
+            var lastProgress = NIODeadline.now()
+            while NIODeadline.now() < deadline {
+                guard let info = try? provider.getTCPInfo().wait(), info.tcpi_unacked > 0 else { return }
+                if info.tcpi_unacked < queued {
+                    queued = info.tcpi_unacked
+                    lastProgress = .now()
+                } else if NIODeadline.now() - lastProgress > .seconds(1) {
+                    return
+                }
+                usleep(5_000)
+            }
+        #endif
     }
 }
 

@@ -77,6 +77,8 @@ final class TCPSyslogHandler: ChannelInboundHandler {
             offer: { [self] in self.resumeIfTaken(context: context) })
         lastMessage = .now()
         scheduleIdleCheck(context: context)
+        // Accepted from the backlog while the listeners stop: read what the peer sent, as the others do.
+        if let deadline = shared.budget.stopDeadline { beginStopping(context: context, deadline: deadline) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
