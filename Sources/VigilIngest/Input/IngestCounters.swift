@@ -24,6 +24,7 @@ public final class IngestCounters: Sendable {
     let bufferCapDisconnects = Atomic<UInt64>(0)
     let acceptErrors = Atomic<UInt64>(0)
     let lostAtShutdown = Atomic<UInt64>(0)
+    let unreadBytesAtShutdown = Atomic<UInt64>(0)
 
     public init(name: String) {
         self.name = name
@@ -66,6 +67,10 @@ public final class IngestCounters: Sendable {
         /// Messages a TCP connection delivered but that were not read before the shutdown grace period
         /// ended (read, counted and discarded), and incomplete messages cut off at shutdown.
         public var lostAtShutdown: UInt64 = 0
+        /// Bytes a TCP connection's socket still held when it was closed at shutdown, unread: what a peer
+        /// delivered too fast to be read even to count its messages (after the grace period and the
+        /// half-second of counting that follows it).
+        public var unreadBytesAtShutdown: UInt64 = 0
     }
 
     public func snapshot() -> Snapshot {
@@ -86,7 +91,8 @@ public final class IngestCounters: Sendable {
             idleDisconnects: idleDisconnects.load(ordering: .relaxed),
             bufferCapDisconnects: bufferCapDisconnects.load(ordering: .relaxed),
             acceptErrors: acceptErrors.load(ordering: .relaxed),
-            lostAtShutdown: lostAtShutdown.load(ordering: .relaxed)
+            lostAtShutdown: lostAtShutdown.load(ordering: .relaxed),
+            unreadBytesAtShutdown: unreadBytesAtShutdown.load(ordering: .relaxed)
         )
     }
 

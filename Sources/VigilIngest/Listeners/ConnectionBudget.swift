@@ -16,7 +16,9 @@ import NIOCore
 /// Connections whose batch the pipeline refused wait in one queue, oldest first, and a single timer offers
 /// their batches again every millisecond until the pipeline takes one: a thousand waiting connections cost
 /// one offer per millisecond, not a thousand (each polling on its own took most of the event loop's core
-/// from the workers), and none waits behind connections that came later.
+/// from the workers), and none waits behind connections that came later. The last batch of a connection
+/// that closes waits in the same queue (``handOver(bytes:offer:wait:on:)``), so that closing never holds
+/// the event loop, which would keep the other connections from being read meanwhile.
 final class ConnectionBudget: @unchecked Sendable {
     // @unchecked: every member is read and written on the listeners' one event-loop thread only
     // (ListenerGroup runs a single-threaded event loop group; handlers call in from there).
@@ -28,16 +30,26 @@ final class ConnectionBudget: @unchecked Sendable {
         let offer: () -> Bool
     }
 
+    /// Something waiting for room in the pipeline: a connection (its batch is offered through it), or the
+    /// last batch of a connection that closed.
+    private enum Waiting {
+        case connection(ObjectIdentifier)
+        case batch(bytes: Int, offer: () -> Bool)
+    }
+
     let maxTotal: Int
     /// The batch size of a connection alone (``ListenerConfiguration/tcpBatchBytes``).
     let largestBatch: Int
     /// Bytes of unfinished messages all connections hold now.
     private(set) var unfinished = 0
     private var entries: [ObjectIdentifier: Entry] = [:]
-    /// Connections waiting for room in the pipeline, oldest first (from `waitingStart` on).
-    private var waiting: [ObjectIdentifier] = []
+    /// What waits for room in the pipeline, oldest first (from `waitingStart` on).
+    private var waiting: [Waiting] = []
     private var waitingStart = 0
+    /// Bytes of the closed connections' batches in `waiting`.
+    private var orphanBytes = 0
     private var retry: Scheduled<Void>?
+    private var drained: [EventLoopPromise<Void>] = []
     /// Set when the listeners stop: connections accepted after it stop at once (``ListenerStop``).
     var stopDeadline: NIODeadline?
     private var log = IntervalLog()
@@ -70,7 +82,35 @@ final class ConnectionBudget: @unchecked Sendable {
     func waitForRoom(_ id: ObjectIdentifier, on loop: any EventLoop) {
         guard let entry = entries[id], !entry.isWaiting else { return }
         entries[id]?.isWaiting = true
-        waiting.append(id)
+        waiting.append(.connection(id))
+        scheduleRetry(on: loop)
+    }
+
+    /// Hands over the last batch of a connection that closes, `offer` offering it to the pipeline (true
+    /// when taken): at once if nothing waits and the pipeline takes it, else in the queue. Only when the
+    /// closed connections' batches in the queue would exceed half the cap does `wait` hand it over,
+    /// holding the event loop until the pipeline takes it: that bounds what connections opened and closed
+    /// in a flood can leave behind.
+    func handOver(bytes: Int, offer: @escaping () -> Bool, wait: () -> Void, on loop: any EventLoop) {
+        if waitingStart == waiting.count && offer() { return }
+        guard orphanBytes + bytes <= maxTotal / 2 else {
+            wait()
+            return
+        }
+        orphanBytes += bytes
+        waiting.append(.batch(bytes: bytes, offer: offer))
+        scheduleRetry(on: loop)
+    }
+
+    /// Succeeds once nothing waits for room in the pipeline (at stop, before the event loop ends).
+    func whenDrained(on loop: any EventLoop) -> EventLoopFuture<Void> {
+        guard waitingStart < waiting.count else { return loop.makeSucceededVoidFuture() }
+        let promise = loop.makePromise(of: Void.self)
+        drained.append(promise)
+        return promise.futureResult
+    }
+
+    private func scheduleRetry(on loop: any EventLoop) {
         guard retry == nil else { return }
         retry = loop.assumeIsolated().scheduleTask(in: Self.retryInterval) { [self] in
             self.retry = nil
@@ -80,28 +120,33 @@ final class ConnectionBudget: @unchecked Sendable {
 
     /// Offers the waiting batches, oldest first, until the pipeline refuses one.
     private func offerWaiting(on loop: any EventLoop) {
-        while waitingStart < waiting.count {
-            let id = waiting[waitingStart]
-            // A connection gone meanwhile has left its place (remove(_:) cleared it).
-            if let entry = entries[id], entry.isWaiting {
-                guard entry.offer() else { break }
-                entries[id]?.isWaiting = false
+        offering: while waitingStart < waiting.count {
+            switch waiting[waitingStart] {
+            case .connection(let id):
+                // A connection gone meanwhile has left its place (remove(_:) cleared it); its last batch
+                // came back through handOver.
+                if let entry = entries[id], entry.isWaiting {
+                    guard entry.offer() else { break offering }
+                    entries[id]?.isWaiting = false
+                }
+            case .batch(let bytes, let offer):
+                guard offer() else { break offering }
+                orphanBytes -= bytes
             }
             waitingStart += 1
         }
         if waitingStart == waiting.count {
             waiting.removeAll(keepingCapacity: true)
             waitingStart = 0
+            for promise in drained { promise.succeed() }
+            drained.removeAll()
             return
         }
         if waitingStart > 1024 {
             waiting.removeFirst(waitingStart)
             waitingStart = 0
         }
-        retry = loop.assumeIsolated().scheduleTask(in: Self.retryInterval) { [self] in
-            self.retry = nil
-            self.offerWaiting(on: loop)
-        }
+        scheduleRetry(on: loop)
     }
 
     /// Records the size of connection `id`'s unfinished message.

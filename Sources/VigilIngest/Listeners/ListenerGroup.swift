@@ -145,6 +145,9 @@ public final class ListenerGroup: Sendable {
         for channel in open { try? channel.closeFuture.wait() }
         backstop.cancel()
         for channel in connections.all { try? channel.close().wait() }
+        // The last batches of closed connections may still wait for room in the pipeline, which goes on
+        // taking batches until the listeners are stopped.
+        try? loop.flatSubmit { [budget] in budget.whenDrained(on: loop) }.wait()
         try? group.syncShutdownGracefully()
     }
 }

@@ -3,6 +3,12 @@ import NIOCore
 import NIOSSL
 import VigilEvent
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// One TCP (or TLS) connection: an RFC 6587 ``SyslogFramer`` cuts the stream into messages, which are
 /// batched.
 ///
@@ -49,10 +55,12 @@ final class TCPSyslogHandler: ChannelInboundHandler {
     private var lastMessage = NIODeadline.now()
     /// Reads (and read completions) since the last quiet check while stopping.
     private var reads = 0
+    /// Quiet checks in a row (``isQuiet()``).
+    private var quietChecks = 0
     private var id: ObjectIdentifier { ObjectIdentifier(self) }
 
-    /// How often a stopping connection checks whether its peer went quiet: a check that finds no read since
-    /// the one before means the socket had nothing queued for a whole event-loop turn.
+    /// How often a stopping connection checks whether its peer went quiet: two checks in a row that find
+    /// no read since the one before mean the socket had nothing queued for whole event-loop turns.
     static let quietCheckInterval = TimeAmount.milliseconds(50)
     /// After the grace period, how long a connection whose peer goes on sending is read (and counted) at most.
     static let discardPeriod = TimeAmount.milliseconds(500)
@@ -117,7 +125,7 @@ final class TCPSyslogHandler: ChannelInboundHandler {
             disconnected = true
             IngestCounters.add(counters.garbageDisconnects, 1)
             logger.warning("disconnecting TCP peer: \(reason)", metadata: ["peer": "\(context.remoteAddress.map { "\($0)" } ?? "?")"])
-            finalFlush()
+            releaseBatch(context: context)
             context.close(promise: nil)
             return
         }
@@ -147,7 +155,7 @@ final class TCPSyslogHandler: ChannelInboundHandler {
                 framer.finish { message in take(message) }
             }
         }
-        finalFlush()
+        releaseBatch(context: context)
         shared.budget.remove(id)
         context.fireChannelInactive()
     }
@@ -227,17 +235,31 @@ final class TCPSyslogHandler: ChannelInboundHandler {
         return true
     }
 
-    /// At the end of a connection the batch must not be lost, so this one waits for room. Nothing the
-    /// pipeline waits on runs on this event loop, so the wait ends as soon as a worker takes a batch.
-    private func finalFlush() {
+    /// Hands the batch over for good, when the connection ends or stops taking messages: the budget's
+    /// queue takes it if the pipeline is full, so that it no longer depends on this connection and the
+    /// event loop goes on reading the others (``ConnectionBudget/handOver(bytes:offer:wait:on:)``).
+    private func releaseBatch(context: ChannelHandlerContext) {
         flushTask?.cancel()
         flushTask = nil
         paused = false
         guard !builder.isEmpty else { return }
         let batch = builder.makeBatch()
-        shared.sink.submit(batch)
-        counters.countBatch(messages: batch.count, bytes: batch.bytes.count)
         builder.advance()
+        let sink = shared.sink
+        let counters = self.counters
+        shared.budget.handOver(
+            bytes: batch.bytes.count,
+            offer: {
+                guard sink.trySubmit(batch) else { return false }
+                counters.countBatch(messages: batch.count, bytes: batch.bytes.count)
+                return true
+            },
+            wait: {
+                // Nothing the pipeline waits on runs on this event loop: the wait ends once a worker takes a batch.
+                sink.submit(batch)
+                counters.countBatch(messages: batch.count, bytes: batch.bytes.count)
+            },
+            on: context.eventLoop)
     }
 
     /// Disconnects a connection whose unfinished message is too long: its finished messages are handed over,
@@ -250,7 +272,7 @@ final class TCPSyslogHandler: ChannelInboundHandler {
         IngestCounters.add(counters.discardedBytes, framer.pending.count)
         framer.pending.removeAll()
         logger.info("disconnecting TCP peer: \(reason)", metadata: ["peer": "\(context.remoteAddress.map { "\($0)" } ?? "?")"])
-        finalFlush()
+        releaseBatch(context: context)
         context.close(promise: nil)
     }
 
@@ -295,6 +317,25 @@ final class TCPSyslogHandler: ChannelInboundHandler {
         scheduleStopCheck(context: context)
     }
 
+    /// Counts what the socket still holds unread as the connection closes after the grace period (a peer
+    /// that sent faster than it could be read, even only to count): bytes, its messages being unknown.
+    private func countUnreadBytes(context: ChannelHandlerContext) {
+        let unread = try? context.channel.pipeline.syncOperations.withUnsafeTransportIfAvailable(of: NIOBSDSocket.Handle.self) {
+            descriptor -> Int32 in
+            var bytes: Int32 = 0
+            return ioctl(descriptor, UInt(FIONREAD), &bytes) == 0 ? bytes : 0
+        }
+        IngestCounters.add(counters.unreadBytesAtShutdown, Int(unread ?? 0))
+    }
+
+    /// Whether the peer is quiet: this check and the one before found no read since the one before them.
+    /// One such check is not proof: a check that runs late (the thread was descheduled) can run before
+    /// the event loop has read what arrived meanwhile.
+    private func isQuiet() -> Bool {
+        quietChecks = reads == 0 ? quietChecks + 1 : 0
+        return quietChecks >= 2
+    }
+
     private func scheduleStopCheck(context: ChannelHandlerContext) {
         stopTask = context.eventLoop.assumeIsolated().scheduleTask(in: Self.quietCheckInterval) { [self] in
             self.stopTask = nil
@@ -311,16 +352,17 @@ final class TCPSyslogHandler: ChannelInboundHandler {
         case .draining(let deadline):
             if now >= deadline {
                 // Hand over what was read in time, then read on only to count what is left.
-                finalFlush()
+                releaseBatch(context: context)
                 stopping = .discarding(until: now + Self.discardPeriod)
                 context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
-                reads = 0
-            } else if !paused && reads == 0 {
+                quietChecks = 0
+            } else if !paused && isQuiet() {
                 context.close(promise: nil)
                 return
             }
         case .discarding(let until):
-            if reads == 0 || now >= until {
+            if isQuiet() || now >= until {
+                countUnreadBytes(context: context)
                 context.close(promise: nil)
                 return
             }

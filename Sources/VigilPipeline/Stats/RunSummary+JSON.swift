@@ -62,6 +62,7 @@ extension RunSummary {
             inner.integer("buffer_cap_disconnects", input.bufferCapDisconnects)
             inner.integer("accept_errors", input.acceptErrors)
             inner.integer("lost_at_shutdown", input.lostAtShutdown)
+            inner.integer("unread_bytes_at_shutdown", input.unreadBytesAtShutdown)
         }
         object.array("stages", stages) { inner, stage in
             inner.string("stage", stage.stage)

@@ -48,6 +48,7 @@ extension RunSummary {
             if input.bufferCapDisconnects > 0 { line += ", \(input.bufferCapDisconnects) disconnected for holding too much (buffer caps)" }
             if input.acceptErrors > 0 { line += ", \(input.acceptErrors) failed accepts (descriptors or memory exhausted)" }
             if input.lostAtShutdown > 0 { line += ", \(input.lostAtShutdown) messages lost at shutdown (after --shutdown-grace)" }
+            if input.unreadBytesAtShutdown > 0 { line += ", \(input.unreadBytesAtShutdown) bytes left unread at shutdown" }
             lines.append(line)
         }
         lines += analysisText(listingUnmatchedShapes: listingUnmatchedShapes)
