@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+import VigilTestSupport
+
+/// Files vigil reads and writes, and the signals it takes while running (issue 12, "Files and signals").
+@Suite("files and signals end to end", .serialized)
+struct FilesAndSignalsEndToEndTests {
+    /// A log that raises detection alerts with the shipped rules (25 with `rules/sigma`).
+    static let attacks = TestPaths.packageRoot.appendingPathComponent("samples/attacks.log").path
+
+    /// A fresh temporary directory, removed by the caller.
+    func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-files-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Runs `sh -c script` with the binary as `$0` and `arguments` as `$@` (redirections the test
+    /// helpers cannot express: stdin from a given file, stdout closed or on /dev/full).
+    func runShell(_ script: String, _ arguments: [String]) throws -> (status: Int32, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script, TestPaths.vigilBinary.path] + arguments
+        process.currentDirectoryURL = TestPaths.packageRoot
+        let errPath = temporaryPath("stderr")
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: errPath) }
+        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try err.close()
+        let stderr = String(decoding: try Data(contentsOf: URL(fileURLWithPath: errPath)), as: UTF8.self)
+        return (process.terminationStatus, stderr)
+    }
+
+    // MARK: Counters
+
+    @Test("a file's bytes include the bytes cut off an over-long line, however long it is")
+    func fileBytesIncludeCutOff() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = directory.appendingPathComponent("long.log").path
+        var bytes = Data(repeating: UInt8(ascii: "x"), count: 3_000_000)
+        bytes.append(Data("\nshort line\n".utf8))
+        try bytes.write(to: URL(fileURLWithPath: input))
+        let stats = temporaryPath("stats.json")
+        let result = try runVigil(["run", "--max-message-size", "1000", "--stats-json", stats, input])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try readStats(stats)
+        let inputs = json["inputs"] as? [[String: Any]] ?? []
+        #expect((inputs.first?["bytes"] as? NSNumber)?.intValue == bytes.count, "\(inputs)")
+        #expect(integer(json, "truncated") == 1)
+        #expect(integer(json, "discarded_bytes") == 3_000_000 - 1000)
+        #expect(result.stderr.contains("input \(input): 2 messages, \(bytes.count) bytes"), "\(result.stderr)")
+    }
+
+    /// Starts `vigil run --tcp` or `--udp` with `--stats-json`, hands the port to `send`, stops it with
+    /// SIGTERM and returns the stats.
+    func listen(_ transport: String, _ extra: [String] = [], send: (Int) -> Void) throws -> [String: Any] {
+        let stats = temporaryPath("stats.json")
+        let vigil = try RunningVigil(["run", "--\(transport)", "127.0.0.1:0", "--log-level", "info", "--stats-json", stats] + extra)
+        let port = try #require(vigil.listeningPorts(count: 1)[transport], "\(vigil.stderr)")
+        send(port)
+        usleep(300_000)
+        #expect(vigil.stop() == 0, "\(vigil.stderr)")
+        return try readStats(stats)
+    }
+
+    @Test("a listener's bytes are every byte received, the bytes cut off included", arguments: ["tcp", "udp"])
+    func listenerBytesIncludeCutOff(transport: String) throws {
+        let messages = ["<34>Oct 11 22:14:15 host app: before\n", String(repeating: "y", count: 2000) + "\n", "after\n"]
+        let json = try listen(transport, ["--max-message-size", "256"]) { port in
+            if transport == "tcp" {
+                let fd = Sockets.connectTCP(port: port)
+                Sockets.send(fd, Array(messages.joined().utf8))
+                close(fd)
+            } else {
+                Sockets.sendDatagrams(messages.map { Array($0.utf8) }, port: port)
+            }
+        }
+        #expect(integer(json, "events") == 3, "\(json)")
+        #expect(integer(json, "truncated") == 1)
+        let inputs = json["inputs"] as? [[String: Any]] ?? []
+        #expect((inputs.first?["bytes"] as? NSNumber)?.intValue == messages.joined().utf8.count, "\(inputs)")
+    }
+
+    @Test(
+        "an octet-counted frame over the maximum size, cut by the peer's close once the maximum was read, counts as truncated",
+        arguments: [1000, 1500])
+    func cutFrameAtTheMaximumIsTruncated(sent: Int) throws {
+        let json = try listen("tcp", ["--max-message-size", "1000"]) { port in
+            let fd = Sockets.connectTCP(port: port)
+            Sockets.send(fd, Array("2000 ".utf8) + Array(repeating: UInt8(ascii: "x"), count: sent))
+            close(fd)
+        }
+        #expect(integer(json, "events") == 1, "\(json)")
+        #expect(integer(json, "truncated") == 1, "\(json)")
+        #expect(integer(json, "parse_errors", "by_reason", "oversize_message") == 1, "\(json)")
+        #expect(integer(json, "discarded_bytes") == sent - 1000)
+    }
+
+    @Test("CRLF line ends: a blank line is skipped and a line of the maximum size is whole, alike in a file and over TCP")
+    func crlfAlikeInFilesAndTCP() throws {
+        let long = String(repeating: "z", count: 256)
+        let text = "<34>Oct 11 22:14:15 host app: one\r\n\r\n\(long)\r\n\r\n<34>Oct 11 22:14:15 host app: two\r\n"
+        let fileStats = temporaryPath("stats.json")
+        let file = try runVigil(["run", "--max-message-size", "256", "--stats-json", fileStats], stdin: Data(text.utf8))
+        #expect(file.status == 0, "\(file.stderr)")
+        let tcp = try listen("tcp", ["--max-message-size", "256"]) { port in
+            let fd = Sockets.connectTCP(port: port)
+            Sockets.send(fd, Array(text.utf8))
+            close(fd)
+        }
+        for json in [try readStats(fileStats), tcp] {
+            #expect(integer(json, "events") == 3, "\(json)")
+            #expect(integer(json, "empty_lines") == 2, "\(json)")
+            #expect(integer(json, "truncated") == 0, "\(json)")
+            #expect(integer(json, "parse_errors", "total") == 0, "\(json)")
+        }
+    }
+}
