@@ -36,6 +36,18 @@ struct FilesAndSignalsEndToEndTests {
         return (process.terminationStatus, stderr)
     }
 
+    // MARK: Inputs
+
+    @Test("a directory given as input is an error, exit 1, naming it, before anything is read")
+    func directoryInput() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try runVigil(["run", Self.attacks, directory.path])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("\(directory.path): is a directory"), "\(result.stderr)")
+        #expect(!result.stderr.contains("events in"), "\(result.stderr)")
+    }
+
     // MARK: Counters
 
     @Test("a file's bytes include the bytes cut off an over-long line, however long it is")

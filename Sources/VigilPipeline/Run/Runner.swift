@@ -23,7 +23,8 @@ public enum Runner {
         // Open everything first so that a bad path or a busy port fails before anything runs.
         var streams: [(fd: Int32, counters: IngestCounters)] = []
         for input in options.streamInputs {
-            do {
+            do throws(IngestError) {
+                if input == "-" && FileDescriptorSource.isDirectory(0) { throw .isDirectory(path: "stdin") }
                 let fd = input == "-" ? 0 : try FileDescriptorSource.openDescriptor(path: input)
                 streams.append((fd, IngestCounters(name: input == "-" ? "stdin" : input)))
             } catch {
