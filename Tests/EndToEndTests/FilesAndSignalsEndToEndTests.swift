@@ -36,6 +36,67 @@ struct FilesAndSignalsEndToEndTests {
         return (process.terminationStatus, stderr)
     }
 
+    // MARK: --alerts
+
+    @Test(
+        "--alerts naming an input (itself, a symbolic link, a hard link, stdin) is a usage error, exit 64, and the input is untouched",
+        arguments: ["same", "symlink", "hardlink", "stdin"])
+    func alertsIntoAnInputIsRefused(kind: String) throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = directory.appendingPathComponent("auth.log").path
+        try FileManager.default.copyItem(atPath: Self.attacks, toPath: input)
+        let original = try Data(contentsOf: URL(fileURLWithPath: input))
+        var alerts = input
+        switch kind {
+        case "symlink":
+            alerts = directory.appendingPathComponent("alerts.jsonl").path
+            try FileManager.default.createSymbolicLink(atPath: alerts, withDestinationPath: input)
+        case "hardlink":
+            alerts = directory.appendingPathComponent("alerts.jsonl").path
+            try FileManager.default.linkItem(atPath: input, toPath: alerts)
+        default: break
+        }
+        let result =
+            kind == "stdin"
+            ? try runShell(#"exec "$0" run --rules rules/sigma --year 2026 --alerts "$1" < "$1""#, [alerts])
+            : try runVigil(["run", "--rules", "rules/sigma", "--year", "2026", "--alerts", alerts, input]).outcome
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stderr.contains("--alerts"), "\(result.stderr)")
+        #expect(result.stderr.contains("is also an input"), "\(result.stderr)")
+        #expect(!result.stderr.contains("events in"), "nothing may run: \(result.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: input)) == original)
+    }
+
+    @Test("--stats-json naming an input is refused the same way")
+    func statsIntoAnInputIsRefused() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = directory.appendingPathComponent("auth.log").path
+        try FileManager.default.copyItem(atPath: Self.attacks, toPath: input)
+        let original = try Data(contentsOf: URL(fileURLWithPath: input))
+        let result = try runVigil(["run", "--stats-json", input, input])
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stderr.contains("--stats-json"), "\(result.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: input)) == original)
+    }
+
+    @Test("--alerts appends: a second run keeps what the first one wrote")
+    func alertsAppend() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let alerts = directory.appendingPathComponent("alerts.jsonl").path
+        try Data("{\"kept\":true}\n".utf8).write(to: URL(fileURLWithPath: alerts))
+        for _ in 0..<2 {
+            let result = try runVigil(["run", "--rules", "rules/sigma", "--year", "2026", "--alerts", alerts, Self.attacks])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        let lines = try String(contentsOfFile: alerts, encoding: .utf8).split(separator: "\n")
+        #expect(lines.first == "{\"kept\":true}")
+        try #require(lines.count == 1 + 2 * 25, "\(lines.count) lines")
+        #expect(Array(lines[1...25]) == Array(lines[26...]))
+    }
+
     // MARK: Inputs
 
     @Test("a directory given as input is an error, exit 1, naming it, before anything is read")
@@ -46,6 +107,51 @@ struct FilesAndSignalsEndToEndTests {
         #expect(result.status == 1, "\(result.stderr)")
         #expect(result.stderr.contains("\(directory.path): is a directory"), "\(result.stderr)")
         #expect(!result.stderr.contains("events in"), "\(result.stderr)")
+    }
+
+    // MARK: Outputs
+
+    @Test("--stats-json that cannot be written stops the run before any input is read")
+    func unwritableStats() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let stats = directory.appendingPathComponent("missing/stats.json").path
+        let alerts = directory.appendingPathComponent("alerts.jsonl").path
+        let result = try runVigil([
+            "run", "--rules", "rules/sigma", "--year", "2026", "--alerts", alerts, "--stats-json", stats, Self.attacks,
+        ])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("\(stats): cannot write stats"), "\(result.stderr)")
+        #expect(!result.stderr.contains("events in"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: alerts), "no alert may be written")
+    }
+
+    @Test("an error writing --alerts FILE names the file; the summary and the stats are still written")
+    func alertsWriteError() throws {
+        let stats = temporaryPath("stats.json")
+        let result = try runVigil([
+            "run", "--rules", "rules/sigma", "--year", "2026", "--alerts", "/dev/full", "--stats-json", stats, Self.attacks,
+        ])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("/dev/full: cannot write alerts: No space left on device"), "\(result.stderr)")
+        #expect(!result.stderr.contains("standard output"), "\(result.stderr)")
+        #expect(result.stderr.contains("vigil: 38 events"), "\(result.stderr)")
+        #expect(result.stderr.contains("alerts written:"), "\(result.stderr)")
+        let json = try readStats(stats)
+        #expect(integer(json, "events") == 38)
+    }
+
+    @Test("standard output full or closed: the error names it; the summary and the stats are still written", arguments: ["full", "closed"])
+    func standardOutputError(kind: String) throws {
+        let stats = temporaryPath("stats.json")
+        let redirect = kind == "full" ? ">/dev/full" : ">&-"
+        let result = try runShell(
+            #"exec "$0" run --rules rules/sigma --year 2026 --stats-json "$1" "$2" "# + redirect, [stats, Self.attacks])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("writing standard output failed"), "\(result.stderr)")
+        #expect(result.stderr.contains("vigil: 38 events"), "\(result.stderr)")
+        let json = try readStats(stats)
+        #expect(integer(json, "events") == 38)
     }
 
     // MARK: Counters

@@ -97,6 +97,6 @@ struct CorrelationStage: OrderedStage {
     }
 
     private func checkSink() throws {
-        if let code = sink.failure { throw RunError.outputFailed(errno: code) }
+        if let error = sink.failure { throw error }
     }
 }

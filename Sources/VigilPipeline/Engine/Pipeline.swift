@@ -2,6 +2,13 @@ import Dispatch
 import VigilEvent
 import VigilIngest
 
+/// A ``Pipeline/collect(into:onFailure:)`` that failed: the error, and what was collected
+/// until the pipeline had drained, so that the run can still report it.
+public struct PipelineFailure: Error {
+    public var error: any Error
+    public var totals: PipelineTotals
+}
+
 /// The spine of a run: readers push ``RawBatch``es into a bounded lock-free ring, a pool of workers on
 /// Dispatch parses them and runs the ``BatchStage``s, and the collector hands each ``BatchResult``, in
 /// input order, to the ``OrderedStage``s.
@@ -60,8 +67,9 @@ public final class Pipeline: BatchSink {
     /// stages.
     ///
     /// When a stage throws, `onFailure` is called (once) so the caller can stop the inputs; the
-    /// pipeline keeps draining without calling the stages again, and the error is rethrown at the end.
-    public func collect(into stages: inout [any OrderedStage], onFailure: (any Error) -> Void = { _ in }) throws
+    /// pipeline keeps draining without calling the stages again, and the error is thrown at the end as
+    /// a ``PipelineFailure`` with the totals, so the run can still be reported.
+    public func collect(into stages: inout [any OrderedStage], onFailure: (any Error) -> Void = { _ in }) throws(PipelineFailure)
         -> PipelineTotals
     {
         var totals = PipelineTotals()
@@ -113,7 +121,7 @@ public final class Pipeline: BatchSink {
             }
         }
         totals.orderedStages = stages.map(\.counters)
-        if let failure { throw failure }
+        if let failure { throw PipelineFailure(error: failure, totals: totals) }
         return totals
     }
 }
