@@ -14,7 +14,9 @@ struct RunCommand: ParsableCommand {
             FILE). Reads every input to its end, then prints a summary on stderr (events in, events/s, the \
             time spent loading rules and decoders, by format, parse errors, drops, decoders, detections \
             per rule, correlation, alerts). With --udp \
-            or --tcp, runs until SIGINT or SIGTERM; either signal drains the pipeline and exits cleanly.
+            or --tcp, runs until SIGINT or SIGTERM; either signal drains the pipeline and exits cleanly. \
+            SIGUSR1 prints the summary so far and the run goes on; SIGHUP does not stop it (reload is not \
+            supported yet).
 
             --alerts FILE is appended to. An output file that is also an input is a usage error (exit \
             64); a missing input, a directory or an unwritable --stats-json stops the run before any \

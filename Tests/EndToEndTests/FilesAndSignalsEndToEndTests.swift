@@ -239,4 +239,45 @@ struct FilesAndSignalsEndToEndTests {
             #expect(integer(json, "parse_errors", "total") == 0, "\(json)")
         }
     }
+
+    // MARK: Signals
+
+    @Test("SIGUSR1 prints the run summary and the run goes on; SIGHUP does not stop it; end of stdin exits 0")
+    func summaryAndHangupSignals() throws {
+        let input = Pipe()
+        let vigil = try RunningVigil(["run", "--rules", "rules/sigma/correlation"], stdin: input)
+        let line = { (i: Int) in
+            "Mar  1 10:00:\(String(format: "%02d", i % 60)) web-02 sshd[4102]: Failed password for root from 198.51.100.\(i % 7) port 5151 ssh2\n"
+        }
+        input.fileHandleForWriting.write(Data((0..<500).map(line).joined().utf8))
+        // The summary shows what was collected when the signal came: ask until all 500 are in.
+        var summary = ""
+        for _ in 0..<40 where !summary.contains("vigil: 500 events") && vigil.process.isRunning {
+            let before = vigil.stderr.count
+            kill(vigil.process.processIdentifier, SIGUSR1)
+            for _ in 0..<40 where vigil.process.isRunning {
+                usleep(50_000)
+                let text = String(vigil.stderr.dropFirst(before))
+                if let start = text.range(of: "vigil: "), text[start.lowerBound...].contains("alerts written:") {
+                    summary = String(text[start.lowerBound...])
+                    break
+                }
+            }
+        }
+        #expect(summary.contains("vigil: 500 events"), "\(vigil.stderr)")
+        for part in ["loading rules and decoders:", "by format:", "parse errors:", "drops:", "input stdin: 500 messages", "correlation:"] {
+            #expect(summary.contains(part), "\(part): \(summary)")
+        }
+        #expect(vigil.process.isRunning)
+
+        kill(vigil.process.processIdentifier, SIGHUP)
+        usleep(500_000)
+        #expect(vigil.process.isRunning, "\(vigil.stderr)")
+        #expect(vigil.stderr.contains("SIGHUP"), "\(vigil.stderr)")
+
+        input.fileHandleForWriting.write(Data((500..<600).map(line).joined().utf8))
+        try input.fileHandleForWriting.close()
+        #expect(vigil.waitForExit() == 0, "\(vigil.stderr)")
+        #expect(vigil.stderr.contains("vigil: 600 events"), "\(vigil.stderr)")
+    }
 }

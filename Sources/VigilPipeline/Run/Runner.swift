@@ -19,6 +19,7 @@ public enum Runner {
     /// throws the error.
     public static func run(_ options: RunOptions, logger: Logger) throws(RunError) -> RunSummary {
         signal(SIGPIPE, SIG_IGN)
+        SignalTrap.ignoreUntilCaught()
         StandardDescriptors.reserve()
         SymbolTable.shared.dynamicNameLimit = options.maxFieldNames
         let fieldNamesRefusedBefore = SymbolTable.shared.dynamicNamesRefused
@@ -61,11 +62,18 @@ public enum Runner {
         }
         let pipeline = Pipeline(configuration: plan.configuration)
         // Signals are caught from here on, before anything starts, so that none is lost.
-        let signals = SignalTrap([SIGINT, SIGTERM]) { number, count in
-            if count > 1 { _exit(128 + number) }
-            logger.info("signal \(number): draining and stopping (send again to exit at once)")
-            controller.shutdown()
-        }
+        let signals = SignalTrap(
+            SignalActions(
+                stop: { number, count in
+                    if count > 1 { _exit(128 + number) }
+                    logger.info("signal \(number): draining and stopping (send again to exit at once)")
+                    controller.shutdown()
+                },
+                summary: { pipeline.request(.summary) },
+                reload: {
+                    // Where a reload of rules, decoders and the logsource mapping will start.
+                    logger.warning("SIGHUP: reload is not supported yet; the run goes on with the rules it loaded")
+                }))
         defer { signals.cancel() }
         let roster = SourceRoster()
         let inputsDone = DispatchGroup()
@@ -150,6 +158,12 @@ public enum Runner {
             totals = try pipeline.collect(into: &stages) { error in
                 logger.error("stopping: \(error)")
                 controller.shutdown()
+            } onRequest: { request, totals, stages in
+                switch request {
+                case .summary:
+                    let text = summary(totals, stages).text(listingUnmatchedShapes: logger.logLevel <= .info)
+                    _ = writeAll(2, Array(text.utf8))
+                }
             }
         } catch {
             totals = error.totals
