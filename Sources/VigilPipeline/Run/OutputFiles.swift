@@ -38,13 +38,16 @@ final class StatsFile {
 enum OutputCollision {
     /// Throws a usage error when `--alerts` or `--stats-json` names a regular file that is also one of
     /// the opened `inputs` (the same device and inode: the same path, a symbolic or a hard link, or
-    /// stdin redirected from it). Writing into an input would feed alerts back into the run, or
-    /// overwrite the log being read. Outputs that do not exist yet cannot be inputs.
+    /// stdin redirected from it; a followed file by its path). Writing into an input would feed alerts
+    /// back into the run, or overwrite the log being read. Outputs that do not exist yet cannot be
+    /// inputs.
     static func check(alerts: String?, stats: String?, inputs: [(fd: Int32, name: String)]) throws(RunError) {
         var files: [(device: UInt64, inode: UInt64, name: String)] = []
         for input in inputs {
             var info = stat()
-            guard fstat(input.fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            // A followed file (--follow) is opened by its reader: known by its path here (fd -1).
+            let known = input.fd >= 0 ? fstat(input.fd, &info) == 0 : stat(input.name, &info) == 0
+            guard known, (info.st_mode & S_IFMT) == S_IFREG else { continue }
             files.append((UInt64(info.st_dev), UInt64(info.st_ino), input.name))
         }
         for (option, path) in [("--alerts", alerts), ("--stats-json", stats)] {
