@@ -21,14 +21,23 @@ func integer(_ stats: [String: Any], _ path: String...) -> Int {
     return (value as? NSNumber)?.intValue ?? 0
 }
 
+extension ProcessResult {
+    /// The exit status and stderr (what a shell-run vigil gives too).
+    var outcome: (status: Int32, stderr: String) { (status, stderr) }
+}
+
 /// A `vigil` process running in the background (listeners, signals), its stderr collected as it comes.
 final class RunningVigil: Sendable {
     let process: Process
     private let stderrText = Mutex("")
 
-    /// `launcher` runs vigil through another program that execs it (`prlimit --nofile=64:64`), so the
-    /// process id stays vigil's. `binary` is the debug build unless a test needs the release one's speed.
-    init(_ arguments: [String], stdin: Pipe? = nil, launcher: [String] = [], binary: URL = TestPaths.vigilBinary) throws {
+    /// `stdout`: a file to write standard output to (default: discarded). `launcher` runs vigil through
+    /// another program that execs it (`prlimit --nofile=64:64`), so the process id stays vigil's.
+    /// `binary` is the debug build unless a test needs the release one's speed.
+    init(
+        _ arguments: [String], stdin: Pipe? = nil, stdout: String? = nil, launcher: [String] = [],
+        binary: URL = TestPaths.vigilBinary
+    ) throws {
         process = Process()
         if let program = launcher.first {
             process.executableURL = URL(fileURLWithPath: program)
@@ -40,7 +49,12 @@ final class RunningVigil: Sendable {
         process.currentDirectoryURL = TestPaths.packageRoot
         let errors = Pipe()
         process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
+        if let stdout {
+            _ = FileManager.default.createFile(atPath: stdout, contents: nil)
+            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdout))
+        } else {
+            process.standardOutput = FileHandle.nullDevice
+        }
         process.standardInput = stdin ?? FileHandle.nullDevice
         errors.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let chunk = String(decoding: handle.availableData, as: UTF8.self)

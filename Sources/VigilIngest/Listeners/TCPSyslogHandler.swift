@@ -106,8 +106,9 @@ final class TCPSyslogHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         reads += 1
-        guard !disconnected else { return }
         let buffer = unwrapInboundIn(data)
+        counters.countRead(bytes: buffer.readableBytes)
+        guard !disconnected else { return }
         if case .discarding = stopping {
             var lost = 0
             _ = buffer.withUnsafeReadableBytes { bytes in framer.feed(bytes) { _ in lost += 1 } }
@@ -218,7 +219,7 @@ final class TCPSyslogHandler: ChannelInboundHandler {
         guard !builder.isEmpty else { return true }
         let batch = builder.makeBatch()
         guard shared.sink.trySubmit(batch) else { return false }
-        counters.countBatch(messages: batch.count, bytes: batch.bytes.count)
+        counters.countBatch(messages: batch.count)
         builder.advance()
         return true
     }
@@ -251,13 +252,13 @@ final class TCPSyslogHandler: ChannelInboundHandler {
             bytes: batch.bytes.count,
             offer: {
                 guard sink.trySubmit(batch) else { return false }
-                counters.countBatch(messages: batch.count, bytes: batch.bytes.count)
+                counters.countBatch(messages: batch.count)
                 return true
             },
             wait: {
                 // Nothing the pipeline waits on runs on this event loop: the wait ends once a worker takes a batch.
                 sink.submit(batch)
-                counters.countBatch(messages: batch.count, bytes: batch.bytes.count)
+                counters.countBatch(messages: batch.count)
             },
             on: context.eventLoop)
     }

@@ -13,44 +13,80 @@ import VigilIngest
 /// input ended (or a signal came), drains, and reports.
 public enum Runner {
     /// Runs to completion and returns the summary (already printed or written as the options say).
+    ///
+    /// An output error (standard output or `--alerts` failing, other than the reader going away)
+    /// stops the inputs; the run drains, reports its summary and `--stats-json` all the same, then
+    /// throws the error.
     public static func run(_ options: RunOptions, logger: Logger) throws(RunError) -> RunSummary {
         signal(SIGPIPE, SIG_IGN)
+        SignalTrap.ignoreUntilCaught()
+        StandardDescriptors.reserve()
         SymbolTable.shared.dynamicNameLimit = options.maxFieldNames
         let fieldNamesRefusedBefore = SymbolTable.shared.dynamicNamesRefused
         // Rules first: a bad rule or decoder file stops the run before any input is opened or read.
         let rules = try loadRules(options, logger: logger)
         let sources = SourceIDAllocator()
-        // Open everything first so that a bad path or a busy port fails before anything runs.
+        let controller = ShutdownController()
+        // Open everything first so that a bad path, an output that is also an input, an unwritable
+        // --stats-json or a busy port fails before anything is read or written.
         var streams: [(fd: Int32, counters: IngestCounters)] = []
+        func closeStreams() {
+            for stream in streams where stream.fd > 0 { close(stream.fd) }
+        }
+        // --follow: plain regular files are followed (gzip files, stdin and pipes are read as always).
+        var followed: [Int: FollowedFile] = [:]
+        let positionStore = FilePositionStore(directory: options.stateDirectory)
+        let savedPositions = options.follow ? loadPositions(positionStore, logger: logger) : [:]
         for input in options.streamInputs {
-            do {
+            do throws(IngestError) {
+                if input == "-" && FileDescriptorSource.isDirectory(0) { throw .isDirectory(path: "stdin") }
                 let fd = input == "-" ? 0 : try FileDescriptorSource.openDescriptor(path: input)
+                if options.follow && fd != 0 && isRegularFile(fd) && !startsWithGzipMagic(fd) {
+                    close(fd)
+                    let file = try FollowedFile(path: input, resume: savedPositions[input], stop: controller.stop)
+                    if let note = file.resumeNote { logger.info("\(input): \(note)") }
+                    followed[streams.count] = file
+                    streams.append((-1, IngestCounters(name: input)))
+                    continue
+                }
                 streams.append((fd, IngestCounters(name: input == "-" ? "stdin" : input)))
             } catch {
-                for stream in streams where stream.fd != 0 { close(stream.fd) }
+                closeStreams()
                 throw .ingest(error)
             }
         }
-        // Signals are caught from here on, before anything starts, so that none is lost.
-        let controller = ShutdownController()
-        let signals = SignalTrap([SIGINT, SIGTERM]) { number, count in
-            if count > 1 { _exit(128 + number) }
-            logger.info("signal \(number): draining and stopping (send again to exit at once)")
-            controller.shutdown()
-        }
-        defer { signals.cancel() }
-        // The shapes of undecoded lines are listed at --log-level info and written by --stats-json.
-        let listsShapes = logger.logLevel <= .info || options.statsJSONPath != nil
-        let plan = StagePlan(
-            options: options, rules: rules, live: isLive(options, streams: streams.map(\.fd)), tracksUnmatchedShapes: listsShapes)
+        let statsFile: StatsFile?
+        let plan: StagePlan
         let sink: AlertSink?
         do throws(RunError) {
+            try OutputCollision.check(
+                alerts: options.mode == .run ? options.alertsPath : nil, stats: options.statsJSONPath,
+                inputs: streams.map { ($0.fd, $0.counters.name) })
+            statsFile = try options.statsJSONPath.map { path throws(RunError) in try StatsFile(path: path) }
+            // The shapes of undecoded lines are listed at --log-level info and written by --stats-json.
+            let listsShapes = logger.logLevel <= .info || options.statsJSONPath != nil
+            plan = StagePlan(
+                options: options, rules: rules, live: isLive(options, streams: streams.map(\.fd)), tracksUnmatchedShapes: listsShapes)
             sink = try plan.makeSink { controller.shutdown() }
         } catch {
-            for stream in streams where stream.fd != 0 { close(stream.fd) }
+            closeStreams()
             throw error
         }
         let pipeline = Pipeline(configuration: plan.configuration)
+        // Signals are caught from here on, before anything starts, so that none is lost.
+        let signals = SignalTrap(
+            SignalActions(
+                stop: { number, count in
+                    if count > 1 { _exit(128 + number) }
+                    logger.info("signal \(number): draining and stopping (send again to exit at once)")
+                    controller.shutdown()
+                },
+                summary: { pipeline.request(.summary) },
+                reload: {
+                    // Where a reload of rules, decoders and the logsource mapping will start.
+                    logger.warning("SIGHUP: reload is not supported yet; the run goes on with the rules it loaded")
+                }))
+        defer { signals.cancel() }
         let roster = SourceRoster()
         let inputsDone = DispatchGroup()
         var listeners: ListenerGroup? = nil
@@ -72,13 +108,39 @@ public enum Runner {
         pipeline.start()
         // Several regular files hand over their batches in turn, so that their order does not depend
         // on thread timing (see ReaderTurns); a single input, or a pipe, reads freely.
-        let files = streams.indices.filter { isRegularFile(streams[$0].fd) }
+        let files = streams.indices.filter { followed[$0] == nil && isRegularFile(streams[$0].fd) }
         let turns = files.count > 1 ? ReaderTurns(readers: files.count) : nil
+        let positionBook = FilePositionBook()
         for (index, stream) in streams.enumerated() {
             inputsDone.enter()
             let sourceID = sources.allocate()
             roster.expect(sourceID)
             let (fd, counters) = stream
+            if let file = followed[index] {
+                positionBook.follow(sourceID, path: file.path)
+                let maxMessageSize = options.maxMessageSize, batchSize = plan.readBatchSize
+                DispatchQueue(label: "vigil.reader.\(index)").async {
+                    defer {
+                        roster.end(sourceID, beforeTicket: pipeline.submittedCount)
+                        inputsDone.leave()
+                    }
+                    do throws(IngestError) {
+                        var reader = StreamReader(
+                            source: file, sourceID: sourceID, counters: counters, maxMessageSize: maxMessageSize, batchSize: batchSize)
+                        // Followed files are live: their years come from the receive time, which moves on
+                        // with the run (a year reference fixed at start would be wrong after New Year).
+                        reader.clock = SourceClock(isLive: true)
+                        try reader.run(into: pipeline, stop: controller.stop) { batch, carried in
+                            var position = file.position
+                            position.offset -= min(position.offset, UInt64(carried))
+                            positionBook.record(sourceID, firstSequence: batch.firstSequence, position: position)
+                        }
+                    } catch {
+                        logger.error("\(error)")
+                    }
+                }
+                continue
+            }
             let maxMessageSize = options.maxMessageSize, batchSize = plan.readBatchSize
             let turn = turns != nil ? files.firstIndex(of: index) : nil
             let clock = sourceClock(fd, live: plan.live, forcedLive: options.live)
@@ -108,37 +170,56 @@ public enum Runner {
         }
         inputsDone.notify(queue: .global()) { pipeline.finishInput() }
 
+        /// The run summary from what the collector has: `stages` finished at the end, or as they stand
+        /// between two batches while the run goes on.
+        func summary(_ totals: PipelineTotals, _ stages: [any OrderedStage]) -> RunSummary {
+            let elapsed = clock.now - started
+            var summary = RunSummary(
+                elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                workers: options.workers,
+                parse: totals.parse,
+                inputs: streams.map { $0.counters.snapshot() } + (listeners?.snapshots() ?? []),
+                stages: totals.workerStages + stages.map(\.counters),
+                analysis: plan.report(sink: sink, stages: stages)
+            )
+            summary.fieldNamesDropped = SymbolTable.shared.dynamicNamesRefused - fieldNamesRefusedBefore
+            summary.eventTime = totals.eventTime
+            for case let stage as CorrelationStage in stages { summary.eventTime.merge(stage.eventTime) }
+            summary.loadTime = rules.loadTime
+            summary.peakMemoryBytes = peakResidentBytes()
+            return summary
+        }
+
         var stages = plan.orderedStages(sink: sink, roster: roster) { controller.shutdown() }
+        if !followed.isEmpty {
+            // Last: a position is saved once every other stage has consumed its batch.
+            stages.append(
+                FilePositionStage(book: positionBook, store: positionStore, saved: savedPositions) { error in
+                    logger.error("\(error): followed files will be read again from where the last saved positions say")
+                })
+        }
         let totals: PipelineTotals
+        var failure: RunError? = nil
         do {
             totals = try pipeline.collect(into: &stages) { error in
                 logger.error("stopping: \(error)")
                 controller.shutdown()
+            } onRequest: { request, totals, stages in
+                switch request {
+                case .summary:
+                    let text = summary(totals, stages).text(listingUnmatchedShapes: logger.logLevel <= .info)
+                    _ = writeAll(2, Array(text.utf8))
+                }
             }
-        } catch let error as RunError {
-            sink?.finish()
-            throw error
         } catch {
-            sink?.finish()
-            throw .stageFailed(String(describing: error))
+            totals = error.totals
+            failure = (error.error as? RunError) ?? .stageFailed(String(describing: error.error))
         }
         sink?.finish()
-        let elapsed = clock.now - started
-        var summary = RunSummary(
-            elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
-            workers: options.workers,
-            parse: totals.parse,
-            inputs: streams.map { $0.counters.snapshot() } + (listeners?.snapshots() ?? []),
-            stages: totals.workerStages + totals.orderedStages,
-            analysis: plan.report(sink: sink, stages: stages)
-        )
-        summary.fieldNamesDropped = SymbolTable.shared.dynamicNamesRefused - fieldNamesRefusedBefore
-        summary.eventTime = totals.eventTime
-        for case let stage as CorrelationStage in stages { summary.eventTime.merge(stage.eventTime) }
-        summary.loadTime = rules.loadTime
-        summary.peakMemoryBytes = peakResidentBytes()
-        try report(summary, options: options, logger: logger)
-        return summary
+        let result = summary(totals, stages)
+        try report(result, options: options, statsFile: statsFile, logger: logger)
+        if let failure { throw failure }
+        return result
     }
 
     /// A regular file (also stdin redirected from one) is a replay whose RFC 3164 years are inferred
@@ -180,21 +261,30 @@ public enum Runner {
         return UInt64(max(0, usage.ru_maxrss)) * 1024
     }
 
+    /// Positions of followed files saved by an earlier run; problems are logged and cost only a position.
+    private static func loadPositions(_ store: FilePositionStore, logger: Logger) -> [String: FilePosition] {
+        let (positions, problems) = store.load()
+        for problem in problems { logger.warning("\(problem)") }
+        return positions
+    }
+
+    /// Whether a file starts with gzip's magic bytes (read with `pread`, the offset untouched).
+    private static func startsWithGzipMagic(_ fd: Int32) -> Bool {
+        var magic: [UInt8] = [0, 0]
+        let count = magic.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 2, 0) }
+        return count == 2 && GzipSource.hasMagic(magic)
+    }
+
     private static func isRegularFile(_ fd: Int32) -> Bool {
         regularFileModificationTime(fd) != nil
     }
 
-    static func report(_ summary: RunSummary, options: RunOptions, logger: Logger) throws(RunError) {
+    static func report(_ summary: RunSummary, options: RunOptions, statsFile: StatsFile?, logger: Logger) throws(RunError) {
         if options.mode == .run {
             _ = writeAll(2, Array(summary.text(listingUnmatchedShapes: logger.logLevel <= .info).utf8))
         } else {
             logger.info("\(summary.events) events, \(summary.parse.failuresTotal) parse errors")
         }
-        if let path = options.statsJSONPath {
-            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw .statsFileFailed(path: path, errno: errno) }
-            defer { close(fd) }
-            if let code = writeAll(fd, Array(summary.json().utf8)) { throw .statsFileFailed(path: path, errno: code) }
-        }
+        try statsFile?.write(summary.json())
     }
 }
