@@ -127,6 +127,7 @@ struct StagePlan {
             var counters = DetectorCounters()
             for detector in detectorSlots.values() { counters.add(detector.counters) }
             report.ruleCount = rules.detection.count
+            report.alwaysEvaluatedRules = rules.detection.alwaysEvaluatedRuleCount
             report.add(detector: counters, rules: rules.detection, routing: routing)
             report.correlationRuleCount = rules.correlation.rules.count
             report.correlation = stages.lazy.compactMap { ($0 as? CorrelationStage)?.stats }.first

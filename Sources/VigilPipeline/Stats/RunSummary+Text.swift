@@ -69,4 +69,10 @@ extension RunSummary {
     static func milliseconds(_ seconds: Double) -> Double {
         (seconds * 1000).rounded() / 1000
     }
+
+    /// A share as a percentage with one decimal (`12.5 %`).
+    static func percent(_ share: Double) -> String {
+        let tenths = Int((share * 1000).rounded())
+        return "\(tenths / 10).\(tenths % 10) %"
+    }
 }
