@@ -154,3 +154,32 @@ struct PrefilterTests {
         #expect(everyRule.counters.ruleEvaluations == 50)
     }
 }
+
+extension PrefilterTests {
+    /// The literal scan reports exactly the literals occurring in a text, for small sets (the 64 Ki-bit
+    /// filter) and large ones (a filter grown with the number of grams).
+    @Test(arguments: [20, 300, 12000])
+    func literalSetFindsExactlyTheOccurringLiterals(count: Int) {
+        var random = SplitMix(seed: UInt64(count))
+        let letters = Array("abcdefghijklmnopqrstuvwxyz ".utf8)
+        func word(_ length: Int) -> [UInt8] { (0..<length).map { _ in letters[random.next(letters.count)] } }
+        var literals = Set<[UInt8]>()
+        while literals.count < count { literals.insert(word(random.next(4) == 0 ? 1 + random.next(3) : 4 + random.next(8))) }
+        let list = Array(literals)
+        let set = LiteralSet(list)
+        var found: [Int32] = []
+        for round in 0..<100 {
+            // Texts made partly of the literals, partly of random letters.
+            var text: [UInt8] = []
+            while text.count < 120 { text += random.next(3) == 0 ? list[random.next(list.count)] : word(1 + random.next(6)) }
+            found.removeAll()
+            text.withUnsafeBytes { set.scan($0, into: &found) }
+            var substrings = Set<[UInt8]>()
+            for start in text.indices {
+                for length in 1...min(11, text.count - start) { substrings.insert(Array(text[start..<(start + length)])) }
+            }
+            let expected = list.indices.filter { substrings.contains(list[$0]) }
+            #expect(Set(found.map(Int.init)) == Set(expected), "round \(round)")
+        }
+    }
+}

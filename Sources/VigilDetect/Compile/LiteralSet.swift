@@ -4,10 +4,13 @@ import Foundation
 ///
 /// Each literal of four bytes or more is anchored at one of its 4-byte grams, chosen so that
 /// literals spread over different grams (rule variants that share a prefix do not all wait on the
-/// same gram) and, among those, the least common-looking. A 64 Ki-bit filter over a hash of the
-/// grams rejects almost every text position with one multiply and one load; the positions that pass
-/// are checked against the exact gram and then the whole literal. Literals of two or three bytes use
-/// the same scheme on byte pairs, one-byte literals a 256-entry table. Immutable; shared by workers.
+/// same gram) and, among those, the least common-looking. A bit filter over a hash of the grams
+/// rejects almost every text position with one multiply and one load; the positions that pass are
+/// checked against the exact gram and then the whole literal. The filter has 64 Ki bits, or 32 bits
+/// per gram for large sets (up to 4 Mi bits), so that about 3 % of its bits at most are set however
+/// many rules there are: 10,000 rules' literals would otherwise let one text position in six
+/// through. Literals of two or three bytes use the same scheme on byte pairs, one-byte literals a
+/// 256-entry table. Immutable; shared by workers.
 final class LiteralSet: Sendable {
     private struct Anchor: Sendable {
         var literal: Int32
@@ -17,7 +20,9 @@ final class LiteralSet: Sendable {
 
     /// A filter plus exact-gram buckets for one gram width.
     private struct GramTable: Sendable {
-        var bits = [UInt64](repeating: 0, count: 1024)
+        var bits: [UInt64]
+        /// The filter's hash is the top `32 - shift` bits of the multiplied gram.
+        var shift: UInt32
         var keys: [UInt32] = []
         var used: [Bool] = []
         var starts: [Int32] = []
@@ -26,6 +31,10 @@ final class LiteralSet: Sendable {
         var isEmpty: Bool { anchors.isEmpty }
 
         init(_ groups: [UInt32: [Anchor]]) {
+            var filterBits: UInt32 = 16
+            while filterBits < 22 && (1 << filterBits) < groups.count * 32 { filterBits += 1 }
+            bits = [UInt64](repeating: 0, count: 1 << (filterBits - 6))
+            shift = 32 - filterBits
             var size = 16
             while size < groups.count * 2 { size *= 2 }
             keys = [UInt32](repeating: 0, count: size)
@@ -33,7 +42,7 @@ final class LiteralSet: Sendable {
             starts = [Int32](repeating: 0, count: size)
             counts = [Int32](repeating: 0, count: size)
             for (gram, list) in groups.sorted(by: { $0.key < $1.key }) {
-                let h = LiteralSet.filterHash(gram)
+                let h = LiteralSet.filterHash(gram, shift)
                 bits[Int(h >> 6)] |= 1 << UInt64(h & 63)
                 var slot = Int(LiteralSet.slotHash(gram)) & (size - 1)
                 while used[slot] { slot = (slot + 1) & (size - 1) }
@@ -123,7 +132,7 @@ final class LiteralSet: Sendable {
     }
 
     @inline(__always)
-    static func filterHash(_ gram: UInt32) -> UInt32 { (gram &* 0x9E37_79B1) >> 16 }
+    static func filterHash(_ gram: UInt32, _ shift: UInt32) -> UInt32 { (gram &* 0x9E37_79B1) >> shift }
 
     @inline(__always)
     static func slotHash(_ gram: UInt32) -> UInt32 { (gram &* 0x85EB_CA6B) >> 7 }
@@ -146,19 +155,21 @@ final class LiteralSet: Sendable {
             }
         }
         if !quads.isEmpty && n >= 4 {
+            let shift = quads.shift
             quads.bits.withUnsafeBufferPointer { bits in
                 for i in 0...(n - 4) {
                     let gram = base.loadUnaligned(fromByteOffset: i, as: UInt32.self)
-                    let h = LiteralSet.filterHash(gram)
+                    let h = LiteralSet.filterHash(gram, shift)
                     if bits[Int(h >> 6)] & (1 << UInt64(h & 63)) != 0 { verify(quads, gram, at: i, in: text, &found) }
                 }
             }
         }
         if !pairs.isEmpty && n >= 2 {
+            let shift = pairs.shift
             pairs.bits.withUnsafeBufferPointer { bits in
                 for i in 0...(n - 2) {
                     let gram = UInt32(base.loadUnaligned(fromByteOffset: i, as: UInt16.self))
-                    let h = LiteralSet.filterHash(gram)
+                    let h = LiteralSet.filterHash(gram, shift)
                     if bits[Int(h >> 6)] & (1 << UInt64(h & 63)) != 0 { verify(pairs, gram, at: i, in: text, &found) }
                 }
             }
