@@ -54,10 +54,12 @@ demo: release
 		python3 -c 'import json,sys,collections; c=collections.Counter((a["kind"], a["rule"].get("name") or a["rule"]["title"]) for a in map(json.loads, open(".demo-alerts.jsonl"))); [print(f"{n:6d}  {k:11s} {r}") for (k,r),n in sorted(c.items())]'; \
 		echo; echo "== run summary"; cat .demo-summary.txt; rm -f .demo-alerts.jsonl .demo-summary.txt; exit $$status
 
+# Flood and load tests (millions of lines) run the release binary: a debug build correlates 20 times slower.
 test: deps oracle-venv
 	$(SWIFT) build
+	$(SWIFT) build -c release --product vigil
 	$(DEBUG_BIN) test rules/decoders
-	VIGIL_ORACLE_LIVE=1 $(SWIFT) test
+	VIGIL_ORACLE_LIVE=1 VIGIL_RELEASE_BINARY=$(CURDIR)/$(RELEASE_BIN) $(SWIFT) test
 	$(MAKE) oracle-check
 
 # Re-records the Sigma detection oracle answers after changing the differential suites or fixtures.

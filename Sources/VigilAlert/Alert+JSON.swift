@@ -90,6 +90,9 @@ extension Alert {
         out.append(UInt8(ascii: "}"))
     }
 
+    /// Offset of the opening quote of the time in a detection alert's JSON (`{"kind":"detection","time":`).
+    public static let detectionHeadTimeOffset = 27
+
     /// `{"kind":"…","time":"…","rule":`: how every alert starts.
     private static func appendHead(kind: Kind, time: Timestamp, to out: inout [UInt8]) {
         switch kind {

@@ -59,9 +59,10 @@ public struct DecoderWorker {
         let fieldBase = batch.fields.count
         var events: [Event] = []
         swap(&events, &batch.events)
-        let parsedFields = batch.fields
+        // Read in place: a second reference to the fields would still be alive, as far as the compiler
+        // is concerned, when they are appended to below, and make that append copy the whole array.
         batch.bytes.withUnsafeBytes { bytes in
-            parsedFields.withUnsafeBufferPointer { fields in
+            batch.fields.withUnsafeBufferPointer { fields in
                 events.withUnsafeMutableBufferPointer { events in
                     for i in events.indices {
                         decodeEvent(&events[i], bytes: bytes, fields: fields, fieldBase: fieldBase)

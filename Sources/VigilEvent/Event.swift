@@ -15,10 +15,10 @@ public struct Event: Sendable {
     public var time: Timestamp
     /// Where ``time`` came from.
     public var timeSource: EventTimeSource
-    /// Set on live input when the event's own time lay more than the allowed clock skew ahead of its
-    /// receive time: ``time`` keeps what the message said, correlation uses ``receiveTime`` (see
-    /// ``correlationTime``), and the event does not move the watermark.
-    public var isAheadOfClock: Bool
+    /// Set on live input when the event's own time lies too far from its receive time: more than
+    /// `--max-clock-skew` ahead of it, or, on a listener, more than `--max-clock-lag` behind it. ``time``
+    /// keeps what the message said; correlation uses ``receiveTime`` (see ``correlationTime``).
+    public var isOffClock: Bool
     /// Sub-second digits the input gave (0 ... 9), kept for output.
     public var timePrecision: UInt8
     public var format: EventFormat
@@ -58,7 +58,7 @@ public struct Event: Sendable {
         self.receiveTime = receiveTime
         self.time = receiveTime
         self.timeSource = .received
-        self.isAheadOfClock = false
+        self.isOffClock = false
         self.timePrecision = 0
         self.format = format
         self.facility = nil
@@ -85,9 +85,9 @@ extension Event {
     }
 
     /// The time correlation places the event at: ``time``, or ``receiveTime`` for a live event stamped
-    /// too far ahead of the clock (``isAheadOfClock``).
+    /// too far from the clock (``isOffClock``).
     @inlinable
-    public var correlationTime: Timestamp { isAheadOfClock ? receiveTime : time }
+    public var correlationTime: Timestamp { isOffClock ? receiveTime : time }
 }
 
 /// Where an event's time came from, in the order a later source may replace an earlier one.

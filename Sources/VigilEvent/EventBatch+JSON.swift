@@ -29,9 +29,21 @@ public struct EventJSONRenderer {
 
     public init() {}
 
-    public mutating func append(_ event: Event, of batch: EventBatch, to out: inout [UInt8]) {
-        JSONOutput.appendRaw(#"{"time":""#, to: &out)
-        event.time.appendRFC3339(to: &out, fractionDigits: min(Int(event.timePrecision), 6))
+    /// Returns, for an event whose time is not known yet (``EventTimeSource/pending``), the offset in
+    /// `out` of its time: a ``PendingTimeSlot/width``-byte slot (the receive time with six sub-second
+    /// digits) that the ordered stages overwrite once they know the time (``PendingTimeSlot/fill``).
+    @discardableResult
+    public mutating func append(_ event: Event, of batch: EventBatch, to out: inout [UInt8]) -> Int? {
+        JSONOutput.appendRaw(#"{"time":"#, to: &out)
+        var slot: Int? = nil
+        if event.timeSource == .pending {
+            slot = out.count
+            out.append(UInt8(ascii: "\""))
+            event.time.appendRFC3339(to: &out, fractionDigits: 6)
+        } else {
+            out.append(UInt8(ascii: "\""))
+            event.time.appendRFC3339(to: &out, fractionDigits: min(Int(event.timePrecision), 6))
+        }
         out.append(UInt8(ascii: "\""))
         appendText(#","host":"#, event.host, batch, &out)
         appendText(#","app":"#, event.app, batch, &out)
@@ -60,6 +72,7 @@ public struct EventJSONRenderer {
             JSONOutput.appendString(failure.description, to: &out)
         }
         out.append(UInt8(ascii: "}"))
+        return slot
     }
 
     /// Appends a name's quoted, escaped form (made once per name and renderer).
@@ -131,5 +144,37 @@ public struct EventJSONRenderer {
         case .null:
             JSONOutput.appendRaw("null", to: &out)
         }
+    }
+}
+
+/// Where an output holds the time of an event that had none of its own when a worker rendered it
+/// (``EventTimeSource/pending``): the ordered stages learn it from the source's earlier batches and
+/// overwrite the slot in place, so output bytes never move.
+///
+/// A slot is ``width`` bytes from the opening quote: `"2026-12-07T06:00:00.000000Z"`. The time written
+/// into it keeps that width with six sub-second digits (alert heads), or takes the digits of the event
+/// it was inherited from and pads with spaces after the closing quote (JSON whitespace).
+public struct PendingTimeSlot: Sendable, Hashable {
+    /// The bytes of a slot: a quoted RFC 3339 time with six sub-second digits.
+    public static let width = 29
+
+    /// Offset of the slot's opening quote in the output.
+    public var offset: Int32
+    /// Sub-second digits to write: 6 for alert heads, nil for the inherited time's own (at most 6).
+    public var fixedDigits: Int8?
+
+    public init(offset: Int, fixedDigits: Int8?) {
+        self.offset = Int32(offset)
+        self.fixedDigits = fixedDigits
+    }
+
+    /// Writes `time` (with `precision` sub-second digits, unless the slot fixes them) into the slot.
+    public func fill(_ output: inout [UInt8], with time: Timestamp, precision: UInt8) {
+        var text: [UInt8] = [UInt8(ascii: "\"")]
+        time.appendRFC3339(to: &text, fractionDigits: fixedDigits.map(Int.init) ?? min(Int(precision), 6))
+        text.append(UInt8(ascii: "\""))
+        while text.count < Self.width { text.append(UInt8(ascii: " ")) }
+        guard text.count == Self.width, Int(offset) + Self.width <= output.count else { return }
+        output.replaceSubrange(Int(offset)..<Int(offset) + Self.width, with: text)
     }
 }

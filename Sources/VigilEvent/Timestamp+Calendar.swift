@@ -66,6 +66,14 @@ extension Timestamp {
         self.init(seconds: secs, nanoseconds: Int64(civil.nanosecond))
     }
 
+    /// The time of a civil date and time at a fixed UTC offset, or nil when it lies outside what a
+    /// `Timestamp` holds (``representableSeconds``): parsers refuse such stamps instead of wrapping.
+    public init?(validating civil: CivilTime, utcOffsetSeconds: Int = 0) {
+        let days = Timestamp.daysFromCivil(year: civil.year, month: civil.month, day: civil.day)
+        let seconds = days * 86_400 + Int64(civil.hour * 3600 + civil.minute * 60 + civil.second) - Int64(utcOffsetSeconds)
+        self.init(validatingSeconds: seconds, nanoseconds: Int64(civil.nanosecond))
+    }
+
     /// The UTC calendar fields of this time.
     public var civil: CivilTime {
         let secs = seconds

@@ -33,6 +33,12 @@ struct InputOptions: ParsableArguments {
     var maxClockSkew: String = "5m"
 
     @Option(
+        help: ArgumentHelp(
+            "How far behind its receive time an event on a listener may be stamped and still count at its own time; older ones count at their receive time: 10m, 1h.",
+            valueName: "duration"))
+    var maxClockLag: String = "10m"
+
+    @Option(
         name: .customLong("json-time-key"),
         help: "JSON member holding the event time (repeatable; default: timestamp, @timestamp, time, ts).")
     var jsonTimeKeys: [String] = []
@@ -89,7 +95,12 @@ struct InputOptions: ParsableArguments {
                 throw ValidationError("--host-timezone: \(error.description)")
             }
         }
-        _ = try DurationOption.parse(maxClockSkew, option: "--max-clock-skew")
+        for (text, option) in [(maxClockSkew, "--max-clock-skew"), (maxClockLag, "--max-clock-lag")] {
+            let duration = try DurationOption.parse(text, option: option)
+            guard duration >= .seconds(1) && duration <= .seconds(366 * 86_400) else {
+                throw ValidationError("\(option) must be between 1s and 366d (got '\(text)')")
+            }
+        }
         guard workers >= 1 && workers <= 256 else { throw ValidationError("--workers must be between 1 and 256") }
         guard maxMessageSize >= 64 && maxMessageSize <= 16 << 20 else {
             throw ValidationError("--max-message-size must be between 64 bytes and 16 MiB")
@@ -125,6 +136,7 @@ struct InputOptions: ParsableArguments {
         )
         options.maxFieldNames = maxFieldNames
         options.maxClockSkew = try DurationOption.parse(maxClockSkew, option: "--max-clock-skew")
+        options.maxClockLag = try DurationOption.parse(maxClockLag, option: "--max-clock-lag")
         return options
     }
 

@@ -95,8 +95,14 @@ struct RuleOptions: ParsableArguments {
     @Option(help: ArgumentHelp("How late (event time) an event may arrive and still count: 5s, 500ms, 2m.", valueName: "duration"))
     var lateness: String = "5s"
 
-    @Option(help: "Live groups per correlation rule before the least recently seen are evicted.")
+    @Option(help: "Live groups per correlation rule before one is evicted (furthest below its threshold among the least recently seen).")
     var maxGroups: Int = RunOptions.defaultCorrelation.maxGroupsPerRule
+
+    @Option(
+        help: ArgumentHelp(
+            "Budget of correlation state (groups, window state, waiting inputs, evidence); past it state is shed and counted. A number of bytes, or with K, M, G, T.",
+            valueName: "size"))
+    var maxStateMemory: String = "512M"
 
     @Option(name: .customLong("alerts"), help: ArgumentHelp("Write alerts to FILE instead of standard output.", valueName: "file"))
     var alertsPath: String?
@@ -116,6 +122,10 @@ struct RuleOptions: ParsableArguments {
         guard CorrelationOptions.Emit(rawValue: emit) != nil else { throw ValidationError("--emit must be all, episodes or threshold") }
         _ = try DurationOption.parse(lateness, option: "--lateness")
         guard maxGroups >= 1 else { throw ValidationError("--max-groups must be at least 1") }
+        guard let budget = ByteSizeText.parse(maxStateMemory), budget >= 1 << 20 else {
+            throw ValidationError(
+                "--max-state-memory: '\(maxStateMemory)' is no size of at least 1M (a number of bytes, or with K, M, G, T: 512M)")
+        }
         guard absenceAtEnd == "decide" || absenceAtEnd == "leave" else { throw ValidationError("--absence-at-end must be decide or leave") }
     }
 
@@ -125,6 +135,7 @@ struct RuleOptions: ParsableArguments {
         options.correlation.emit = CorrelationOptions.Emit(rawValue: emit)!
         options.correlation.lateness = (try? DurationOption.parse(lateness, option: "--lateness")) ?? options.correlation.lateness
         options.correlation.maxGroupsPerRule = maxGroups
+        options.correlation.maxStateBytes = ByteSizeText.parse(maxStateMemory) ?? options.correlation.maxStateBytes
         options.correlation.decideAbsenceBeyondInput = absenceAtEnd == "decide"
         options.alertsPath = alertsPath
         options.live = live

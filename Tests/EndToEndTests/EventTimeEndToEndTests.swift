@@ -239,6 +239,90 @@ struct EventTimeEndToEndTests {
         #expect(try alertObjects(fixed.stdout).first?["time"] as? String == "2011-03-01T10:00:02Z")
     }
 
+    /// `vigil parse` of one timed line then untimed ones over many batches: the untimed lines at the
+    /// start of each later batch showed today's receive time before (the worker cannot know the time
+    /// of the batch before); the ordered stage fills their slots with the source's last time.
+    @Test("vigil parse: untimed lines in later batches show the time of the last timed line, not today")
+    func parseFillsPendingTimes() throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let untimed = (0..<400).map { "raw line \($0) without any time, padded to fill batches of four kilobytes" }
+        let input = try Self.write([Self.failure(1)] + untimed, in: folder)
+        for workers in ["1", "2"] {
+            let result = try runVigil([
+                "parse", "--no-decoders", "--year", "2015", "--read-batch-bytes", "4096", "--workers", workers, input,
+            ])
+            #expect(result.status == 0, "\(result.stderr)")
+            let events = try alertObjects(result.stdout)
+            #expect(events.count == 401)
+            let times = Set(events.compactMap { $0["time"] as? String })
+            #expect(times == ["2015-03-01T10:00:01Z"], "workers \(workers): \(times.sorted().prefix(3))")
+        }
+    }
+
+    /// A file of 2015 (its year from the modification time): the evidence of an alert was parsed again
+    /// from the message with the receive time alone, so its events said today's year.
+    @Test("an alert's evidence shows the event times of the run, a file's year included")
+    func evidenceShowsTheSettledTime() throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = try Self.write((1...6).map { Self.failure($0) }, in: folder)
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date(timeIntervalSince1970: 1_433_116_800)], ofItemAtPath: input)  // 2015-06-01
+        let result = try runVigil(["run", "--rules", "rules/sigma/correlation/mr_ssh_bruteforce.yml", input])
+        #expect(result.status == 0, "\(result.stderr)")
+        let alert = try #require(try alertObjects(result.stdout).first { ruleName($0) == "ssh_bruteforce" }, "\(result.stdout)")
+        let events = try #require(alert["events"] as? [[String: Any]])
+        #expect(!events.isEmpty)
+        for event in events {
+            #expect((event["time"] as? String)?.hasPrefix("2015-03-01T10:00:0") == true, "\(event)")
+        }
+        #expect((alert["time"] as? String)?.hasPrefix("2015-") == true, "\(alert)")
+    }
+
+    /// A forged host that keeps sending stamps of a month ago held the listener's event time back: the real
+    /// brute force's alert waited for the end of the run. Past `--max-clock-lag` its events are
+    /// correlated at their receive time, and the alert is written while vigil runs.
+    @Test(
+        "a host stamping a month ago over and over cannot hold the alerts of the others back",
+        arguments: [("10m", true), ("366d", false)])
+    func staleHostDoesNotStallAlerts(lag: String, alertsWhileRunning: Bool) throws {
+        let alerts = temporaryPath("alerts.jsonl")
+        defer { try? FileManager.default.removeItem(atPath: alerts) }
+        let vigil = try RunningVigil([
+            "run", "--rules", "rules/sigma/correlation/mr_ssh_bruteforce.yml", "--udp", "127.0.0.1:0", "--log-level", "info",
+            "--max-clock-lag", lag, "--alerts", alerts,
+        ])
+        let port = try #require(vigil.listeningPorts(count: 1)["udp"], "\(vigil.stderr)")
+        func alertWritten() -> Bool {
+            let text = (try? String(contentsOfFile: alerts, encoding: .utf8)) ?? ""
+            return (try? alertObjects(text).contains { ruleName($0) == "ssh_bruteforce" && groupValue($0) == "198.51.100.77" }) == true
+        }
+        var sentFailures = false
+        var seen = false
+        for tick in 0..<100 {
+            // The stale host, thirty days behind, and the real host's own traffic, on time.
+            Sockets.sendDatagrams(
+                [
+                    Array("<38>\(Self.stampNow(hoursBehind: 720)) stale-host sshd[9]: Connection closed by 192.0.2.1 port 22".utf8),
+                    Array("<78>\(Self.stampNow()) bastion CRON[\(5000 + tick)]: (root) CMD (true)".utf8),
+                ], port: port)
+            if tick == 5 {
+                Sockets.sendDatagrams(Self.liveFailures(host: "bastion", source: "198.51.100.77"), port: port)
+                sentFailures = true
+            }
+            usleep(100_000)
+            if sentFailures && alertWritten() {
+                seen = true
+                break
+            }
+        }
+        #expect(seen == alertsWhileRunning, "\(vigil.stderr)")
+        #expect(vigil.stop() == 0, "\(vigil.stderr)")
+        // Either way the alert is not lost: at the end the held-back windows are decided.
+        #expect(alertWritten())
+    }
+
     static let optionCases: [([String], Int32)] = [
         (["--lateness", "2d"], 0), (["--max-clock-skew", "1w"], 0), (["--max-clock-skew", "5m"], 0),
         (["--lateness", "3x"], 64), (["--timezone", "Invalid/Zone"], 64), (["--timezone", ""], 64), (["--year", "2263"], 64),

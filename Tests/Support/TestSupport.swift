@@ -55,6 +55,17 @@ public enum TestPaths {
     }
 }
 
+extension TestPaths {
+    /// The binary for floods and load tests (millions of lines): `$VIGIL_RELEASE_BINARY` (`make test`
+    /// builds and sets it), else ``vigilBinary`` (a debug build: correct, about 20 times slower).
+    public static var loadTestBinary: URL {
+        if let env = ProcessInfo.processInfo.environment["VIGIL_RELEASE_BINARY"], !env.isEmpty {
+            return URL(fileURLWithPath: env)
+        }
+        return vigilBinary
+    }
+}
+
 /// The outcome of running the `vigil` binary.
 public struct ProcessResult: Sendable {
     public var status: Int32

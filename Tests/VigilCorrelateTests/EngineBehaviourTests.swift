@@ -127,7 +127,9 @@ import VigilEvent
         #expect(over.evictedGroups >= 30_000 - 10_000 - (shards > 1 ? 1_000 * shards : 0))
     }
 
-    @Test func groupLimitEvictsLeastRecentlySeen() throws {
+    /// A rule that fires on a count (gte 3): the group furthest below the limit goes, not simply the
+    /// least recently seen, so the group about to fire survives newcomers (issue 12).
+    @Test func groupLimitEvictsTheGroupFurthestBelowItsThreshold() throws {
         var options = CorrelationOptions(lateness: .seconds(0), emit: .all)
         options.maxGroupsPerRule = 2
         let engine = CorrelationEngine(ruleSet: try Self.ruleSet(Self.bruteForce), options: options)
@@ -138,15 +140,36 @@ import VigilEvent
         }
         send("a", 0)
         send("b", 1)
-        send("a", 2)
-        send("c", 3)  // evicts b, the least recently seen
-        send("b", 4)  // b starts over; evicts a
-        send("b", 5)
-        send("c", 6)  // evicts... nothing: b and c are the two live groups
+        send("a", 2)  // a: 2 of 3
+        send("c", 3)  // evicts b (1 event; a has 2)
+        send("d", 4)  // evicts c (1 event), though a was seen longer ago
+        send("a", 5)  // a reaches 3: it fires
         let alerts = engine.advance() + engine.finish()
         #expect(engine.stats.evictedGroups == 2)
-        #expect(alerts.isEmpty)
+        #expect(alerts.count == 1 && alerts.first?.group.first?.value == "a")
         #expect(engine.stats.liveGroups == 0)
+    }
+
+    /// Rules that do not fire on high values keep least-recently-seen eviction.
+    @Test func groupLimitEvictsLeastRecentlySeenForOtherRules() throws {
+        let fewer =
+            "title: few\nid: few\ncorrelation: {type: event_count, rules: [failed], group-by: [ip], timespan: 60s, condition: {lt: 3}}\n"
+        var options = CorrelationOptions(lateness: .seconds(0), emit: .all)
+        options.maxGroupsPerRule = 2
+        let engine = CorrelationEngine(ruleSet: try Self.ruleSet(fewer), options: options)
+        var sequence: UInt64 = 0
+        func send(_ ip: String, _ t: Double) -> [Alert] {
+            sequence += 1
+            engine.ingest([Self.detection(0, at: t, ["ip": ip], sequence: sequence)])
+            return engine.advance()
+        }
+        _ = send("a", 0) + send("b", 1) + send("a", 2)
+        _ = send("c", 3)  // evicts b, the least recently seen
+        _ = send("b", 4)  // b starts over; evicts a
+        _ = send("b", 5)
+        _ = send("c", 6)  // nothing: b and c are the two live groups
+        _ = engine.finish()
+        #expect(engine.stats.evictedGroups == 2)
     }
 
     @Test func valueCountForgetsValuesLeavingTheWindow() throws {

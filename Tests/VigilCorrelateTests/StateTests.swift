@@ -59,10 +59,13 @@ import VigilTestSupport
         func entry(_ n: Int) -> [UInt8] { Array("message number \(n) ".utf8) + Array(repeating: UInt8(ascii: "x"), count: n % 50) }
         var refs: [UInt32] = []
         for n in 0..<1_000 {
-            refs.append(entry(n).withUnsafeBytes { store.add($0, form: n % 2 == 0 ? .message : .json, receiveTime: Int64(n)) })
+            refs.append(
+                entry(n).withUnsafeBytes {
+                    store.add($0, form: n % 2 == 0 ? .message : .json, time: EvidenceTime(received: Timestamp(nanoseconds: Int64(n))))
+                })
         }
         func read(_ ref: UInt32) -> (CorrelationBatch.EvidenceForm, Int64, [UInt8])? {
-            store.withEntry(ref) { form, time, bytes in (form, time, Array(bytes)) }
+            store.withEntry(ref) { form, time, bytes in (form, time.received, Array(bytes)) }
         }
         // The last entries are intact (64 entries of at most 70 bytes fit in 4 KiB), the first are gone.
         for n in 990..<1_000 {
@@ -75,7 +78,7 @@ import VigilTestSupport
         #expect(read(0) == nil)
         // An entry larger than a quarter of the ring grows it and keeps what was intact.
         let large = [UInt8](repeating: 7, count: 3_000)
-        let ref = large.withUnsafeBytes { store.add($0, form: .json, receiveTime: 0) }
+        let ref = large.withUnsafeBytes { store.add($0, form: .json, time: EvidenceTime(received: Timestamp(nanoseconds: 0))) }
         #expect(read(ref)?.2 == large)
         #expect(read(refs[999])?.2 == entry(999))
         #expect(store.memoryBytes >= 12_000)
@@ -123,7 +126,10 @@ import VigilTestSupport
             var out: [UInt8] = []
             DeferredWindow.write(into: &out, prefix: { $0 += Array(prefix.utf8) }) { out in
                 for (form, time, bytes) in items {
-                    bytes.withUnsafeBytes { DeferredWindow.appendItem(form: form, receiveTime: time, bytes: $0, to: &out) }
+                    bytes.withUnsafeBytes {
+                        DeferredWindow.appendItem(
+                            form: form, time: EvidenceTime(received: Timestamp(nanoseconds: time)), bytes: $0, to: &out)
+                    }
                 }
                 return items.count
             }
@@ -134,14 +140,18 @@ import VigilTestSupport
         let outer = window("{\"outer\":1,\"events\":[", [(.window, 0, inner), (.message, 7, Array("x".utf8))])
         var printer = EvidencePrinter(renderer: Upper())
         var out: [UInt8] = []
-        outer.withUnsafeBytes { printer.append(form: .window, receiveTime: 0, bytes: $0, to: &out) }
+        outer.withUnsafeBytes {
+            printer.append(form: .window, time: EvidenceTime(received: Timestamp(nanoseconds: 0)), bytes: $0, to: &out)
+        }
         #expect(
             String(decoding: out, as: UTF8.self)
                 == #"{"outer":1,"events":[{"kind":"correlation","events":[{"m":"ABC","t":5},{"j":1}]},{"m":"X","t":7}]}"#)
         // Without a renderer a message prints as a JSON string.
         var plain = EvidencePrinter(renderer: nil)
         out.removeAll()
-        Array("a\"b".utf8).withUnsafeBytes { plain.append(form: .message, receiveTime: 0, bytes: $0, to: &out) }
+        Array("a\"b".utf8).withUnsafeBytes {
+            plain.append(form: .message, time: EvidenceTime(received: Timestamp(nanoseconds: 0)), bytes: $0, to: &out)
+        }
         #expect(String(decoding: out, as: UTF8.self) == #"{"raw":"a\"b"}"#)
     }
 
@@ -149,7 +159,9 @@ import VigilTestSupport
         var store = EvidenceStore(capacity: 16)
         var refs: [UInt32] = []
         for index in 1...20 {
-            Array("{\"n\":\(index)}".utf8).withUnsafeBytes { refs.append(store.add($0, form: .json, receiveTime: Int64(index))) }
+            Array("{\"n\":\(index)}".utf8).withUnsafeBytes {
+                refs.append(store.add($0, form: .json, time: EvidenceTime(received: Timestamp(nanoseconds: Int64(index)))))
+            }
         }
         var env = FlushEnvironment(evidence: store, printer: EvidencePrinter(renderer: nil), context: EvaluationContext(evidenceLimit: 10))
         // 16 entries held: the 2nd and 3rd were overwritten by the 18th and 19th.
@@ -162,14 +174,18 @@ import VigilTestSupport
         var expected: [UInt8] = withUnsafeBytes(of: UInt32(prefix.count).littleEndian, Array.init) + prefix
         expected += withUnsafeBytes(of: UInt32(2).littleEndian, Array.init)
         for (text, time) in [(#"{"n":17}"#, Int64(17)), (#"{"n":20}"#, 20)] {
-            Array(text.utf8).withUnsafeBytes { DeferredWindow.appendItem(form: .json, receiveTime: time, bytes: $0, to: &expected) }
+            Array(text.utf8).withUnsafeBytes {
+                DeferredWindow.appendItem(form: .json, time: EvidenceTime(received: Timestamp(nanoseconds: time)), bytes: $0, to: &expected)
+            }
         }
         env.writeDeferredWindow { $0.append(contentsOf: prefix) }
         let deferred = env.deferred
         #expect(deferred == expected)
         #expect(env.stats.evidenceExpired == 4)
         var out: [UInt8] = []
-        deferred.withUnsafeBytes { env.printer.append(form: .window, receiveTime: 0, bytes: $0, to: &out) }
+        deferred.withUnsafeBytes {
+            env.printer.append(form: .window, time: EvidenceTime(received: Timestamp(nanoseconds: 0)), bytes: $0, to: &out)
+        }
         #expect(String(decoding: out, as: UTF8.self) == #"{"w":1,"events":[{"n":17},{"n":20}]}"#)
     }
 

@@ -59,14 +59,15 @@ import VigilIngest
         let received = Timestamp(CivilTime(year: 2015, month: 3, day: 1, hour: 10, minute: 1))
         let (batch, result) = Self.settle(
             [Self.line(0), "<13>1 2200-01-01T00:00:00Z evil app - - - hello", "raw"], listener: true, received: received)
-        #expect(!batch.events[0].isAheadOfClock && batch.events[1].isAheadOfClock)
+        #expect(!batch.events[0].isOffClock && batch.events[1].isOffClock)
         #expect(batch.events[1].time.rfc3339() == "2200-01-01T00:00:00Z")
         #expect(batch.events[1].correlationTime == received)
         // Listener: an untimed event keeps its receive time and counts under its connection (host key 0).
         #expect(batch.events[2].timeSource == .received)
         let timeline = try! #require(result.timeline)
-        #expect(timeline.times == [batch.events[0].time.nanoseconds, received.nanoseconds])
-        #expect(timeline.keys.count == 2 && timeline.keys[1] == BatchTimeline.hostlessKey)
+        // The forged host's progress is its receive time, as for its untimed neighbour.
+        #expect(timeline.times == [batch.events[0].time.nanoseconds, received.nanoseconds, received.nanoseconds])
+        #expect(timeline.keys.count == 3 && timeline.keys[2] == BatchTimeline.hostlessKey)
         #expect(result.eventTime.aheadOfClock == 1 && result.maxEventTime == received)
     }
 
@@ -81,7 +82,7 @@ import VigilIngest
 
     @Test func inAReplayAFutureLineKeepsItsTimeButMovesNothing() {
         let (batch, result) = Self.settle([Self.line(0), "<13>1 2200-01-01T00:00:00Z evil app - - - x", "raw"])
-        #expect(!batch.events[1].isAheadOfClock && batch.events[1].correlationTime.rfc3339() == "2200-01-01T00:00:00Z")
+        #expect(!batch.events[1].isOffClock && batch.events[1].correlationTime.rfc3339() == "2200-01-01T00:00:00Z")
         #expect(result.timeline?.times == [batch.events[0].time.nanoseconds])
         #expect(result.eventTime.aheadOfClock == 1)
     }
@@ -113,8 +114,27 @@ import VigilIngest
 
     @Test func aSourceStartsAtTheMedianOfItsFirstThreeEvents() {
         var progress = Self.progress()
-        #expect(progress.observe(Self.result([Self.at(0), Self.at(1)])) == .distantPast)
-        #expect(progress.observe(Self.result([Self.at(2), Self.at(3)])) == Self.at(3))
+        #expect(progress.observe(Self.result([Self.at(0), Self.at(10)])) == .distantPast)
+        // Not the earliest (0) nor the latest (10): the median of the three.
+        #expect(progress.observe(Self.result([Self.at(5)])) == Self.at(5))
+    }
+
+    /// Progress near the end of representable time with a skew of a year: the reach saturates instead
+    /// of wrapping (which made every later event a jump).
+    @Test func theReachOfProgressSaturates() {
+        var progress = Self.progress(skew: .seconds(366 * 86_400))
+        let late = Timestamp(seconds: Timestamp.representableSeconds.upperBound - 100)
+        let times = (0..<4).map { late.advanced(by: .seconds(Int64($0))) }
+        #expect(progress.observe(Self.result(times)) == times[3])
+        #expect(progress.counters.unconfirmedJumps == 0)
+    }
+
+    /// Past 4,096 hosts, further hosts count under their connection, and their messages are counted.
+    @Test func hostsBeyondTheLimitAreCountedUnderTheirConnection() {
+        var progress = Self.progress(expecting: [])
+        let hosts = (1...5_000).map { UInt64($0) }
+        _ = progress.observe(Self.result(hosts.map { Self.at(Int64($0 % 3)) }, hosts: hosts))
+        #expect(progress.counters.untrackedHostMessages == UInt64(5_000 - SourceProgress.maxTrackedHosts))
     }
 
     @Test func aLoneJumpAheadIsDiscardedByTheEventsAfterIt() {
@@ -145,14 +165,30 @@ import VigilIngest
         #expect(reached != nil && reached! < forged && reached! > .distantPast)
     }
 
-    @Test func pendingEventsTakeTheLastTimedEventOfTheBatchesBefore() {
-        var progress = Self.progress()
+    /// The resolver gives pending events the last timed event of their source's earlier batches, and
+    /// fills the time slots of the rendered output with it; other sources are apart.
+    @Test func pendingEventsTakeTheLastTimedEventOfTheBatchesBefore() throws {
+        var resolver = EventTimeResolver()
         var first = Self.result([Self.at(0), Self.at(1), Self.at(2)])
-        first.timeline?.lastTimed = (Self.at(1), 0)
-        #expect(progress.pendingTime(for: first) == Self.now)
-        _ = progress.observe(first)
-        #expect(progress.pendingTime(for: Self.result([], ticket: 1)) == Self.at(1))
-        #expect(progress.pendingTime(for: Self.result([], source: 9, ticket: 1)) == Self.now)
+        first.timeline?.lastTimed = (Self.at(1), 3)
+        try resolver.consume(&first)
+        #expect(first.pendingTime == nil)
+        // A batch that starts with untimed events, rendered with a slot in its output.
+        let (batch, _) = Self.settle(["raw first", Self.line(5)])
+        var second = Self.result([], ticket: 1)
+        second.timeline?.hasPending = true
+        var renderer = EventJSONRenderer()
+        let slot = try #require(renderer.append(batch.events[0], of: batch, to: &second.output))
+        second.pendingTimeSlots = [PendingTimeSlot(offset: slot, fixedDigits: nil)]
+        try resolver.consume(&second)
+        #expect(second.pendingTime?.time == Self.at(1) && second.pendingTime?.precision == 3)
+        let line = String(decoding: second.output, as: UTF8.self)
+        #expect(line.hasPrefix(#"{"time":"2015-03-01T10:00:01.000Z"   ,"#), "\(line)")
+        // Another source has no earlier batch: its receive time.
+        var other = Self.result([], source: 9, ticket: 2)
+        other.timeline?.hasPending = true
+        try resolver.consume(&other)
+        #expect(other.pendingTime?.time == Self.now)
     }
 
     @Test func everyLiveHostIsItsOwnSourceAndTheSlowestHoldsProgress() {

@@ -10,6 +10,21 @@ import VigilEvent
 public protocol EvidenceRendering {
     /// Appends the JSON object of the event `message` parses into, received at `receiveTime`.
     mutating func appendEventJSON(message: UnsafeRawBufferPointer, receiveTime: Timestamp, to out: inout [UInt8])
+
+    /// Appends the JSON object of the event `message` parses into, with the time the pipeline settled
+    /// for it (`eventTime`, with `precision` sub-second digits) when given: a decoder's, an inherited
+    /// one, a file's year, which parsing the message alone would not give.
+    mutating func appendEventJSON(
+        message: UnsafeRawBufferPointer, receiveTime: Timestamp, eventTime: Timestamp?, precision: UInt8, to out: inout [UInt8])
+}
+
+extension EvidenceRendering {
+    /// Renderers that do not take a settled time print the time parsing gives.
+    public mutating func appendEventJSON(
+        message: UnsafeRawBufferPointer, receiveTime: Timestamp, eventTime: Timestamp?, precision: UInt8, to out: inout [UInt8]
+    ) {
+        appendEventJSON(message: message, receiveTime: receiveTime, to: &out)
+    }
 }
 
 /// A child correlation window as a chained correlation keeps it: its alert JSON up to and including
@@ -17,10 +32,11 @@ public protocol EvidenceRendering {
 /// forms. Written out (``EvidencePrinter``) only if an alert of the chained rule prints it.
 ///
 /// Layout: prefix length (UInt32), prefix, item count (UInt32), then per item its form (UInt8),
-/// receive time (Int64), length (UInt32) and bytes. Integers little-endian.
+/// receive time (Int64), settled event time (Int64), its precision (UInt8), length (UInt32) and bytes.
+/// Integers little-endian.
 enum DeferredWindow {
     /// Writes a window into `out` (replacing what it held): the prefix `writePrefix` appends, then the
-    /// items `writeItems` appends (with ``appendItem(form:receiveTime:bytes:to:)``), returning how many.
+    /// items `writeItems` appends (with ``appendItem(form:time:bytes:to:)``), returning how many.
     /// The two lengths are known once written: the header gets them afterwards.
     static func write(
         into out: inout [UInt8], prefix writePrefix: (inout [UInt8]) -> Void, items writeItems: (inout [UInt8]) -> Int
@@ -36,10 +52,12 @@ enum DeferredWindow {
     }
 
     static func appendItem(
-        form: CorrelationBatch.EvidenceForm, receiveTime: Int64, bytes: UnsafeRawBufferPointer, to out: inout [UInt8]
+        form: CorrelationBatch.EvidenceForm, time: EvidenceTime, bytes: UnsafeRawBufferPointer, to out: inout [UInt8]
     ) {
         out.append(form.rawValue)
-        appendInteger(UInt64(bitPattern: receiveTime), to: &out)
+        appendInteger(UInt64(bitPattern: time.received), to: &out)
+        appendInteger(UInt64(bitPattern: time.event), to: &out)
+        out.append(time.precision)
         appendInteger(UInt32(bytes.count), to: &out)
         out.append(contentsOf: bytes)
     }
@@ -64,14 +82,16 @@ struct EvidencePrinter {
     var renderer: (any EvidenceRendering)?
 
     mutating func append(
-        form: CorrelationBatch.EvidenceForm, receiveTime: Int64, bytes: UnsafeRawBufferPointer, to out: inout [UInt8]
+        form: CorrelationBatch.EvidenceForm, time: EvidenceTime, bytes: UnsafeRawBufferPointer, to out: inout [UInt8]
     ) {
         switch form {
         case .json:
             out.append(contentsOf: bytes)
         case .message:
             if renderer != nil {
-                renderer!.appendEventJSON(message: bytes, receiveTime: Timestamp(nanoseconds: receiveTime), to: &out)
+                renderer!.appendEventJSON(
+                    message: bytes, receiveTime: Timestamp(nanoseconds: time.received), eventTime: time.eventTime,
+                    precision: time.precision, to: &out)
             } else {
                 // No renderer (an engine driven without the pipeline): the message as a JSON string.
                 out.append(contentsOf: #"{"raw":"#.utf8)
@@ -87,12 +107,14 @@ struct EvidencePrinter {
             for index in 0..<items {
                 let itemForm = CorrelationBatch.EvidenceForm(rawValue: bytes[offset]) ?? .json
                 offset += 1
-                let itemTime = Int64(bitPattern: DeferredWindow.readInteger(UInt64.self, bytes, at: &offset))
+                var itemTime = EvidenceTime(received: Timestamp(nanoseconds: 0))
+                itemTime.received = Int64(bitPattern: DeferredWindow.readInteger(UInt64.self, bytes, at: &offset))
+                itemTime.event = Int64(bitPattern: DeferredWindow.readInteger(UInt64.self, bytes, at: &offset))
+                itemTime.precision = bytes[offset]
+                offset += 1
                 let count = Int(DeferredWindow.readInteger(UInt32.self, bytes, at: &offset))
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                append(
-                    form: itemForm, receiveTime: itemTime, bytes: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]), to: &out
-                )
+                append(form: itemForm, time: itemTime, bytes: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]), to: &out)
                 offset += count
             }
             out.append(contentsOf: "]}".utf8)

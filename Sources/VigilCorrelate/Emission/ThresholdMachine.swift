@@ -22,6 +22,9 @@ struct ThresholdMachine {
 
     var memoryBytes: Int { pool.capacityBytes + queues.capacity * 16 + starts.capacity * 8 + states.capacity }
 
+    /// What the state budget counts: per-group arrays and entries in use.
+    func liveBytes(groups: Int) -> Int { groups * 25 + pool.liveBytes }
+
     mutating func grow(slots: Int, reserve: Int) {
         growArray(&queues, to: slots, with: EntryQueue(), reserve: reserve)
         pool.reserve(chunks: reserve)

@@ -41,7 +41,7 @@ public struct CorrelationBatch: Sendable {
     struct Evidence {
         var start: UInt32
         var count: UInt32
-        var receiveTime: Int64
+        var time: EvidenceTime
         var form: EvidenceForm
     }
 
@@ -54,6 +54,9 @@ public struct CorrelationBatch: Sendable {
     var detectionTimes: [Int64] = []
     /// Event time of each (detection, correlation source) left out for lacking a group-by field.
     var missingTimes: [Int64] = []
+    /// Group-by and distinct values longer than state keeps, stored as a prefix and a digest
+    /// (``GroupKey/appendBounded(_:to:)``).
+    var shortenedValues = 0
 
     /// An empty batch for `shards` group shards (plus the chain shard).
     public init(shards: Int) {
@@ -78,9 +81,14 @@ public struct CorrelationBatch: Sendable {
     /// Stores one piece of evidence and returns its index for ``CorrelationRouter/route(rule:time:source:sequence:evidence:into:values:)``.
     /// An event read by several correlations needs it only once.
     public mutating func addEvidence(_ content: UnsafeRawBufferPointer, form: EvidenceForm, receiveTime: Timestamp) -> Int32 {
+        addEvidence(content, form: form, time: EvidenceTime(received: receiveTime))
+    }
+
+    /// Stores one piece of evidence with the event's settled time (see ``EvidenceTime``).
+    public mutating func addEvidence(_ content: UnsafeRawBufferPointer, form: EvidenceForm, time: EvidenceTime) -> Int32 {
         let start = bytes.count
         bytes.append(contentsOf: content)
-        evidence.append(Evidence(start: UInt32(start), count: UInt32(content.count), receiveTime: receiveTime.nanoseconds, form: form))
+        evidence.append(Evidence(start: UInt32(start), count: UInt32(content.count), time: time, form: form))
         return Int32(evidence.count - 1)
     }
 
@@ -101,9 +109,13 @@ public struct CorrelationBatch: Sendable {
     /// (Were one left, it would read as a time of 1677: late, counted, never silently windowed.)
     public static let pendingTime = Timestamp(nanoseconds: Int64.min + 1)
 
-    /// Gives every input routed at ``pendingTime`` its event's settled time.
-    public mutating func resolvePendingTimes(to time: Timestamp) {
+    /// Gives every input routed at ``pendingTime``, and its evidence, its event's settled time.
+    public mutating func resolvePendingTimes(to time: Timestamp, precision: UInt8 = 0) {
         let pending = Self.pendingTime.nanoseconds
+        for i in evidence.indices where evidence[i].time.event == pending {
+            evidence[i].time.event = time.nanoseconds
+            evidence[i].time.precision = precision
+        }
         for list in lists.indices {
             lists[list].withUnsafeMutableBufferPointer { records in
                 for i in records.indices where records[i].time == pending { records[i].time = time.nanoseconds }
@@ -133,4 +145,24 @@ public struct CorrelationBatch: Sendable {
                 keyHash: GroupKey.hash(key), number: number, keyStart: keyStart, keyCount: keyCount, valueStart: valueStart,
                 valueCount: valueCount))
     }
+}
+
+/// The times kept with a piece of evidence kept as a message: when it was received (which parsing it
+/// again needs), and the time the pipeline settled for its event (a decoder's, an inherited or
+/// resolved one, a file's year), which the evidence prints instead of what parsing alone would give.
+public struct EvidenceTime: Sendable, Hashable {
+    public var received: Int64
+    /// The event's settled time (nanoseconds); `Int64.min` when not given (parsing decides).
+    public var event: Int64
+    /// Sub-second digits of ``event``.
+    public var precision: UInt8
+
+    public init(received: Timestamp, event: Timestamp? = nil, precision: UInt8 = 0) {
+        self.received = received.nanoseconds
+        self.event = event?.nanoseconds ?? .min
+        self.precision = precision
+    }
+
+    /// The settled event time, if one was given.
+    public var eventTime: Timestamp? { event == .min ? nil : Timestamp(nanoseconds: event) }
 }

@@ -43,8 +43,20 @@ public struct CorrelationOptions: Sendable {
     /// merger's holds this many per shard). Each step carries a batch's inputs with their evidence, so
     /// this bounds memory in flight as much as it smooths bursts.
     public var mailboxCapacity: Int = 8
+    /// The budget of correlation state, over all shards: groups and their window state, inputs waiting
+    /// for the watermark, and the evidence ring. A sender controls how much state it causes (rate ×
+    /// timespan), so it is bounded whatever the input; when a shard reaches its share, state is shed
+    /// (docs/correlation.md, "Memory": waiting inputs are applied early, then groups are evicted,
+    /// furthest below their threshold first), counted in ``CorrelationStats``. Nothing is shed below
+    /// the budget.
+    public var maxStateBytes: Int = 512 << 20
 
     public init() {}
+
+    /// Each group shard's share of ``maxStateBytes``: seven eighths split between the group shards,
+    /// the last eighth for the chain shard (chained correlations read windows, not events).
+    var stateBytesPerGroupShard: Int { max(1 << 20, maxStateBytes / 8 * 7 / max(1, shards)) }
+    var stateBytesOfChainShard: Int { max(1 << 20, maxStateBytes / 8) }
 
     public init(
         lateness: Timestamp.Duration = .seconds(5), emit: Emit = .episodes, maxGroupsPerRule: Int = 100_000, shards: Int = 1

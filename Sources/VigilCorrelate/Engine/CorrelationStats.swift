@@ -22,6 +22,18 @@ public struct CorrelationStats: Sendable, Hashable {
     public var evidenceExpired = 0
     /// Groups alive now.
     public var liveGroups = 0
+    /// Group-by and distinct values too long to keep, stored as a prefix and a digest.
+    public var shortenedValues = 0
+    /// Shedding under the state budget (``CorrelationOptions/maxStateBytes``): groups evicted to free
+    /// memory, waiting inputs applied before the watermark reached them, and inputs refused afterwards
+    /// for being older than what was applied early.
+    public var shedGroups = 0
+    public var shedEarlyInputs = 0
+    public var shedLate = 0
+    /// Times the budget was reached.
+    public var budgetReached = 0
+    /// The most bytes of state the budget counted at once, summed over shards (each shard's own peak).
+    public var peakStateBytes = 0
 
     public init() {}
 
@@ -37,6 +49,12 @@ public struct CorrelationStats: Sendable, Hashable {
         incompleteWindows += other.incompleteWindows
         evidenceExpired += other.evidenceExpired
         liveGroups += other.liveGroups
+        shortenedValues += other.shortenedValues
+        shedGroups += other.shedGroups
+        shedEarlyInputs += other.shedEarlyInputs
+        shedLate += other.shedLate
+        budgetReached += other.budgetReached
+        peakStateBytes += other.peakStateBytes
     }
 }
 
@@ -48,5 +66,6 @@ extension CorrelationStats {
         let cutoff = lateBefore.nanoseconds
         for time in batch.detectionTimes where time < cutoff { late += 1 }
         for time in batch.missingTimes where time >= cutoff { missingGroupKey += 1 }
+        shortenedValues += batch.shortenedValues
     }
 }

@@ -5,6 +5,13 @@ extension RuleRuntime {
     /// Processes, in event-time order, every pending input before `watermark` and every deadline before
     /// it; inputs of an instant come before deadlines of the same instant (windows include their end).
     mutating func flush(watermark: Int64, horizon: Int64, env: inout FlushEnvironment) {
+        flush(watermark: watermark, horizon: horizon, expireBefore: watermark, env: &env)
+    }
+
+    /// ``flush(watermark:horizon:env:)`` with groups expired only before `expireBefore` (an early
+    /// application through an instant processes that instant's inputs, yet a window ending there still
+    /// reaches back one timespan).
+    mutating func flush(watermark: Int64, horizon: Int64, expireBefore: Int64, env: inout FlushEnvironment) {
         ready.removeAll(keepingCapacity: true)
         pending.takeAll(before: watermark, into: &ready)
         // Sort small keys rather than the inputs themselves; full comparisons only break ties.
@@ -36,8 +43,16 @@ extension RuleRuntime {
             processRun(inputs, i..<j, env: &env)
             i = j
         }
-        expire(before: watermark, env: &env)
+        if ready.capacity > Self.keptScratch {
+            // A burst's scratch is given back, so that it does not stay held (and counted) after it.
+            ready = []
+            order = []
+        }
+        expire(before: expireBefore, env: &env)
     }
+
+    /// Inputs a flush keeps scratch for between flushes.
+    static let keptScratch = 65_536
 
     /// Where an arriving input waits, if at all (see ``admit(time:keyHash:key:source:sequence:)``).
     enum Admission {

@@ -43,8 +43,8 @@ struct FlushEnvironment {
         of ref: UInt32, in evidence: borrowing EvidenceStore, printer: inout EvidencePrinter, scratch: inout [UInt8]
     ) -> String? {
         scratch.removeAll(keepingCapacity: true)
-        let held: Void? = evidence.withEntry(ref) { form, receiveTime, bytes in
-            printer.append(form: form, receiveTime: receiveTime, bytes: bytes, to: &scratch)
+        let held: Void? = evidence.withEntry(ref) { form, time, bytes in
+            printer.append(form: form, time: time, bytes: bytes, to: &scratch)
         }
         return held == nil ? nil : String(decoding: scratch, as: UTF8.self)
     }
@@ -58,8 +58,8 @@ struct FlushEnvironment {
         swap(&out, &deferred)
         DeferredWindow.write(into: &out, prefix: writePrefix) { out in
             for ref in context.evidence {
-                let copied: Void? = evidence.withEntry(ref) { form, receiveTime, bytes in
-                    DeferredWindow.appendItem(form: form, receiveTime: receiveTime, bytes: bytes, to: &out)
+                let copied: Void? = evidence.withEntry(ref) { form, time, bytes in
+                    DeferredWindow.appendItem(form: form, time: time, bytes: bytes, to: &out)
                 }
                 if copied != nil { held += 1 }
             }
@@ -95,6 +95,9 @@ struct RuleRuntime {
     /// direct-mapped cache, so a collision only means an input is not collapsed (which changes nothing
     /// but speed).
     var collapseCache: [Int32] = []
+    /// For rules that fire on high values (gt/gte on a count, a distinct count or a sum): the highest
+    /// limit their measure must pass. Eviction then prefers groups far below it (see ``victim()``).
+    let firingLimit: Double?
 
     struct SortKey {
         var time: Int64
@@ -110,23 +113,33 @@ struct RuleRuntime {
         factory = AlertFactory(rule: rule)
         emit = options.emit
         maxGroups = min(options.maxGroupsPerShard, GroupTable.maxSlots)
-        evaluator = Self.makeEvaluator(rule)
+        evaluator = Self.makeEvaluator(rule, evidencePerAlert: options.evidencePerAlert)
         collapsesInstants = rule.type.isTemporal && rule.sources.count == 1
         if collapsesInstants { collapseCache = Array(repeating: -1, count: 1024) }
         if options.emit == .threshold, rule.type == .eventCount, case .threshold(let t) = rule.condition, let count = t.minimumCount {
             machine = ThresholdMachine(span: span, count: count)
         }
+        if case .threshold(let t) = rule.condition, t.isLowerBoundOnly, !t.bounds.isEmpty,
+            [.eventCount, .valueCount, .valueSum].contains(rule.type)
+        {
+            firingLimit = t.bounds.map(\.limit).max()
+        } else {
+            firingLimit = nil
+        }
     }
 
-    static func makeEvaluator(_ rule: CorrelationRule) -> any WindowEvaluator {
+    static func makeEvaluator(_ rule: CorrelationRule, evidencePerAlert: Int) -> any WindowEvaluator {
         let span = rule.timespan.nanoseconds
         let threshold: CorrelationThreshold
         if case .threshold(let t) = rule.condition { threshold = t } else { threshold = CorrelationThreshold([]) }
         switch rule.type {
-        case .eventCount: return StateEvaluator(EventCountState(span: span, threshold: threshold))
+        case .eventCount:
+            return StateEvaluator(EventCountState(span: span, threshold: threshold, keptPerInstant: evidencePerAlert))
         case .valueCount: return StateEvaluator(ValueCountState(span: span, threshold: threshold))
-        case .valueSum: return StateEvaluator(NumericState(span: span, threshold: threshold, aggregate: .sum))
-        case .valueAvg: return StateEvaluator(NumericState(span: span, threshold: threshold, aggregate: .average))
+        case .valueSum:
+            return StateEvaluator(NumericState(span: span, threshold: threshold, aggregate: .sum, keptPerInstant: evidencePerAlert))
+        case .valueAvg:
+            return StateEvaluator(NumericState(span: span, threshold: threshold, aggregate: .average, keptPerInstant: evidencePerAlert))
         case .valuePercentile, .valueMedian:
             return StateEvaluator(NumericState(span: span, threshold: threshold, aggregate: .percentile(rule.percentile ?? 50)))
         case .temporal, .temporalOrdered: return StateEvaluator(TemporalState(rule: rule))
@@ -138,12 +151,50 @@ struct RuleRuntime {
             + episodes.memoryBytes
     }
 
+    /// Bytes of the groups' state in use (without waiting inputs), and the scratch a flush keeps:
+    /// what the state budget counts.
+    var stateBytes: Int {
+        groups.liveBytes + evaluator.liveBytes(groups: groups.count) + (machine?.liveBytes(groups: groups.count) ?? 0)
+            + timers.items.count * 24 + episodes.count * (MemoryLayout<EpisodeBook.Episode>.stride + 4)
+            + ready.capacity * MemoryLayout<PendingInput>.stride + order.capacity * MemoryLayout<SortKey>.stride
+    }
+
+    /// Groups sampled from the least recently seen end when one must go.
+    static let evictionSample = 8
+
+    /// The group to evict: among the ``evictionSample`` least recently seen, the one furthest below
+    /// the rule's firing limit (then the least recently seen), so that a group about to fire survives a
+    /// flood of one-event groups; for other rules simply the least recently seen.
+    func victim() -> UInt32 {
+        guard let limit = firingLimit else { return groups.oldest }
+        var chosen = groups.oldest
+        var chosenDistance = -Double.infinity
+        var slot = groups.oldest
+        for _ in 0..<Self.evictionSample where slot != GroupTable.none {
+            let distance = limit - (evaluator.measure(slot) ?? 0)
+            if distance > chosenDistance {
+                chosen = slot
+                chosenDistance = distance
+            }
+            slot = groups.newer(than: slot)
+        }
+        return chosen
+    }
+
+    /// Evicts one group to free memory (``victim()``); false when the rule holds none.
+    mutating func evictForMemory(env: inout FlushEnvironment) -> Bool {
+        guard groups.oldest != GroupTable.none else { return false }
+        env.stats.shedGroups += 1
+        free(victim(), env: &env, evicted: true)
+        return true
+    }
+
     /// The group slot of a key, allocating (and evicting the least recently seen group) if needed.
     mutating func slot(for input: PendingInput, env: inout FlushEnvironment) -> UInt32 {
         if let slot = groups.find(input.key, hash: input.keyHash) { return slot }
         if groups.count >= maxGroups, groups.oldest != GroupTable.none {
             env.stats.evictedGroups += 1
-            free(groups.oldest, env: &env, evicted: true)
+            free(victim(), env: &env, evicted: true)
         }
         // Past 65,536 groups, per-group arrays reserve the rule's whole limit (see `growArray`).
         let reserve = groups.slotCount >= 65_536 ? maxGroups + 1 : 0

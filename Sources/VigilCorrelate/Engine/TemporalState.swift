@@ -86,6 +86,10 @@ struct TemporalState: WindowState {
         if !forward.isEmpty { anchors.release(&anchorQueues[Int(group)]) }
     }
 
+    func liveBytes(groups: Int) -> Int {
+        groups * (sourceCount * 12 + chainWidth * 8 + (forward.isEmpty ? 0 : 12)) + anchors.liveBytes
+    }
+
     var memoryBytes: Int {
         lastSeen.capacity * 8 + lastRef.capacity * 4 + chains.capacity * 8 + anchors.capacityBytes
             + anchorQueues.capacity * MemoryLayout<EntryQueue>.stride

@@ -19,6 +19,8 @@ struct ValueCountState: WindowState {
     private var previous: [UInt32] = []
     private var following: [UInt32] = []
     private var freeNodes: [UInt32] = []
+    /// Heap bytes of the live values too long to be stored inline.
+    private var valueBytes = 0
     // Per group: oldest and newest node, number of distinct values.
     private var heads: [UInt32] = []
     private var tails: [UInt32] = []
@@ -44,6 +46,11 @@ struct ValueCountState: WindowState {
     mutating func release(_ group: UInt32) {
         while heads[Int(group)] != Self.none { removeOldest(group) }
     }
+
+    /// A node: value (16), group, hash, seen, ref, links, and about two index slots.
+    func liveBytes(groups: Int) -> Int { groups * 12 + (values.count - freeNodes.count) * 68 + valueBytes }
+
+    func measure(_ group: UInt32) -> Double? { Double(distinct[Int(group)]) }
 
     var memoryBytes: Int {
         index.capacityBytes + values.capacity * 16 + nodeHashes.capacity * 8 + nodeGroups.capacity * 4 + seen.capacity * 8
@@ -85,6 +92,7 @@ struct ValueCountState: WindowState {
     }
 
     private mutating func allocate(value: String, group: UInt32, hash: UInt64, time: Int64, ref: UInt32) -> UInt32 {
+        valueBytes += StringCost.heapBytes(value)
         if let node = freeNodes.popLast() {
             values[Int(node)] = value
             nodeGroups[Int(node)] = group
@@ -108,6 +116,7 @@ struct ValueCountState: WindowState {
         unlink(node, group: group)
         let hashes = nodeHashes
         index.remove(node, hash: nodeHashes[Int(node)]) { hashes[Int($0)] }
+        valueBytes -= StringCost.heapBytes(values[Int(node)])
         values[Int(node)] = ""
         freeNodes.append(node)
         distinct[Int(group)] -= 1

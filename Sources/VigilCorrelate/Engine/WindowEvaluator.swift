@@ -59,6 +59,11 @@ protocol WindowEvaluator: AnyObject {
     func decide(group: UInt32, deadline: Int64, horizon: Int64, context: inout EvaluationContext) -> DeadlineOutcome
     /// Bytes held (approximate).
     var memoryBytes: Int { get }
+    /// Bytes the state of `groups` live groups takes now (see ``WindowState/liveBytes(groups:)``).
+    func liveBytes(groups: Int) -> Int
+    /// The group's measure now for rules that fire on high values (counts, distinct counts, sums); nil
+    /// for others. Eviction prefers groups far below their threshold.
+    func measure(_ group: UInt32) -> Double?
 }
 
 /// The mutable per-group state of one correlation type, as one struct, so that a call pays one
@@ -70,12 +75,19 @@ protocol WindowState {
     mutating func add(_ events: [RunEvent], group: UInt32, time: Int64, context: inout EvaluationContext) -> QualifiedWindow?
     mutating func decide(group: UInt32, deadline: Int64, horizon: Int64, context: inout EvaluationContext) -> DeadlineOutcome
     var memoryBytes: Int { get }
+    /// Bytes the state of `groups` live groups takes now: per-group arrays and entries in use (unlike
+    /// ``memoryBytes``, it falls when state is freed). What the correlation state budget counts.
+    func liveBytes(groups: Int) -> Int
+    /// See ``WindowEvaluator/measure(_:)``.
+    func measure(_ group: UInt32) -> Double?
 }
 
 extension WindowState {
     mutating func decide(group: UInt32, deadline: Int64, horizon: Int64, context: inout EvaluationContext) -> DeadlineOutcome {
         .none
     }
+
+    func measure(_ group: UInt32) -> Double? { nil }
 }
 
 /// The ``WindowEvaluator`` of a ``WindowState``.
@@ -90,6 +102,8 @@ final class StateEvaluator<State: WindowState>: WindowEvaluator {
     func reset(_ group: UInt32) { state.reset(group) }
     func release(_ group: UInt32) { state.release(group) }
     var memoryBytes: Int { state.memoryBytes }
+    func liveBytes(groups: Int) -> Int { state.liveBytes(groups: groups) }
+    func measure(_ group: UInt32) -> Double? { state.measure(group) }
 
     func add(_ events: [RunEvent], group: UInt32, time: Int64, context: inout EvaluationContext) -> QualifiedWindow? {
         state.add(events, group: group, time: time, context: &context)

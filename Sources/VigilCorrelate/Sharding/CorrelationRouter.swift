@@ -91,7 +91,7 @@ public struct CorrelationRouter: Sendable {
                             return
                         }
                         if k > 0 { batch.bytes.append(GroupKey.separatorByte) }
-                        GroupKey.appendFolded(bytes, to: &batch.bytes)
+                        if GroupKey.appendBounded(bytes, to: &batch.bytes) { batch.shortenedValues += 1 }
                     }
                     if !complete { break }
                 }
@@ -113,7 +113,7 @@ public struct CorrelationRouter: Sendable {
                         number = NumericValue.parse(bytes) ?? .nan
                     } else {
                         valueStart = UInt32(batch.bytes.count)
-                        GroupKey.appendFolded(bytes, to: &batch.bytes)
+                        if GroupKey.appendBounded(bytes, to: &batch.bytes) { batch.shortenedValues += 1 }
                         valueCount = UInt32(batch.bytes.count) - valueStart
                     }
                 }

@@ -37,10 +37,18 @@ public final class CorrelationShard: @unchecked Sendable {
     @exclusivity(unchecked) private var runtimes: [RuleRuntime?]
     @exclusivity(unchecked) private var environment: FlushEnvironment
     @exclusivity(unchecked) private var lifetimeStats = CorrelationStats()
+    /// This shard's share of ``CorrelationOptions/maxStateBytes``.
+    let stateBudget: Int
+    /// Waiting inputs up to this instant were applied early to stay within the budget: an input older
+    /// than it can no longer be placed in order and is refused (counted as ``CorrelationStats/shedLate``).
+    @exclusivity(unchecked) private var appliedThrough = Int64.min
+    /// The most state the budget counted at once (see ``CorrelationStats/peakStateBytes``).
+    @exclusivity(unchecked) private var peakStateBytes = 0
 
     public init(ruleSet: CorrelationRuleSet, options: CorrelationOptions, role: Role) {
         self.role = role
         self.options = options
+        stateBudget = role == .chain ? options.stateBytesOfChainShard : options.stateBytesPerGroupShard
         environment = FlushEnvironment(
             evidence: EvidenceStore(capacity: options.evidenceCapacityPerShard, bytes: options.evidenceBytesPerShard),
             printer: EvidencePrinter(renderer: options.evidenceRenderer?()),
@@ -55,6 +63,7 @@ public final class CorrelationShard: @unchecked Sendable {
     /// Counters so far, with the number of live groups now.
     public var stats: CorrelationStats {
         var total = lifetimeStats
+        total.peakStateBytes = peakStateBytes
         total.liveGroups = runtimes.reduce(0) { $0 + ($1?.groups.count ?? 0) }
         return total
     }
@@ -67,6 +76,7 @@ public final class CorrelationShard: @unchecked Sendable {
     /// they are processed in event-time order when the watermark passes them.
     public func ingest(_ batch: CorrelationBatch, list: Int, lateBefore: Timestamp = .distantPast) {
         let cutoff = lateBefore.nanoseconds
+        let floor = appliedThrough
         // An event read by several rules is one evidence entry, stored once.
         var storedEvidence: Int32 = -1
         var storedRef: UInt32 = 0
@@ -74,6 +84,10 @@ public final class CorrelationShard: @unchecked Sendable {
             batch.bytes.withUnsafeBytes { bytes in
                 for index in records.indices where records[index].time >= cutoff {
                     let record = records[index]
+                    if record.time < floor {
+                        environment.stats.shedLate += 1
+                        continue
+                    }
                     let rule = Int(record.rule)
                     guard runtimes[rule] != nil else { preconditionFailure("input for rule \(rule), which shard \(role) does not run") }
                     lifetimeStats.inputs += 1
@@ -89,7 +103,7 @@ public final class CorrelationShard: @unchecked Sendable {
                         storedEvidence = record.evidence
                         storedRef = environment.evidence.add(
                             UnsafeRawBufferPointer(rebasing: bytes[Int(evidence.start)..<Int(evidence.start) + Int(evidence.count)]),
-                            form: evidence.form, receiveTime: evidence.receiveTime)
+                            form: evidence.form, time: evidence.time)
                     }
                     let value =
                         record.valueCount == CorrelationBatch.Record.noValue ? nil : Self.text(bytes, record.valueStart, record.valueCount)
@@ -101,6 +115,61 @@ public final class CorrelationShard: @unchecked Sendable {
                 }
             }
         }
+        keepWithinBudget()
+    }
+
+    // MARK: State budget
+
+    /// Bytes of correlation state this shard holds as the budget counts them: live groups and their
+    /// window state, waiting inputs, the evidence ring.
+    var stateBytes: Int { environment.evidence.memoryBytes + pendingBytes + groupStateBytes }
+
+    private var pendingBytes: Int { runtimes.reduce(0) { $0 + ($1?.pending.liveBytes ?? 0) } }
+    private var groupStateBytes: Int { runtimes.reduce(0) { $0 + ($1?.stateBytes ?? 0) } }
+
+    /// Sheds state when the shard would hold more than its budget: first the waiting inputs, once they
+    /// hold a quarter of it (applying them takes as much again for a moment, to sort them), are applied
+    /// at once (through the latest of them: the effective lateness shrinks, and inputs older than that
+    /// arriving later are refused); then groups are evicted, furthest below their threshold first
+    /// (``RuleRuntime/victim()``), until the state is back under three quarters of what the budget
+    /// leaves it.
+    private func keepWithinBudget() {
+        let evidence = environment.evidence.memoryBytes
+        var pending = pendingBytes
+        var state = groupStateBytes
+        let room = max(0, stateBudget - evidence)
+        peakStateBytes = max(peakStateBytes, evidence + pending + state)
+        guard 2 * pending + state > room else { return }
+        environment.stats.budgetReached += 1
+        if pending >= room / 4 {
+            applyWaitingInputs()
+            pending = pendingBytes
+            state = groupStateBytes
+        }
+        let target = max(0, room - 2 * pending) * 3 / 4
+        while state > target {
+            guard let index = runtimes.indices.max(by: { (runtimes[$0]?.stateBytes ?? -1) < (runtimes[$1]?.stateBytes ?? -1) }),
+                runtimes[index]?.evictForMemory(env: &environment) == true
+            else { break }
+            state = groupStateBytes
+        }
+    }
+
+    /// Applies every waiting input now, through the latest of them, as if the watermark had passed it.
+    private func applyWaitingInputs() {
+        var latest = Int64.min
+        var waiting = 0
+        for runtime in runtimes {
+            guard let runtime else { continue }
+            latest = max(latest, runtime.pending.latestTime)
+            waiting += runtime.pending.count
+        }
+        guard latest != .min else { return }
+        environment.stats.shedEarlyInputs += waiting
+        for index in runtimes.indices where runtimes[index] != nil {
+            runtimes[index]!.flush(watermark: latest &+ 1, horizon: .max, expireBefore: latest, env: &environment)
+        }
+        appliedThrough = max(appliedThrough, latest)
     }
 
     /// Text from batch bytes (keys and values are short: most fit in a String without allocating).
@@ -126,6 +195,7 @@ public final class CorrelationShard: @unchecked Sendable {
                 ingest(chained, list: chained.shards)
             }
         }
+        keepWithinBudget()
         if role != .chain { swap(&output.chained, &environment.chained) }
         swap(&output.alerts, &environment.alerts)
         lifetimeStats.merge(environment.stats)

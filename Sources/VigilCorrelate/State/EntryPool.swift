@@ -19,6 +19,8 @@ struct EntryPool<Payload> {
     private var next: [UInt32] = []
     private var freeChunk: UInt32 = .max
     private let emptyPayload: Payload
+    /// Entries in use, over all queues (for the state budget, see ``liveBytes``).
+    private(set) var liveEntries = 0
 
     init(emptyPayload: Payload) {
         self.emptyPayload = emptyPayload
@@ -28,6 +30,10 @@ struct EntryPool<Payload> {
     var capacityBytes: Int {
         times.capacity * 8 + refs.capacity * 4 + payload.capacity * MemoryLayout<Payload>.stride + next.capacity * 4
     }
+
+    /// Bytes the entries in use take (their chunks' share included): what the state budget counts.
+    /// Unlike ``capacityBytes`` it falls again when entries leave.
+    var liveBytes: Int { liveEntries * (12 + MemoryLayout<Payload>.stride + 4 / Self.chunkSize) }
 
     /// Reserves room for `chunks` chunks (a rule about to hold many groups: one chunk each at least).
     mutating func reserve(chunks: Int) {
@@ -79,6 +85,7 @@ struct EntryPool<Payload> {
         refs[position] = ref
         payload[position] = value
         queue.count += 1
+        liveEntries += 1
     }
 
     /// Storage position of the front entry. The queue must not be empty.
@@ -87,6 +94,7 @@ struct EntryPool<Payload> {
     /// Removes the front entry.
     mutating func popFront(_ queue: inout EntryQueue) {
         queue.count -= 1
+        liveEntries -= 1
         if queue.count == 0 {
             // Keep the emptied chunk for the next push: groups often refill right away.
             queue.start = 0
@@ -143,8 +151,15 @@ struct EntryPool<Payload> {
         }
     }
 
+    /// Updates the payload of the back (newest) entry of `queue`, which must not be empty.
+    mutating func updateBack(_ queue: EntryQueue, _ update: (inout Payload) -> Void) {
+        let back = Int(queue.tail) * Self.chunkSize + (Int(queue.start) + Int(queue.count) - 1) % Self.chunkSize
+        update(&payload[back])
+    }
+
     /// Returns every chunk of `queue` to the pool and empties it.
     mutating func release(_ queue: inout EntryQueue) {
+        liveEntries -= Int(queue.count)
         var chunk = queue.head
         while chunk != .max {
             let following = chunk == queue.tail ? UInt32.max : next[Int(chunk)]

@@ -15,7 +15,7 @@ struct EvidenceStore {
         var count: UInt32 = 0
         /// Position in the unbounded byte sequence written so far; ring index `position & (ring.count - 1)`.
         var position = 0
-        var receiveTime: Int64 = 0
+        var time = EvidenceTime(received: Timestamp(nanoseconds: 0))
     }
 
     private var ring: [UInt8]
@@ -46,7 +46,7 @@ struct EvidenceStore {
 
     /// Stores a piece of evidence and returns its reference (never 0, never `UInt32.max`: callers may use
     /// that value to mean "no event").
-    mutating func add(_ content: UnsafeRawBufferPointer, form: CorrelationBatch.EvidenceForm, receiveTime: Int64) -> UInt32 {
+    mutating func add(_ content: UnsafeRawBufferPointer, form: CorrelationBatch.EvidenceForm, time: EvidenceTime) -> UInt32 {
         let ref = nextRef
         nextRef = nextRef >= .max - 1 ? 1 : nextRef + 1
         if Int(ref) >= entries.count && entries.count < maxEntries { growEntries() }
@@ -69,20 +69,20 @@ struct EvidenceStore {
         }
         written = position + count
         entries[Int(ref) & (entries.count - 1)] = Entry(
-            ref: ref, form: form, count: UInt32(count), position: position, receiveTime: receiveTime)
+            ref: ref, form: form, count: UInt32(count), position: position, time: time)
         return ref
     }
 
-    /// Calls `body` with an entry's form, receive time and bytes, if the entry is still held.
+    /// Calls `body` with an entry's form, times and bytes, if the entry is still held.
     func withEntry<R>(
-        _ ref: UInt32, _ body: (CorrelationBatch.EvidenceForm, Int64, UnsafeRawBufferPointer) -> R
+        _ ref: UInt32, _ body: (CorrelationBatch.EvidenceForm, EvidenceTime, UnsafeRawBufferPointer) -> R
     ) -> R? {
         guard ref != 0 else { return nil }
         let entry = entries[Int(ref) & (entries.count - 1)]
         guard entry.ref == ref, entry.position >= max(validFrom, written - ring.count) else { return nil }
         let start = entry.position & (ring.count - 1)
         return ring.withUnsafeBytes {
-            body(entry.form, entry.receiveTime, UnsafeRawBufferPointer(rebasing: $0[start..<start + Int(entry.count)]))
+            body(entry.form, entry.time, UnsafeRawBufferPointer(rebasing: $0[start..<start + Int(entry.count)]))
         }
     }
 

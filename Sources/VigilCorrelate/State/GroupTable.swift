@@ -38,6 +38,12 @@ struct GroupTable {
     private(set) var oldest = GroupTable.none
     private(set) var newest = GroupTable.none
     private(set) var count = 0
+    /// Heap bytes of keys too long to be stored inline.
+    private var keyBytes = 0
+
+    /// Bytes the live groups take (key, record, about two buckets, long keys): what the state budget
+    /// counts.
+    var liveBytes: Int { count * (16 + MemoryLayout<Record>.stride + 8) + keyBytes }
 
     init() {
         buckets = Array(repeating: Self.emptyBucket, count: 16)
@@ -89,6 +95,7 @@ struct GroupTable {
             while reserve > 0, size < 2 * reserve { size *= 2 }
             rehash(size)
         }
+        keyBytes += StringCost.heapBytes(key)
         let slot: UInt32
         if let reused = freeSlots.popLast() {
             slot = reused
@@ -121,6 +128,7 @@ struct GroupTable {
         oldest = Self.none
         newest = Self.none
         count = 0
+        keyBytes = 0
     }
 
     /// Marks a group as seen at `time` (not earlier than any time seen before in this table).
@@ -135,6 +143,7 @@ struct GroupTable {
     mutating func remove(_ slot: UInt32) {
         unlink(slot)
         removeFromBuckets(slot)
+        keyBytes -= StringCost.heapBytes(keys[Int(slot)])
         keys[Int(slot)] = ""
         records[Int(slot)].generation &+= 1
         freeSlots.append(slot)

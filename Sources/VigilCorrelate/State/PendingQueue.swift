@@ -27,8 +27,23 @@ struct PendingQueue {
     private var slab: [PendingInput?] = []
     private var freeSlots: [Int32] = []
     private var heap: [Entry] = []
+    /// Heap bytes of the waiting inputs' long keys and values.
+    private var stringBytes = 0
 
     var count: Int { heap.count }
+
+    /// Bytes the waiting inputs hold (the slab and heap as allocated, long strings): what the state
+    /// budget counts. Allocated, not used: both grow by doubling, and they are given back once emptied
+    /// (see ``takeAll(before:into:)``), so this falls when the inputs have been applied.
+    var liveBytes: Int { memoryBytes + stringBytes }
+
+    /// The latest time of any waiting input (`Int64.min` when none waits).
+    var latestTime: Int64 { heap.reduce(Int64.min) { max($0, $1.time) } }
+
+    @inline(__always)
+    private static func stringBytes(_ input: PendingInput) -> Int {
+        StringCost.heapBytes(input.key) + StringCost.heapBytes(input.value)
+    }
     var isEmpty: Bool { heap.isEmpty }
 
     var memoryBytes: Int {
@@ -38,6 +53,7 @@ struct PendingQueue {
     /// Stores an input; returns its slab slot.
     @discardableResult
     mutating func insert(_ input: PendingInput) -> Int32 {
+        stringBytes += Self.stringBytes(input)
         let slot: Int32
         if let reused = freeSlots.popLast() {
             slot = reused
@@ -64,13 +80,18 @@ struct PendingQueue {
 
     /// Replaces the input in a slab slot by one with the same time.
     mutating func replace(at slot: Int32, with input: PendingInput) {
+        if let old = slab[Int(slot)] { stringBytes -= Self.stringBytes(old) }
+        stringBytes += Self.stringBytes(input)
         slab[Int(slot)] = input
     }
 
     /// Moves every input earlier than `time` to `ready`, in no particular order.
     mutating func takeAll(before time: Int64, into ready: inout [PendingInput]) {
         while let top = heap.first, top.time < time {
-            if let input = slab[Int(top.slot)].take() { ready.append(input) }
+            if let input = slab[Int(top.slot)].take() {
+                stringBytes -= Self.stringBytes(input)
+                ready.append(input)
+            }
             freeSlots.append(top.slot)
             let last = heap.removeLast()
             guard !heap.isEmpty else { break }

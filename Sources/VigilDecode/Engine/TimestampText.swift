@@ -79,11 +79,7 @@ enum TimestampText {
         let civil = CivilTime(
             year: year, month: month, day: day, hour: clock.hour, minute: clock.minute, second: clock.second,
             nanosecond: clock.nanosecond)
-        guard civil.isValid else { return nil }
-        let seconds =
-            Timestamp.daysFromCivil(year: year, month: month, day: day) * 86_400
-            + Int64(clock.hour * 3600 + clock.minute * 60 + clock.second) - Int64(offset ?? 0)
-        guard let time = Timestamp(validatingSeconds: seconds, nanoseconds: Int64(clock.nanosecond)) else { return nil }
+        guard civil.isValid, let time = Timestamp(validating: civil, utcOffsetSeconds: offset ?? 0) else { return nil }
         return Parsed(time: time, fractionDigits: clock.fractionDigits, hasZone: offset != nil)
     }
 }

@@ -1,3 +1,5 @@
+import VigilEvent
+
 /// A parsed Sigma condition (spec: Detection > Condition).
 indirect enum ConditionExpression: Equatable, Sendable {
     /// `1 of X` (any) or `all of X`.
@@ -25,29 +27,8 @@ indirect enum ConditionExpression: Equatable, Sendable {
         }
     }
 
-    /// `*`-only wildcard matching for identifier patterns.
+    /// `*`-only wildcard matching for identifier patterns (Sigma has no `?` there).
     static func wildcardMatch(_ pattern: [UInt8], _ text: [UInt8]) -> Bool {
-        var p = 0
-        var t = 0
-        var star = -1
-        var mark = 0
-        while t < text.count {
-            if p < pattern.count && pattern[p] == UInt8(ascii: "*") {
-                star = p
-                mark = t
-                p += 1
-            } else if p < pattern.count && pattern[p] == text[t] {
-                p += 1
-                t += 1
-            } else if star >= 0 {
-                p = star + 1
-                mark += 1
-                t = mark
-            } else {
-                return false
-            }
-        }
-        while p < pattern.count && pattern[p] == UInt8(ascii: "*") { p += 1 }
-        return p == pattern.count
+        GlobMatch.matches(pattern, text, singleWildcard: false)
     }
 }

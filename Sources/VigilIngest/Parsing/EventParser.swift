@@ -65,13 +65,15 @@ struct EventParser {
     /// against `yearReference` (the receive time, or a file's modification time).
     mutating func beginBatch(yearReference: Timestamp, timeZone: String?, rawByteCount: Int) {
         let index = timeZone.map { zoneIndex(named: $0) } ?? 0
-        if index != batchZone {
+        let zoneChanged = index != batchZone
+        if zoneChanged {
             zones[batchZone] = zone
             zone = zones[index]
             batchZone = index
         }
         lastHost = (0, -1)
-        if yearReference != years.reference || options.year != years.fixedYear {
+        // The receive year is read in the batch's zone: a listener's zone changes it around New Year.
+        if zoneChanged || yearReference != years.reference || options.year != years.fixedYear {
             years = YearInference(reference: yearReference, zone: zone, fixedYear: options.year)
         }
         derivedBase = rawByteCount
@@ -98,7 +100,7 @@ struct EventParser {
         let hash = FNV1a.hash(bytes)
         if hash == lastHost.hash && lastHost.zone >= 0 { return lastHost.zone }
         var zone = batchZone
-        for entry in hostZones where HostPattern.matches(entry.pattern, bytes) {
+        for entry in hostZones where entry.pattern.withUnsafeBytes({ GlobMatch.matches($0, bytes, ignoringCase: true) }) {
             zone = entry.zone
             break
         }

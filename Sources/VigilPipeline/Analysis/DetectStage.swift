@@ -18,6 +18,8 @@ struct DetectStage: BatchStage {
     /// The JSON of event `renderedEvent` of the current batch.
     private var json: [UInt8] = []
     private var renderedEvent = -1
+    /// Where in ``json`` the time slot of a pending event is (see ``PendingTimeSlot``).
+    private var jsonTimeSlot: Int?
     /// How many output bytes the last batch made: reserved up front for the next, so the buffer is not
     /// copied at every doubling while alerts are appended.
     private var outputHint = 0
@@ -48,8 +50,15 @@ struct DetectStage: BatchStage {
                     renderJSON(index, of: events)
                 }
                 let time = Self.eventField(index, of: events) { $0.time }
+                let start = result.output.count
                 json.withUnsafeBytes { event in
                     routing.ruleJSON(id) { Alert.appendDetectionJSON(time: time, rule: $0, event: event, to: &result.output) }
+                }
+                if let slot = jsonTimeSlot {
+                    // The head's time (always six digits) and the embedded event's, both filled later.
+                    result.pendingTimeSlots.append(PendingTimeSlot(offset: start + Alert.detectionHeadTimeOffset, fixedDigits: 6))
+                    let eventStart = result.output.count - 1 - json.count
+                    result.pendingTimeSlots.append(PendingTimeSlot(offset: eventStart + slot, fixedDigits: nil))
                 }
                 result.output.append(0x0A)
                 result.detectionAlerts += 1
@@ -84,7 +93,7 @@ struct DetectStage: BatchStage {
     /// Renders the event's JSON into `json`.
     private mutating func renderJSON(_ index: Int, of batch: EventBatch) {
         json.removeAll(keepingCapacity: true)
-        batch.events.withUnsafeBufferPointer { renderer.append($0[index], of: batch, to: &json) }
+        jsonTimeSlot = batch.events.withUnsafeBufferPointer { renderer.append($0[index], of: batch, to: &json) }
     }
 
     /// The event's evidence: its message as received, which correlation renders again only for the
@@ -98,7 +107,11 @@ struct DetectStage: BatchStage {
             renderedEvent = index
             return json.withUnsafeBytes { inputs.addEvidence($0, form: .json, receiveTime: .distantPast) }
         default:
-            return batch.withBytes(event.raw) { inputs.addEvidence($0, form: .message, receiveTime: event.receiveTime) }
+            // The settled time travels with the message (pending: filled in with the inputs').
+            let time = EvidenceTime(
+                received: event.receiveTime, event: event.timeSource == .pending ? CorrelationBatch.pendingTime : event.time,
+                precision: event.timePrecision)
+            return batch.withBytes(event.raw) { inputs.addEvidence($0, form: .message, time: time) }
         }
     }
 }

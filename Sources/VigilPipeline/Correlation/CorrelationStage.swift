@@ -53,7 +53,7 @@ struct CorrelationStage: OrderedStage {
         var inputs = result.correlationInputs
         result.correlationInputs = nil
         counters.received += UInt64(inputs?.detectionCount ?? 0)
-        if result.timeline?.hasPending == true { inputs?.resolvePendingTimes(to: progress.pendingTime(for: result)) }
+        if let pending = result.pendingTime { inputs?.resolvePendingTimes(to: pending.time, precision: pending.precision) }
         // The watermark follows the slowest source (see SourceProgress); `.distantPast` leaves it.
         let latest = progress.observe(result) ?? .distantPast
         sink.expectCorrelationStep()

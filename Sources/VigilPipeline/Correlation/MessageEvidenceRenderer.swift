@@ -4,10 +4,11 @@ import VigilEvent
 import VigilIngest
 
 /// Writes correlation evidence kept as a message as the event JSON `vigil parse` prints for it: parses
-/// and decodes the message again with the run's parser options and decoders. Parsing depends only on
-/// the message, the options and the receive time (year inference, events without a time of their
-/// own), and decoding only on the event, so the JSON is the one the detect stage would have rendered.
-/// One per correlation shard (it owns a parser and a decoder's regex scratch).
+/// and decodes the message again with the run's parser options and decoders, then gives the event the
+/// time the pipeline settled for it (kept with the evidence: a file's year, an inherited or resolved
+/// time, a listener's zone are not in the message). Decoding depends only on the event, so the JSON is
+/// the one the detect stage would have rendered. One per correlation shard (it owns a parser and a
+/// decoder's regex scratch).
 struct MessageEvidenceRenderer: EvidenceRendering {
     private var parser: BatchParser
     private var decoder: DecoderWorker?
@@ -19,12 +20,22 @@ struct MessageEvidenceRenderer: EvidenceRendering {
     }
 
     mutating func appendEventJSON(message: UnsafeRawBufferPointer, receiveTime: Timestamp, to out: inout [UInt8]) {
+        appendEventJSON(message: message, receiveTime: receiveTime, eventTime: nil, precision: 0, to: &out)
+    }
+
+    mutating func appendEventJSON(
+        message: UnsafeRawBufferPointer, receiveTime: Timestamp, eventTime: Timestamp?, precision: UInt8, to out: inout [UInt8]
+    ) {
         let bytes = Array(message)
         let raw = RawBatch(
             source: SourceID(0), firstSequence: 0, receiveTime: receiveTime, bytes: bytes, messages: [ByteRange(start: 0, end: bytes.count)]
         )
         var batch = parser.parse(raw)
         decoder?.decode(&batch)
-        batch.events.withUnsafeBufferPointer { renderer.append($0[0], of: batch, to: &out) }
+        if let eventTime {
+            batch.events[0].time = eventTime
+            batch.events[0].timePrecision = precision
+        }
+        _ = batch.events.withUnsafeBufferPointer { renderer.append($0[0], of: batch, to: &out) }
     }
 }

@@ -30,7 +30,9 @@ public struct JSONLineRenderer: BatchStage {
         result.output.reserveCapacity(batch.bytes.count * 3 + batch.events.count * 200)
         guard placer != nil else {
             for event in batch.events {
-                renderer.append(event, of: batch, to: &result.output)
+                if let slot = renderer.append(event, of: batch, to: &result.output) {
+                    result.pendingTimeSlots.append(PendingTimeSlot(offset: slot, fixedDigits: nil))
+                }
                 result.output.append(0x0A)
             }
             counters.emitted += UInt64(batch.events.count)
@@ -38,7 +40,9 @@ public struct JSONLineRenderer: BatchStage {
         }
         placer!.placeEvents(of: batch, into: &routes)
         for index in batch.events.indices {
-            renderer.append(batch.events[index], of: batch, to: &result.output)
+            if let slot = renderer.append(batch.events[index], of: batch, to: &result.output) {
+                result.pendingTimeSlots.append(PendingTimeSlot(offset: slot, fixedDigits: nil))
+            }
             // The event object's closing brace becomes `,"logsource":...}`.
             result.output.removeLast()
             members!.appendMember(of: Int(routes[index]), to: &result.output)

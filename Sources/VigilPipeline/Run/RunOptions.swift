@@ -47,9 +47,16 @@ public struct RunOptions: Sendable {
     /// How far ahead of its receive time (live input) or of its source's progress (replays) an event's
     /// own time may lie and still move event time at once (`--max-clock-skew`); see docs/correlation.md.
     public var maxClockSkew: Timestamp.Duration = RunOptions.defaultMaxClockSkew
+    /// How far behind its receive time an event on a listener may be stamped and still be correlated at
+    /// its own time (`--max-clock-lag`); older ones are correlated at their receive time, so that no
+    /// sender can hold event time back for the others.
+    public var maxClockLag: Timestamp.Duration = RunOptions.defaultMaxClockLag
 
     /// Five minutes: clocks of real senders drift by seconds, zones by whole hours.
     public static let defaultMaxClockSkew = Timestamp.Duration.seconds(300)
+    /// Ten minutes: a forwarder catching up after a short outage; a host whose zone is hours off, or one
+    /// replaying old stamps, is correlated as it arrives.
+    public static let defaultMaxClockLag = Timestamp.Duration.seconds(600)
 
     public init(
         mode: Mode,

@@ -135,22 +135,52 @@ public enum Runner {
         summary.eventTime = totals.eventTime
         for case let stage as CorrelationStage in stages { summary.eventTime.merge(stage.eventTime) }
         summary.loadTime = rules.loadTime
+        summary.peakMemoryBytes = peakResidentBytes()
         try report(summary, options: options, logger: logger)
         return summary
     }
 
     /// A regular file (also stdin redirected from one) is a replay whose RFC 3164 years are inferred
     /// against its modification time (live only when `--live` says so); a pipe follows the run's liveness.
+    /// A modification time vigil cannot hold, or one at the epoch (archives often leave 0), says nothing
+    /// about the file's age: the receive time is used then.
     private static func sourceClock(_ fd: Int32, live: Bool, forcedLive: Bool?) -> SourceClock {
+        guard let modified = regularFileModificationTime(fd) else { return SourceClock(isLive: live) }
+        let plausible = modified > Timestamp(seconds: 86_400) ? modified : nil
+        return SourceClock(isLive: forcedLive == true, yearReference: plausible)
+    }
+
+    /// The modification time of a regular file (nil for anything else, or a time out of range).
+    private static func regularFileModificationTime(_ fd: Int32) -> Timestamp? {
         var info = stat()
-        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return SourceClock(isLive: live) }
-        let modified = Timestamp(seconds: Int64(info.st_mtim.tv_sec), nanoseconds: Int64(info.st_mtim.tv_nsec))
-        return SourceClock(isLive: forcedLive == true, yearReference: modified)
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Timestamp(validatingSeconds: Int64(info.st_mtim.tv_sec), nanoseconds: Int64(info.st_mtim.tv_nsec))
+            ?? Timestamp(seconds: 0)
+    }
+
+    /// The process's peak resident memory so far: VmHWM of /proc/self/status, the high-water mark of
+    /// this program's own memory. Not getrusage's ru_maxrss: Linux carries that over exec from the
+    /// parent, so a vigil started by a large process reported the parent's peak.
+    static func peakResidentBytes() -> UInt64 {
+        let fd = open("/proc/self/status", O_RDONLY)
+        if fd >= 0 {
+            defer { close(fd) }
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            let status = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self)
+            if let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+                let kilobytes = UInt64(String(line.dropFirst(6).filter(\.isNumber)))
+            {
+                return kilobytes * 1024
+            }
+        }
+        var usage = rusage()
+        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
+        return UInt64(max(0, usage.ru_maxrss)) * 1024
     }
 
     private static func isRegularFile(_ fd: Int32) -> Bool {
-        var info = stat()
-        return fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+        regularFileModificationTime(fd) != nil
     }
 
     static func report(_ summary: RunSummary, options: RunOptions, logger: Logger) throws(RunError) {

@@ -61,7 +61,7 @@ struct StagePlan {
         let decodes = self.decodes, detects = self.detects, correlates = self.correlates
         let tracksShapes = tracksUnmatchedShapes
         let decoderSlots = self.decoderSlots, detectorSlots = self.detectorSlots
-        let maxClockSkew = options.maxClockSkew
+        let maxClockSkew = options.maxClockSkew, maxClockLag = options.maxClockLag
         return PipelineConfiguration(
             workers: options.workers,
             ringCapacity: correlates ? min(options.ringCapacity, Self.correlationRingCapacity) : options.ringCapacity,
@@ -74,7 +74,7 @@ struct StagePlan {
                     stages.append(DecodeStage(slot: decoderSlots.make(worker)))
                 }
                 // After the decoders (a decoder may read the time from the message), before detection.
-                stages.append(EventTimeStage(maxClockSkew: maxClockSkew, recordsTimeline: correlates))
+                stages.append(EventTimeStage(maxClockSkew: maxClockSkew, maxClockLag: maxClockLag, recordsTimeline: correlates))
                 if detects {
                     stages.append(DetectStage(slot: detectorSlots.make(Detector(ruleSet: rules.detection)), routing: routing))
                 }
@@ -92,11 +92,12 @@ struct StagePlan {
     }
 
     func orderedStages(sink: AlertSink?, roster: SourceRoster, onOutputClosed: @escaping @Sendable () -> Void) -> [any OrderedStage] {
-        if options.mode == .parse { return [OutputWriter(fd: 1, onClosed: onOutputClosed)] }
+        // Event times first: pending events get their source's time before anything is written.
+        if options.mode == .parse { return [EventTimeResolver(), OutputWriter(fd: 1, onClosed: onOutputClosed)] }
         guard let sink else { return [] }
-        // The alert writer goes first: a batch's detections take their place in the output before the
+        // The alert writer goes next: a batch's detections take their place in the output before the
         // correlation step the batch triggers (see AlertSink).
-        var stages: [any OrderedStage] = [AlertWriterStage(sink: sink)]
+        var stages: [any OrderedStage] = [EventTimeResolver(), AlertWriterStage(sink: sink)]
         if correlates {
             var correlationOptions = options.correlation
             correlationOptions.shards = options.workers

@@ -21,6 +21,12 @@ public struct BatchResult: Sendable {
     public var timeline: BatchTimeline?
     /// Where the batch's event times came from.
     public var eventTime: EventTimeCounters
+    /// Slots in ``output`` holding the time of events that had none when rendered
+    /// (``EventTimeSource/pending``), filled in by the ordered stages (``EventTimeResolver``).
+    public var pendingTimeSlots: [PendingTimeSlot]
+    /// The time the batch's pending events take (the last timed event of their source's earlier
+    /// batches, else the receive time), once ``EventTimeResolver`` has run; nil when none is pending.
+    public var pendingTime: (time: Timestamp, precision: UInt8)?
     /// The detections correlations read, routed to their shards (filled by a detect stage; nil when the
     /// run correlates nothing or the batch had none).
     public var correlationInputs: CorrelationBatch?
@@ -44,6 +50,8 @@ public struct BatchResult: Sendable {
         self.maxEventTime = .distantPast
         self.timeline = nil
         self.eventTime = EventTimeCounters()
+        self.pendingTimeSlots = []
+        self.pendingTime = nil
         self.correlationInputs = nil
         self.output = []
         self.detectionAlerts = 0

@@ -40,6 +40,12 @@ extension RunSummary {
                     + "\(stats.missingGroupKey) without group field, \(stats.evictedGroups) groups evicted, "
                     + "\(stats.incompleteWindows) undecided windows, \(stats.evidenceExpired) evidence expired, "
                     + "\(stats.alerts) alerts")
+            if stats.budgetReached > 0 || stats.shortenedValues > 0 {
+                lines.append(
+                    "  correlation state shed (--max-state-memory): budget reached \(stats.budgetReached) times, "
+                        + "\(stats.shedEarlyInputs) inputs applied before the watermark, \(stats.shedLate) refused as older, "
+                        + "\(stats.shedGroups) groups evicted; \(stats.shortenedValues) values too long, kept as prefix and digest")
+            }
         }
         if let alerts = report.alerts {
             lines.append(
@@ -58,11 +64,28 @@ extension RunSummary {
         let estimate = report.unmatchedShapesExact ? "" : ", counts estimated (at most the + figure too high)"
         var lines = ["  not decoded or by a program decoder only: \(undecoded) events; top shapes (program, first words\(estimate)):"]
         for shape in report.unmatchedShapes {
-            let program = shape.program.isEmpty ? "-" : shape.program
+            let program = shape.program.isEmpty ? "-" : Self.printable(shape.program)
             let over = shape.overcount > 0 ? " (+\(shape.overcount))" : ""
-            lines.append("    \(shape.count)\(over) \(program): \(shape.words)")
+            lines.append("    \(shape.count)\(over) \(program): \(Self.printable(shape.words))")
         }
         return lines
+    }
+
+    /// Text a sender wrote, made safe for a terminal: control characters (escape sequences could move
+    /// the cursor or retitle the window of whoever reads the summary) become `\u{..}`.
+    static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F || (0x80..<0xA0).contains($0.value) }) else {
+            return text
+        }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value) {
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     /// The analysis members of the JSON summary.
@@ -121,6 +144,14 @@ extension RunSummary {
                 inner.integer("undecided_windows", UInt64(stats.incompleteWindows))
                 inner.integer("evidence_expired", UInt64(stats.evidenceExpired))
                 inner.integer("alerts", UInt64(stats.alerts))
+                inner.integer("shortened_values", UInt64(stats.shortenedValues))
+                inner.integer("peak_state_bytes", UInt64(stats.peakStateBytes))
+                inner.nested("shed") { shed in
+                    shed.integer("budget_reached", UInt64(stats.budgetReached))
+                    shed.integer("inputs_applied_early", UInt64(stats.shedEarlyInputs))
+                    shed.integer("inputs_refused", UInt64(stats.shedLate))
+                    shed.integer("groups_evicted", UInt64(stats.shedGroups))
+                }
             }
         }
         if let alerts = report.alerts {

@@ -14,6 +14,7 @@ extension RunSummary {
         }
         object.double("events_per_second", eventsPerSecond.rounded())
         object.integer("workers", UInt64(workers))
+        object.integer("peak_memory_bytes", peakMemoryBytes)
         object.nested("by_format") { inner in
             for format in EventFormat.allCases { inner.integer(format.name, parse.events(in: format)) }
         }
@@ -37,8 +38,9 @@ extension RunSummary {
             }
             inner.integer("future_time", eventTime.futureTime)
             inner.integer("ahead_of_clock", eventTime.aheadOfClock)
+            inner.integer("behind_clock", eventTime.behindClock)
             inner.integer("unconfirmed_jumps", eventTime.unconfirmedJumps)
-            inner.integer("untracked_hosts", eventTime.untrackedHosts)
+            inner.integer("untracked_host_messages", eventTime.untrackedHostMessages)
         }
         object.integer("truncated", truncated)
         object.integer("discarded_bytes", discardedBytes)

@@ -12,7 +12,9 @@ extension RunSummary {
         var lines: [String] = []
         let rate = Int(eventsPerSecond.rounded())
         let seconds = (elapsedSeconds * 1000).rounded() / 1000
-        lines.append("vigil: \(events) events in \(seconds) s (\(rate) events/s, \(workers) workers)")
+        var head = "vigil: \(events) events in \(seconds) s (\(rate) events/s, \(workers) workers"
+        if peakMemoryBytes > 0 { head += ", peak memory \(peakMemoryBytes >> 20) MiB" }
+        lines.append(head + ")")
         let load = loadTime
         lines.append(
             "  loading rules and decoders: \(Self.milliseconds(load.total)) s (decoders \(Self.milliseconds(load.decoders)) s, "
@@ -61,7 +63,8 @@ extension RunSummary {
         if eventTime.futureTime > 0 {
             text += " (ahead of the clock \(eventTime.aheadOfClock), unconfirmed jumps \(eventTime.unconfirmedJumps); --max-clock-skew)"
         }
-        if eventTime.untrackedHosts > 0 { text += ", hosts not tracked \(eventTime.untrackedHosts)" }
+        if eventTime.behindClock > 0 { text += ", behind the clock \(eventTime.behindClock) (--max-clock-lag)" }
+        if eventTime.untrackedHostMessages > 0 { text += ", messages of untracked hosts \(eventTime.untrackedHostMessages)" }
         return text
     }
 

@@ -17,6 +17,8 @@ public struct RunSummary: Sendable {
     public var fieldNamesDropped: UInt64 = 0
     /// Where event times came from, and events stamped too far ahead (``RunOptions/maxClockSkew``).
     public var eventTime = EventTimeCounters()
+    /// The process's peak resident memory at the end of the run (0 when unknown).
+    public var peakMemoryBytes: UInt64 = 0
     /// Time spent loading decoders and rules before any input was read (not part of
     /// ``elapsedSeconds``, so events/s measures the input alone).
     public var loadTime = LoadTime()

@@ -33,15 +33,18 @@ public struct BatchTimeline: Sendable {
 /// How many events took their time from where, and how many were stamped too far ahead of the clock.
 public struct EventTimeCounters: Sendable, Hashable {
     /// Indexed by ``EventTimeSource/rawValue``, after the worker settled each event's time (pending
-    /// events are resolved later, by the ordered stages, and stay counted as pending).
-    public private(set) var bySource: [UInt64] = Array(repeating: 0, count: EventTimeSource.allCases.count)
+    /// events are resolved later, by the ordered stages, and stay counted as pending). A fixed vector,
+    /// not an array: two of these are made per batch.
+    private var bySource = SIMD8<UInt64>()
     /// Events whose own time lay more than `--max-clock-skew` ahead of their receive time.
     public var aheadOfClock: UInt64 = 0
+    /// Events on a listener whose own time lay more than `--max-clock-lag` behind their receive time.
+    public var behindClock: UInt64 = 0
     /// Events of a replayed source that jumped more than `--max-clock-skew` ahead of its progress and
     /// were not confirmed by the events after them: they kept their time but did not move the watermark.
     public var unconfirmedJumps: UInt64 = 0
-    /// Hosts on live input beyond the tracked limit, whose events were counted under their connection.
-    public var untrackedHosts: UInt64 = 0
+    /// Messages of hosts beyond the tracked limit on a listener, counted under their connection.
+    public var untrackedHostMessages: UInt64 = 0
 
     public init() {}
 
@@ -55,9 +58,10 @@ public struct EventTimeCounters: Sendable, Hashable {
     public var futureTime: UInt64 { aheadOfClock + unconfirmedJumps }
 
     public mutating func merge(_ other: EventTimeCounters) {
-        for i in bySource.indices { bySource[i] &+= other.bySource[i] }
+        bySource &+= other.bySource
         aheadOfClock &+= other.aheadOfClock
+        behindClock &+= other.behindClock
         unconfirmedJumps &+= other.unconfirmedJumps
-        untrackedHosts &+= other.untrackedHosts
+        untrackedHostMessages &+= other.untrackedHostMessages
     }
 }

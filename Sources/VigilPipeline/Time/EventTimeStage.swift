@@ -4,25 +4,32 @@ import VigilEvent
 /// message) and before detection, which places detections in correlation windows by it.
 ///
 /// Per event, in input order:
-/// - a timed event more than ``maxClockSkew`` ahead of its receive time is counted; on live input it is
-///   correlated at its receive time (``Event/isAheadOfClock``) and moves no progress, in a replay it
-///   keeps its time but moves no progress either (one forged line must not make every later one late);
+/// - a timed event more than ``maxClockSkew`` ahead of its receive time is counted and moves no
+///   progress; on live input it is correlated at its receive time (``Event/isOffClock``), in a replay
+///   it keeps its time (one forged line must not make every later one late). On a listener, an event
+///   more than ``maxClockLag`` behind its receive time is correlated at its receive time too: a sender
+///   whose clock or zone is hours off, or one forging old stamps, must not hold event time back for
+///   every other sender;
 /// - an event without a time takes the time of the latest timed event of its batch before it
-///   (``EventTimeSource/inherited``); with none before it in the batch, it is ``EventTimeSource/pending``
-///   and the ordered stages give it the time of its source's last timed event of earlier batches (the
-///   worker cannot know it: batches of one source run on several workers at once). On a listener, where
-///   many senders share the source, an untimed event keeps its receive time.
+///   (``EventTimeSource/inherited``; stamps refused as too far ahead are not taken); with none before
+///   it in the batch, it is ``EventTimeSource/pending`` and the ordered stages give it the time of its
+///   source's last timed event of earlier batches (the worker cannot know it: batches of one source
+///   run on several workers at once). On a listener, where many senders share the source, an untimed
+///   event keeps its receive time.
 ///
-/// When correlation runs, it also records the batch's ``BatchTimeline`` for the watermark.
+/// It records the batch's ``BatchTimeline`` (its times in order only when correlation runs).
 struct EventTimeStage: BatchStage {
     let name = "time"
     let maxClockSkew: Timestamp.Duration
-    /// Whether to fill ``BatchResult/timeline`` (only correlation reads it).
+    let maxClockLag: Timestamp.Duration
+    /// Whether to record the batch's times in its timeline (only correlation reads them; whether it has
+    /// pending events and its last timed event are always recorded, for ``EventTimeResolver``).
     let recordsTimeline: Bool
     private var hosts = HostKeys()
 
-    init(maxClockSkew: Timestamp.Duration, recordsTimeline: Bool) {
+    init(maxClockSkew: Timestamp.Duration, maxClockLag: Timestamp.Duration = .seconds(600), recordsTimeline: Bool) {
         self.maxClockSkew = maxClockSkew
+        self.maxClockLag = maxClockLag
         self.recordsTimeline = recordsTimeline
     }
 
@@ -30,6 +37,7 @@ struct EventTimeStage: BatchStage {
         let live = batch.clock.isLive, listener = batch.clock.isListener
         let receiveTime = batch.receiveTime
         let futureLimit = receiveTime.advanced(by: maxClockSkew)
+        let pastLimit = listener ? receiveTime.advanced(by: Timestamp.Duration(nanoseconds: -maxClockLag.nanoseconds)) : .distantPast
         let record = recordsTimeline
         var timeline = BatchTimeline()
         timeline.byHost = listener
@@ -47,14 +55,21 @@ struct EventTimeStage: BatchStage {
                 batch.events.withUnsafeMutableBufferPointer { events in
                     for i in events.indices {
                         if events[i].timeSource.isOwn {
-                            let time = events[i].time
-                            last = (time, events[i].timePrecision)
-                            if time > futureLimit {
-                                tally.aheadOfClock &+= 1
-                                if live { events[i].isAheadOfClock = true }
+                            var time = events[i].time
+                            if time > futureLimit || time < pastLimit {
+                                if time > futureLimit { tally.aheadOfClock &+= 1 } else { tally.behindClock &+= 1 }
+                                guard live else {
+                                    bySource[Int(events[i].timeSource.rawValue)] &+= 1
+                                    continue
+                                }
+                                events[i].isOffClock = true
+                                time = receiveTime
                             } else {
-                                if time > maxTime { maxTime = time }
-                                if record { note(time, host: events[i].host, byHost: listener, bytes: bytes, into: &timeline) }
+                                last = (time, events[i].timePrecision)
+                            }
+                            if time > maxTime { maxTime = time }
+                            if record && (listener || !events[i].isOffClock) {
+                                note(time, host: events[i].host, byHost: listener, bytes: bytes, into: &timeline)
                             }
                         } else if listener {
                             if receiveTime > maxTime { maxTime = receiveTime }
@@ -77,7 +92,7 @@ struct EventTimeStage: BatchStage {
         timeline.lastTimed = last
         result.maxEventTime = maxTime
         result.eventTime = tally
-        if record { result.timeline = timeline }
+        result.timeline = timeline
         counters.emitted &+= UInt64(batch.events.count)
     }
 
@@ -96,29 +111,41 @@ struct EventTimeStage: BatchStage {
     }
 }
 
-/// The distinct host keys of one batch, in first-seen order (a batch holds a handful: a linear scan
-/// from the last hit beats a dictionary).
+/// The distinct host keys of one batch, in first-seen order. Consecutive messages mostly come from one
+/// host, so the last hit is tried first; past a few hosts a dictionary finds the others (a sender
+/// varying its host name per message must not make each lookup scan them all).
 struct HostKeys {
     private(set) var keys: [UInt64] = []
+    private var indexOf: [UInt64: UInt16] = [:]
     private var lastIndex = 0
+    private static let scanned = 16
 
     mutating func reset() {
-        keys = []
+        keys.removeAll(keepingCapacity: true)
+        if !indexOf.isEmpty { indexOf.removeAll(keepingCapacity: true) }
         lastIndex = 0
     }
 
     @inline(__always)
     mutating func index(of key: UInt64) -> UInt16 {
         if lastIndex < keys.count && keys[lastIndex] == key { return UInt16(lastIndex) }
-        if let found = keys.firstIndex(of: key) {
-            lastIndex = found
-            return UInt16(found)
+        if keys.count <= Self.scanned {
+            if let found = keys.firstIndex(of: key) {
+                lastIndex = found
+                return UInt16(found)
+            }
+        } else if let found = indexOf[key] {
+            lastIndex = Int(found)
+            return found
         }
         // A batch holds at most 4,096 listener messages, so the index fits; past 65,535 hosts in one batch
         // the last slot is shared (the ordered stage bounds hosts far below that anyway).
         guard keys.count < Int(UInt16.max) else { return UInt16.max - 1 }
         keys.append(key)
         lastIndex = keys.count - 1
+        if keys.count > Self.scanned {
+            if indexOf.isEmpty { for (i, k) in keys.enumerated() { indexOf[k] = UInt16(i) } } else { indexOf[key] = UInt16(lastIndex) }
+        }
         return UInt16(lastIndex)
     }
 }

@@ -18,9 +18,6 @@ import VigilEvent
 /// old time, which discard it (it keeps its own time in correlation, counted as an unconfirmed jump).
 /// The first three events of a source confirm its start the same way, so a forged first line cannot set
 /// it either.
-///
-/// Events without a time of their own that a worker could not place (``EventTimeSource/pending``) take
-/// the time of their source's last timed event of the batches before (``pendingTime(for:)``).
 struct SourceProgress {
     /// A source, or on live input one sending host of it.
     struct Key: Hashable {
@@ -47,8 +44,6 @@ struct SourceProgress {
     private var states: [Key: State] = [:]
     /// Sources the roster expects that have not ended: they hold progress until they confirm some.
     private var expected: Set<SourceID> = []
-    /// The last timed event of each replayed source: what its pending events take.
-    private var lastTimed: [SourceID: Timestamp] = [:]
     private var trackedHosts = 0
     /// Unconfirmed jumps and untracked hosts (the workers count the rest of ``EventTimeCounters``).
     private(set) var counters = EventTimeCounters()
@@ -60,18 +55,11 @@ struct SourceProgress {
         expected = Set(roster.expected)
     }
 
-    /// The time the batch's pending events take: the last timed event of its source before it, else the
-    /// batch's receive time. Call before ``observe(_:)`` notes the batch.
-    func pendingTime(for result: BatchResult) -> Timestamp {
-        lastTimed[result.source] ?? result.receiveTime
-    }
-
     /// Notes one batch result and returns the event time all counted sources have reached (nil when no
     /// source is counted).
     mutating func observe(_ result: BatchResult) -> Timestamp? {
         let now = idleSourceTimeout != nil ? clock.now : nil
         if let timeline = result.timeline {
-            if let last = timeline.lastTimed { lastTimed[result.source] = last.time }
             if timeline.byHost {
                 observeLive(timeline, source: result.source, now: now)
             } else {
@@ -81,13 +69,6 @@ struct SourceProgress {
                 state.lastSeen = now
                 states[key] = state
             }
-        } else if result.maxEventTime != .distantPast {
-            // A result without a timeline (a pipeline without the time stage): its largest time counts.
-            let key = Key(source: result.source, host: BatchTimeline.hostlessKey)
-            var state = states[key] ?? State()
-            state.confirmed = max(state.confirmed, result.maxEventTime.nanoseconds)
-            state.lastSeen = now
-            states[key] = state
         }
         for source in roster.takeEnded(before: result.ticket + 1) { remove(source) }
         return progress()
@@ -99,17 +80,20 @@ struct SourceProgress {
         var slotKeys: [Key] = []
         var slotOfKey: [Key: Int] = [:]
         var slotOfHost: [Int] = []
+        var folded: [Bool] = []
         slotOfHost.reserveCapacity(timeline.keys.count)
         for host in timeline.keys {
             var key = Key(source: source, host: host)
+            var isFolded = false
             if states[key] == nil && host != BatchTimeline.hostlessKey {
                 if trackedHosts < Self.maxTrackedHosts {
                     trackedHosts += 1
                 } else {
-                    counters.untrackedHosts &+= 1
+                    isFolded = true
                     key.host = BatchTimeline.hostlessKey
                 }
             }
+            folded.append(isFolded)
             if let slot = slotOfKey[key] {
                 slotOfHost.append(slot)
             } else {
@@ -121,6 +105,7 @@ struct SourceProgress {
         var local = slotKeys.map { states[$0] ?? State() }
         for (time, host) in zip(timeline.times, timeline.keyIndex) {
             advance(&local[slotOfHost[Int(host)]], by: time)
+            if folded[Int(host)] { counters.untrackedHostMessages &+= 1 }
         }
         for (slot, key) in slotKeys.enumerated() {
             local[slot].lastSeen = now
@@ -131,7 +116,9 @@ struct SourceProgress {
     /// One event of a source at `time` (nanoseconds).
     @inline(__always)
     private mutating func advance(_ state: inout State, by time: Int64) {
-        if time <= state.confirmed &+ maxClockSkew && state.confirmed != .min {
+        // Saturating: progress near the end of representable time, or a skew of centuries, must not wrap.
+        let reach = state.confirmed > Int64.max - maxClockSkew ? Int64.max : state.confirmed + maxClockSkew
+        if time <= reach && state.confirmed != .min {
             if time > state.confirmed { state.confirmed = time }
             if state.runCount > 0 {
                 counters.unconfirmedJumps &+= UInt64(state.runCount)
@@ -157,7 +144,6 @@ struct SourceProgress {
 
     private mutating func remove(_ source: SourceID) {
         expected.remove(source)
-        lastTimed[source] = nil
         for key in states.keys where key.source == source {
             if key.host != BatchTimeline.hostlessKey { trackedHosts -= 1 }
             states[key] = nil
