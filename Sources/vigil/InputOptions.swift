@@ -9,6 +9,17 @@ struct InputOptions: ParsableArguments {
     @Argument(help: "Files to read (plain or gzip); '-' is stdin. Default: stdin, unless a listener is given.")
     var inputs: [String] = []
 
+    @Flag(
+        help:
+            "Read file inputs on as they grow, across rotation by rename and by copy-truncate, until stopped; each file's position is kept in --state-dir so a restart neither skips nor repeats lines."
+    )
+    var follow = false
+
+    @Option(
+        name: .customLong("state-dir"),
+        help: ArgumentHelp("Directory for what outlives a run (followed files' positions).", valueName: "dir"))
+    var stateDirectory: String = RunOptions.defaultStateDirectory
+
     @Option(help: "Message format: auto, rfc3164, rfc5424, json or raw.")
     var format: String = "auto"
 
@@ -101,6 +112,7 @@ struct InputOptions: ParsableArguments {
                 throw ValidationError("\(option) must be between 1s and 366d (got '\(text)')")
             }
         }
+        guard !stateDirectory.isEmpty else { throw ValidationError("--state-dir must not be empty") }
         guard workers >= 1 && workers <= 256 else { throw ValidationError("--workers must be between 1 and 256") }
         guard maxMessageSize >= 64 && maxMessageSize <= 16 << 20 else {
             throw ValidationError("--max-message-size must be between 64 bytes and 16 MiB")
@@ -137,6 +149,8 @@ struct InputOptions: ParsableArguments {
         options.maxFieldNames = maxFieldNames
         options.maxClockSkew = try DurationOption.parse(maxClockSkew, option: "--max-clock-skew")
         options.maxClockLag = try DurationOption.parse(maxClockLag, option: "--max-clock-lag")
+        options.follow = follow
+        options.stateDirectory = stateDirectory
         return options
     }
 

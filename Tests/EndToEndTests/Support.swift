@@ -26,14 +26,20 @@ final class RunningVigil: Sendable {
     let process: Process
     private let stderrText = Mutex("")
 
-    init(_ arguments: [String], stdin: Pipe? = nil) throws {
+    /// `stdout`: a file to write standard output to (default: discarded).
+    init(_ arguments: [String], stdin: Pipe? = nil, stdout: String? = nil) throws {
         process = Process()
         process.executableURL = TestPaths.vigilBinary
         process.arguments = arguments
         process.currentDirectoryURL = TestPaths.packageRoot
         let errors = Pipe()
         process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
+        if let stdout {
+            _ = FileManager.default.createFile(atPath: stdout, contents: nil)
+            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdout))
+        } else {
+            process.standardOutput = FileHandle.nullDevice
+        }
         process.standardInput = stdin ?? FileHandle.nullDevice
         errors.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let chunk = String(decoding: handle.availableData, as: UTF8.self)

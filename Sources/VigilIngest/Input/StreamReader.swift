@@ -38,12 +38,18 @@ public struct StreamReader<Source: ByteSource> {
     ///
     /// A read error ends this input: it is counted in ``IngestCounters`` and rethrown after the messages
     /// before it were handed over.
-    public mutating func run(into sink: some BatchSink, stop: StopToken? = nil) throws(IngestError) {
+    ///
+    /// `beforeSubmit` sees each batch just before it is handed over, with the number of bytes read but
+    /// held back for the next batch (an incomplete last line): a followed file records its position.
+    public mutating func run(
+        into sink: some BatchSink, stop: StopToken? = nil, beforeSubmit: ((RawBatch, _ carried: Int) -> Void)? = nil
+    ) throws(IngestError) {
         defer { source.close() }
         while true {
             let (batch, atEnd, failure) = nextBatch(stop: stop)
             if let batch {
                 counters.countBatch(messages: batch.count, bytes: batch.bytes.count)
+                beforeSubmit?(batch, carry.count)
                 sink.submit(batch)
             }
             if let failure {

@@ -23,6 +23,8 @@ public enum RunError: Error, CustomStringConvertible {
     case alertsFileFailed(path: String, errno: Int32)
     /// Decoder files, rule files or the logsource mapping have problems (each `file:line:column: message`).
     case rules(RuleLoadError)
+    /// The `--state-dir` directory or a file in it could not be written.
+    case stateDirectoryFailed(path: String, errno: Int32)
 
     public var description: String {
         switch self {
@@ -33,6 +35,7 @@ public enum RunError: Error, CustomStringConvertible {
         case .stageFailed(let message): "stage failed: \(message)"
         case .alertsFileFailed(let path, let code): "\(path): cannot write alerts: \(String(cString: strerror(code)))"
         case .rules(let error): error.description
+        case .stateDirectoryFailed(let path, let code): "\(path): cannot write state: \(String(cString: strerror(code)))"
         }
     }
 }

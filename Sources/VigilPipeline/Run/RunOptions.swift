@@ -51,12 +51,19 @@ public struct RunOptions: Sendable {
     /// its own time (`--max-clock-lag`); older ones are correlated at their receive time, so that no
     /// sender can hold event time back for the others.
     public var maxClockLag: Timestamp.Duration = RunOptions.defaultMaxClockLag
+    /// Read file inputs on as they grow, across rotation (`--follow`), keeping each file's position in
+    /// ``stateDirectory``.
+    public var follow = false
+    /// Where vigil keeps what outlives a run (`--state-dir`): followed files' positions.
+    public var stateDirectory = RunOptions.defaultStateDirectory
 
     /// Five minutes: clocks of real senders drift by seconds, zones by whole hours.
     public static let defaultMaxClockSkew = Timestamp.Duration.seconds(300)
     /// Ten minutes: a forwarder catching up after a short outage; a host whose zone is hours off, or one
     /// replaying old stamps, is correlated as it arrives.
     public static let defaultMaxClockLag = Timestamp.Duration.seconds(600)
+    /// `./vigil-state`, next to where vigil runs.
+    public static let defaultStateDirectory = "vigil-state"
 
     public init(
         mode: Mode,

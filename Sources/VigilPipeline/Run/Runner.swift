@@ -20,19 +20,31 @@ public enum Runner {
         // Rules first: a bad rule or decoder file stops the run before any input is opened or read.
         let rules = try loadRules(options, logger: logger)
         let sources = SourceIDAllocator()
+        let controller = ShutdownController()
         // Open everything first so that a bad path or a busy port fails before anything runs.
         var streams: [(fd: Int32, counters: IngestCounters)] = []
+        // --follow: plain regular files are followed (gzip files, stdin and pipes are read as always).
+        var followed: [Int: FollowedFile] = [:]
+        let positionStore = FilePositionStore(directory: options.stateDirectory)
+        let savedPositions = options.follow ? loadPositions(positionStore, logger: logger) : [:]
         for input in options.streamInputs {
             do {
                 let fd = input == "-" ? 0 : try FileDescriptorSource.openDescriptor(path: input)
+                if options.follow && fd != 0 && isRegularFile(fd) && !startsWithGzipMagic(fd) {
+                    close(fd)
+                    let file = try FollowedFile(path: input, resume: savedPositions[input], stop: controller.stop)
+                    if let note = file.resumeNote { logger.info("\(input): \(note)") }
+                    followed[streams.count] = file
+                    streams.append((-1, IngestCounters(name: input)))
+                    continue
+                }
                 streams.append((fd, IngestCounters(name: input == "-" ? "stdin" : input)))
             } catch {
-                for stream in streams where stream.fd != 0 { close(stream.fd) }
+                for stream in streams where stream.fd > 0 { close(stream.fd) }
                 throw .ingest(error)
             }
         }
         // Signals are caught from here on, before anything starts, so that none is lost.
-        let controller = ShutdownController()
         let signals = SignalTrap([SIGINT, SIGTERM]) { number, count in
             if count > 1 { _exit(128 + number) }
             logger.info("signal \(number): draining and stopping (send again to exit at once)")
@@ -47,7 +59,7 @@ public enum Runner {
         do throws(RunError) {
             sink = try plan.makeSink { controller.shutdown() }
         } catch {
-            for stream in streams where stream.fd != 0 { close(stream.fd) }
+            for stream in streams where stream.fd > 0 { close(stream.fd) }
             throw error
         }
         let pipeline = Pipeline(configuration: plan.configuration)
@@ -71,13 +83,39 @@ public enum Runner {
         pipeline.start()
         // Several regular files hand over their batches in turn, so that their order does not depend
         // on thread timing (see ReaderTurns); a single input, or a pipe, reads freely.
-        let files = streams.indices.filter { isRegularFile(streams[$0].fd) }
+        let files = streams.indices.filter { followed[$0] == nil && isRegularFile(streams[$0].fd) }
         let turns = files.count > 1 ? ReaderTurns(readers: files.count) : nil
+        let positionBook = FilePositionBook()
         for (index, stream) in streams.enumerated() {
             inputsDone.enter()
             let sourceID = sources.allocate()
             roster.expect(sourceID)
             let (fd, counters) = stream
+            if let file = followed[index] {
+                positionBook.follow(sourceID, path: file.path)
+                let maxMessageSize = options.maxMessageSize, batchSize = plan.readBatchSize
+                DispatchQueue(label: "vigil.reader.\(index)").async {
+                    defer {
+                        roster.end(sourceID, beforeTicket: pipeline.submittedCount)
+                        inputsDone.leave()
+                    }
+                    do throws(IngestError) {
+                        var reader = StreamReader(
+                            source: file, sourceID: sourceID, counters: counters, maxMessageSize: maxMessageSize, batchSize: batchSize)
+                        // Followed files are live: their years come from the receive time, which moves on
+                        // with the run (a year reference fixed at start would be wrong after New Year).
+                        reader.clock = SourceClock(isLive: true)
+                        try reader.run(into: pipeline, stop: controller.stop) { batch, carried in
+                            var position = file.position
+                            position.offset -= min(position.offset, UInt64(carried))
+                            positionBook.record(sourceID, firstSequence: batch.firstSequence, position: position)
+                        }
+                    } catch {
+                        logger.error("\(error)")
+                    }
+                }
+                continue
+            }
             let maxMessageSize = options.maxMessageSize, batchSize = plan.readBatchSize
             let turn = turns != nil ? files.firstIndex(of: index) : nil
             let clock = sourceClock(fd, live: plan.live, forcedLive: options.live)
@@ -108,6 +146,13 @@ public enum Runner {
         inputsDone.notify(queue: .global()) { pipeline.finishInput() }
 
         var stages = plan.orderedStages(sink: sink, roster: roster) { controller.shutdown() }
+        if !followed.isEmpty {
+            // Last: a position is saved once every other stage has consumed its batch.
+            stages.append(
+                FilePositionStage(book: positionBook, store: positionStore, saved: savedPositions) { error in
+                    logger.error("\(error): followed files will be read again from where the last saved positions say")
+                })
+        }
         let totals: PipelineTotals
         do {
             totals = try pipeline.collect(into: &stages) { error in
@@ -177,6 +222,20 @@ public enum Runner {
         var usage = rusage()
         guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
         return UInt64(max(0, usage.ru_maxrss)) * 1024
+    }
+
+    /// Positions of followed files saved by an earlier run; problems are logged and cost only a position.
+    private static func loadPositions(_ store: FilePositionStore, logger: Logger) -> [String: FilePosition] {
+        let (positions, problems) = store.load()
+        for problem in problems { logger.warning("\(problem)") }
+        return positions
+    }
+
+    /// Whether a file starts with gzip's magic bytes (read with `pread`, the offset untouched).
+    private static func startsWithGzipMagic(_ fd: Int32) -> Bool {
+        var magic: [UInt8] = [0, 0]
+        let count = magic.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 2, 0) }
+        return count == 2 && GzipSource.hasMagic(magic)
     }
 
     private static func isRegularFile(_ fd: Int32) -> Bool {

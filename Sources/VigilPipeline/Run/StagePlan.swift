@@ -176,6 +176,7 @@ extension Runner {
     /// regular file (a pipe from `tail -f`, a terminal).
     static func isLive(_ options: RunOptions, streams: [Int32]) -> Bool {
         if let live = options.live { return live }
+        if options.follow { return true }
         if !options.udp.isEmpty || !options.tcp.isEmpty { return true }
         guard streams.contains(0) else { return false }
         var info = stat()
