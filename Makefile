@@ -6,7 +6,7 @@ APT_PACKAGES := libpcre2-dev liblz4-dev zlib1g-dev pkg-config
 RELEASE_BIN := .build/release/vigil
 DEBUG_BIN := .build/debug/vigil
 
-.PHONY: all deps build release demo test lint format clean bench bench-parse bench-rules oracle-refresh fuzz install uninstall
+.PHONY: all deps build release demo test lint format clean bench bench-parse bench-rules oracle-refresh fuzz soak install uninstall
 
 all: build
 
@@ -78,6 +78,12 @@ bench-parse: release
 # vigil run end to end with decoders, the Sigma subset, 10/100/1000 rule variants and correlation.
 bench-rules: release
 	scripts/bench-rules.sh
+
+# 30 minutes (SOAK_MINUTES) of mixed stdin, UDP and TCP load with the shipped rules and a sender cycling
+# through hostile input: RSS over time, events in = events accounted for, alerts against the truth.
+# Not in CI (see scripts/soak.py).
+soak: release
+	python3 scripts/soak.py
 
 # libFuzzer harnesses (Fuzz/), FUZZ_SECONDS each (default 180); see docs/FUZZING.md.
 fuzz: deps

@@ -75,7 +75,9 @@ struct InputOptions: ParsableArguments {
     @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "warning"
 
-    @Option(name: .customLong("stats-json"), help: ArgumentHelp("Write the run summary as JSON to FILE.", valueName: "file"))
+    @Option(
+        name: .customLong("stats-json"),
+        help: ArgumentHelp("Write the run summary as JSON to FILE (opened before any input is read).", valueName: "file"))
     var statsJSON: String?
 
     @Option(

@@ -21,6 +21,11 @@ func integer(_ stats: [String: Any], _ path: String...) -> Int {
     return (value as? NSNumber)?.intValue ?? 0
 }
 
+extension ProcessResult {
+    /// The exit status and stderr (what a shell-run vigil gives too).
+    var outcome: (status: Int32, stderr: String) { (status, stderr) }
+}
+
 /// A `vigil` process running in the background (listeners, signals), its stderr collected as it comes.
 final class RunningVigil: Sendable {
     let process: Process

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import VigilAlert
 import VigilEvent
 
@@ -13,7 +14,8 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
     // @unchecked: the caller-side state (`intake`, `step`) is used by the one calling thread only;
     // shards and the merger are confined to their threads; the mailboxes lock. Batches are shared by
     // every shard of a step, read-only (each reads its own list). `finalStats` is written by the merger
-    // thread before it signals `finished` and read by the caller after waiting for it.
+    // thread before it signals `finished` and read by the caller after waiting for it; `liveStats` is
+    // locked.
     private typealias Inputs = CorrelationIntake.Queued
 
     private enum ShardMessage {
@@ -23,7 +25,7 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
 
     private enum MergerMessage {
         case chain(step: Int, inputs: Inputs, watermark: Timestamp, horizon: Timestamp)
-        case output(step: Int, shard: Int, CorrelationOutput)
+        case output(step: Int, shard: Int, CorrelationOutput, CorrelationStats)
         case stop(shard: Int, CorrelationStats)
     }
 
@@ -34,6 +36,8 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
     private let mergerMailbox: Mailbox<MergerMessage>
     private let finished = DispatchSemaphore(value: 0)
     private var finalStats = CorrelationStats()
+    /// The shards' and the chain's counters as of the last step the merger joined.
+    private let liveStats = Mutex(CorrelationStats())
 
     /// Starts one thread per group shard and one for the merger. `onAlerts` runs on the merger thread.
     public init(
@@ -55,7 +59,8 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
                     switch mailbox.take() {
                     case .step(let inputs, let watermark, let horizon):
                         for (batch, lateBefore) in inputs { shard.ingest(batch, list: index, lateBefore: lateBefore) }
-                        merger.post(.output(step: step, shard: index, shard.advance(to: watermark, horizon: horizon)))
+                        let output = shard.advance(to: watermark, horizon: horizon)
+                        merger.post(.output(step: step, shard: index, output, shard.stats))
                         step += 1
                     case .stop:
                         merger.post(.stop(shard: index, shard.stats))
@@ -71,20 +76,29 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
             var chains: [Int: (Inputs, Timestamp, Timestamp)] = [:]
             var next = 0, stopped = 0
             var stats = CorrelationStats()
+            var latest = Array(repeating: CorrelationStats(), count: shards)
             while stopped < shards {
                 switch mailbox.take() {
                 case .chain(let step, let inputs, let watermark, let horizon): chains[step] = (inputs, watermark, horizon)
-                case .output(let step, let shard, let output):
+                case .output(let step, let shard, let output, let shardStats):
                     outputs[step, default: Array(repeating: nil, count: shards)][shard] = output
+                    latest[shard] = shardStats
                 case .stop(_, let shardStats):
                     stats.merge(shardStats)
                     stopped += 1
                 }
+                var joined = false
                 while let ready = outputs[next], ready.allSatisfy({ $0 != nil }), let chain = chains[next] {
                     onAlerts(merger.merge(ready.map { $0! }, inputs: chain.0, watermark: chain.1, horizon: chain.2))
                     outputs[next] = nil
                     chains[next] = nil
                     next += 1
+                    joined = true
+                }
+                if joined {
+                    var live = merger.chain.stats
+                    for shardStats in latest { live.merge(shardStats) }
+                    liveStats.withLock { $0 = live }
                 }
             }
             stats.merge(merger.chain.stats)
@@ -121,6 +135,14 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
     public func idle(wallClock: Timestamp) {
         intake.advance(wallClock: wallClock)
         advance()
+    }
+
+    /// The counters as of the last step the merger joined, with the late and unroutable detections
+    /// counted so far (``finish()`` returns the run's). Call from the calling thread, like ``ingest(_:latestEventTime:)``.
+    public var currentStats: CorrelationStats {
+        var stats = liveStats.withLock { $0 }
+        stats.merge(intake.stats)
+        return stats
     }
 
     /// End of input: a last step with the watermark at infinity; waits until every alert was handed to

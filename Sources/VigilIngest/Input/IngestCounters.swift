@@ -29,7 +29,9 @@ public final class IngestCounters: Sendable {
         public var name: String
         /// Messages handed to the pipeline.
         public var messages: UInt64
-        /// Bytes of those messages' batches (after decompression).
+        /// Bytes read from the input, every one of them: line ends, blank lines and the bytes cut off
+        /// over-long messages included (files and stdin after decompression; listeners as received,
+        /// TCP framing included).
         public var bytes: UInt64
         public var batches: UInt64
         /// Blank lines skipped (files, stdin, LF-framed TCP).
@@ -68,10 +70,14 @@ public final class IngestCounters: Sendable {
     }
 
     /// Counts one batch handed to the pipeline.
-    func countBatch(messages count: Int, bytes size: Int) {
+    func countBatch(messages count: Int) {
         messages.add(UInt64(count), ordering: .relaxed)
-        bytes.add(UInt64(size), ordering: .relaxed)
         batches.add(1, ordering: .relaxed)
+    }
+
+    /// Counts bytes read from the input, whatever becomes of them.
+    func countRead(bytes size: Int) {
+        IngestCounters.add(bytes, size)
     }
 
     /// Adds `amount` to one of the counters (no-op for zero).

@@ -5,6 +5,8 @@
 public enum IngestError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `open(2)` failed for a file input.
     case cannotOpen(path: String, errno: Int32)
+    /// A file input (or stdin) is a directory.
+    case isDirectory(path: String)
     /// `read(2)` failed.
     case readFailed(input: String, errno: Int32)
     /// The gzip stream is corrupt at the given offset of decompressed output.
@@ -19,6 +21,7 @@ public enum IngestError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .cannotOpen(let path, let errno): "\(path): cannot open: \(errorText(errno))"
+        case .isDirectory(let path): "\(path): is a directory, not a log file"
         case .readFailed(let input, let errno): "\(input): read failed: \(errorText(errno))"
         case .corruptGzip(let input, let offset, let message):
             "\(input): corrupt gzip data after \(offset) decompressed bytes: \(message)"

@@ -42,8 +42,9 @@ final class TCPSyslogHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !disconnected else { return }
         let buffer = unwrapInboundIn(data)
+        counters.countRead(bytes: buffer.readableBytes)
+        guard !disconnected else { return }
         let verdict = buffer.withUnsafeReadableBytes { bytes in
             framer.feed(bytes) { message in take(message) }
         }
@@ -101,7 +102,7 @@ final class TCPSyslogHandler: ChannelInboundHandler {
         guard !builder.isEmpty else { return }
         let batch = builder.makeBatch()
         if sink.trySubmit(batch) {
-            counters.countBatch(messages: batch.count, bytes: batch.bytes.count)
+            counters.countBatch(messages: batch.count)
             builder.advance()
             if paused {
                 paused = false
@@ -128,7 +129,7 @@ final class TCPSyslogHandler: ChannelInboundHandler {
         guard !builder.isEmpty else { return }
         let batch = builder.makeBatch()
         sink.submit(batch)
-        counters.countBatch(messages: batch.count, bytes: batch.bytes.count)
+        counters.countBatch(messages: batch.count)
         builder.advance()
     }
 }

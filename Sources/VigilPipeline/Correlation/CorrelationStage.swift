@@ -17,12 +17,33 @@ struct CorrelationStage: OrderedStage {
     }
 
     let name = "correlate"
-    private(set) var counters = StageCounters(stage: "correlate")
+    /// Detections received; the rest of ``counters`` comes from the correlation counters.
+    private var received: UInt64 = 0
     private let engine: Engine
     private let sink: AlertSink
     /// The correlation counters of the run, once ``finish()`` ran (the run's report reads them from
     /// the finished stage).
     private(set) var stats: CorrelationStats?
+
+    /// The run's counters once finished; before, those of the steps done so far (a summary while the
+    /// run goes on). Read on the collector.
+    var currentStats: CorrelationStats {
+        if let stats { return stats }
+        switch engine {
+        case .inline(let engine): return engine.stats
+        case .threaded(let engine): return engine.currentStats
+        }
+    }
+
+    var counters: StageCounters {
+        var counters = StageCounters(stage: "correlate")
+        counters.received = received
+        let stats = currentStats
+        counters.emitted = UInt64(stats.alerts)
+        counters.drop(DropReason("late_event"), count: UInt64(stats.late))
+        counters.drop(DropReason("missing_group_field"), count: UInt64(stats.missingGroupKey))
+        return counters
+    }
     /// Whether idle ticks move the watermark with the wall clock (live input only: in a replay the
     /// wall clock says nothing about event time).
     private let followsWallClock: Bool
@@ -52,7 +73,7 @@ struct CorrelationStage: OrderedStage {
     mutating func consume(_ result: inout BatchResult) throws {
         var inputs = result.correlationInputs
         result.correlationInputs = nil
-        counters.received += UInt64(inputs?.detectionCount ?? 0)
+        received += UInt64(inputs?.detectionCount ?? 0)
         if let pending = result.pendingTime { inputs?.resolvePendingTimes(to: pending.time, precision: pending.precision) }
         // The watermark follows the slowest source (see SourceProgress); `.distantPast` leaves it.
         let latest = progress.observe(result) ?? .distantPast
@@ -90,13 +111,10 @@ struct CorrelationStage: OrderedStage {
             stats = engine.finish()
         }
         self.stats = stats
-        counters.emitted = UInt64(stats.alerts)
-        counters.drop(DropReason("late_event"), count: UInt64(stats.late))
-        counters.drop(DropReason("missing_group_field"), count: UInt64(stats.missingGroupKey))
         try checkSink()
     }
 
     private func checkSink() throws {
-        if let code = sink.failure { throw RunError.outputFailed(errno: code) }
+        if let error = sink.failure { throw error }
     }
 }

@@ -1,6 +1,21 @@
 import Dispatch
+import Synchronization
 import VigilEvent
 import VigilIngest
+
+/// Work a run asks of the collector between two batches (see ``Pipeline/request(_:)``): the collector
+/// is the one thread that sees the totals and the ordered stages whole.
+public enum CollectorRequest: Sendable, Hashable {
+    /// Report the run so far (SIGUSR1).
+    case summary
+}
+
+/// A ``Pipeline/collect(into:onFailure:onRequest:)`` that failed: the error, and what was collected
+/// until the pipeline had drained, so that the run can still report it.
+public struct PipelineFailure: Error {
+    public var error: any Error
+    public var totals: PipelineTotals
+}
 
 /// The spine of a run: readers push ``RawBatch``es into a bounded lock-free ring, a pool of workers on
 /// Dispatch parses them and runs the ``BatchStage``s, and the collector hands each ``BatchResult``, in
@@ -11,13 +26,16 @@ import VigilIngest
 /// stages see does not depend on the number of workers.
 ///
 /// Lifecycle: ``start()``, readers call ``submit(_:)`` / ``trySubmit(_:)``, once every reader is done
-/// call ``finishInput()``; meanwhile one thread runs ``collect(into:onFailure:)``, which returns when
-/// everything was drained.
+/// call ``finishInput()``; meanwhile one thread runs ``collect(into:onFailure:onRequest:)``, which
+/// returns when everything was drained. Any thread may ``request(_:)`` work of the collector meanwhile.
 public final class Pipeline: BatchSink {
     public let configuration: PipelineConfiguration
     private let ring: BoundedRing<RawBatch>
     private let results: ReorderBuffer<BatchResult>
     private let workersDone = DispatchGroup()
+    /// Requests waiting for the collector; `requestCount` lets it check without the lock per batch.
+    private let requests = Mutex<[CollectorRequest]>([])
+    private let requestCount = Atomic<Int>(0)
 
     public init(configuration: PipelineConfiguration) {
         self.configuration = configuration
@@ -55,15 +73,39 @@ public final class Pipeline: BatchSink {
         ring.close()
     }
 
+    /// Asks the collector to handle `request` between two batches (within a few milliseconds when
+    /// input is idle): ``collect(into:onFailure:onRequest:)`` passes it to its `onRequest`. Safe from
+    /// any thread; a request made after the collector stopped collecting is dropped.
+    public func request(_ request: CollectorRequest) {
+        requests.withLock { $0.append(request) }
+        requestCount.add(1, ordering: .releasing)
+    }
+
+    /// Hands the waiting requests to `handle`, in the order they came.
+    private func serveRequests(_ handle: (CollectorRequest) -> Void) {
+        guard requestCount.load(ordering: .acquiring) > 0 else { return }
+        let waiting = requests.withLock { requests in
+            defer { requests.removeAll() }
+            return requests
+        }
+        requestCount.subtract(waiting.count, ordering: .relaxed)
+        for request in waiting { handle(request) }
+    }
+
     /// Runs the collector on the calling thread until all input was processed: takes results in ticket
     /// order, counts them, and calls the ordered stages; then waits for the workers and finishes the
     /// stages.
     ///
     /// When a stage throws, `onFailure` is called (once) so the caller can stop the inputs; the
-    /// pipeline keeps draining without calling the stages again, and the error is rethrown at the end.
-    public func collect(into stages: inout [any OrderedStage], onFailure: (any Error) -> Void = { _ in }) throws
-        -> PipelineTotals
-    {
+    /// pipeline keeps draining without calling the stages again, and the error is thrown at the end as
+    /// a ``PipelineFailure`` with the totals, so the run can still be reported.
+    ///
+    /// Between batches, each ``request(_:)`` is passed to `onRequest` with the totals so far and the
+    /// ordered stages (counters as they stand; the stages are not finished).
+    public func collect(
+        into stages: inout [any OrderedStage], onFailure: (any Error) -> Void = { _ in },
+        onRequest: (CollectorRequest, PipelineTotals, inout [any OrderedStage]) -> Void = { _, _, _ in }
+    ) throws(PipelineFailure) -> PipelineTotals {
         var totals = PipelineTotals()
         var failure: (any Error)? = nil
         var next: UInt64 = 0
@@ -77,6 +119,7 @@ public final class Pipeline: BatchSink {
             }
         }
         while true {
+            serveRequests { request in onRequest(request, totals, &stages) }
             if var result = results.tryTake(ticket: next) {
                 next += 1
                 backoff.reset()
@@ -113,7 +156,7 @@ public final class Pipeline: BatchSink {
             }
         }
         totals.orderedStages = stages.map(\.counters)
-        if let failure { throw failure }
+        if let failure { throw PipelineFailure(error: failure, totals: totals) }
         return totals
     }
 }

@@ -13,22 +13,33 @@ import VigilIngest
 /// input ended (or a signal came), drains, and reports.
 public enum Runner {
     /// Runs to completion and returns the summary (already printed or written as the options say).
+    ///
+    /// An output error (standard output or `--alerts` failing, other than the reader going away)
+    /// stops the inputs; the run drains, reports its summary and `--stats-json` all the same, then
+    /// throws the error.
     public static func run(_ options: RunOptions, logger: Logger) throws(RunError) -> RunSummary {
         signal(SIGPIPE, SIG_IGN)
+        SignalTrap.ignoreUntilCaught()
+        StandardDescriptors.reserve()
         SymbolTable.shared.dynamicNameLimit = options.maxFieldNames
         let fieldNamesRefusedBefore = SymbolTable.shared.dynamicNamesRefused
         // Rules first: a bad rule or decoder file stops the run before any input is opened or read.
         let rules = try loadRules(options, logger: logger)
         let sources = SourceIDAllocator()
         let controller = ShutdownController()
-        // Open everything first so that a bad path or a busy port fails before anything runs.
+        // Open everything first so that a bad path, an output that is also an input, an unwritable
+        // --stats-json or a busy port fails before anything is read or written.
         var streams: [(fd: Int32, counters: IngestCounters)] = []
+        func closeStreams() {
+            for stream in streams where stream.fd > 0 { close(stream.fd) }
+        }
         // --follow: plain regular files are followed (gzip files, stdin and pipes are read as always).
         var followed: [Int: FollowedFile] = [:]
         let positionStore = FilePositionStore(directory: options.stateDirectory)
         let savedPositions = options.follow ? loadPositions(positionStore, logger: logger) : [:]
         for input in options.streamInputs {
-            do {
+            do throws(IngestError) {
+                if input == "-" && FileDescriptorSource.isDirectory(0) { throw .isDirectory(path: "stdin") }
                 let fd = input == "-" ? 0 : try FileDescriptorSource.openDescriptor(path: input)
                 if options.follow && fd != 0 && isRegularFile(fd) && !startsWithGzipMagic(fd) {
                     close(fd)
@@ -40,29 +51,42 @@ public enum Runner {
                 }
                 streams.append((fd, IngestCounters(name: input == "-" ? "stdin" : input)))
             } catch {
-                for stream in streams where stream.fd > 0 { close(stream.fd) }
+                closeStreams()
                 throw .ingest(error)
             }
         }
-        // Signals are caught from here on, before anything starts, so that none is lost.
-        let signals = SignalTrap([SIGINT, SIGTERM]) { number, count in
-            if count > 1 { _exit(128 + number) }
-            logger.info("signal \(number): draining and stopping (send again to exit at once)")
-            controller.shutdown()
-        }
-        defer { signals.cancel() }
-        // The shapes of undecoded lines are listed at --log-level info and written by --stats-json.
-        let listsShapes = logger.logLevel <= .info || options.statsJSONPath != nil
-        let plan = StagePlan(
-            options: options, rules: rules, live: isLive(options, streams: streams.map(\.fd)), tracksUnmatchedShapes: listsShapes)
+        let statsFile: StatsFile?
+        let plan: StagePlan
         let sink: AlertSink?
         do throws(RunError) {
+            try OutputCollision.check(
+                alerts: options.mode == .run ? options.alertsPath : nil, stats: options.statsJSONPath,
+                inputs: streams.map { ($0.fd, $0.counters.name) })
+            statsFile = try options.statsJSONPath.map { path throws(RunError) in try StatsFile(path: path) }
+            // The shapes of undecoded lines are listed at --log-level info and written by --stats-json.
+            let listsShapes = logger.logLevel <= .info || options.statsJSONPath != nil
+            plan = StagePlan(
+                options: options, rules: rules, live: isLive(options, streams: streams.map(\.fd)), tracksUnmatchedShapes: listsShapes)
             sink = try plan.makeSink { controller.shutdown() }
         } catch {
-            for stream in streams where stream.fd > 0 { close(stream.fd) }
+            closeStreams()
             throw error
         }
         let pipeline = Pipeline(configuration: plan.configuration)
+        // Signals are caught from here on, before anything starts, so that none is lost.
+        let signals = SignalTrap(
+            SignalActions(
+                stop: { number, count in
+                    if count > 1 { _exit(128 + number) }
+                    logger.info("signal \(number): draining and stopping (send again to exit at once)")
+                    controller.shutdown()
+                },
+                summary: { pipeline.request(.summary) },
+                reload: {
+                    // Where a reload of rules, decoders and the logsource mapping will start.
+                    logger.warning("SIGHUP: reload is not supported yet; the run goes on with the rules it loaded")
+                }))
+        defer { signals.cancel() }
         let roster = SourceRoster()
         let inputsDone = DispatchGroup()
         var listeners: ListenerGroup? = nil
@@ -145,6 +169,26 @@ public enum Runner {
         }
         inputsDone.notify(queue: .global()) { pipeline.finishInput() }
 
+        /// The run summary from what the collector has: `stages` finished at the end, or as they stand
+        /// between two batches while the run goes on.
+        func summary(_ totals: PipelineTotals, _ stages: [any OrderedStage]) -> RunSummary {
+            let elapsed = clock.now - started
+            var summary = RunSummary(
+                elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                workers: options.workers,
+                parse: totals.parse,
+                inputs: streams.map { $0.counters.snapshot() } + (listeners?.snapshots() ?? []),
+                stages: totals.workerStages + stages.map(\.counters),
+                analysis: plan.report(sink: sink, stages: stages)
+            )
+            summary.fieldNamesDropped = SymbolTable.shared.dynamicNamesRefused - fieldNamesRefusedBefore
+            summary.eventTime = totals.eventTime
+            for case let stage as CorrelationStage in stages { summary.eventTime.merge(stage.eventTime) }
+            summary.loadTime = rules.loadTime
+            summary.peakMemoryBytes = peakResidentBytes()
+            return summary
+        }
+
         var stages = plan.orderedStages(sink: sink, roster: roster) { controller.shutdown() }
         if !followed.isEmpty {
             // Last: a position is saved once every other stage has consumed its batch.
@@ -154,35 +198,27 @@ public enum Runner {
                 })
         }
         let totals: PipelineTotals
+        var failure: RunError? = nil
         do {
             totals = try pipeline.collect(into: &stages) { error in
                 logger.error("stopping: \(error)")
                 controller.shutdown()
+            } onRequest: { request, totals, stages in
+                switch request {
+                case .summary:
+                    let text = summary(totals, stages).text(listingUnmatchedShapes: logger.logLevel <= .info)
+                    _ = writeAll(2, Array(text.utf8))
+                }
             }
-        } catch let error as RunError {
-            sink?.finish()
-            throw error
         } catch {
-            sink?.finish()
-            throw .stageFailed(String(describing: error))
+            totals = error.totals
+            failure = (error.error as? RunError) ?? .stageFailed(String(describing: error.error))
         }
         sink?.finish()
-        let elapsed = clock.now - started
-        var summary = RunSummary(
-            elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
-            workers: options.workers,
-            parse: totals.parse,
-            inputs: streams.map { $0.counters.snapshot() } + (listeners?.snapshots() ?? []),
-            stages: totals.workerStages + totals.orderedStages,
-            analysis: plan.report(sink: sink, stages: stages)
-        )
-        summary.fieldNamesDropped = SymbolTable.shared.dynamicNamesRefused - fieldNamesRefusedBefore
-        summary.eventTime = totals.eventTime
-        for case let stage as CorrelationStage in stages { summary.eventTime.merge(stage.eventTime) }
-        summary.loadTime = rules.loadTime
-        summary.peakMemoryBytes = peakResidentBytes()
-        try report(summary, options: options, logger: logger)
-        return summary
+        let result = summary(totals, stages)
+        try report(result, options: options, statsFile: statsFile, logger: logger)
+        if let failure { throw failure }
+        return result
     }
 
     /// A regular file (also stdin redirected from one) is a replay whose RFC 3164 years are inferred
@@ -242,17 +278,12 @@ public enum Runner {
         regularFileModificationTime(fd) != nil
     }
 
-    static func report(_ summary: RunSummary, options: RunOptions, logger: Logger) throws(RunError) {
+    static func report(_ summary: RunSummary, options: RunOptions, statsFile: StatsFile?, logger: Logger) throws(RunError) {
         if options.mode == .run {
             _ = writeAll(2, Array(summary.text(listingUnmatchedShapes: logger.logLevel <= .info).utf8))
         } else {
             logger.info("\(summary.events) events, \(summary.parse.failuresTotal) parse errors")
         }
-        if let path = options.statsJSONPath {
-            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw .statsFileFailed(path: path, errno: errno) }
-            defer { close(fd) }
-            if let code = writeAll(fd, Array(summary.json().utf8)) { throw .statsFileFailed(path: path, errno: code) }
-        }
+        try statsFile?.write(summary.json())
     }
 }

@@ -112,26 +112,27 @@ struct StagePlan {
         return stages
     }
 
-    /// The decoder, detection, correlation and alert figures; call after the pipeline finished
-    /// `stages` (from ``orderedStages(sink:roster:onOutputClosed:)``).
+    /// The decoder, detection, correlation and alert figures of `stages` (from
+    /// ``orderedStages(sink:roster:onOutputClosed:)``): the run's once the pipeline finished them, or
+    /// the run so far when called on the collector while it runs (between batches).
     func report(sink: AlertSink?, stages: [any OrderedStage]) -> AnalysisReport? {
         guard decodes || detects else { return nil }
         var report = AnalysisReport()
         report.skippedFiles = rules.skippedFiles
         if decodes {
             var counters = DecoderCounters(decoders: rules.decoders)
-            for worker in decoderSlots.values() { counters.merge(worker.counters) }
+            for workerCounters in decoderSlots.read(\.counters) { counters.merge(workerCounters) }
             report.add(decoders: counters)
             report.unmatchedShapesCounted = tracksUnmatchedShapes
         }
         if detects {
             var counters = DetectorCounters()
-            for detector in detectorSlots.values() { counters.add(detector.counters) }
+            for detectorCounters in detectorSlots.read(\.counters) { counters.add(detectorCounters) }
             report.ruleCount = rules.detection.count
             report.alwaysEvaluatedRules = rules.detection.alwaysEvaluatedRuleCount
             report.add(detector: counters, rules: rules.detection, routing: routing)
             report.correlationRuleCount = rules.correlation.rules.count
-            report.correlation = stages.lazy.compactMap { ($0 as? CorrelationStage)?.stats }.first
+            report.correlation = stages.lazy.compactMap { ($0 as? CorrelationStage)?.currentStats }.first
             report.alerts = sink?.counts
         }
         return report

@@ -50,7 +50,7 @@ extension RunSummary {
         if let alerts = report.alerts {
             lines.append(
                 "  alerts written: \(alerts.detectionAlerts) detection, \(alerts.correlationAlerts) correlation"
-                    + (alerts.dropped > 0 ? ", \(alerts.dropped) not written (output closed)" : ""))
+                    + (alerts.dropped > 0 ? ", \(alerts.dropped) not written (output closed or failing)" : ""))
             for (rule, count) in alerts.correlationAlertsByRule.sorted(by: { $0.key < $1.key }) {
                 lines.append("    correlation \(rule): \(count)")
             }
