@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "VigilRegexTests", dependencies: ["VigilRegex", "VigilTestSupport"]),
         .testTarget(name: "VigilIngestTests", dependencies: ["VigilIngest", "VigilTestSupport"]),
         .testTarget(name: "VigilDecodeTests", dependencies: ["VigilDecode", "VigilIngest", "VigilTestSupport"]),
-        .testTarget(name: "VigilDetectTests", dependencies: ["VigilDetect", "VigilIngest", "VigilTestSupport"]),
+        .testTarget(name: "VigilDetectTests", dependencies: ["VigilDetect", "VigilIngest", "VigilRegex", "VigilTestSupport"]),
         .testTarget(name: "VigilCorrelateTests", dependencies: ["VigilCorrelate", "VigilTestSupport"]),
         .testTarget(
             name: "VigilPipelineTests",

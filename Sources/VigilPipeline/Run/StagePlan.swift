@@ -129,6 +129,7 @@ struct StagePlan {
             var counters = DetectorCounters()
             for detectorCounters in detectorSlots.read(\.counters) { counters.add(detectorCounters) }
             report.ruleCount = rules.detection.count
+            report.alwaysEvaluatedRules = rules.detection.alwaysEvaluatedRuleCount
             report.add(detector: counters, rules: rules.detection, routing: routing)
             report.correlationRuleCount = rules.correlation.rules.count
             report.correlation = stages.lazy.compactMap { ($0 as? CorrelationStage)?.currentStats }.first

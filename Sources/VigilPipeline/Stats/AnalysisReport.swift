@@ -44,6 +44,9 @@ public struct AnalysisReport: Sendable {
     public var unmatchedShapesExact = true
     /// Detection rules loaded.
     public var ruleCount: Int = 0
+    /// Of those, the rules without a required literal or network: the prefilter cannot skip them, so
+    /// they are evaluated on every event of their logsource.
+    public var alwaysEvaluatedRules: Int = 0
     /// Correlation rules loaded.
     public var correlationRuleCount: Int = 0
     /// Rule and decoder files left out by `--skip-bad-rules`.
@@ -58,6 +61,9 @@ public struct AnalysisReport: Sendable {
     public var alerts: AlertSink.Counts?
 
     public init() {}
+
+    /// ``alwaysEvaluatedRules`` over ``ruleCount`` (0 without rules).
+    public var alwaysEvaluatedShare: Double { ruleCount > 0 ? Double(alwaysEvaluatedRules) / Double(ruleCount) : 0 }
 
     /// Decoder matches abandoned at a ReDoS limit, over all decoders.
     public var decoderLimitHits: UInt64 { decoders.reduce(0) { $0 + $1.limitExceeded } }

@@ -10,6 +10,7 @@ extension RunSummary {
             inner.double("total", loadTime.total)
             inner.double("decoders", loadTime.decoders)
             inner.double("rules", loadTime.rules)
+            inner.double("cpu", loadTime.cpu)
         }
         object.double("events_per_second", eventsPerSecond.rounded())
         object.integer("workers", UInt64(workers))

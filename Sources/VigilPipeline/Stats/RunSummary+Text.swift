@@ -18,7 +18,7 @@ extension RunSummary {
         let load = loadTime
         lines.append(
             "  loading rules and decoders: \(Self.milliseconds(load.total)) s (decoders \(Self.milliseconds(load.decoders)) s, "
-                + "logsource mapping and rules \(Self.milliseconds(load.rules)) s), before any input")
+                + "logsource mapping and rules \(Self.milliseconds(load.rules)) s; CPU \(Self.milliseconds(load.cpu)) s), before any input")
         let formats = EventFormat.allCases.map { "\($0.name) \(parse.events(in: $0))" }
         lines.append("  by format: " + formats.joined(separator: ", "))
         let errors = parseErrors
@@ -77,5 +77,11 @@ extension RunSummary {
     /// Seconds rounded to milliseconds, as the summary prints them.
     static func milliseconds(_ seconds: Double) -> Double {
         (seconds * 1000).rounded() / 1000
+    }
+
+    /// A share as a percentage with one decimal (`12.5 %`).
+    static func percent(_ share: Double) -> String {
+        let tenths = Int((share * 1000).rounded())
+        return "\(tenths / 10).\(tenths % 10) %"
     }
 }

@@ -29,10 +29,14 @@ public struct RunSummary: Sendable {
         public var decoders: Double
         /// The logsource mapping and the Sigma detection and correlation rules: reading and compiling.
         public var rules: Double
+        /// CPU seconds (every thread) spent loading: what to subtract from a run's CPU time to get the
+        /// CPU the input itself took.
+        public var cpu: Double
 
-        public init(decoders: Double = 0, rules: Double = 0) {
+        public init(decoders: Double = 0, rules: Double = 0, cpu: Double = 0) {
             self.decoders = decoders
             self.rules = rules
+            self.cpu = cpu
         }
 
         public var total: Double { decoders + rules }
