@@ -36,7 +36,7 @@ struct RuleChanges {
     }
 
     private static func label(_ kind: String, _ rule: RuleFingerprints.Rule) -> String {
-        rule.identity == rule.title ? "\(kind)\(rule.identity)" : "\(kind)\(rule.identity) (\(rule.title))"
+        rule.label == rule.title ? "\(kind)\(rule.label)" : "\(kind)\(rule.label) (\(rule.title))"
     }
 
     /// One line for the log: `3 rules added (...), 1 removed (...), 0 changed; decoders unchanged; ...`.

@@ -20,6 +20,8 @@ public struct RuleFingerprints: Sendable, Equatable {
     /// A rule's identity: its Sigma `id`, else its `name`, else `file:line`, and its definition's hash.
     public struct Rule: Sendable, Equatable {
         public var identity: String
+        /// What the log shows: the Sigma `name`, else the identity.
+        public var label: String
         public var title: String
         public var hash: UInt64
     }
@@ -62,7 +64,8 @@ public struct RuleFingerprints: Sendable, Equatable {
         for rule in detection.rules {
             let hash = documentHashes["\(rule.file):\(rule.line)"] ?? 0
             detectionHashes.append(hash)
-            fingerprints.detection.append(Rule(identity: rule.alertIdentifier, title: rule.title, hash: hash))
+            fingerprints.detection.append(
+                Rule(identity: rule.alertIdentifier, label: rule.name ?? rule.alertIdentifier, title: rule.title, hash: hash))
         }
         for rule in correlation.rules {
             var hash = StableHash()
@@ -74,8 +77,8 @@ public struct RuleFingerprints: Sendable, Equatable {
                 case .correlation(let index): hash.add(fingerprints.correlation[index].hash)
                 }
             }
-            fingerprints.correlation.append(
-                Rule(identity: rule.id ?? rule.name ?? "\(rule.file):\(rule.line)", title: rule.title, hash: hash.value))
+            let identity = rule.id ?? rule.name ?? "\(rule.file):\(rule.line)"
+            fingerprints.correlation.append(Rule(identity: identity, label: rule.name ?? identity, title: rule.title, hash: hash.value))
         }
         return fingerprints
     }
