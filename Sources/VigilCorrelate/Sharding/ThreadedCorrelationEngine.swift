@@ -157,6 +157,18 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
         return stats
     }
 
+    /// Ends the threads without a last step: every step sent so far is decided and its alerts handed
+    /// to `onAlerts`, then the state (open windows, episodes) is dropped undecided. Returns the
+    /// counters so far. For a reload that replaces the engine; the engine takes nothing afterwards.
+    @discardableResult
+    public func stop() -> CorrelationStats {
+        for mailbox in shardMailboxes { mailbox.post(.stop) }
+        finished.wait()
+        var stats = finalStats
+        stats.merge(intake.stats)
+        return stats
+    }
+
     private func send(horizon: Timestamp) {
         let inputs = intake.takeQueued(), watermark = intake.watermark.current
         for mailbox in shardMailboxes { mailbox.post(.step(inputs: inputs, watermark: watermark, horizon: horizon)) }

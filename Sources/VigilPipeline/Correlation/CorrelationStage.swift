@@ -19,7 +19,10 @@ struct CorrelationStage: OrderedStage {
     let name = "correlate"
     /// Detections received; the rest of ``counters`` comes from the correlation counters.
     private var received: UInt64 = 0
-    private let engine: Engine
+    /// nil while a reload left the run without correlation rules.
+    private var engine: Engine?
+    /// The counters of engines a reload replaced.
+    private var retired = CorrelationStats()
     private let sink: AlertSink
     /// The correlation counters of the run, once ``finish()`` ran (the run's report reads them from
     /// the finished stage).
@@ -29,10 +32,13 @@ struct CorrelationStage: OrderedStage {
     /// run goes on). Read on the collector.
     var currentStats: CorrelationStats {
         if let stats { return stats }
+        var stats = retired
         switch engine {
-        case .inline(let engine): return engine.stats
-        case .threaded(let engine): return engine.currentStats
+        case .inline(let engine): stats.merge(engine.stats)
+        case .threaded(let engine): stats.merge(engine.currentStats)
+        case nil: break
         }
+        return stats
     }
 
     var counters: StageCounters {
@@ -59,15 +65,35 @@ struct CorrelationStage: OrderedStage {
             roster: roster, maxClockSkew: maxClockSkew, idleSourceTimeout: followsWallClock ? .seconds(10) : nil)
         self.sink = sink
         self.followsWallClock = followsWallClock
+        self.engine = Self.makeEngine(ruleSet: ruleSet, options: options, sink: sink)
+    }
+
+    private static func makeEngine(ruleSet: CorrelationRuleSet, options: CorrelationOptions, sink: AlertSink) -> Engine? {
+        if ruleSet.isEmpty { return nil }
         if options.shards > 1 {
-            engine = .threaded(
+            return .threaded(
                 ThreadedCorrelationEngine(ruleSet: ruleSet, options: options) { alerts in
                     // A failed write is kept by the sink and reported at the end of the run.
                     try? sink.send(alerts)
                 })
-        } else {
-            engine = .inline(CorrelationEngine(ruleSet: ruleSet, options: options))
         }
+        return .inline(CorrelationEngine(ruleSet: ruleSet, options: options))
+    }
+
+    /// A reload changed the correlation rules (at a batch boundary, on the collector): the engine and
+    /// all its state (windows, episodes, the watermark's history) are dropped undecided, after the
+    /// alerts of the steps already sent were written, and a new engine for `ruleSet` starts empty (none
+    /// when it has no rule). The sources' progress is kept. Counters add up across engines.
+    ///
+    /// The seam for keeping the state of unchanged rules: a snapshot of the old engine's state per
+    /// rule, restored into the new one, would go here.
+    mutating func replaceRules(_ ruleSet: CorrelationRuleSet, options: CorrelationOptions) {
+        switch engine {
+        case .inline(let engine): retired.merge(engine.stats)
+        case .threaded(let engine): retired.merge(engine.stop())
+        case nil: break
+        }
+        engine = Self.makeEngine(ruleSet: ruleSet, options: options, sink: sink)
     }
 
     mutating func consume(_ result: inout BatchResult) throws {
@@ -77,6 +103,7 @@ struct CorrelationStage: OrderedStage {
         if let pending = result.pendingTime { inputs?.resolvePendingTimes(to: pending.time, precision: pending.precision) }
         // The watermark follows the slowest source (see SourceProgress); `.distantPast` leaves it.
         let latest = progress.observe(result) ?? .distantPast
+        guard let engine else { return }
         sink.expectCorrelationStep()
         switch engine {
         case .inline(let engine):
@@ -92,6 +119,7 @@ struct CorrelationStage: OrderedStage {
     mutating func idle(now: Timestamp) throws {
         guard followsWallClock else { return }
         _ = progress.progress()
+        guard let engine else { return }
         sink.expectCorrelationStep()
         switch engine {
         case .inline(let engine): try sink.send(engine.idle(wallClock: now))
@@ -101,14 +129,16 @@ struct CorrelationStage: OrderedStage {
     }
 
     mutating func finish() throws {
-        let stats: CorrelationStats
-        sink.expectCorrelationStep()
-        switch engine {
-        case .inline(let engine):
-            try sink.send(engine.finish())
-            stats = engine.stats
-        case .threaded(let engine):
-            stats = engine.finish()
+        var stats = retired
+        if let engine {
+            sink.expectCorrelationStep()
+            switch engine {
+            case .inline(let engine):
+                try sink.send(engine.finish())
+                stats.merge(engine.stats)
+            case .threaded(let engine):
+                stats.merge(engine.finish())
+            }
         }
         self.stats = stats
         try checkSink()

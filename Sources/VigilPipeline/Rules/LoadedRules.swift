@@ -34,6 +34,8 @@ public struct LoadedRules: Sendable {
     /// Why no logsource mapping is loaded, when none is and `--no-default-logsources` did not ask for
     /// that: rules that name a product, category or service then see no event the mapping would place.
     public var logsourcesNotice: String?
+    /// What the set is made of, for a reload to compare (see ``RuleFingerprints``).
+    public var fingerprints = RuleFingerprints()
 
     /// Whether the run detects anything (otherwise the detect and correlation stages are left out).
     public var hasRules: Bool { detection.count > 0 }
@@ -74,6 +76,11 @@ public struct LoadedRules: Sendable {
                 rules.logsourceFiles = options.logsourceFiles
                 rules.decodersNotice = decodersNotice(options, loaded: decoders.count)
                 rules.logsourcesNotice = logsourcesNotice(options)
+                var missing: [RuleDiagnostic] = []
+                rules.fingerprints = RuleFingerprints.make(
+                    documents: documents, detection: detection, correlation: correlation,
+                    decoderFiles: DecoderSet.decoderFiles(under: options.effectiveDecoderPaths, missing: &missing),
+                    decoderCount: decoders.count, mappingFiles: options.logsourceFiles)
                 return rules
             }
             guard options.skipBadRules else { throw RuleLoadError(problems.sortedByLocation()) }

@@ -73,6 +73,8 @@ public enum Runner {
             throw error
         }
         let pipeline = Pipeline(configuration: plan.configuration)
+        let reloader = Reloader()
+        let reloadOptions = ruleLoadOptions(options)
         // Signals are caught from here on, before anything starts, so that none is lost.
         let signals = SignalTrap(
             SignalActions(
@@ -83,8 +85,7 @@ public enum Runner {
                 },
                 summary: { pipeline.request(.summary) },
                 reload: {
-                    // Where a reload of rules, decoders and the logsource mapping will start.
-                    logger.warning("SIGHUP: reload is not supported yet; the run goes on with the rules it loaded")
+                    reloader.load(reloadOptions, logger: logger) { pipeline.request(.reload) }
                 }))
         defer { signals.cancel() }
         let roster = SourceRoster()
@@ -170,6 +171,9 @@ public enum Runner {
         }
         inputsDone.notify(queue: .global()) { pipeline.finishInput() }
 
+        /// Reloads the collector switched to (see ``reload(_:plan:pipeline:sink:roster:logger:)``).
+        var reloads: UInt64 = 0
+
         /// The run summary from what the collector has: `stages` finished at the end, or as they stand
         /// between two batches while the run goes on.
         func summary(_ totals: PipelineTotals, _ stages: [any OrderedStage]) -> RunSummary {
@@ -186,6 +190,8 @@ public enum Runner {
             summary.eventTime = totals.eventTime
             for case let stage as CorrelationStage in stages { summary.eventTime.merge(stage.eventTime) }
             summary.loadTime = rules.loadTime
+            summary.reloads = reloads
+            summary.failedReloads = reloader.failed
             summary.peakMemoryBytes = peakResidentBytes()
             return summary
         }
@@ -209,6 +215,10 @@ public enum Runner {
                 case .summary:
                     let text = summary(totals, stages).text(listingUnmatchedShapes: logger.logLevel <= .info)
                     _ = writeAll(2, Array(text.utf8))
+                case .reload:
+                    guard let loaded = reloader.take() else { return }
+                    reload(loaded, plan: plan, pipeline: pipeline, sink: sink, roster: roster, logger: logger)
+                    reloads += 1
                 }
             }
         } catch {
@@ -220,6 +230,52 @@ public enum Runner {
         try report(result, options: options, statsFile: statsFile, logger: logger)
         if let failure { throw failure }
         return result
+    }
+
+    /// Switches the run to `rules` (loaded and checked by the ``Reloader``), on the collector between
+    /// two batches: the workers take the new rules from the switch ticket on, and right before that
+    /// ticket the collector replaces the correlation engine when the correlation rules changed (their
+    /// state is dropped; with the same correlation rules, the engine and all its state are kept).
+    static func reload(
+        _ rules: LoadedRules, plan: StagePlan, pipeline: Pipeline, sink: AlertSink?, roster: SourceRoster, logger: Logger
+    ) {
+        let previous = plan.generations.latest
+        let changes = RuleChanges(from: previous.rules.fingerprints, to: rules.fingerprints)
+        let generation = RuleGeneration(rules: rules, shards: plan.options.workers)
+        let detects = sink != nil && plan.options.mode == .run && rules.hasRules
+        if sink == nil && plan.options.mode == .run && rules.hasRules {
+            let message =
+                "SIGHUP: the run started without detection rules, so it has no alert output: restart vigil to run the "
+                + "\(rules.detection.count) rules loaded (decoders and the logsource mapping are reloaded)"
+            logger.warning("\(message)")
+        }
+        plan.generations.append(generation)
+        let correlation = detects ? rules.correlation : .empty
+        let correlationOptions = plan.correlationOptions(rules)
+        let keepsCorrelation = changes.keepsCorrelationState
+        let live = plan.live, maxClockSkew = plan.options.maxClockSkew
+        let ticket = pipeline.switchStages(to: plan.workerStages(generation, detects: detects)) { stages in
+            guard !keepsCorrelation else { return }
+            if let index = stages.firstIndex(where: { $0 is CorrelationStage }), var stage = stages[index] as? CorrelationStage {
+                stage.replaceRules(correlation, options: correlationOptions)
+                stages[index] = stage
+            } else if !correlation.isEmpty, let sink, let writer = stages.firstIndex(where: { $0 is AlertWriterStage }) {
+                // Right after the alert writer, as at start.
+                stages.insert(
+                    CorrelationStage(
+                        ruleSet: correlation, options: correlationOptions, sink: sink, followsWallClock: live, roster: roster,
+                        maxClockSkew: maxClockSkew),
+                    at: writer + 1)
+            }
+        }
+        logger.warning("SIGHUP: reloaded; from batch \(ticket) on: \(changes.text)")
+    }
+
+    /// The rule load options of a run (`vigil parse` loads no Sigma rules).
+    static func ruleLoadOptions(_ options: RunOptions) -> RuleLoadOptions {
+        var load = options.rules
+        if options.mode == .parse { load.rulePaths = [] }
+        return load
     }
 
     /// A regular file (also stdin redirected from one) is a replay whose RFC 3164 years are inferred

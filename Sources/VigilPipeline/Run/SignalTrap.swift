@@ -11,8 +11,8 @@ import Dispatch
 /// - SIGINT, SIGTERM: ``stop`` (drain and exit 0), with how many of them arrived so far (a second one
 ///   exits at once);
 /// - SIGUSR1: ``summary`` (write the run summary so far to stderr; the run goes on);
-/// - SIGHUP: ``reload`` (rules, decoders and mapping without a restart; until that exists, the run
-///   logs that it is not supported and goes on).
+/// - SIGHUP: ``reload`` (rules, decoders and mapping without a restart: see ``Reloader`` and
+///   ``Runner/reload(_:plan:pipeline:sink:roster:logger:)``).
 ///
 /// Each action runs on the trap's serial queue, never in signal context.
 struct SignalActions: Sendable {

@@ -92,4 +92,41 @@ public struct AnalysisReport: Sendable {
                 alerts: routing.alerts[index])
         }
     }
+
+    /// Adds the figures of a later rule generation (a reload) to these: totals add up, decoders and
+    /// rules by name (a rule's line takes the newer title and whether it alerts).
+    mutating func absorb(newer: AnalysisReport) {
+        decodedEvents += newer.decodedEvents
+        decoderEvents += newer.decoderEvents
+        decodedWithFields += newer.decodedWithFields
+        programDecoderOnly += newer.programDecoderOnly
+        unmatchedShapes = newer.unmatchedShapesCounted ? newer.unmatchedShapes : unmatchedShapes
+        unmatchedShapesExact = unmatchedShapesExact && newer.unmatchedShapesExact
+        for line in newer.decoders {
+            if let index = decoders.firstIndex(where: { $0.name == line.name }) {
+                decoders[index].matched += line.matched
+                decoders[index].limitExceeded += line.limitExceeded
+                decoders[index].invalidFields += line.invalidFields
+            } else {
+                decoders.append(line)
+            }
+        }
+        if var counters = newer.detector {
+            // Per-rule matches are indexed by each generation's rules: kept by name in ``rules``.
+            counters.matchesPerRule = []
+            var merged = detector ?? DetectorCounters()
+            merged.matchesPerRule = []
+            merged.add(counters)
+            detector = merged
+        }
+        for line in newer.rules {
+            if let index = rules.firstIndex(where: { $0.rule == line.rule }) {
+                let detections = rules[index].detections + line.detections
+                rules[index] = line
+                rules[index].detections = detections
+            } else {
+                rules.append(line)
+            }
+        }
+    }
 }

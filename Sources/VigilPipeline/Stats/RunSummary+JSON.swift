@@ -12,6 +12,8 @@ extension RunSummary {
             inner.double("rules", loadTime.rules)
             inner.double("cpu", loadTime.cpu)
         }
+        object.integer("reloads", reloads)
+        object.integer("failed_reloads", failedReloads)
         object.double("events_per_second", eventsPerSecond.rounded())
         object.integer("workers", UInt64(workers))
         object.integer("peak_memory_bytes", peakMemoryBytes)

@@ -19,6 +19,9 @@ extension RunSummary {
         lines.append(
             "  loading rules and decoders: \(Self.milliseconds(load.total)) s (decoders \(Self.milliseconds(load.decoders)) s, "
                 + "logsource mapping and rules \(Self.milliseconds(load.rules)) s; CPU \(Self.milliseconds(load.cpu)) s), before any input")
+        if reloads + failedReloads > 0 {
+            lines.append("  reloads (SIGHUP): \(reloads), failed reloads: \(failedReloads)")
+        }
         let formats = EventFormat.allCases.map { "\($0.name) \(parse.events(in: $0))" }
         lines.append("  by format: " + formats.joined(separator: ", "))
         let errors = parseErrors

@@ -22,6 +22,10 @@ public struct RunSummary: Sendable {
     /// Time spent loading decoders and rules before any input was read (not part of
     /// ``elapsedSeconds``, so events/s measures the input alone).
     public var loadTime = LoadTime()
+    /// Reloads (SIGHUP) that switched the run to a new rule set, and those that failed (the rule set
+    /// had errors, and the running set stayed).
+    public var reloads: UInt64 = 0
+    public var failedReloads: UInt64 = 0
 
     /// Seconds spent loading, by part.
     public struct LoadTime: Sendable, Hashable {
