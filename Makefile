@@ -16,6 +16,11 @@ deps:
 		echo "installing $(APT_PACKAGES)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES); \
 	fi
+	@# The TLS listener tests make a throwaway certificate and send with the openssl command.
+	@if ! command -v openssl >/dev/null 2>&1; then \
+		echo "installing openssl"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openssl; \
+	fi
 
 build: deps
 	$(SWIFT) build

@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
@@ -36,6 +37,7 @@ let package = Package(
                 "VigilEvent", "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -68,7 +70,7 @@ let package = Package(
         .testTarget(name: "VigilRegexTests", dependencies: ["VigilRegex", "VigilTestSupport"]),
         .testTarget(name: "VigilIngestTests", dependencies: ["VigilIngest", "VigilTestSupport"]),
         .testTarget(name: "VigilDecodeTests", dependencies: ["VigilDecode", "VigilIngest", "VigilTestSupport"]),
-        .testTarget(name: "VigilDetectTests", dependencies: ["VigilDetect", "VigilIngest", "VigilTestSupport"]),
+        .testTarget(name: "VigilDetectTests", dependencies: ["VigilDetect", "VigilIngest", "VigilRegex", "VigilTestSupport"]),
         .testTarget(name: "VigilCorrelateTests", dependencies: ["VigilCorrelate", "VigilTestSupport"]),
         .testTarget(
             name: "VigilPipelineTests",

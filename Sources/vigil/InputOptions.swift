@@ -68,6 +68,44 @@ struct InputOptions: ParsableArguments {
             valueName: "host:port[,timezone=zone]"))
     var tcp: [String] = []
 
+    @Option(
+        help: ArgumentHelp(
+            "Listen for syslog over TLS on HOST:PORT (RFC 5425, usually port 6514; repeatable; needs --tls-cert and --tls-key).",
+            valueName: "host:port[,timezone=zone]"))
+    var tls: [String] = []
+
+    @Option(name: .customLong("tls-cert"), help: ArgumentHelp("Certificate (and chain) of the TLS listeners, PEM.", valueName: "file"))
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("Private key of --tls-cert, PEM, unencrypted.", valueName: "file"))
+    var tlsKey: String?
+
+    @Option(help: "Most open TCP and TLS connections (all listeners together); more are closed at once and counted.")
+    var maxConnections: Int = 1000
+
+    @Option(
+        help: ArgumentHelp(
+            "Close a TCP or TLS connection that sent no complete message for this long (0: never): 5m, 30s.", valueName: "duration"))
+    var idleTimeout: String = "5m"
+
+    @Option(
+        help: ArgumentHelp(
+            "Longest unfinished message one TCP or TLS connection may hold (its finished ones are handed on in batches of a quarter of this at most); a connection holding more is disconnected and counted. A number of bytes, or with K, M, G.",
+            valueName: "size"))
+    var maxConnectionBuffer: String = "1M"
+
+    @Option(
+        help: ArgumentHelp(
+            "Most bytes of unfinished messages all TCP and TLS connections together may hold; past it the ones holding the largest are disconnected and counted. Finished messages waiting for the pipeline are never dropped: half of this is shared out among the connections as their batch size. A number of bytes, or with K, M, G.",
+            valueName: "size"))
+    var maxTotalBuffer: String = "64M"
+
+    @Option(
+        help: ArgumentHelp(
+            "On SIGINT/SIGTERM, how long open connections may go on delivering what their peers sent before they are closed (what comes later is counted as lost): 5s.",
+            valueName: "duration"))
+    var shutdownGrace: String = "5s"
+
     @Option(help: "Longest message kept, in bytes; longer ones are cut, marked and counted.")
     var maxMessageSize: Int = 64 * 1024
 
@@ -77,7 +115,9 @@ struct InputOptions: ParsableArguments {
     @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "warning"
 
-    @Option(name: .customLong("stats-json"), help: ArgumentHelp("Write the run summary as JSON to FILE.", valueName: "file"))
+    @Option(
+        name: .customLong("stats-json"),
+        help: ArgumentHelp("Write the run summary as JSON to FILE (opened before any input is read).", valueName: "file"))
     var statsJSON: String?
 
     @Option(
@@ -120,7 +160,21 @@ struct InputOptions: ParsableArguments {
             throw ValidationError("--max-message-size must be between 64 bytes and 16 MiB")
         }
         guard maxFieldNames >= 0 else { throw ValidationError("--max-field-names must not be negative") }
-        for address in udp + tcp {
+        if !tls.isEmpty && (tlsCert == nil || tlsKey == nil) { throw ValidationError("--tls needs --tls-cert and --tls-key") }
+        if tls.isEmpty && (tlsCert != nil || tlsKey != nil) { throw ValidationError("--tls-cert and --tls-key need --tls HOST:PORT") }
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
+        guard let connectionBuffer = ByteSizeText.parse(maxConnectionBuffer), connectionBuffer >= 4096 else {
+            throw ValidationError(
+                "--max-connection-buffer: '\(maxConnectionBuffer)' is no size of at least 4K (a number of bytes, or with K, M, G: 1M)")
+        }
+        guard let totalBuffer = ByteSizeText.parse(maxTotalBuffer), totalBuffer >= connectionBuffer else {
+            throw ValidationError(
+                "--max-total-buffer: '\(maxTotalBuffer)' is no size of at least --max-connection-buffer (\(maxConnectionBuffer)) (a number of bytes, or with K, M, G: 64M)"
+            )
+        }
+        _ = try DurationOption.parse(idleTimeout, option: "--idle-timeout")
+        _ = try DurationOption.parse(shutdownGrace, option: "--shutdown-grace")
+        for address in udp + tcp + tls {
             let parsed: ListenAddress
             do { parsed = try ListenAddress(parsing: address) } catch { throw ValidationError(error.description) }
             if let zone = parsed.timeZone {
@@ -149,6 +203,14 @@ struct InputOptions: ParsableArguments {
             readBatchSize: max(readBatchBytes, 4096)
         )
         options.maxFieldNames = maxFieldNames
+        options.tls = try tls.map { try ListenAddress(parsing: $0) }
+        if let tlsCert, let tlsKey { options.tlsFiles = ListenerTLS(certificatePath: tlsCert, privateKeyPath: tlsKey) }
+        options.listener.maxConnections = maxConnections
+        options.listener.idleTimeoutDuration = try DurationOption.parse(idleTimeout, option: "--idle-timeout")
+        // validate() has checked both.
+        options.listener.maxConnectionBuffer = ByteSizeText.parse(maxConnectionBuffer) ?? options.listener.maxConnectionBuffer
+        options.listener.maxTotalBuffer = ByteSizeText.parse(maxTotalBuffer) ?? options.listener.maxTotalBuffer
+        options.listener.shutdownGraceDuration = try DurationOption.parse(shutdownGrace, option: "--shutdown-grace")
         options.maxClockSkew = try DurationOption.parse(maxClockSkew, option: "--max-clock-skew")
         options.maxClockLag = try DurationOption.parse(maxClockLag, option: "--max-clock-lag")
         options.follow = follow

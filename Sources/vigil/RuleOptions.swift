@@ -104,7 +104,9 @@ struct RuleOptions: ParsableArguments {
             valueName: "size"))
     var maxStateMemory: String = "512M"
 
-    @Option(name: .customLong("alerts"), help: ArgumentHelp("Write alerts to FILE instead of standard output.", valueName: "file"))
+    @Option(
+        name: .customLong("alerts"),
+        help: ArgumentHelp("Append alerts to FILE instead of writing them to standard output (never an input file).", valueName: "file"))
     var alertsPath: String?
 
     @Option(

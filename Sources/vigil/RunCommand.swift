@@ -13,10 +13,16 @@ struct RunCommand: ParsableCommand {
             with --rules and their correlations, and writes alerts as JSON lines on stdout (or --alerts \
             FILE). Reads every input to its end, then prints a summary on stderr (events in, events/s, the \
             time spent loading rules and decoders, by format, parse errors, drops, decoders, detections \
-            per rule, correlation, alerts). With --udp \
-            or --tcp, runs until SIGINT or SIGTERM; either signal drains the pipeline and exits cleanly, keeping \
-            the open correlation windows in --state-dir for the next start (which continues from them when \
-            the rules are the same).
+            per rule, correlation, alerts). With --udp, \
+            --tcp or --tls, runs until SIGINT or SIGTERM; either signal stops accepting, reads what open \
+            connections already delivered (within --shutdown-grace), drains the pipeline and exits cleanly, \
+            keeping the open correlation windows in --state-dir for the next start (which continues from \
+            them when the rules are the same). SIGUSR1 prints the summary so far and the run goes on; SIGHUP does not stop it (reload is not \
+            supported yet).
+
+            --alerts FILE is appended to. An output file that is also an input is a usage error (exit \
+            64); a missing input, a directory or an unwritable --stats-json stops the run before any \
+            input is read (exit 1).
 
             Invalid rules, decoders or logsource mapping: every problem is printed as \
             file:line:column: message and vigil exits with status 2 before reading any input \
@@ -39,7 +45,8 @@ struct RunCommand: ParsableCommand {
     }
 }
 
-/// Runs, turning rule and decoder problems into one stderr line each and exit status 2.
+/// Runs, turning rule and decoder problems into one stderr line each and exit status 2, and options
+/// that contradict each other into a usage error (exit status 64).
 func runReportingRuleProblems(_ options: RunOptions, logger: Logger) throws {
     do {
         _ = try Runner.run(options, logger: logger)
@@ -47,6 +54,9 @@ func runReportingRuleProblems(_ options: RunOptions, logger: Logger) throws {
         for diagnostic in error.diagnostics { FileHandle.standardError.write(Data("\(diagnostic)\n".utf8)) }
         FileHandle.standardError.write(Data("vigil: \(error.diagnostics.count) problem(s) in rules or decoders; nothing was read\n".utf8))
         throw ExitCode(2)
+    } catch .usage(let message) {
+        FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+        throw ExitCode.validationFailure
     } catch {
         throw VigilFailure(message: error.description)
     }

@@ -44,13 +44,16 @@ struct RunEndToEndTests {
         #expect(
             loading.first?.range(
                 of:
-                    #"^  loading rules and decoders: [0-9.]+ s \(decoders [0-9.]+ s, logsource mapping and rules [0-9.]+ s\), before any input$"#,
+                    #"^  loading rules and decoders: [0-9.]+ s \(decoders [0-9.]+ s, logsource mapping and rules [0-9.]+ s; CPU [0-9.]+ s\), before any input$"#,
                 options: .regularExpression) != nil, "\(loading)")
         let json = try readStats(stats)
         let load = try #require(json["load_seconds"] as? [String: Double])
         let total = try #require(load["total"]), decoders = try #require(load["decoders"]), rules = try #require(load["rules"])
         #expect(decoders > 0 && rules > 0)
         #expect(abs(total - (decoders + rules)) < 1e-9)
+        // The CPU time of loading, which a busy machine does not inflate: some, and less than a minute.
+        let cpu = try #require(load["cpu"])
+        #expect(cpu > 0 && cpu < 60)
     }
 
     @Test("a gzip file gives the same events as the plain one")

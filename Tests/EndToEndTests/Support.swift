@@ -21,6 +21,11 @@ func integer(_ stats: [String: Any], _ path: String...) -> Int {
     return (value as? NSNumber)?.intValue ?? 0
 }
 
+extension ProcessResult {
+    /// The exit status and stderr (what a shell-run vigil gives too).
+    var outcome: (status: Int32, stderr: String) { (status, stderr) }
+}
+
 /// A `vigil` process running in the background (listeners, signals), its stderr collected as it comes.
 ///
 /// A `vigil run` stopped by a signal keeps its correlation state in its `--state-dir` (default
@@ -34,8 +39,13 @@ final class RunningVigil: Sendable {
     /// The run's `--state-dir`.
     let stateDirectory: String?
 
-    /// `stdout`: a file to write standard output to (default: discarded).
-    init(_ arguments: [String], stdin: Pipe? = nil, stdout: String? = nil) throws {
+    /// `stdout`: a file to write standard output to (default: discarded). `launcher` runs vigil through
+    /// another program that execs it (`prlimit --nofile=64:64`), so the process id stays vigil's.
+    /// `binary` is the debug build unless a test needs the release one's speed.
+    init(
+        _ arguments: [String], stdin: Pipe? = nil, stdout: String? = nil, launcher: [String] = [],
+        binary: URL = TestPaths.vigilBinary
+    ) throws {
         var arguments = arguments
         if arguments.first == "run" && !arguments.contains("--state-dir") {
             let directory = temporaryPath("state")
@@ -46,8 +56,13 @@ final class RunningVigil: Sendable {
         }
         stateDirectory = arguments.firstIndex(of: "--state-dir").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
         process = Process()
-        process.executableURL = TestPaths.vigilBinary
-        process.arguments = arguments
+        if let program = launcher.first {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = Array(launcher.dropFirst()) + [binary.path] + arguments
+        } else {
+            process.executableURL = binary
+            process.arguments = arguments
+        }
         process.currentDirectoryURL = TestPaths.packageRoot
         let errors = Pipe()
         process.standardError = errors
@@ -86,9 +101,9 @@ final class RunningVigil: Sendable {
         return [:]
     }
 
-    /// Waits (up to 20 s) for the process to exit by itself; its status, or nil when it did not.
-    func waitForExit() -> Int32? {
-        for _ in 0..<400 where process.isRunning { usleep(50_000) }
+    /// Waits (up to `seconds`) for the process to exit by itself; its status, or nil when it did not.
+    func waitForExit(seconds: Int = 20) -> Int32? {
+        for _ in 0..<seconds * 20 where process.isRunning { usleep(50_000) }
         return process.isRunning ? nil : process.terminationStatus
     }
 
@@ -100,10 +115,10 @@ final class RunningVigil: Sendable {
         try runVigil(["run"] + arguments + ["--state-dir", stateDirectory ?? "vigil-state"])
     }
 
-    /// Sends `signal` and waits (up to 20 s) for the exit status.
-    func stop(signal: Int32 = SIGTERM) -> Int32? {
+    /// Sends `signal` and waits (up to `waitingSeconds`) for the exit status.
+    func stop(signal: Int32 = SIGTERM, waitingSeconds: Int = 20) -> Int32? {
         kill(process.processIdentifier, signal)
-        for _ in 0..<400 where process.isRunning { usleep(50_000) }
+        for _ in 0..<waitingSeconds * 20 where process.isRunning { usleep(50_000) }
         guard !process.isRunning else {
             process.terminate()
             return nil

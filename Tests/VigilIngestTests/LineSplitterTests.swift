@@ -30,6 +30,15 @@ struct LineSplitterTests {
         Case(
             name: "oversize tail cut early", input: "ok\n0123456789ABCDEF", atEnd: false, maxMessageSize: 8,
             messages: ["ok", "01234567"], consumed: 19, truncated: 1, discardedBytes: 8),
+        Case(
+            name: "oversize CRLF line: its CR is cut off too", input: "0123456789\r\nok\n", atEnd: false, maxMessageSize: 8,
+            messages: ["01234567", "ok"], consumed: 15, truncated: 1, discardedBytes: 3),
+        Case(
+            name: "maximum size and a CR, LF not yet read: carried, not cut", input: "ok\n01234567\r", atEnd: false,
+            maxMessageSize: 8, messages: ["ok"], consumed: 3),
+        Case(
+            name: "maximum size and a CR at the end of input: whole", input: "01234567\r", atEnd: true, maxMessageSize: 8,
+            messages: ["01234567"], consumed: 9),
         Case(name: "empty", input: "", atEnd: true, messages: [], consumed: 0),
     ]
 
@@ -60,5 +69,17 @@ struct LineSplitterTests {
         #expect(out.messages[1] == ByteRange(start: 4, end: 8))
         #expect(out.truncated == 1)
         #expect(out.discardedBytes == 4 + 3)
+    }
+
+    @Test("a line of the maximum size and a CR at a buffer's end, then more than the LF, is cut and counted")
+    func maximumSizeThenCarriageReturnThenMore() {
+        var splitter = LineSplitter(maxMessageSize: 4)
+        var out = LineSplitter.Output()
+        #expect(Array("abcd\r".utf8).withUnsafeBytes { splitter.split($0, into: &out, atEnd: false) } == 0)
+        let next = Array("abcd\rxy\n".utf8)
+        #expect(next.withUnsafeBytes { splitter.split($0, into: &out, atEnd: false) } == next.count)
+        #expect(out.messages == [ByteRange(start: 0, end: 4)])
+        #expect(out.truncated == 1)
+        #expect(out.discardedBytes == 3)
     }
 }

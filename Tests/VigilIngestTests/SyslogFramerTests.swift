@@ -1,5 +1,6 @@
 import Testing
 import VigilEvent
+import VigilTestSupport
 
 @testable import VigilIngest
 
@@ -52,8 +53,21 @@ import VigilEvent
         #expect(result.verdict == .continue)
         #expect(
             result.frames == [
-                Frame(text: "<13>one\r"), Frame(text: "<13>two"), Frame(text: "<13>three"), Frame(text: ""), Frame(text: "last"),
+                Frame(text: "<13>one"), Frame(text: "<13>two"), Frame(text: "<13>three"), Frame(text: ""), Frame(text: "last"),
             ])
+    }
+
+    /// As in files: a CR right before the LF is part of the line end, so a CRLF blank line is a blank
+    /// frame and a line of the maximum size ending in CRLF is whole; a CR anywhere else is content.
+    @Test(arguments: splits)
+    func carriageReturnBeforeLineFeedEndsTheLine(pieces: [Int]) {
+        let result = Self.frames(Array("<1>abcd\r\n\r\n<1>ab\r\r\n<1>a\rb\n<1>abcd\r\0<1>abcde\r\nend\r".utf8), pieces: pieces, max: 7)
+        #expect(
+            result.frames == [
+                Frame(text: "<1>abcd"), Frame(text: ""), Frame(text: "<1>ab\r"), Frame(text: "<1>a\rb"),
+                Frame(text: "<1>abcd", failure: .oversizeMessage), Frame(text: "<1>abcd", failure: .oversizeMessage), Frame(text: "end"),
+            ])
+        #expect(result.discardedBytes == 1 + 2)  // the NUL-ended line's CR; the CRLF line's e and CR
     }
 
     @Test(arguments: splits)
@@ -70,6 +84,26 @@ import VigilEvent
         let exact = Self.frames(Array("<1>abcd\n".utf8), pieces: pieces, max: 7)
         #expect(exact.frames == [Frame(text: "<1>abcd")])
         #expect(exact.discardedBytes == 0)
+    }
+
+    /// Line ends (CR, LF, NUL) around the maximum size, split at random: the frames, their flags and
+    /// the bytes cut off never depend on where the reads end.
+    @Test(arguments: 3...6)
+    func lineEndsDoNotDependOnReadBoundaries(max: Int) {
+        var random = SplitMix64(seed: UInt64(max))
+        let alphabet: [UInt8] = Array("<ab\r\r\n\n\0".utf8)
+        for _ in 0..<300 {
+            let stream =
+                [UInt8(ascii: "<")] + (0..<Int.random(in: 0...40, using: &random)).map { _ in alphabet.randomElement(using: &random)! }
+            let whole = Self.frames(stream, pieces: [1_000_000], max: max)
+            let pieces = (0..<4).map { _ in Int.random(in: 1...5, using: &random) }
+            for split in [[1], pieces] {
+                let other = Self.frames(stream, pieces: split, max: max)
+                #expect(other.frames == whole.frames, "\(stream) in pieces \(split)")
+                #expect(other.discardedBytes == whole.discardedBytes, "\(stream) in pieces \(split)")
+            }
+            #expect(whole.frames.allSatisfy { $0.text.utf8.count <= max })
+        }
     }
 
     @Test func octetCountingToleratesLineFeedsBetweenFrames() {
@@ -105,6 +139,12 @@ import VigilEvent
 
     @Test func endOfStreamInsideAFrameIsTruncated() {
         #expect(Self.frames(Array("10 abc".utf8), pieces: [2]).frames == [Frame(text: "abc", failure: .truncatedFrame)])
+        // Past the maximum size, the frame the stream cut is the oversize frame it would have been.
+        for sent in ["abcde", "abcdefg"] {
+            let cut = Self.frames(Array("10 \(sent)".utf8), pieces: [2], max: 5)
+            #expect(cut.frames == [Frame(text: "abcde", failure: .oversizeMessage)])
+            #expect(cut.discardedBytes == sent.count - 5)
+        }
         #expect(
             Self.frames(Array("3 abc12".utf8), pieces: [1]).frames == [Frame(text: "abc"), Frame(text: "12", failure: .truncatedFrame)])
         #expect(Self.frames(Array("3 abc".utf8), pieces: [1]).frames == [Frame(text: "abc")])

@@ -8,11 +8,13 @@ import VigilEvent
 // and on a busy machine, since it reports CPU time per event as well as wall time.
 //
 //   swift build -c release --product DetectProfile
-//   .build/release/DetectProfile subset|none|v10|v100|v1000|shipped [seconds]
+//   .build/release/DetectProfile subset|none|v10|v100|v1000|shipped|PATH [seconds]
 //
 // `shipped`: the detection rules of rules/sigma on events decoded by rules/decoders, as `vigil run
-// --rules rules/sigma` sees them (about a quarter of the events match a rule); the other modes run
-// on undecoded events, which the Sigma subset and its variants (almost) never match.
+// --rules rules/sigma` sees them (about a quarter of the events match a rule); a PATH (with a `/`):
+// the rules there, on decoded events too (`scripts/make-many-rules.py 10000 /tmp/many-10000`, then
+// `DetectProfile /tmp/many-10000`); the other modes run on undecoded events, which the Sigma subset
+// and its variants (almost) never match.
 
 func cpuSeconds() -> Double {
     var t = timespec()
@@ -31,10 +33,11 @@ case "none": ruleSet = DetectFixtures.ruleSet(paths: [])
 case let variants where variants.hasPrefix("v"):
     ruleSet = DetectFixtures.ruleSet(paths: [DetectFixtures.variantsDirectory(count: Int(variants.dropFirst()) ?? 10)])
 case "shipped": ruleSet = DetectFixtures.ruleSet(paths: [DetectFixtures.packageRoot + "/rules/sigma"])
+case let path where path.contains("/"): ruleSet = DetectFixtures.ruleSet(paths: [path])
 default: ruleSet = DetectFixtures.ruleSet(paths: [DetectFixtures.subsetPath])
 }
 let compileTime = Date().timeIntervalSince(compileStart)
-let batches = which == "shipped" ? decoded(DetectFixtures.batches) : DetectFixtures.batches
+let batches = which == "shipped" || which.contains("/") ? decoded(DetectFixtures.batches) : DetectFixtures.batches
 
 /// The batches decoded by the shipped decoders (not measured).
 func decoded(_ batches: [EventBatch]) -> [EventBatch] {

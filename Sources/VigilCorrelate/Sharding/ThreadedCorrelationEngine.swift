@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import VigilAlert
 import VigilEvent
 
@@ -13,7 +14,8 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
     // @unchecked: the caller-side state (`intake`, `step`) is used by the one calling thread only;
     // shards and the merger are confined to their threads; the mailboxes lock. Batches are shared by
     // every shard of a step, read-only (each reads its own list). `finalStats` is written by the merger
-    // thread before it signals `finished` and read by the caller after waiting for it.
+    // thread before it signals `finished` and read by the caller after waiting for it; `liveStats` is
+    // locked.
     private typealias Inputs = CorrelationIntake.Queued
 
     private enum ShardMessage {
@@ -25,7 +27,7 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
 
     private enum MergerMessage {
         case chain(step: Int, inputs: Inputs, watermark: Timestamp, horizon: Timestamp)
-        case output(step: Int, shard: Int, CorrelationOutput)
+        case output(step: Int, shard: Int, CorrelationOutput, CorrelationStats)
         /// A snapshot was asked for after the steps before it: the chain shard takes in `inputs`.
         case snapshotChain(inputs: Inputs, watermark: Watermark)
         case snapshot(shard: Int, [UInt8])
@@ -42,6 +44,8 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
     /// Written by the merger thread before it signals `snapshotTaken`, read by the caller after.
     private let snapshotTaken = DispatchSemaphore(value: 0)
     private var takenSnapshot: CorrelationSnapshot?
+    /// The shards' and the chain's counters as of the last step the merger joined.
+    private let liveStats = Mutex(CorrelationStats())
 
     /// Starts one thread per group shard and one for the merger, from `restored` state when given (a
     /// restart: see ``snapshot()``). `onAlerts` runs on the merger thread.
@@ -67,7 +71,8 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
                     switch mailbox.take() {
                     case .step(let inputs, let watermark, let horizon):
                         for (batch, lateBefore) in inputs { shard.ingest(batch, list: index, lateBefore: lateBefore) }
-                        merger.post(.output(step: step, shard: index, shard.advance(to: watermark, horizon: horizon)))
+                        let output = shard.advance(to: watermark, horizon: horizon)
+                        merger.post(.output(step: step, shard: index, output, shard.stats))
                         step += 1
                     case .snapshot(let inputs):
                         for (batch, lateBefore) in inputs { shard.ingest(batch, list: index, lateBefore: lateBefore) }
@@ -89,22 +94,31 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
             var stats = CorrelationStats()
             var sections: [Int: [UInt8]] = [:]
             var snapshotRequest: (inputs: Inputs, watermark: Watermark)?
+            var latest = Array(repeating: CorrelationStats(), count: shards)
             while stopped < shards {
                 switch mailbox.take() {
                 case .chain(let step, let inputs, let watermark, let horizon): chains[step] = (inputs, watermark, horizon)
-                case .output(let step, let shard, let output):
+                case .output(let step, let shard, let output, let shardStats):
                     outputs[step, default: Array(repeating: nil, count: shards)][shard] = output
+                    latest[shard] = shardStats
                 case .snapshotChain(let inputs, let watermark): snapshotRequest = (inputs, watermark)
                 case .snapshot(let shard, let section): sections[shard] = section
                 case .stop(_, let shardStats):
                     stats.merge(shardStats)
                     stopped += 1
                 }
+                var joined = false
                 while let ready = outputs[next], ready.allSatisfy({ $0 != nil }), let chain = chains[next] {
                     onAlerts(merger.merge(ready.map { $0! }, inputs: chain.0, watermark: chain.1, horizon: chain.2))
                     outputs[next] = nil
                     chains[next] = nil
                     next += 1
+                    joined = true
+                }
+                if joined {
+                    var live = merger.chain.stats
+                    for shardStats in latest { live.merge(shardStats) }
+                    liveStats.withLock { $0 = live }
                 }
                 // Each shard sent its section after its outputs of every earlier step, and the caller
                 // sent those steps before the request: with every section here, they are all merged.
@@ -154,6 +168,14 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
         advance()
     }
 
+    /// The counters as of the last step the merger joined, with the late and unroutable detections
+    /// counted so far (``finish()`` returns the run's). Call from the calling thread, like ``ingest(_:latestEventTime:)``.
+    public var currentStats: CorrelationStats {
+        var stats = liveStats.withLock { $0 }
+        stats.merge(intake.stats)
+        return stats
+    }
+
     /// End of input: a last step with the watermark at infinity; waits until every alert was handed to
     /// `onAlerts` and the threads ended. Returns the counters of the run.
     @discardableResult
@@ -175,8 +197,10 @@ public final class ThreadedCorrelationEngine: @unchecked Sendable {
         return takenSnapshot!
     }
 
-    /// Ends the threads without deciding the open windows (after a ``snapshot()``: a restart continues
-    /// from it); returns the counters of the run.
+    /// Ends the threads without a last step: every step sent so far is decided and its alerts handed
+    /// to `onAlerts`, then the state (open windows, episodes) is dropped undecided (after a
+    /// ``snapshot()``, a restart or a reload continues from that). Returns the counters so far. The
+    /// engine takes nothing afterwards.
     @discardableResult
     public func stop() -> CorrelationStats {
         for mailbox in shardMailboxes { mailbox.post(.stop) }

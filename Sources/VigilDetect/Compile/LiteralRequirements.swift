@@ -1,15 +1,32 @@
-/// Finds, for a rule, literals one of which must occur (folded) in a field for the rule to match.
+/// Finds, for a rule, needles one of which must be found in a field for the rule to match: literals
+/// that must occur (folded) in the value, or networks that must contain the address it holds.
 ///
-/// The prefilter scans each event field once for all such literals of all rules, and only rules with
-/// a hit (or without any requirement) are evaluated: cost per event follows the text scanned, not
-/// the number of rules. Soundness rests on folding being a per-scalar map: if a value matches a
-/// test, its folded form contains the test's folded literal.
+/// The prefilter scans each event field once for all such literals of all rules (and looks its
+/// address up once in the networks of all `cidr` rules), and only rules with a hit (or without any
+/// requirement) are evaluated: cost per event follows the text scanned, not the number of rules.
+/// Soundness rests on folding being a per-scalar map: if a value matches a test, its folded form
+/// contains the test's folded literal; a `re` test's literals come from ``RegexLiterals``.
 enum LiteralRequirements {
+    /// What the prefilter looks for in a value.
+    enum Needle: Hashable {
+        /// Folded bytes that occur in the folded value.
+        case literal([UInt8])
+        /// A network the value's address lies in (the `cidr` test itself).
+        case network(IPNetwork)
+
+        /// How well the needle filters, as a literal length (a network counts as a 4-byte literal).
+        var strength: Int {
+            switch self {
+            case .literal(let bytes): bytes.count
+            case .network: 4
+            }
+        }
+    }
+
     struct Requirement: Hashable {
         /// Sigma field id, or ``Program/Predicate/keywords``.
         var field: Int32
-        /// Folded bytes.
-        var literal: [UInt8]
+        var needle: Needle
     }
 
     /// Unions larger than this are not worth the bookkeeping; the rule is then always evaluated.
@@ -48,8 +65,8 @@ enum LiteralRequirements {
         var groupHasNil = [Bool](repeating: false, count: Int(predicate.groupCount))
         for index in Int(predicate.first)..<Int(predicate.first + predicate.count) {
             let test = program.tests[index]
-            if let literal = literal(of: test, in: program) {
-                groups[Int(test.group)].insert(Requirement(field: predicate.field, literal: literal))
+            if let needles = needles(of: test, in: program) {
+                for needle in needles { groups[Int(test.group)].insert(Requirement(field: predicate.field, needle: needle)) }
             } else {
                 groupHasNil[Int(test.group)] = true
             }
@@ -66,10 +83,18 @@ enum LiteralRequirements {
         return union.isEmpty || union.count > maximumLiterals ? nil : union
     }
 
-    /// The folded literal a value must contain for the test to pass, if there is one.
-    private static func literal(of test: Program.Test, in program: Program) -> [UInt8]? {
+    /// Needles one of which a value must hold for the test to pass, if there are any.
+    private static func needles(of test: Program.Test, in program: Program) -> [Needle]? {
         var bytes: [UInt8]
         switch test.kind {
+        case .regex:
+            let regex = program.regexes[Int(test.start)]
+            guard regex.options.contains(.utf),
+                let literals = RegexLiterals.required(pattern: regex.pattern, caseless: regex.options.contains(.caseInsensitive))
+            else { return nil }
+            return literals.sorted { $0.lexicographicallyPrecedes($1) }.map(Needle.literal)
+        case .cidr:
+            return [.network(program.networks[Int(test.start)])]
         case .equals, .prefix, .suffix, .contains:
             bytes = Array(program.literals[Int(test.start)..<Int(test.start + test.length)])
         case .glob:
@@ -84,13 +109,13 @@ enum LiteralRequirements {
             return nil
         }
         if bytes.isEmpty { return nil }
-        return test.cased ? CaseFolding.fold(bytes: bytes) : bytes
+        return [.literal(test.cased ? CaseFolding.fold(bytes: bytes) : bytes)]
     }
 
     /// Longer shortest literals filter better; at equal length, fewer literals are cheaper.
     private static func isBetter(_ a: Set<Requirement>, than b: Set<Requirement>) -> Bool {
-        let minA = a.map(\.literal.count).min() ?? 0
-        let minB = b.map(\.literal.count).min() ?? 0
+        let minA = a.map(\.needle.strength).min() ?? 0
+        let minB = b.map(\.needle.strength).min() ?? 0
         if min(minA, 4) != min(minB, 4) { return minA > minB }
         return a.count < b.count
     }

@@ -15,20 +15,25 @@ enum SlotTarget: Hashable, Sendable {
 /// A class so that workers reach it through one reference per event instead of copying a dozen
 /// arrays; immutable after construction.
 final class Route: Sendable {
-    /// Scans one value source for the literals rules of this route require.
+    /// Scans one value source for the needles rules of this route require: literals (in the folded
+    /// value) and `cidr` networks (containing the address the value holds).
     final class Scanner: Sendable {
         /// A slot, or ``Program/Predicate/keywords``.
         let scope: Int32
-        let literals: LiteralSet
-        /// Rules enabled by literal `i`: `literalRules[literalRuleStart[i] ..< literalRuleStart[i + 1]]`.
-        let literalRuleStart: [Int32]
-        let literalRules: [Int32]
+        /// Literal `i` is needle `i`; nil when the scope has no literal needles.
+        let literals: LiteralSet?
+        /// Network `j` is needle `literals.count + j`; nil when the scope has no network needles.
+        let networks: NetworkIndex?
+        /// Rules enabled by needle `i`: `needleRules[needleRuleStart[i] ..< needleRuleStart[i + 1]]`.
+        let needleRuleStart: [Int32]
+        let needleRules: [Int32]
 
-        init(scope: Int32, literals: LiteralSet, literalRuleStart: [Int32], literalRules: [Int32]) {
+        init(scope: Int32, literals: LiteralSet?, networks: NetworkIndex?, needleRuleStart: [Int32], needleRules: [Int32]) {
             self.scope = scope
             self.literals = literals
-            self.literalRuleStart = literalRuleStart
-            self.literalRules = literalRules
+            self.networks = networks
+            self.needleRuleStart = needleRuleStart
+            self.needleRules = needleRules
         }
     }
 

@@ -79,12 +79,15 @@ enum RouteBuilder {
     private static func buildScanners(ruleIndices: [Int32], rules: [CompiledRule], slotsOf: (Int32) -> [Int32]) -> (
         [Route.Scanner], [Int32]
     ) {
+        /// One scope's needles, numbered in order of first use, and the rules each enables.
+        struct Needles {
+            var index: [LiteralRequirements.Needle: Int] = [:]
+            var list: [LiteralRequirements.Needle] = []
+            var rules: [[Int32]] = []
+        }
         var alwaysRules: [Int32] = []
-        var scanners: [Route.Scanner] = []
         var scopeOrder: [Int32] = []
-        var literalIndex: [Int32: [[UInt8]: Int]] = [:]
-        var literalList: [Int32: [[UInt8]]] = [:]
-        var literalRules: [Int32: [[Int32]]] = [:]
+        var byScope: [Int32: Needles] = [:]
         for index in ruleIndices {
             guard let requirements = rules[Int(index)].requirements else {
                 alwaysRules.append(index)
@@ -95,34 +98,52 @@ enum RouteBuilder {
                     requirement.field == Program.Predicate.keywords
                     ? [Program.Predicate.keywords] : slotsOf(requirement.field)
                 for scope in scopes {
-                    if literalIndex[scope] == nil {
+                    if byScope[scope] == nil {
                         scopeOrder.append(scope)
-                        literalIndex[scope] = [:]
-                        literalList[scope] = []
-                        literalRules[scope] = []
+                        byScope[scope] = Needles()
                     }
                     let position: Int
-                    if let known = literalIndex[scope]![requirement.literal] {
+                    if let known = byScope[scope]!.index[requirement.needle] {
                         position = known
                     } else {
-                        position = literalList[scope]!.count
-                        literalIndex[scope]![requirement.literal] = position
-                        literalList[scope]!.append(requirement.literal)
-                        literalRules[scope]!.append([])
+                        position = byScope[scope]!.list.count
+                        byScope[scope]!.index[requirement.needle] = position
+                        byScope[scope]!.list.append(requirement.needle)
+                        byScope[scope]!.rules.append([])
                     }
-                    if literalRules[scope]![position].last != index { literalRules[scope]![position].append(index) }
+                    if byScope[scope]!.rules[position].last != index { byScope[scope]!.rules[position].append(index) }
                 }
             }
         }
+        var scanners: [Route.Scanner] = []
         for scope in scopeOrder {
+            let needles = byScope[scope]!
+            // Literals first (needle i is literal i), then networks.
+            var literals: [[UInt8]] = []
+            var networks: [IPNetwork] = []
+            var literalRules: [[Int32]] = []
+            var networkRules: [[Int32]] = []
+            for (needle, enabled) in zip(needles.list, needles.rules) {
+                switch needle {
+                case .literal(let bytes):
+                    literals.append(bytes)
+                    literalRules.append(enabled)
+                case .network(let network):
+                    networks.append(network)
+                    networkRules.append(enabled)
+                }
+            }
             var starts: [Int32] = [0]
             var flat: [Int32] = []
-            for list in literalRules[scope]! {
+            for list in literalRules + networkRules {
                 flat.append(contentsOf: list)
                 starts.append(Int32(flat.count))
             }
             scanners.append(
-                Route.Scanner(scope: scope, literals: LiteralSet(literalList[scope]!), literalRuleStart: starts, literalRules: flat))
+                Route.Scanner(
+                    scope: scope, literals: literals.isEmpty ? nil : LiteralSet(literals),
+                    networks: networks.isEmpty ? nil : NetworkIndex(networks, offset: Int32(literals.count)), needleRuleStart: starts,
+                    needleRules: flat))
         }
         return (scanners, alwaysRules)
     }

@@ -68,6 +68,10 @@ public final class SigmaRuleSet: Sendable {
     /// Number of rules.
     public var count: Int { rules.count }
 
+    /// Rules the prefilter cannot skip: no literal or network is required of any event they match, so
+    /// they are evaluated on every event of their logsource (all rules when the prefilter is off).
+    public var alwaysEvaluatedRuleCount: Int { compiled.reduce(0) { $0 + ($1.requirements == nil ? 1 : 0) } }
+
     /// The metadata of a rule.
     public func rule(_ id: RuleID) -> SigmaRuleMetadata { rules[Int(id.rawValue)] }
 

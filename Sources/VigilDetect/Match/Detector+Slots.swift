@@ -79,7 +79,7 @@ extension Detector {
         }
     }
 
-    /// Runs the route's literal scanners over the event's values and collects the rules they enable,
+    /// Runs the route's needle scanners over the event's values and collects the rules they enable,
     /// plus the rules without literal requirements, in ascending order.
     mutating func collectCandidates() {
         let rules = self.rules
@@ -93,12 +93,18 @@ extension Detector {
             while v >= 0 {
                 if values.values[Int(v)].kind != .null {
                     literalHits.removeAll(keepingCapacity: true)
-                    let text = values.folded(v)
-                    scanner.literals._withUnsafeGuaranteedRef { $0.scan(text, into: &literalHits) }
-                    for literal in literalHits {
-                        let start = Int(scanner.literalRuleStart[Int(literal)])
-                        let end = Int(scanner.literalRuleStart[Int(literal) + 1])
-                        for k in start..<end { rules.propose(scanner.literalRules[k], epoch: epoch) }
+                    if let literals = scanner.literals {
+                        let text = values.folded(v)
+                        literals._withUnsafeGuaranteedRef { $0.scan(text, into: &literalHits) }
+                    }
+                    if let networks = scanner.networks {
+                        let text = values.raw(v)
+                        networks._withUnsafeGuaranteedRef { $0.lookup(text, into: &literalHits) }
+                    }
+                    for needle in literalHits {
+                        let start = Int(scanner.needleRuleStart[Int(needle)])
+                        let end = Int(scanner.needleRuleStart[Int(needle) + 1])
+                        for k in start..<end { rules.propose(scanner.needleRules[k], epoch: epoch) }
                     }
                 }
                 v = values.values[Int(v)].next

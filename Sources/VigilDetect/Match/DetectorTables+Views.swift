@@ -43,12 +43,13 @@ extension DetectorTables {
         }
     }
 
-    /// A ``Route/Scanner``: the literal set is kept alive by the rule set's routes.
+    /// A ``Route/Scanner``: the literal set and network index are kept alive by the rule set's routes.
     struct ScannerView {
         var scope: Int32
-        var literals: Unmanaged<LiteralSet>
-        var literalRuleStart: UnsafeBufferPointer<Int32>
-        var literalRules: UnsafeBufferPointer<Int32>
+        var literals: Unmanaged<LiteralSet>?
+        var networks: Unmanaged<NetworkIndex>?
+        var needleRuleStart: UnsafeBufferPointer<Int32>
+        var needleRules: UnsafeBufferPointer<Int32>
     }
 
     /// What the matcher reads of the ``Router`` per event.
@@ -125,8 +126,9 @@ extension DetectorTables {
         mutating func view(of route: Route) -> RouteView {
             let scanners = route.scanners.map { scanner in
                 ScannerView(
-                    scope: scanner.scope, literals: Unmanaged.passUnretained(scanner.literals),
-                    literalRuleStart: copy(scanner.literalRuleStart), literalRules: copy(scanner.literalRules))
+                    scope: scanner.scope, literals: scanner.literals.map { Unmanaged.passUnretained($0) },
+                    networks: scanner.networks.map { Unmanaged.passUnretained($0) }, needleRuleStart: copy(scanner.needleRuleStart),
+                    needleRules: copy(scanner.needleRules))
             }
             return RouteView(
                 hasRules: !route.rules.isEmpty, usesKeywords: route.usesKeywords, keywordSlot: route.slots.count,

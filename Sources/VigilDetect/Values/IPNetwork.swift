@@ -90,9 +90,12 @@ struct IPNetwork: Hashable, Sendable {
         return result << 8 | octet
     }
 
+    /// Parses an IPv6 address (with `::` and an embedded IPv4 tail); allocates nothing (the
+    /// prefilter parses every value of a `cidr` field).
     static func parseIPv6(_ bytes: UnsafeRawBufferPointer) -> (high: UInt64, low: UInt64)? {
-        var groups: [UInt16] = []
-        var gapIndex: Int? = nil
+        var groups = SIMD8<UInt16>()
+        var count = 0
+        var gapIndex = -1
         let n = bytes.count
         var i = 0
         if n >= 2 && bytes[0] == UInt8(ascii: ":") && bytes[1] == UInt8(ascii: ":") {
@@ -108,36 +111,43 @@ struct IPNetwork: Hashable, Sendable {
                 j += 1
             }
             if sawDot {
-                guard j == n, let v4 = parseIPv4(UnsafeRawBufferPointer(rebasing: bytes[i..<n])) else { return nil }
-                groups.append(UInt16(v4 >> 16))
-                groups.append(UInt16(v4 & 0xFFFF))
+                guard j == n, count <= 6, let v4 = parseIPv4(UnsafeRawBufferPointer(rebasing: bytes[i..<n])) else { return nil }
+                groups[count] = UInt16(v4 >> 16)
+                groups[count + 1] = UInt16(v4 & 0xFFFF)
+                count += 2
                 i = n
                 break
             }
-            guard j > i, j - i <= 4 else { return nil }
+            guard j > i, j - i <= 4, count < 8 else { return nil }
             var group: UInt16 = 0
             for k in i..<j {
                 guard let digit = hexValue(bytes[k]) else { return nil }
                 group = group << 4 | UInt16(digit)
             }
-            groups.append(group)
+            groups[count] = group
+            count += 1
             i = j
             if i < n {
                 i += 1  // the ':'
                 if i < n && bytes[i] == UInt8(ascii: ":") {
-                    if gapIndex != nil { return nil }
-                    gapIndex = groups.count
+                    if gapIndex >= 0 { return nil }
+                    gapIndex = count
                     i += 1
                 } else if i == n {
                     return nil
                 }
             }
         }
-        if let gap = gapIndex {
-            guard groups.count < 8 else { return nil }
-            groups.insert(contentsOf: [UInt16](repeating: 0, count: 8 - groups.count), at: gap)
+        if gapIndex >= 0 {
+            guard count < 8 else { return nil }
+            // The groups after the gap move to the end; the gap is zeros.
+            var expanded = SIMD8<UInt16>()
+            for k in 0..<gapIndex { expanded[k] = groups[k] }
+            for k in gapIndex..<count { expanded[k + 8 - count] = groups[k] }
+            groups = expanded
+            count = 8
         }
-        guard groups.count == 8 else { return nil }
+        guard count == 8 else { return nil }
         var high: UInt64 = 0
         var low: UInt64 = 0
         for k in 0..<4 { high = high << 16 | UInt64(groups[k]) }

@@ -1,7 +1,7 @@
 import VigilEvent
 
 /// Cuts a TCP byte stream into syslog messages (RFC 6587): octet counting (`LEN SP MSG`) or
-/// non-transparent framing (messages ended by LF, or NUL as some senders use), detected from the first
+/// non-transparent framing (messages ended by LF, CR LF, or NUL as some senders use), detected from the first
 /// byte of the connection: a digit `1`-`9` means octet counting, `<` or other text means non-transparent,
 /// a control byte (a TLS handshake, binary noise) means the peer does not speak syslog.
 ///
@@ -46,7 +46,8 @@ public struct SyslogFramer {
     public let maxMessageSize: Int
     /// The connection's framing, known after the first byte.
     public private(set) var framing: Framing?
-    /// Bytes of a frame split across feeds (at most ``maxMessageSize``), or MSG-LEN digits read so far.
+    /// Bytes of a frame split across feeds (at most ``maxMessageSize``, and one more when that is a CR
+    /// a line may end with), or MSG-LEN digits read so far.
     var pending: [UInt8] = []
     var octets = OctetState.length(value: 0, digits: 0)
     /// Non-transparent: the current frame was already emitted truncated; skip to its end.
@@ -81,16 +82,22 @@ public struct SyslogFramer {
         return .continue
     }
 
-    /// At end of stream: emits what is left. An unterminated last line is a normal message; a partial
-    /// octet-counted frame (or MSG-LEN without its frame) is flagged `truncated_frame`.
+    /// At end of stream: emits what is left. An unterminated last line is a normal message (a CR it
+    /// ends with removed, as in files); a partial octet-counted frame (or MSG-LEN without its frame) is
+    /// flagged `truncated_frame`, unless the frame was longer than the maximum size and the maximum had
+    /// arrived: it is then what an oversize frame gives, cut at the maximum, and flagged so.
     public mutating func finish(emit: (Message) -> Void) {
         defer { pending.removeAll() }
         switch framing {
         case .nonTransparent:
-            if !pending.isEmpty && !skippingOversizeLine { pending.withUnsafeBytes { emit(Message(bytes: $0, failure: nil)) } }
+            guard !pending.isEmpty && !skippingOversizeLine else { return }
+            if pending.last == 0x0D { pending.removeLast() }
+            pending.withUnsafeBytes { emit(Message(bytes: $0, failure: nil)) }
         case .octetCounting:
             switch octets {
             case .length(_, let digits) where digits == 0: return
+            case .body(let length, _) where length > maxMessageSize && pending.count == maxMessageSize:
+                pending.withUnsafeBytes { emitFrame($0, length: length, emit: emit) }
             case .length, .body:
                 let failure = ParseFailure(.truncatedFrame, at: pending.count)
                 // MSG-LEN digits are kept whole (up to 9), so they may exceed a small maximum size.

@@ -34,10 +34,21 @@ public final class FileDescriptorSource: ByteSource {
     }
 
     /// Opens a file read-only and returns its descriptor (to open early, and read on another thread).
+    /// A directory opens, but is no input: it is refused here, as a missing file is.
     public static func openDescriptor(path: String) throws(IngestError) -> Int32 {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .cannotOpen(path: path, errno: errno) }
+        if isDirectory(fd) {
+            Syscall.close(fd)
+            throw .isDirectory(path: path)
+        }
         return fd
+    }
+
+    /// Whether `fd` is a directory (a path to one, or stdin redirected from one).
+    public static func isDirectory(_ fd: Int32) -> Bool {
+        var info = stat()
+        return fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
     deinit { close() }

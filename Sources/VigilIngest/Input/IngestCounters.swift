@@ -19,6 +19,12 @@ public final class IngestCounters: Sendable {
     let garbageDisconnects = Atomic<UInt64>(0)
     let connections = Atomic<UInt64>(0)
     let readErrors = Atomic<UInt64>(0)
+    let refusedConnections = Atomic<UInt64>(0)
+    let idleDisconnects = Atomic<UInt64>(0)
+    let bufferCapDisconnects = Atomic<UInt64>(0)
+    let acceptErrors = Atomic<UInt64>(0)
+    let lostAtShutdown = Atomic<UInt64>(0)
+    let unreadBytesAtShutdown = Atomic<UInt64>(0)
 
     public init(name: String) {
         self.name = name
@@ -29,7 +35,9 @@ public final class IngestCounters: Sendable {
         public var name: String
         /// Messages handed to the pipeline.
         public var messages: UInt64
-        /// Bytes of those messages' batches (after decompression).
+        /// Bytes read from the input, every one of them: line ends, blank lines and the bytes cut off
+        /// over-long messages included (files and stdin after decompression; listeners as received,
+        /// TCP framing included).
         public var bytes: UInt64
         public var batches: UInt64
         /// Blank lines skipped (files, stdin, LF-framed TCP).
@@ -48,6 +56,23 @@ public final class IngestCounters: Sendable {
         public var connections: UInt64
         /// Read failures that ended this input early.
         public var readErrors: UInt64
+        /// TCP connections closed as soon as they were accepted because `--max-connections` were open.
+        public var refusedConnections: UInt64 = 0
+        /// TCP connections closed after `--idle-timeout` without a complete message.
+        public var idleDisconnects: UInt64 = 0
+        /// TCP connections disconnected for holding more than `--max-connection-buffer` bytes, or the
+        /// largest holders of an incomplete message when the listeners held more than `--max-total-buffer`.
+        public var bufferCapDisconnects: UInt64 = 0
+        /// Failed `accept` calls for want of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM),
+        /// each followed by a pause in accepting.
+        public var acceptErrors: UInt64 = 0
+        /// Messages a TCP connection delivered but that were not read before the shutdown grace period
+        /// ended (read, counted and discarded), and incomplete messages cut off at shutdown.
+        public var lostAtShutdown: UInt64 = 0
+        /// Bytes a TCP connection's socket still held when it was closed at shutdown, unread: what a peer
+        /// delivered too fast to be read even to count its messages (after the grace period and the
+        /// half-second of counting that follows it).
+        public var unreadBytesAtShutdown: UInt64 = 0
     }
 
     public func snapshot() -> Snapshot {
@@ -63,15 +88,25 @@ public final class IngestCounters: Sendable {
             droppedByKernel: droppedByKernel.load(ordering: .relaxed),
             garbageDisconnects: garbageDisconnects.load(ordering: .relaxed),
             connections: connections.load(ordering: .relaxed),
-            readErrors: readErrors.load(ordering: .relaxed)
+            readErrors: readErrors.load(ordering: .relaxed),
+            refusedConnections: refusedConnections.load(ordering: .relaxed),
+            idleDisconnects: idleDisconnects.load(ordering: .relaxed),
+            bufferCapDisconnects: bufferCapDisconnects.load(ordering: .relaxed),
+            acceptErrors: acceptErrors.load(ordering: .relaxed),
+            lostAtShutdown: lostAtShutdown.load(ordering: .relaxed),
+            unreadBytesAtShutdown: unreadBytesAtShutdown.load(ordering: .relaxed)
         )
     }
 
     /// Counts one batch handed to the pipeline.
-    func countBatch(messages count: Int, bytes size: Int) {
+    func countBatch(messages count: Int) {
         messages.add(UInt64(count), ordering: .relaxed)
-        bytes.add(UInt64(size), ordering: .relaxed)
         batches.add(1, ordering: .relaxed)
+    }
+
+    /// Counts bytes read from the input, whatever becomes of them.
+    func countRead(bytes size: Int) {
+        IngestCounters.add(bytes, size)
     }
 
     /// Adds `amount` to one of the counters (no-op for zero).

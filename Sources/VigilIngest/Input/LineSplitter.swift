@@ -7,8 +7,9 @@ import VigilEvent
 #endif
 
 /// Cuts newline-delimited bytes into message ranges with `memchr`: one message per LF, a trailing CR
-/// removed, blank lines skipped (counted), lines over the maximum size cut to it (kept, marked
-/// `oversize_message`, counted) with the rest of the line skipped.
+/// removed, blank lines skipped (counted), lines over the maximum size (not counting that CR) cut to it
+/// (kept, marked `oversize_message`, counted) with the rest of the line skipped (its bytes counted as
+/// cut off, up to the LF).
 ///
 /// Works on one buffer at a time and keeps, between buffers, only whether it is inside an over-long line;
 /// the caller carries the incomplete tail over into the next buffer.
@@ -63,7 +64,9 @@ public struct LineSplitter {
             emitLine(buffer, start, count, into: &out)
             return count
         }
-        if count - start > maxMessageSize {
+        // Past the maximum with no LF in sight: cut now. A CR the buffer ends with may be the line's
+        // end (the LF in the next buffer): a line of the maximum size and that CR is carried over.
+        if count - start > maxMessageSize + (buffer[count - 1] == 0x0D ? 1 : 0) {
             emitLine(buffer, start, count, into: &out)
             discarding = true
             return count
@@ -82,7 +85,8 @@ public struct LineSplitter {
         if end - start > maxMessageSize {
             out.failures.append((index: out.messages.count, failure: ParseFailure(.oversizeMessage, at: maxMessageSize)))
             out.truncated += 1
-            out.discardedBytes += end - start - maxMessageSize
+            // Everything past the maximum up to the LF (a CR too), as when the line spans buffers.
+            out.discardedBytes += lineEnd - start - maxMessageSize
             end = start + maxMessageSize
         }
         out.messages.append(ByteRange(start: start, end: end))

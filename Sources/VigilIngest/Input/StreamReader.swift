@@ -48,7 +48,7 @@ public struct StreamReader<Source: ByteSource> {
         while true {
             let (batch, atEnd, failure) = nextBatch(stop: stop)
             if let batch {
-                counters.countBatch(messages: batch.count, bytes: batch.bytes.count)
+                counters.countBatch(messages: batch.count)
                 beforeSubmit?(batch, carry.count)
                 sink.submit(batch)
             }
@@ -87,6 +87,7 @@ public struct StreamReader<Source: ByteSource> {
                 }
                 if filled > carried.count && !source.hasInputReady() { break }
             }
+            counters.countRead(bytes: filled - carried.count)
             output.messages.reserveCapacity(filled / 64)
             consumed = splitter.split(UnsafeRawBufferPointer(rebasing: raw[..<filled]), into: &output, atEnd: atEnd)
             cutByStop = atEnd && filled > 0 && raw[filled - 1] != 0x0A && (stop?.isStopRequested ?? false)

@@ -1,7 +1,8 @@
 import NIOCore
 import Synchronization
 
-/// The open TCP connections of a run, so that stopping can close them (and flush their batches).
+/// The open TCP connections of a run, so that stopping can close them (and flush their batches) and
+/// accepting can enforce `--max-connections`.
 final class ConnectionRegistry: Sendable {
     private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
 
@@ -14,4 +15,7 @@ final class ConnectionRegistry: Sendable {
     }
 
     var all: [any Channel] { channels.withLock { Array($0.values) } }
+
+    /// Connections open now (accepted and not yet closed).
+    var count: Int { channels.withLock { $0.count } }
 }

@@ -26,6 +26,7 @@ final class UDPBatchHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
+        counters.countRead(bytes: envelope.data.readableBytes)
         let limit = configuration.maxMessageSize
         let appended = envelope.data.withUnsafeReadableBytes { datagram -> Bool in
             var end = datagram.count
@@ -65,7 +66,7 @@ final class UDPBatchHandler: ChannelInboundHandler {
         guard !builder.isEmpty else { return }
         let batch = builder.makeBatch()
         if sink.trySubmit(batch) {
-            counters.countBatch(messages: batch.count, bytes: batch.bytes.count)
+            counters.countBatch(messages: batch.count)
         } else {
             IngestCounters.add(counters.droppedBackpressure, batch.count)
         }

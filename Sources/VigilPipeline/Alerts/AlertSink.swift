@@ -25,7 +25,7 @@ public final class AlertSink: Sendable {
         public var correlationAlerts: UInt64 = 0
         /// Correlation alerts per rule (its `name`, else its `id`).
         public var correlationAlertsByRule: [String: UInt64] = [:]
-        /// Alerts not written because the reader went away.
+        /// Alerts not written because the reader went away or writing failed.
         public var dropped: UInt64 = 0
 
         public init() {}
@@ -34,7 +34,7 @@ public final class AlertSink: Sendable {
     private struct State {
         var counts = Counts()
         var closed = false
-        var failure: Int32? = nil
+        var failure: RunError? = nil
         /// Places of output pieces: the next one handed out, the next one to write, and the places
         /// reserved for correlation steps still running (oldest first).
         var nextPlace: UInt64 = 0
@@ -46,23 +46,27 @@ public final class AlertSink: Sendable {
     }
 
     private let fd: Int32
+    /// The `--alerts` file, named in write errors (nil: standard output).
+    private let path: String?
     private let ownsDescriptor: Bool
     private let onClosed: @Sendable () -> Void
     private let state = Mutex(State())
 
-    /// Writes to `fd`; closes it at ``close()`` when `ownsDescriptor`. `onClosed` runs once when the
-    /// reader goes away (`EPIPE`).
-    public init(fd: Int32, ownsDescriptor: Bool = false, onClosed: @escaping @Sendable () -> Void = {}) {
+    /// Writes to `fd`; closes it at ``finish()`` when `ownsDescriptor`. `onClosed` runs once when the
+    /// reader goes away (`EPIPE`). `path` names the file in write errors (nil: standard output).
+    public init(fd: Int32, path: String? = nil, ownsDescriptor: Bool = false, onClosed: @escaping @Sendable () -> Void = {}) {
         self.fd = fd
+        self.path = path
         self.ownsDescriptor = ownsDescriptor
         self.onClosed = onClosed
     }
 
-    /// Opens (creates or truncates) a file for alerts.
+    /// Opens a file for alerts: created if missing, appended to if not, so that a restart never wipes
+    /// the alerts of earlier runs.
     public static func file(path: String, onClosed: @escaping @Sendable () -> Void = {}) throws(RunError) -> AlertSink {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .alertsFileFailed(path: path, errno: errno) }
-        return AlertSink(fd: fd, ownsDescriptor: true, onClosed: onClosed)
+        return AlertSink(fd: fd, path: path, ownsDescriptor: true, onClosed: onClosed)
     }
 
     /// Writes detection alert lines already rendered (`lines` of them), after every piece placed
@@ -118,8 +122,8 @@ public final class AlertSink: Sendable {
     /// What was written so far.
     public var counts: Counts { state.withLock { $0.counts } }
 
-    /// The `errno` of a failed write other than `EPIPE`, if any (correlation threads cannot throw).
-    public var failure: Int32? { state.withLock { $0.failure } }
+    /// The error of a failed write other than `EPIPE`, if any (correlation threads cannot throw).
+    public var failure: RunError? { state.withLock { $0.failure } }
 
     /// Writes what still waits (in place order, past any step that never came), then closes the file
     /// when the sink owns it.
@@ -164,7 +168,8 @@ public final class AlertSink: Sendable {
             onClosed()
             return
         }
-        state.failure = code
-        throw .outputFailed(errno: code)
+        let error: RunError = path.map { .alertsFileFailed(path: $0, errno: code) } ?? .outputFailed(errno: code)
+        state.failure = error
+        throw error
     }
 }

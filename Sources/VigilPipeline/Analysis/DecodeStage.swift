@@ -11,6 +11,9 @@ struct DecodeStage: BatchStage {
     }
 
     mutating func process(_ batch: inout EventBatch, result: inout BatchResult, counters: inout StageCounters) {
+        // Held for the batch: a summary asked for while the run goes on reads the counters between batches.
+        slot.lock()
+        defer { slot.unlock() }
         let before = slot.value.decodedCount
         slot.value.decode(&batch)
         counters.emitted += slot.value.decodedCount - before

@@ -30,6 +30,9 @@ struct DetectStage: BatchStage {
     }
 
     mutating func process(_ batch: inout EventBatch, result: inout BatchResult, counters: inout StageCounters) {
+        // Held for the batch: a summary asked for while the run goes on reads the counters between batches.
+        slot.lock()
+        defer { slot.unlock() }
         let events = batch
         let routing = self.routing
         var inputs = routing.router.map { CorrelationBatch(shards: $0.shards) }

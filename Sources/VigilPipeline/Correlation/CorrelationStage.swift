@@ -27,12 +27,39 @@ struct CorrelationStage: OrderedStage {
     }
 
     let name = "correlate"
-    private(set) var counters = StageCounters(stage: "correlate")
-    private let engine: Engine
+    /// Detections received; the rest of ``counters`` comes from the correlation counters.
+    private var received: UInt64 = 0
+    /// nil while a reload left the run without correlation rules.
+    private var engine: Engine?
+    /// The counters of engines a reload replaced.
+    private var retired = CorrelationStats()
     private let sink: AlertSink
     /// The correlation counters of the run, once ``finish()`` ran (the run's report reads them from
     /// the finished stage).
     private(set) var stats: CorrelationStats?
+
+    /// The run's counters once finished; before, those of the steps done so far (a summary while the
+    /// run goes on). Read on the collector.
+    var currentStats: CorrelationStats {
+        if let stats { return stats }
+        var stats = retired
+        switch engine {
+        case .inline(let engine): stats.merge(engine.stats)
+        case .threaded(let engine): stats.merge(engine.currentStats)
+        case nil: break
+        }
+        return stats
+    }
+
+    var counters: StageCounters {
+        var counters = StageCounters(stage: "correlate")
+        counters.received = received
+        let stats = currentStats
+        counters.emitted = UInt64(stats.alerts)
+        counters.drop(DropReason("late_event"), count: UInt64(stats.late))
+        counters.drop(DropReason("missing_group_field"), count: UInt64(stats.missingGroupKey))
+        return counters
+    }
     /// Whether idle ticks move the watermark with the wall clock (live input only: in a replay the
     /// wall clock says nothing about event time).
     private let followsWallClock: Bool
@@ -41,7 +68,8 @@ struct CorrelationStage: OrderedStage {
     /// Jumps the sources' progress did not take, and hosts it could not track (see ``SourceProgress``).
     var eventTime: EventTimeCounters { progress.counters }
 
-    /// `restored`: state a run stopped by a signal left (see ``CorrelationStateKeeping``).
+    /// `restored`: state a run stopped by a signal left; `keeping`: whether and where this run keeps
+    /// its own (see ``CorrelationStateKeeping``).
     init(
         ruleSet: CorrelationRuleSet, options: CorrelationOptions, sink: AlertSink, followsWallClock: Bool, roster: SourceRoster,
         maxClockSkew: Timestamp.Duration, restoring restored: RestoredCorrelation? = nil, keeping: CorrelationStateKeeping? = nil
@@ -51,24 +79,47 @@ struct CorrelationStage: OrderedStage {
         self.sink = sink
         self.followsWallClock = followsWallClock
         self.keeping = keeping
+        self.engine = Self.makeEngine(ruleSet: ruleSet, options: options, sink: sink, restoring: restored)
+    }
+
+    private static func makeEngine(
+        ruleSet: CorrelationRuleSet, options: CorrelationOptions, sink: AlertSink, restoring restored: RestoredCorrelation? = nil
+    ) -> Engine? {
+        if ruleSet.isEmpty { return nil }
         if options.shards > 1 {
-            engine = .threaded(
+            return .threaded(
                 ThreadedCorrelationEngine(ruleSet: ruleSet, options: options, restoring: restored) { alerts in
                     // A failed write is kept by the sink and reported at the end of the run.
                     try? sink.send(alerts)
                 })
-        } else {
-            engine = .inline(CorrelationEngine(ruleSet: ruleSet, options: options, restoring: restored))
         }
+        return .inline(CorrelationEngine(ruleSet: ruleSet, options: options, restoring: restored))
+    }
+
+    /// A reload changed the correlation rules (at a batch boundary, on the collector): the engine and
+    /// all its state (windows, episodes, the watermark's history) are dropped undecided, after the
+    /// alerts of the steps already sent were written, and a new engine for `ruleSet` starts empty (none
+    /// when it has no rule). The sources' progress is kept. Counters add up across engines.
+    ///
+    /// The seam for keeping the state of unchanged rules: a snapshot of the old engine's state per
+    /// rule, restored into the new one, would go here.
+    mutating func replaceRules(_ ruleSet: CorrelationRuleSet, options: CorrelationOptions) {
+        switch engine {
+        case .inline(let engine): retired.merge(engine.stats)
+        case .threaded(let engine): retired.merge(engine.stop())
+        case nil: break
+        }
+        engine = Self.makeEngine(ruleSet: ruleSet, options: options, sink: sink)
     }
 
     mutating func consume(_ result: inout BatchResult) throws {
         var inputs = result.correlationInputs
         result.correlationInputs = nil
-        counters.received += UInt64(inputs?.detectionCount ?? 0)
+        received += UInt64(inputs?.detectionCount ?? 0)
         if let pending = result.pendingTime { inputs?.resolvePendingTimes(to: pending.time, precision: pending.precision) }
         // The watermark follows the slowest source (see SourceProgress); `.distantPast` leaves it.
         let latest = progress.observe(result) ?? .distantPast
+        guard let engine else { return }
         sink.expectCorrelationStep()
         switch engine {
         case .inline(let engine):
@@ -84,6 +135,7 @@ struct CorrelationStage: OrderedStage {
     mutating func idle(now: Timestamp) throws {
         guard followsWallClock else { return }
         _ = progress.progress()
+        guard let engine else { return }
         sink.expectCorrelationStep()
         switch engine {
         case .inline(let engine): try sink.send(engine.idle(wallClock: now))
@@ -93,31 +145,29 @@ struct CorrelationStage: OrderedStage {
     }
 
     mutating func finish() throws {
-        let stats: CorrelationStats
+        var stats = retired
         if let kept = keepState() {
-            stats = kept
-        } else {
+            stats.merge(kept)
+        } else if let engine {
             sink.expectCorrelationStep()
             switch engine {
             case .inline(let engine):
                 try sink.send(engine.finish())
-                stats = engine.stats
+                stats.merge(engine.stats)
             case .threaded(let engine):
-                stats = engine.finish()
+                stats.merge(engine.finish())
             }
         }
         self.stats = stats
-        counters.emitted = UInt64(stats.alerts)
-        counters.drop(DropReason("late_event"), count: UInt64(stats.late))
-        counters.drop(DropReason("missing_group_field"), count: UInt64(stats.missingGroupKey))
         try checkSink()
     }
 
     /// At a stop by a signal: writes the state instead of deciding the open windows, and returns the
-    /// run's counters (nil when the run ended otherwise, or the state could not be written: then the
-    /// windows are decided as at the end of input, and nothing is lost but the continuation).
+    /// engine's counters (nil when the run ended otherwise, has no engine, or the state could not be
+    /// written: then the windows are decided as at the end of input, and nothing is lost but the
+    /// continuation).
     private func keepState() -> CorrelationStats? {
-        guard let keeping, keeping.stoppedBySignal() else { return nil }
+        guard let keeping, let engine, keeping.stoppedBySignal() else { return nil }
         let snapshot: CorrelationSnapshot
         switch engine {
         case .inline(let engine): snapshot = engine.snapshot()
@@ -141,6 +191,6 @@ struct CorrelationStage: OrderedStage {
     }
 
     private func checkSink() throws {
-        if let code = sink.failure { throw RunError.outputFailed(errno: code) }
+        if let error = sink.failure { throw error }
     }
 }

@@ -15,6 +15,11 @@ struct Worker {
         self.stages = configuration.stages(index)
     }
 
+    /// Replaces the worker stages (a reload; see ``Pipeline/switchStages(to:orderedStages:)``).
+    mutating func replaceStages(_ stages: [any BatchStage]) {
+        self.stages = stages
+    }
+
     /// Parses one batch and runs the stages over it.
     ///
     /// Takes the batch by value so that its byte buffer moves into the event batch with no second

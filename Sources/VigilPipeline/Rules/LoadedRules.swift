@@ -34,6 +34,8 @@ public struct LoadedRules: Sendable {
     /// Why no logsource mapping is loaded, when none is and `--no-default-logsources` did not ask for
     /// that: rules that name a product, category or service then see no event the mapping would place.
     public var logsourcesNotice: String?
+    /// What the set is made of, for a reload to compare (see ``RuleFingerprints``).
+    public var fingerprints = RuleFingerprints()
 
     /// Whether the run detects anything (otherwise the detect and correlation stages are left out).
     public var hasRules: Bool { detection.count > 0 }
@@ -46,6 +48,7 @@ public struct LoadedRules: Sendable {
     public static func load(_ options: RuleLoadOptions) throws(RuleLoadError) -> LoadedRules {
         let clock = ContinuousClock()
         let started = clock.now
+        let startedCPU = LoadedRules.processCPUSeconds()
         let (decoders, skippedDecoders) = try DecoderSet.load(
             paths: options.effectiveDecoderPaths,
             options: DecoderSet.LoadOptions(limits: options.regexLimits, skipBadFiles: options.skipBadRules))
@@ -67,11 +70,17 @@ public struct LoadedRules: Sendable {
                     decoders: decoders, detection: detection.carrying(correlation.requiredFieldNames), correlation: correlation,
                     skipped: skippedDecoders + skipped, skippedFiles: orderedFiles(skippedDecoders) + badFiles)
                 rules.loadTime = RunSummary.LoadTime(
-                    decoders: (decodersLoaded - started).seconds, rules: (clock.now - decodersLoaded).seconds)
+                    decoders: (decodersLoaded - started).seconds, rules: (clock.now - decodersLoaded).seconds,
+                    cpu: LoadedRules.processCPUSeconds() - startedCPU)
                 rules.decoderPaths = options.effectiveDecoderPaths
                 rules.logsourceFiles = options.logsourceFiles
                 rules.decodersNotice = decodersNotice(options, loaded: decoders.count)
                 rules.logsourcesNotice = logsourcesNotice(options)
+                var missing: [RuleDiagnostic] = []
+                rules.fingerprints = RuleFingerprints.make(
+                    documents: documents, detection: detection, correlation: correlation,
+                    decoderFiles: DecoderSet.decoderFiles(under: options.effectiveDecoderPaths, missing: &missing),
+                    decoderCount: decoders.count, mappingFiles: options.logsourceFiles)
                 return rules
             }
             guard options.skipBadRules else { throw RuleLoadError(problems.sortedByLocation()) }
@@ -83,6 +92,15 @@ public struct LoadedRules: Sendable {
             documents.removeAll { files.contains($0.file) }
             problems = []
         }
+    }
+
+    /// CPU time of the whole process so far (every thread): before any input is read, loading is all
+    /// the process does, so the difference is loading's CPU time, which a busy machine does not inflate
+    /// as it does the wall-clock time.
+    static func processCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     /// The logsource mapping files laid over each other (the first over the built-in field maps).

@@ -17,9 +17,12 @@ public enum RunError: Error, CustomStringConvertible {
     case statsFileFailed(path: String, errno: Int32)
     /// A command-line value was not acceptable.
     case invalidOption(String)
+    /// The options contradict each other (an output file that is also an input): a usage error, found
+    /// before anything is read or written.
+    case usage(String)
     /// An ordered stage failed.
     case stageFailed(String)
-    /// The `--alerts` file could not be opened.
+    /// The `--alerts` file could not be opened or written.
     case alertsFileFailed(path: String, errno: Int32)
     /// Decoder files, rule files or the logsource mapping have problems (each `file:line:column: message`).
     case rules(RuleLoadError)
@@ -32,6 +35,7 @@ public enum RunError: Error, CustomStringConvertible {
         case .outputFailed(let code): "writing standard output failed: \(String(cString: strerror(code)))"
         case .statsFileFailed(let path, let code): "\(path): cannot write stats: \(String(cString: strerror(code)))"
         case .invalidOption(let message): message
+        case .usage(let message): message
         case .stageFailed(let message): "stage failed: \(message)"
         case .alertsFileFailed(let path, let code): "\(path): cannot write alerts: \(String(cString: strerror(code)))"
         case .rules(let error): error.description

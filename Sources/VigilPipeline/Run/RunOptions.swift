@@ -21,6 +21,13 @@ public struct RunOptions: Sendable {
     public var inputs: [String]
     public var udp: [ListenAddress]
     public var tcp: [ListenAddress]
+    /// TLS syslog listeners (RFC 5425), with ``tlsFiles``.
+    public var tls: [ListenAddress] = []
+    /// Certificate and key of the TLS listeners.
+    public var tlsFiles: ListenerTLS?
+    /// Connection limits, idle timeout, buffer caps and shutdown grace of the TCP and TLS listeners
+    /// (its `maxMessageSize` is replaced by ``maxMessageSize``).
+    public var listener = ListenerConfiguration()
     public var parser: ParserOptions
     /// Longest message kept (longer ones are cut, marked and counted).
     public var maxMessageSize: Int
@@ -111,9 +118,12 @@ public struct RunOptions: Sendable {
         max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 
+    /// Whether any UDP, TCP or TLS listener is asked for.
+    var hasListeners: Bool { !udp.isEmpty || !tcp.isEmpty || !tls.isEmpty }
+
     /// The file inputs, with stdin added when nothing else was given.
     var streamInputs: [String] {
-        if inputs.isEmpty && udp.isEmpty && tcp.isEmpty { return ["-"] }
+        if inputs.isEmpty && !hasListeners { return ["-"] }
         return inputs
     }
 }

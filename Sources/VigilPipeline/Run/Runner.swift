@@ -14,27 +14,38 @@ import VigilIngest
 /// input ended (or a signal came), drains, and reports.
 public enum Runner {
     /// Runs to completion and returns the summary (already printed or written as the options say).
+    ///
+    /// An output error (standard output or `--alerts` failing, other than the reader going away)
+    /// stops the inputs; the run drains, reports its summary and `--stats-json` all the same, then
+    /// throws the error.
     public static func run(_ options: RunOptions, logger: Logger) throws(RunError) -> RunSummary {
         signal(SIGPIPE, SIG_IGN)
+        SignalTrap.ignoreUntilCaught()
+        StandardDescriptors.reserve()
         SymbolTable.shared.dynamicNameLimit = options.maxFieldNames
         let fieldNamesRefusedBefore = SymbolTable.shared.dynamicNamesRefused
         // Rules first: a bad rule or decoder file stops the run before any input is opened or read.
         let rules = try loadRules(options, logger: logger)
-        // Correlation state a run stopped by a signal left, read (and consumed) before any source id is
-        // given out: its waiting inputs keep their ids.
+        // Correlation state a run stopped by a signal left, read before any source id is given out: its
+        // waiting inputs keep their ids.
         let stateStore = CorrelationStateStore(directory: options.stateDirectory)
         var restored =
             StagePlan.correlates(options, rules) ? restoreCorrelation(stateStore, rules: rules, options: options, logger: logger) : nil
         let sources = SourceIDAllocator(first: restored?.nextSourceID ?? 0)
         let controller = ShutdownController()
-        // Open everything first so that a bad path or a busy port fails before anything runs.
+        // Open everything first so that a bad path, an output that is also an input, an unwritable
+        // --stats-json or a busy port fails before anything is read or written.
         var streams: [(fd: Int32, counters: IngestCounters)] = []
+        func closeStreams() {
+            for stream in streams where stream.fd > 0 { close(stream.fd) }
+        }
         // --follow: plain regular files are followed (gzip files, stdin and pipes are read as always).
         var followed: [Int: FollowedFile] = [:]
         let positionStore = FilePositionStore(directory: options.stateDirectory)
         let savedPositions = options.follow ? loadPositions(positionStore, logger: logger) : [:]
         for input in options.streamInputs {
-            do {
+            do throws(IngestError) {
+                if input == "-" && FileDescriptorSource.isDirectory(0) { throw .isDirectory(path: "stdin") }
                 let fd = input == "-" ? 0 : try FileDescriptorSource.openDescriptor(path: input)
                 if options.follow && fd != 0 && isRegularFile(fd) && !startsWithGzipMagic(fd) {
                     close(fd)
@@ -46,38 +57,53 @@ public enum Runner {
                 }
                 streams.append((fd, IngestCounters(name: input == "-" ? "stdin" : input)))
             } catch {
-                for stream in streams where stream.fd > 0 { close(stream.fd) }
+                closeStreams()
                 throw .ingest(error)
             }
         }
-        // Signals are caught from here on, before anything starts, so that none is lost.
-        let signals = SignalTrap([SIGINT, SIGTERM]) { number, count in
-            if count > 1 { _exit(128 + number) }
-            logger.info("signal \(number): draining and stopping (send again to exit at once)")
-            controller.shutdown(bySignal: true)
-        }
-        defer { signals.cancel() }
-        // The shapes of undecoded lines are listed at --log-level info and written by --stats-json.
-        let listsShapes = logger.logLevel <= .info || options.statsJSONPath != nil
-        let plan = StagePlan(
-            options: options, rules: rules, live: isLive(options, streams: streams.map(\.fd)), tracksUnmatchedShapes: listsShapes)
+        let statsFile: StatsFile?
+        let plan: StagePlan
         let sink: AlertSink?
         do throws(RunError) {
+            try OutputCollision.check(
+                alerts: options.mode == .run ? options.alertsPath : nil, stats: options.statsJSONPath,
+                inputs: streams.map { ($0.fd, $0.counters.name) })
+            statsFile = try options.statsJSONPath.map { path throws(RunError) in try StatsFile(path: path) }
+            // The shapes of undecoded lines are listed at --log-level info and written by --stats-json.
+            let listsShapes = logger.logLevel <= .info || options.statsJSONPath != nil
+            plan = StagePlan(
+                options: options, rules: rules, live: isLive(options, streams: streams.map(\.fd)), tracksUnmatchedShapes: listsShapes)
             sink = try plan.makeSink { controller.shutdown() }
         } catch {
-            for stream in streams where stream.fd > 0 { close(stream.fd) }
+            closeStreams()
             throw error
         }
         let pipeline = Pipeline(configuration: plan.configuration)
+        let reloader = Reloader()
+        let reloadOptions = ruleLoadOptions(options)
+        // Signals are caught from here on, before anything starts, so that none is lost.
+        let signals = SignalTrap(
+            SignalActions(
+                stop: { number, count in
+                    if count > 1 { _exit(128 + number) }
+                    logger.info("signal \(number): draining and stopping (send again to exit at once)")
+                    controller.shutdown(bySignal: true)
+                },
+                summary: { pipeline.request(.summary) },
+                reload: {
+                    reloader.load(reloadOptions, logger: logger) { pipeline.request(.reload) }
+                }))
+        defer { signals.cancel() }
         let roster = SourceRoster()
         let inputsDone = DispatchGroup()
         var listeners: ListenerGroup? = nil
-        if !options.udp.isEmpty || !options.tcp.isEmpty {
+        if options.hasListeners {
+            var configuration = options.listener
+            configuration.maxMessageSize = options.maxMessageSize
             do {
                 listeners = try ListenerGroup.start(
-                    udp: options.udp, tcp: options.tcp,
-                    configuration: ListenerConfiguration(maxMessageSize: options.maxMessageSize),
-                    sink: pipeline, sources: sources, logger: logger)
+                    udp: options.udp, tcp: options.tcp, tls: options.tls, tlsFiles: options.tlsFiles,
+                    configuration: configuration, sink: pipeline, sources: sources, logger: logger)
             } catch {
                 throw .ingest(error)
             }
@@ -156,6 +182,31 @@ public enum Runner {
             pipeline.finishInput()
         }
 
+        /// Reloads the collector switched to (see ``reload(_:plan:pipeline:sink:roster:keeping:logger:)``).
+        var reloads: UInt64 = 0
+
+        /// The run summary from what the collector has: `stages` finished at the end, or as they stand
+        /// between two batches while the run goes on.
+        func summary(_ totals: PipelineTotals, _ stages: [any OrderedStage]) -> RunSummary {
+            let elapsed = clock.now - started
+            var summary = RunSummary(
+                elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                workers: options.workers,
+                parse: totals.parse,
+                inputs: streams.map { $0.counters.snapshot() } + (listeners?.snapshots() ?? []),
+                stages: totals.workerStages + stages.map(\.counters),
+                analysis: plan.report(sink: sink, stages: stages)
+            )
+            summary.fieldNamesDropped = SymbolTable.shared.dynamicNamesRefused - fieldNamesRefusedBefore
+            summary.eventTime = totals.eventTime
+            for case let stage as CorrelationStage in stages { summary.eventTime.merge(stage.eventTime) }
+            summary.loadTime = rules.loadTime
+            summary.reloads = reloads
+            summary.failedReloads = reloader.failed
+            summary.peakMemoryBytes = peakResidentBytes()
+            return summary
+        }
+
         let keeping = CorrelationStateKeeping(store: stateStore, stoppedBySignal: { controller.stoppedBySignal }, logger: logger)
         var stages = plan.orderedStages(sink: sink, roster: roster, restoring: restored, keeping: keeping) { controller.shutdown() }
         // In the engine now: the file's bytes and what was read from them need not stay for the run.
@@ -168,35 +219,78 @@ public enum Runner {
                 })
         }
         let totals: PipelineTotals
+        var failure: RunError? = nil
         do {
             totals = try pipeline.collect(into: &stages) { error in
                 logger.error("stopping: \(error)")
                 controller.shutdown()
+            } onRequest: { request, totals, stages in
+                switch request {
+                case .summary:
+                    let text = summary(totals, stages).text(listingUnmatchedShapes: logger.logLevel <= .info)
+                    _ = writeAll(2, Array(text.utf8))
+                case .reload:
+                    guard let loaded = reloader.take() else { return }
+                    reload(loaded, plan: plan, pipeline: pipeline, sink: sink, roster: roster, keeping: keeping, logger: logger)
+                    reloads += 1
+                }
             }
-        } catch let error as RunError {
-            sink?.finish()
-            throw error
         } catch {
-            sink?.finish()
-            throw .stageFailed(String(describing: error))
+            totals = error.totals
+            failure = (error.error as? RunError) ?? .stageFailed(String(describing: error.error))
         }
         sink?.finish()
-        let elapsed = clock.now - started
-        var summary = RunSummary(
-            elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
-            workers: options.workers,
-            parse: totals.parse,
-            inputs: streams.map { $0.counters.snapshot() } + (listeners?.snapshots() ?? []),
-            stages: totals.workerStages + totals.orderedStages,
-            analysis: plan.report(sink: sink, stages: stages)
-        )
-        summary.fieldNamesDropped = SymbolTable.shared.dynamicNamesRefused - fieldNamesRefusedBefore
-        summary.eventTime = totals.eventTime
-        for case let stage as CorrelationStage in stages { summary.eventTime.merge(stage.eventTime) }
-        summary.loadTime = rules.loadTime
-        summary.peakMemoryBytes = peakResidentBytes()
-        try report(summary, options: options, logger: logger)
-        return summary
+        let result = summary(totals, stages)
+        try report(result, options: options, statsFile: statsFile, logger: logger)
+        if let failure { throw failure }
+        return result
+    }
+
+    /// Switches the run to `rules` (loaded and checked by the ``Reloader``), on the collector between
+    /// two batches: the workers take the new rules from the switch ticket on, and right before that
+    /// ticket the collector replaces the correlation engine when the correlation rules changed (their
+    /// state is dropped; with the same correlation rules, the engine and all its state are kept).
+    static func reload(
+        _ rules: LoadedRules, plan: StagePlan, pipeline: Pipeline, sink: AlertSink?, roster: SourceRoster,
+        keeping: CorrelationStateKeeping? = nil, logger: Logger
+    ) {
+        let previous = plan.generations.latest
+        let changes = RuleChanges(from: previous.rules.fingerprints, to: rules.fingerprints)
+        let generation = RuleGeneration(rules: rules, shards: plan.options.workers)
+        let detects = sink != nil && plan.options.mode == .run && rules.hasRules
+        if sink == nil && plan.options.mode == .run && rules.hasRules {
+            let message =
+                "SIGHUP: the run started without detection rules, so it has no alert output: restart vigil to run the "
+                + "\(rules.detection.count) rules loaded (decoders and the logsource mapping are reloaded)"
+            logger.warning("\(message)")
+        }
+        plan.generations.append(generation)
+        let correlation = detects ? rules.correlation : .empty
+        let correlationOptions = plan.correlationOptions(rules)
+        let keepsCorrelation = changes.keepsCorrelationState
+        let live = plan.live, maxClockSkew = plan.options.maxClockSkew
+        let ticket = pipeline.switchStages(to: plan.workerStages(generation, detects: detects)) { stages in
+            guard !keepsCorrelation else { return }
+            if let index = stages.firstIndex(where: { $0 is CorrelationStage }), var stage = stages[index] as? CorrelationStage {
+                stage.replaceRules(correlation, options: correlationOptions)
+                stages[index] = stage
+            } else if !correlation.isEmpty, let sink, let writer = stages.firstIndex(where: { $0 is AlertWriterStage }) {
+                // Right after the alert writer, as at start.
+                stages.insert(
+                    CorrelationStage(
+                        ruleSet: correlation, options: correlationOptions, sink: sink, followsWallClock: live, roster: roster,
+                        maxClockSkew: maxClockSkew, keeping: keeping),
+                    at: writer + 1)
+            }
+        }
+        logger.warning("SIGHUP: reloaded; from batch \(ticket) on: \(changes.text)")
+    }
+
+    /// The rule load options of a run (`vigil parse` loads no Sigma rules).
+    static func ruleLoadOptions(_ options: RunOptions) -> RuleLoadOptions {
+        var load = options.rules
+        if options.mode == .parse { load.rulePaths = [] }
+        return load
     }
 
     /// A regular file (also stdin redirected from one) is a replay whose RFC 3164 years are inferred
@@ -311,17 +405,12 @@ public enum Runner {
         regularFileModificationTime(fd) != nil
     }
 
-    static func report(_ summary: RunSummary, options: RunOptions, logger: Logger) throws(RunError) {
+    static func report(_ summary: RunSummary, options: RunOptions, statsFile: StatsFile?, logger: Logger) throws(RunError) {
         if options.mode == .run {
             _ = writeAll(2, Array(summary.text(listingUnmatchedShapes: logger.logLevel <= .info).utf8))
         } else {
             logger.info("\(summary.events) events, \(summary.parse.failuresTotal) parse errors")
         }
-        if let path = options.statsJSONPath {
-            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw .statsFileFailed(path: path, errno: errno) }
-            defer { close(fd) }
-            if let code = writeAll(fd, Array(summary.json().utf8)) { throw .statsFileFailed(path: path, errno: code) }
-        }
+        try statsFile?.write(summary.json())
     }
 }

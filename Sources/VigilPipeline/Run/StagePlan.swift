@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 import VigilCorrelate
 import VigilDecode
 import VigilDetect
@@ -17,14 +18,15 @@ import VigilEvent
 /// - ordered: correlate (with correlation rules), then the alert writer (`vigil run` with rules), or
 ///   the standard output writer (`vigil parse`).
 ///
-/// Keeps every worker's decoder and detector so their counters can be reported after the run.
+/// Keeps every worker's decoder and detector so their counters can be reported after the run, per
+/// rule generation (the rules the run started with, then each reload's, see ``RuleGeneration``).
 struct StagePlan {
     let options: RunOptions
+    /// The rules the run started with (generation 0).
     let rules: LoadedRules
     let live: Bool
-    let routing: DetectionRouting
-    let decoderSlots = WorkerSlots<DecoderWorker>()
-    let detectorSlots = WorkerSlots<Detector>()
+    /// The rules the run started with, then each rule set a reload switched to.
+    let generations: RuleGenerations
     /// Whether decoders count the shapes of events no message decoder took (see ``DecoderWorker``).
     let tracksUnmatchedShapes: Bool
 
@@ -33,8 +35,11 @@ struct StagePlan {
         self.rules = rules
         self.live = live
         self.tracksUnmatchedShapes = tracksUnmatchedShapes
-        self.routing = DetectionRouting(detection: rules.detection, correlation: rules.correlation, shards: options.workers)
+        self.generations = RuleGenerations(RuleGeneration(rules: rules, shards: options.workers))
     }
+
+    /// The first generation's routing.
+    var routing: DetectionRouting { generations.first.routing }
 
     /// Input batches in flight when correlating. A result then carries its correlation inputs (about
     /// 180 bytes per detection: a 64-byte record, the message as evidence, the key); with the default
@@ -61,32 +66,38 @@ struct StagePlan {
     }
 
     var configuration: PipelineConfiguration {
-        let rules = self.rules, routing = self.routing, mode = options.mode
-        let members = mode == .parse ? LogsourceMembers(ruleSet: rules.detection) : nil
-        let decodes = self.decodes, detects = self.detects, correlates = self.correlates
-        let tracksShapes = tracksUnmatchedShapes
-        let decoderSlots = self.decoderSlots, detectorSlots = self.detectorSlots
-        let maxClockSkew = options.maxClockSkew, maxClockLag = options.maxClockLag
-        return PipelineConfiguration(
+        PipelineConfiguration(
             workers: options.workers,
             ringCapacity: correlates ? min(options.ringCapacity, Self.correlationRingCapacity) : options.ringCapacity,
             parser: options.parser,
-            stages: { _ in
-                var stages: [any BatchStage] = []
-                if decodes {
-                    let worker = DecoderWorker(decoders: rules.decoders)
-                    worker.tracksUnmatchedShapes = tracksShapes
-                    stages.append(DecodeStage(slot: decoderSlots.make(worker)))
-                }
-                // After the decoders (a decoder may read the time from the message), before detection.
-                stages.append(EventTimeStage(maxClockSkew: maxClockSkew, maxClockLag: maxClockLag, recordsTimeline: correlates))
-                if detects {
-                    stages.append(DetectStage(slot: detectorSlots.make(Detector(ruleSet: rules.detection)), routing: routing))
-                }
-                if let members { stages.append(JSONLineRenderer(placingWith: rules.detection, members: members)) }
-                return stages
-            }
+            stages: workerStages(generations.first, detects: detects)
         )
+    }
+
+    /// The worker stages of `generation`'s rules. `detects`: whether the run has an alert sink and the
+    /// generation has detection rules.
+    func workerStages(_ generation: RuleGeneration, detects: Bool) -> BatchStageFactory {
+        let rules = generation.rules, routing = generation.routing, mode = options.mode
+        let members = mode == .parse ? LogsourceMembers(ruleSet: rules.detection) : nil
+        let decodes = rules.decoders.count > 0, correlates = detects && !rules.correlation.isEmpty
+        let tracksShapes = tracksUnmatchedShapes
+        let decoderSlots = generation.decoderSlots, detectorSlots = generation.detectorSlots
+        let maxClockSkew = options.maxClockSkew, maxClockLag = options.maxClockLag
+        return { _ in
+            var stages: [any BatchStage] = []
+            if decodes {
+                let worker = DecoderWorker(decoders: rules.decoders)
+                worker.tracksUnmatchedShapes = tracksShapes
+                stages.append(DecodeStage(slot: decoderSlots.make(worker)))
+            }
+            // After the decoders (a decoder may read the time from the message), before detection.
+            stages.append(EventTimeStage(maxClockSkew: maxClockSkew, maxClockLag: maxClockLag, recordsTimeline: correlates))
+            if detects {
+                stages.append(DetectStage(slot: detectorSlots.make(Detector(ruleSet: rules.detection)), routing: routing))
+            }
+            if let members { stages.append(JSONLineRenderer(placingWith: rules.detection, members: members)) }
+            return stages
+        }
     }
 
     /// The alert sink of a run with rules (standard output or `--alerts`).
@@ -108,49 +119,100 @@ struct StagePlan {
         // correlation step the batch triggers (see AlertSink).
         var stages: [any OrderedStage] = [EventTimeResolver(), AlertWriterStage(sink: sink)]
         if correlates {
-            var correlationOptions = options.correlation
-            correlationOptions.shards = options.workers
-            correlationOptions.mailboxCapacity = 2
-            let parser = options.parser, decoders = decodes ? rules.decoders : nil
-            correlationOptions.evidenceRenderer = { MessageEvidenceRenderer(parser: parser, decoders: decoders) }
             stages.append(
                 CorrelationStage(
-                    ruleSet: rules.correlation, options: correlationOptions, sink: sink, followsWallClock: live, roster: roster,
+                    ruleSet: rules.correlation, options: correlationOptions(rules), sink: sink, followsWallClock: live, roster: roster,
                     maxClockSkew: options.maxClockSkew, restoring: restored, keeping: keeping))
         }
         return stages
     }
 
-    /// The decoder, detection, correlation and alert figures; call after the pipeline finished
-    /// `stages` (from ``orderedStages(sink:roster:onOutputClosed:)``).
+    /// The correlation engine's options for `rules` (its evidence is rendered with their decoders).
+    func correlationOptions(_ rules: LoadedRules) -> CorrelationOptions {
+        var correlationOptions = options.correlation
+        correlationOptions.shards = options.workers
+        correlationOptions.mailboxCapacity = 2
+        let parser = options.parser, decoders = rules.decoders.count > 0 ? rules.decoders : nil
+        correlationOptions.evidenceRenderer = { MessageEvidenceRenderer(parser: parser, decoders: decoders) }
+        return correlationOptions
+    }
+
+    /// The decoder, detection, correlation and alert figures of `stages` (from
+    /// ``orderedStages(sink:roster:onOutputClosed:)``): the run's once the pipeline finished them, or
+    /// the run so far when called on the collector while it runs (between batches).
     func report(sink: AlertSink?, stages: [any OrderedStage]) -> AnalysisReport? {
-        guard decodes || detects else { return nil }
-        var report = AnalysisReport()
-        report.skippedFiles = rules.skippedFiles
-        if decodes {
-            var counters = DecoderCounters(decoders: rules.decoders)
-            for worker in decoderSlots.values() { counters.merge(worker.counters) }
-            report.add(decoders: counters)
-            report.unmatchedShapesCounted = tracksUnmatchedShapes
+        let all = generations.all
+        let latest = all.last!.rules
+        let anyDecodes = all.contains { $0.rules.decoders.count > 0 }
+        guard anyDecodes || detects else { return nil }
+        // Each generation's counters, the oldest first; a reload's figures add to the earlier ones
+        // (decoders and rules by name).
+        var report: AnalysisReport? = nil
+        for generation in all {
+            var part = AnalysisReport()
+            let rules = generation.rules
+            if anyDecodes {
+                var counters = DecoderCounters(decoders: rules.decoders)
+                for workerCounters in generation.decoderSlots.read(\.counters) { counters.merge(workerCounters) }
+                part.add(decoders: counters)
+                part.unmatchedShapesCounted = tracksUnmatchedShapes
+            }
+            if detects {
+                var counters = DetectorCounters()
+                for detectorCounters in generation.detectorSlots.read(\.counters) { counters.add(detectorCounters) }
+                part.add(detector: counters, rules: rules.detection, routing: generation.routing)
+            }
+            if report == nil { report = part } else { report!.absorb(newer: part) }
         }
+        guard var report else { return nil }
+        report.skippedFiles = latest.skippedFiles
+        if anyDecodes { report.decoderCount = latest.decoders.count }
         if detects {
-            var counters = DetectorCounters()
-            for detector in detectorSlots.values() { counters.add(detector.counters) }
-            report.ruleCount = rules.detection.count
-            report.add(detector: counters, rules: rules.detection, routing: routing)
-            report.correlationRuleCount = rules.correlation.rules.count
-            report.correlation = stages.lazy.compactMap { ($0 as? CorrelationStage)?.stats }.first
+            report.ruleCount = latest.detection.count
+            report.alwaysEvaluatedRules = latest.detection.alwaysEvaluatedRuleCount
+            report.correlationRuleCount = latest.correlation.rules.count
+            report.correlation = stages.lazy.compactMap { ($0 as? CorrelationStage)?.currentStats }.first
             report.alerts = sink?.counts
         }
         return report
     }
 }
 
+/// One set of rules a run processes batches with, with the counters of every worker that used it.
+final class RuleGeneration: Sendable {
+    let rules: LoadedRules
+    let routing: DetectionRouting
+    let decoderSlots = WorkerSlots<DecoderWorker>()
+    let detectorSlots = WorkerSlots<Detector>()
+
+    init(rules: LoadedRules, shards: Int) {
+        self.rules = rules
+        self.routing = DetectionRouting(detection: rules.detection, correlation: rules.correlation, shards: shards)
+    }
+}
+
+/// The rule generations of a run, the first (the rules loaded at start) first.
+final class RuleGenerations: Sendable {
+    let first: RuleGeneration
+    private let list: Mutex<[RuleGeneration]>
+
+    init(_ first: RuleGeneration) {
+        self.first = first
+        list = Mutex([first])
+    }
+
+    var all: [RuleGeneration] { list.withLock { $0 } }
+    var latest: RuleGeneration { list.withLock { $0.last! } }
+
+    func append(_ generation: RuleGeneration) {
+        list.withLock { $0.append(generation) }
+    }
+}
+
 extension Runner {
     /// Loads decoders and (for `vigil run`) rules, logging each file `--skip-bad-rules` left out.
     static func loadRules(_ options: RunOptions, logger: Logger) throws(RunError) -> LoadedRules {
-        var load = options.rules
-        if options.mode == .parse { load.rulePaths = [] }
+        let load = ruleLoadOptions(options)
         let rules: LoadedRules
         do {
             rules = try LoadedRules.load(load)
@@ -185,7 +247,7 @@ extension Runner {
     static func isLive(_ options: RunOptions, streams: [Int32]) -> Bool {
         if let live = options.live { return live }
         if options.follow { return true }
-        if !options.udp.isEmpty || !options.tcp.isEmpty { return true }
+        if options.hasListeners { return true }
         guard streams.contains(0) else { return false }
         var info = stat()
         guard fstat(0, &info) == 0 else { return false }

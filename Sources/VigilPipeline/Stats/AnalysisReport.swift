@@ -44,6 +44,9 @@ public struct AnalysisReport: Sendable {
     public var unmatchedShapesExact = true
     /// Detection rules loaded.
     public var ruleCount: Int = 0
+    /// Of those, the rules without a required literal or network: the prefilter cannot skip them, so
+    /// they are evaluated on every event of their logsource.
+    public var alwaysEvaluatedRules: Int = 0
     /// Correlation rules loaded.
     public var correlationRuleCount: Int = 0
     /// Rule and decoder files left out by `--skip-bad-rules`.
@@ -58,6 +61,9 @@ public struct AnalysisReport: Sendable {
     public var alerts: AlertSink.Counts?
 
     public init() {}
+
+    /// ``alwaysEvaluatedRules`` over ``ruleCount`` (0 without rules).
+    public var alwaysEvaluatedShare: Double { ruleCount > 0 ? Double(alwaysEvaluatedRules) / Double(ruleCount) : 0 }
 
     /// Decoder matches abandoned at a ReDoS limit, over all decoders.
     public var decoderLimitHits: UInt64 { decoders.reduce(0) { $0 + $1.limitExceeded } }
@@ -84,6 +90,43 @@ public struct AnalysisReport: Sendable {
             return RuleLine(
                 rule: rule.name ?? rule.alertIdentifier, title: rule.title, label: rule.name ?? rule.title, detections: UInt64(count),
                 alerts: routing.alerts[index])
+        }
+    }
+
+    /// Adds the figures of a later rule generation (a reload) to these: totals add up, decoders and
+    /// rules by name (a rule's line takes the newer title and whether it alerts).
+    mutating func absorb(newer: AnalysisReport) {
+        decodedEvents += newer.decodedEvents
+        decoderEvents += newer.decoderEvents
+        decodedWithFields += newer.decodedWithFields
+        programDecoderOnly += newer.programDecoderOnly
+        unmatchedShapes = newer.unmatchedShapesCounted ? newer.unmatchedShapes : unmatchedShapes
+        unmatchedShapesExact = unmatchedShapesExact && newer.unmatchedShapesExact
+        for line in newer.decoders {
+            if let index = decoders.firstIndex(where: { $0.name == line.name }) {
+                decoders[index].matched += line.matched
+                decoders[index].limitExceeded += line.limitExceeded
+                decoders[index].invalidFields += line.invalidFields
+            } else {
+                decoders.append(line)
+            }
+        }
+        if var counters = newer.detector {
+            // Per-rule matches are indexed by each generation's rules: kept by name in ``rules``.
+            counters.matchesPerRule = []
+            var merged = detector ?? DetectorCounters()
+            merged.matchesPerRule = []
+            merged.add(counters)
+            detector = merged
+        }
+        for line in newer.rules {
+            if let index = rules.firstIndex(where: { $0.rule == line.rule }) {
+                let detections = rules[index].detections + line.detections
+                rules[index] = line
+                rules[index].detections = detections
+            } else {
+                rules.append(line)
+            }
         }
     }
 }

@@ -27,6 +27,9 @@ extension RunSummary {
                 "  detection: \(report.ruleCount) rules, \(detector.detections) detections, "
                     + "\(detector.ruleEvaluations) rule evaluations, regex limit hits \(detector.regexLimitHits), "
                     + "\(detector.unplacedEvents) events without logsource")
+            lines.append(
+                "  prefilter: \(report.alwaysEvaluatedRules) of \(report.ruleCount) rules (\(Self.percent(report.alwaysEvaluatedShare))) "
+                    + "have no required literal or network and are evaluated on every event of their logsource")
             for line in report.rules {
                 lines.append("    rule \(line.label): \(line.detections)" + (line.alerts ? "" : " (feeds correlation only)"))
             }
@@ -47,7 +50,7 @@ extension RunSummary {
         if let alerts = report.alerts {
             lines.append(
                 "  alerts written: \(alerts.detectionAlerts) detection, \(alerts.correlationAlerts) correlation"
-                    + (alerts.dropped > 0 ? ", \(alerts.dropped) not written (output closed)" : ""))
+                    + (alerts.dropped > 0 ? ", \(alerts.dropped) not written (output closed or failing)" : ""))
             for (rule, count) in alerts.correlationAlertsByRule.sorted(by: { $0.key < $1.key }) {
                 lines.append("    correlation \(rule): \(count)")
             }
@@ -117,6 +120,8 @@ extension RunSummary {
                 inner.integer("rules", UInt64(report.ruleCount))
                 inner.integer("detections", UInt64(detector.detections))
                 inner.integer("rule_evaluations", UInt64(detector.ruleEvaluations))
+                inner.integer("always_evaluated_rules", UInt64(report.alwaysEvaluatedRules))
+                inner.double("always_evaluated_share", report.alwaysEvaluatedShare)
                 inner.integer("regex_limit_hits", UInt64(detector.regexLimitHits))
                 inner.integer("unplaced_events", UInt64(detector.unplacedEvents))
                 inner.array("by_rule", report.rules) { entry, line in

@@ -10,7 +10,10 @@ extension RunSummary {
             inner.double("total", loadTime.total)
             inner.double("decoders", loadTime.decoders)
             inner.double("rules", loadTime.rules)
+            inner.double("cpu", loadTime.cpu)
         }
+        object.integer("reloads", reloads)
+        object.integer("failed_reloads", failedReloads)
         object.double("events_per_second", eventsPerSecond.rounded())
         object.integer("workers", UInt64(workers))
         object.integer("peak_memory_bytes", peakMemoryBytes)
@@ -57,6 +60,12 @@ extension RunSummary {
             inner.integer("connections", input.connections)
             inner.integer("garbage_disconnects", input.garbageDisconnects)
             inner.integer("read_errors", input.readErrors)
+            inner.integer("refused_connections", input.refusedConnections)
+            inner.integer("idle_disconnects", input.idleDisconnects)
+            inner.integer("buffer_cap_disconnects", input.bufferCapDisconnects)
+            inner.integer("accept_errors", input.acceptErrors)
+            inner.integer("lost_at_shutdown", input.lostAtShutdown)
+            inner.integer("unread_bytes_at_shutdown", input.unreadBytesAtShutdown)
         }
         object.array("stages", stages) { inner, stage in
             inner.string("stage", stage.stage)

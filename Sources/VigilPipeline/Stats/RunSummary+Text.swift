@@ -18,7 +18,10 @@ extension RunSummary {
         let load = loadTime
         lines.append(
             "  loading rules and decoders: \(Self.milliseconds(load.total)) s (decoders \(Self.milliseconds(load.decoders)) s, "
-                + "logsource mapping and rules \(Self.milliseconds(load.rules)) s), before any input")
+                + "logsource mapping and rules \(Self.milliseconds(load.rules)) s; CPU \(Self.milliseconds(load.cpu)) s), before any input")
+        if reloads + failedReloads > 0 {
+            lines.append("  reloads (SIGHUP): \(reloads), failed reloads: \(failedReloads)")
+        }
         let formats = EventFormat.allCases.map { "\($0.name) \(parse.events(in: $0))" }
         lines.append("  by format: " + formats.joined(separator: ", "))
         let errors = parseErrors
@@ -43,6 +46,12 @@ extension RunSummary {
             if input.droppedBackpressure > 0 { line += ", \(input.droppedBackpressure) dropped (backpressure)" }
             if input.droppedByKernel > 0 { line += ", \(input.droppedByKernel) dropped by the kernel (receive buffer full)" }
             if input.readErrors > 0 { line += ", read error" }
+            if input.refusedConnections > 0 { line += ", \(input.refusedConnections) connections refused (--max-connections)" }
+            if input.idleDisconnects > 0 { line += ", \(input.idleDisconnects) closed idle (--idle-timeout)" }
+            if input.bufferCapDisconnects > 0 { line += ", \(input.bufferCapDisconnects) disconnected for holding too much (buffer caps)" }
+            if input.acceptErrors > 0 { line += ", \(input.acceptErrors) failed accepts (descriptors or memory exhausted)" }
+            if input.lostAtShutdown > 0 { line += ", \(input.lostAtShutdown) messages lost at shutdown (after --shutdown-grace)" }
+            if input.unreadBytesAtShutdown > 0 { line += ", \(input.unreadBytesAtShutdown) bytes left unread at shutdown" }
             lines.append(line)
         }
         lines += analysisText(listingUnmatchedShapes: listingUnmatchedShapes)
@@ -71,5 +80,11 @@ extension RunSummary {
     /// Seconds rounded to milliseconds, as the summary prints them.
     static func milliseconds(_ seconds: Double) -> Double {
         (seconds * 1000).rounded() / 1000
+    }
+
+    /// A share as a percentage with one decimal (`12.5 %`).
+    static func percent(_ share: Double) -> String {
+        let tenths = Int((share * 1000).rounded())
+        return "\(tenths / 10).\(tenths % 10) %"
     }
 }

@@ -22,6 +22,10 @@ public struct RunSummary: Sendable {
     /// Time spent loading decoders and rules before any input was read (not part of
     /// ``elapsedSeconds``, so events/s measures the input alone).
     public var loadTime = LoadTime()
+    /// Reloads (SIGHUP) that switched the run to a new rule set, and those that failed (the rule set
+    /// had errors, and the running set stayed).
+    public var reloads: UInt64 = 0
+    public var failedReloads: UInt64 = 0
 
     /// Seconds spent loading, by part.
     public struct LoadTime: Sendable, Hashable {
@@ -29,10 +33,14 @@ public struct RunSummary: Sendable {
         public var decoders: Double
         /// The logsource mapping and the Sigma detection and correlation rules: reading and compiling.
         public var rules: Double
+        /// CPU seconds (every thread) spent loading: what to subtract from a run's CPU time to get the
+        /// CPU the input itself took.
+        public var cpu: Double
 
-        public init(decoders: Double = 0, rules: Double = 0) {
+        public init(decoders: Double = 0, rules: Double = 0, cpu: Double = 0) {
             self.decoders = decoders
             self.rules = rules
+            self.cpu = cpu
         }
 
         public var total: Double { decoders + rules }
@@ -69,7 +77,7 @@ public struct RunSummary: Sendable {
         }
     }
 
-    /// Messages (or, for `garbage_peer`, connections) lost, by reason: from the inputs and every stage.
+    /// Messages (or, for `garbage_peer`, `buffer_cap` and `connection_limit`, connections) lost, by reason: from the inputs and every stage.
     public var drops: [(reason: DropReason, count: UInt64)] {
         var byReason: [DropReason: UInt64] = [:]
         for input in inputs {
@@ -77,6 +85,9 @@ public struct RunSummary: Sendable {
             if input.droppedByKernel > 0 { byReason[.receiveBuffer, default: 0] += input.droppedByKernel }
             if input.garbageDisconnects > 0 { byReason[.garbagePeer, default: 0] += input.garbageDisconnects }
             if input.readErrors > 0 { byReason[.readError, default: 0] += input.readErrors }
+            if input.bufferCapDisconnects > 0 { byReason[.bufferCap, default: 0] += input.bufferCapDisconnects }
+            if input.refusedConnections > 0 { byReason[.connectionLimit, default: 0] += input.refusedConnections }
+            if input.lostAtShutdown > 0 { byReason[.shutdown, default: 0] += input.lostAtShutdown }
         }
         for stage in stages {
             for (reason, count) in stage.dropped { byReason[DropReason("\(stage.stage).\(reason.name)"), default: 0] += count }

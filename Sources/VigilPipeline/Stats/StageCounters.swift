@@ -13,6 +13,13 @@ public struct DropReason: Hashable, Sendable, Comparable, CustomStringConvertibl
     public static let receiveBuffer = DropReason("receive_buffer")
     /// A TCP peer was disconnected for sending something that is not syslog framing.
     public static let garbagePeer = DropReason("garbage_peer")
+    /// A TCP peer was disconnected for holding more than `--max-connection-buffer` bytes, or for holding
+    /// the largest incomplete message when the listeners held more than `--max-total-buffer` (connections).
+    public static let bufferCap = DropReason("buffer_cap")
+    /// A TCP connection was refused because `--max-connections` were open (connections).
+    public static let connectionLimit = DropReason("connection_limit")
+    /// Messages a TCP peer had sent but that arrived after the shutdown grace period (read and counted).
+    public static let shutdown = DropReason("shutdown")
     /// An input ended early on a read error (its messages after the error are lost).
     public static let readError = DropReason("read_error")
 
