@@ -189,10 +189,11 @@ struct ReloadEndToEndTests {
     }
 
     /// 3 failed passwords, a reload that adds an unrelated rule, 3 more: the brute force (5 within 60 s)
-    /// still alerts, its state kept; a reload that changes the brute force rule drops its state.
+    /// still alerts, its state kept; also when the reload adds another correlation rule (state is kept
+    /// per rule); a reload that changes the brute force rule drops its state.
     @Test("correlation state of unchanged rules is kept across a reload; a changed rule starts empty", arguments: [1, 2])
     func correlationStateAcrossReload(workers: Int) throws {
-        for changesCorrelation in [false, true] {
+        for (changesCorrelation, addsCorrelation) in [(false, false), (true, false), (false, true)] {
             let directory = try temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: directory) }
             let bruteForce = try String(
@@ -209,6 +210,12 @@ struct ReloadEndToEndTests {
             input.fileHandleForWriting.write(Data((1...3).map(failure).joined().utf8))
             #expect(waitUntilRunning(vigil), "\(vigil.stderr)")
             try write(Self.acceptedPassword, to: directory.appendingPathComponent("accepted.yml"))
+            if addsCorrelation {
+                let sudo = try String(
+                    contentsOf: TestPaths.packageRoot.appendingPathComponent("rules/sigma/correlation/mr_sudo_repeated_failures.yml"),
+                    encoding: .utf8)
+                try write(sudo, to: directory.appendingPathComponent("sudo.yml"))
+            }
             if changesCorrelation {
                 try write(
                     bruteForce.replacingOccurrences(of: "gte: 5", with: "gte: 4"), to: directory.appendingPathComponent("bruteforce.yml"))
@@ -226,10 +233,13 @@ struct ReloadEndToEndTests {
             if changesCorrelation {
                 // 3 failures after the reload do not reach the changed rule's 4: the 3 before were dropped.
                 #expect(correlation.isEmpty, "\(correlation)")
-                #expect(vigil.stderr.contains("correlation state dropped"), "\(vigil.stderr)")
+                #expect(vigil.stderr.contains("kept for 0 unchanged rules"), "\(vigil.stderr)")
             } else {
                 #expect(!correlation.isEmpty, "\(vigil.stderr)")
-                #expect(vigil.stderr.contains("correlation state kept"), "\(vigil.stderr)")
+                #expect(
+                    vigil.stderr.contains(
+                        addsCorrelation ? "kept for 1 unchanged rules" : "correlation rules unchanged: correlation state kept"),
+                    "\(vigil.stderr)")
             }
         }
     }

@@ -74,9 +74,13 @@ public struct CorrelationSnapshot: Sendable {
     /// changed, or that is no longer loaded, starts empty (listed in the report). Throws when the file
     /// as a whole cannot be read (not a state file, another version, a bad checksum, truncated,
     /// inconsistent); a rule's part that cannot be read only leaves that rule empty.
-    public func restore(into ruleSet: CorrelationRuleSet, options: CorrelationOptions) throws(CorrelationSnapshotError)
-        -> RestoredCorrelation
-    {
+    ///
+    /// `startingEmpty`: indices of rules of `ruleSet` that start empty whatever the file holds (a reload
+    /// knows more of a rule's definition than its compiled form: the detection rules it reads and the
+    /// logsource mapping).
+    public func restore(
+        into ruleSet: CorrelationRuleSet, options: CorrelationOptions, startingEmpty: Set<Int> = []
+    ) throws(CorrelationSnapshotError) -> RestoredCorrelation {
         guard bytes.count >= Self.headerSize, Array(bytes[0..<8]) == Self.magic else {
             throw CorrelationSnapshotError("not a vigil correlation state file")
         }
@@ -92,14 +96,14 @@ public struct CorrelationSnapshot: Sendable {
         }
         let computed = bytes.withUnsafeBytes { FNV1a.hash(UnsafeRawBufferPointer(rebasing: $0[Self.headerSize...])) }
         guard computed == checksum else { throw CorrelationSnapshotError("checksum mismatch: the file is corrupt") }
-        return try decode(SnapshotReader(bytes, from: Self.headerSize), ruleSet: ruleSet, options: options)
+        return try decode(SnapshotReader(bytes, from: Self.headerSize), ruleSet: ruleSet, options: options, startingEmpty: startingEmpty)
     }
 
     /// The payload, checksum aside (tests reach this directly, to show a forged file that passes the
     /// checksum is still checked in full).
-    func decode(_ payload: SnapshotReader, ruleSet: CorrelationRuleSet, options: CorrelationOptions) throws(CorrelationSnapshotError)
-        -> RestoredCorrelation
-    {
+    func decode(
+        _ payload: SnapshotReader, ruleSet: CorrelationRuleSet, options: CorrelationOptions, startingEmpty: Set<Int> = []
+    ) throws(CorrelationSnapshotError) -> RestoredCorrelation {
         var input = payload
         let emitCode = try input.u8()
         guard let emit = Self.emit(code: emitCode) else { throw CorrelationSnapshotError("unknown emission mode \(emitCode)") }
@@ -133,7 +137,7 @@ public struct CorrelationSnapshot: Sendable {
             try reader.expectEnd("shard section \(section)")
         }
         try input.expectEnd("the last shard section")
-        restored.match(parts, ruleSet: ruleSet, options: options, savedEmit: emit)
+        restored.match(parts, ruleSet: ruleSet, options: options, savedEmit: emit, startingEmpty: startingEmpty)
         return restored
     }
 
@@ -220,8 +224,10 @@ public struct RestoredCorrelation: Sendable {
 
     /// Matches saved parts to the rules of `ruleSet` and reads those that match. The report names rules
     /// as the log does (``RuleDefinition/label(of:)``).
-    mutating func match(_ saved: [SavedPart], ruleSet: CorrelationRuleSet, options: CorrelationOptions, savedEmit: CorrelationOptions.Emit)
-    {
+    mutating func match(
+        _ saved: [SavedPart], ruleSet: CorrelationRuleSet, options: CorrelationOptions, savedEmit: CorrelationOptions.Emit,
+        startingEmpty: Set<Int> = []
+    ) {
         let definitions = RuleDefinition.all(ruleSet.rules)
         var byDefinition: [RuleDefinition: Int] = [:]
         for (index, definition) in definitions.enumerated() where byDefinition[definition] == nil { byDefinition[definition] = index }
@@ -230,7 +236,7 @@ public struct RestoredCorrelation: Sendable {
         var changed = Set<String>(), dropped = Set<String>(), unreadable: [String: String] = [:]
         var templates: [Int: RuleRuntime] = [:]
         for part in saved {
-            guard !report.emitChanged, let index = byDefinition[part.definition] else {
+            guard !report.emitChanged, let index = byDefinition[part.definition], !startingEmpty.contains(index) else {
                 if identities.contains(part.definition.identity) {
                     changed.insert(part.label)
                 } else {

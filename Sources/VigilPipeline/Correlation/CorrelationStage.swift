@@ -96,20 +96,31 @@ struct CorrelationStage: OrderedStage {
         return .inline(CorrelationEngine(ruleSet: ruleSet, options: options, restoring: restored))
     }
 
-    /// A reload changed the correlation rules (at a batch boundary, on the collector): the engine and
-    /// all its state (windows, episodes, the watermark's history) are dropped undecided, after the
-    /// alerts of the steps already sent were written, and a new engine for `ruleSet` starts empty (none
-    /// when it has no rule). The sources' progress is kept. Counters add up across engines.
-    ///
-    /// The seam for keeping the state of unchanged rules: a snapshot of the old engine's state per
-    /// rule, restored into the new one, would go here.
-    mutating func replaceRules(_ ruleSet: CorrelationRuleSet, options: CorrelationOptions) {
+    /// A reload (SIGHUP) at a batch boundary: the old engine's state is taken as a snapshot (nothing
+    /// decided), the old engine ends without a last step once the alerts of the steps already sent were
+    /// written, and a new engine for `ruleSet` starts from the snapshot: each rule whose identity and
+    /// compiled definition did not change continues with its groups, windows and episodes; changed and
+    /// new rules start empty (the returned report lists them). The sources' progress and the watermark
+    /// are kept. Counters add up across engines.
+    @discardableResult
+    mutating func replaceRules(
+        _ ruleSet: CorrelationRuleSet, options: CorrelationOptions, startingEmpty: Set<Int> = []
+    ) -> RestoredCorrelation.Report? {
+        var snapshot: CorrelationSnapshot? = nil
         switch engine {
-        case .inline(let engine): retired.merge(engine.stats)
-        case .threaded(let engine): retired.merge(engine.stop())
+        case .inline(let engine):
+            snapshot = engine.snapshot()
+            retired.merge(engine.stats)
+        case .threaded(let engine):
+            snapshot = engine.snapshot()
+            retired.merge(engine.stop())
         case nil: break
         }
-        engine = Self.makeEngine(ruleSet: ruleSet, options: options, sink: sink)
+        // A snapshot of this run is read back in full; one that cannot be (it never should) costs only
+        // the state, as before reloads carried it.
+        let restored = ruleSet.isEmpty ? nil : try? snapshot?.restore(into: ruleSet, options: options, startingEmpty: startingEmpty)
+        engine = Self.makeEngine(ruleSet: ruleSet, options: options, sink: sink, restoring: restored)
+        return restored?.report
     }
 
     mutating func consume(_ result: inout BatchResult) throws {

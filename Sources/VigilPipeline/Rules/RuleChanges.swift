@@ -57,7 +57,7 @@ struct RuleChanges {
             parts.append(
                 keepsCorrelationState
                     ? "correlation rules unchanged: correlation state kept"
-                    : "correlation rules changed: correlation state dropped, \(correlationRules.new) correlation rules start empty")
+                    : "correlation rules changed: the state of unchanged correlation rules is kept, changed and new ones start empty")
         }
         return parts.joined(separator: "; ")
     }

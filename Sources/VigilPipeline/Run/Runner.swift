@@ -268,11 +268,24 @@ public enum Runner {
         let correlation = detects ? rules.correlation : .empty
         let correlationOptions = plan.correlationOptions(rules)
         let keepsCorrelation = changes.keepsCorrelationState
+        // Rules whose definition changed in what their compiled form does not show (the YAML, the
+        // detection rules they read, the mapping) start empty; the others keep their state.
+        let oldHashes = Dictionary(
+            previous.rules.fingerprints.correlation.map { ($0.identity, $0.hash) }, uniquingKeysWith: { first, _ in first })
+        let startingEmpty = Set(
+            rules.fingerprints.correlation.indices.filter {
+                oldHashes[rules.fingerprints.correlation[$0].identity] != rules.fingerprints.correlation[$0].hash
+            })
         let live = plan.live, maxClockSkew = plan.options.maxClockSkew
         let ticket = pipeline.switchStages(to: plan.workerStages(generation, detects: detects)) { stages in
             guard !keepsCorrelation else { return }
             if let index = stages.firstIndex(where: { $0 is CorrelationStage }), var stage = stages[index] as? CorrelationStage {
-                stage.replaceRules(correlation, options: correlationOptions)
+                if let report = stage.replaceRules(correlation, options: correlationOptions, startingEmpty: startingEmpty) {
+                    let kept = report.restoredRules.count, fresh = max(0, correlation.rules.count - report.restoredRules.count)
+                    logger.warning(
+                        "SIGHUP: correlation state kept for \(kept) unchanged rules (\(report.groups) groups); \(fresh) changed or new rules start empty"
+                    )
+                }
                 stages[index] = stage
             } else if !correlation.isEmpty, let sink, let writer = stages.firstIndex(where: { $0 is AlertWriterStage }) {
                 // Right after the alert writer, as at start.
