@@ -88,7 +88,12 @@ struct ListenerEndToEndTests {
         let input = Pipe()
         let vigil = try RunningVigil(["run", "--stats-json", stats], stdin: input)
         input.fileHandleForWriting.write(Data((0..<500).map { "<34>Oct 11 22:14:15 host app: line \($0)\n" }.joined().utf8))
-        usleep(500_000)
+        // Until the run reports all 500 read (SIGUSR1, ignored while rules load): a fixed sleep lost the
+        // race on a loaded machine, and SIGTERM came before vigil caught it.
+        for _ in 0..<200 where !vigil.stderr.contains("500 events in") {
+            kill(vigil.process.processIdentifier, SIGUSR1)
+            usleep(100_000)
+        }
         #expect(vigil.stop(signal: SIGTERM) == 0, "\(vigil.stderr)")
         try? input.fileHandleForWriting.close()
         let json = try readStats(stats)
