@@ -46,6 +46,12 @@ struct EpisodeBook {
         let episode = Episode(
             id: id(), firstStart: window.start, firstEnd: window.end, lastEnd: window.end, windows: 1, events: window.inputs,
             pending: 0, peakMetric: window.metric)
+        place(episode, for: group)
+        return episode
+    }
+
+    /// Gives `group` the open `episode`, in a freed slot when there is one.
+    mutating func place(_ episode: Episode, for group: UInt32) {
         if let reused = free.popLast() {
             episodes[Int(reused)] = episode
             index[Int(group)] = reused
@@ -54,7 +60,6 @@ struct EpisodeBook {
             episodes.append(episode)
         }
         count += 1
-        return episode
     }
 
     /// Counts inputs of a run whose window did not qualify.

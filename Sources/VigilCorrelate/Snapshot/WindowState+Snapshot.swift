@@ -262,14 +262,7 @@ extension EpisodeBook {
 
     /// Gives a new group an open episode read from a snapshot.
     mutating func restore(group: UInt32, _ episode: Episode) {
-        if let reused = free.popLast() {
-            episodes[Int(reused)] = episode
-            index[Int(group)] = reused
-        } else {
-            index[Int(group)] = UInt32(episodes.count)
-            episodes.append(episode)
-        }
-        count += 1
+        place(episode, for: group)
     }
 }
 
