@@ -2,7 +2,7 @@
 import PackageDescription
 
 // One target per pipeline stage. Dependencies point down the pipeline:
-// vigil -> VigilPipeline -> {VigilIngest, VigilDecode, VigilDetect, VigilCorrelate, VigilAlert} -> VigilEvent.
+// vigil -> VigilPipeline -> {VigilIngest, VigilDecode, VigilDetect, VigilCorrelate, VigilOutput -> VigilAlert} -> VigilEvent.
 // VigilCorrelate never depends on VigilIngest, so replay and tests drive exactly the live engine.
 let package = Package(
     name: "vigil",
@@ -44,11 +44,13 @@ let package = Package(
         .target(name: "VigilDecode", dependencies: ["VigilEvent", "VigilRegex", "Yams"]),
         .target(name: "VigilDetect", dependencies: ["VigilEvent", "VigilRegex", "VigilAlert", "Yams"]),
         .target(name: "VigilAlert", dependencies: ["VigilEvent"]),
+        // Where alerts go: each output owns a bounded queue, a thread and a spool.
+        .target(name: "VigilOutput", dependencies: ["VigilAlert", "VigilEvent"]),
         .target(name: "VigilCorrelate", dependencies: ["VigilEvent", "VigilDetect", "VigilAlert", "Yams"]),
         .target(
             name: "VigilPipeline",
             dependencies: [
-                "VigilEvent", "VigilIngest", "VigilDecode", "VigilDetect", "VigilCorrelate", "VigilAlert",
+                "VigilEvent", "VigilIngest", "VigilDecode", "VigilDetect", "VigilCorrelate", "VigilAlert", "VigilOutput",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -77,6 +79,7 @@ let package = Package(
             dependencies: [
                 "VigilPipeline", "VigilIngest", "VigilDecode", "VigilDetect", "VigilCorrelate", "VigilAlert", "VigilTestSupport",
             ]),
+        .testTarget(name: "VigilOutputTests", dependencies: ["VigilOutput", "VigilAlert", "VigilTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["vigil", "VigilTestSupport"]),
     ]
 )
