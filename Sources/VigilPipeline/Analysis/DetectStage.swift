@@ -53,13 +53,12 @@ struct DetectStage: BatchStage {
                     renderJSON(index, of: events)
                 }
                 let time = Self.eventField(index, of: events) { $0.time }
-                let start = result.output.count
-                json.withUnsafeBytes { event in
-                    routing.ruleJSON(id) { Alert.appendDetectionJSON(time: time, rule: $0, event: event, to: &result.output) }
+                let offsets = json.withUnsafeBytes { event in
+                    routing.ruleJSON(id) { Alert.appendDetectionJSON(time: time, tier: 1, rule: $0, host: nil, event: event, to: &result.output) }
                 }
                 if let slot = jsonTimeSlot {
                     // The head's time (always six digits) and the embedded event's, both filled later.
-                    result.pendingTimeSlots.append(PendingTimeSlot(offset: start + Alert.detectionHeadTimeOffset, fixedDigits: 6))
+                    result.pendingTimeSlots.append(PendingTimeSlot(offset: offsets.time, fixedDigits: 6))
                     let eventStart = result.output.count - 1 - json.count
                     result.pendingTimeSlots.append(PendingTimeSlot(offset: eventStart + slot, fixedDigits: nil))
                 }
