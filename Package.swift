@@ -43,7 +43,7 @@ let package = Package(
         ),
         .target(name: "VigilDecode", dependencies: ["VigilEvent", "VigilRegex", "Yams"]),
         .target(name: "VigilDetect", dependencies: ["VigilEvent", "VigilRegex", "VigilAlert", "Yams"]),
-        .target(name: "VigilAlert", dependencies: ["VigilEvent"]),
+        .target(name: "VigilAlert", dependencies: ["VigilEvent", "Yams"]),
         // Where alerts go: each output owns a bounded queue, a thread and a spool.
         .target(name: "VigilOutput", dependencies: ["VigilAlert", "VigilEvent"]),
         .target(name: "VigilCorrelate", dependencies: ["VigilEvent", "VigilDetect", "VigilAlert", "Yams"]),

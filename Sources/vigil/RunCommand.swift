@@ -34,6 +34,7 @@ struct RunCommand: ParsableCommand {
     @OptionGroup(title: "Decoders") var decoders: DecoderOptions
     @OptionGroup(title: "Logsource mapping") var logsources: LogsourceOptions
     @OptionGroup(title: "Rules and correlation") var rules: RuleOptions
+    @OptionGroup(title: "Alerts: tiers, suppression, outputs") var alerts: AlertOptions
 
     func run() throws {
         let logger = options.makeLogger()
@@ -41,6 +42,7 @@ struct RunCommand: ParsableCommand {
         decoders.apply(to: &runOptions.rules)
         logsources.apply(to: &runOptions.rules)
         rules.apply(to: &runOptions)
+        alerts.apply(to: &runOptions)
         try runReportingRuleProblems(runOptions, logger: logger)
     }
 }

@@ -17,6 +17,11 @@ func sortedLines(_ text: String) -> [String] {
     text.split(separator: "\n").map(String.init).sorted()
 }
 
+/// The alerts without `detected_at`, the one member that differs between runs of the same input.
+func withoutDetectionTimes(_ text: String) -> String {
+    text.replacingOccurrences(of: #""detected_at":"[^"]*","#, with: "", options: .regularExpression)
+}
+
 /// Each alert without its evidence (`event`, `events`): kind, rule, time, group, metric, window and
 /// episode, one compact line each, sorted. What the golden file holds.
 func alertSummaries(_ text: String) throws -> [String] {
@@ -24,6 +29,7 @@ func alertSummaries(_ text: String) throws -> [String] {
         var object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
         object["event"] = nil
         object["events"] = nil
+        object["detected_at"] = nil
         if let rule = object["rule"] as? [String: Any] { object["rule"] = rule["name"] ?? rule["id"] }
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         return String(decoding: data, as: UTF8.self)
@@ -41,9 +47,14 @@ func ruleName(_ alert: [String: Any]) -> String {
     return (rule["name"] as? String) ?? (rule["id"] as? String) ?? ""
 }
 
-/// The first group value of a correlation alert.
+/// The first entity value of an alert (a correlation's first group-by value).
 func groupValue(_ alert: [String: Any]) -> String? {
-    (alert["group"] as? [String: Any])?.values.first as? String
+    (alert["entity"] as? [String: Any])?.values.first as? String
+}
+
+/// The alert's kind, read from its JSON line.
+func alertKind(_ line: Substring) -> String? {
+    ((try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any])?["kind"] as? String
 }
 
 /// A temporary directory, removed by the caller.

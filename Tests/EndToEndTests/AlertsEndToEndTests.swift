@@ -36,7 +36,7 @@ struct AlertsEndToEndTests {
         let runs = try [1, 2, 4, 2].map { try runSamples(["--workers", "\($0)", "--emit", emit]) }
         for run in runs { #expect(run.status == 0, "\(run.stderr)") }
         #expect(sortedLines(runs[0].stdout).count > 100)
-        for run in runs.dropFirst() { #expect(run.stdout == runs[0].stdout) }
+        for run in runs.dropFirst() { #expect(withoutDetectionTimes(run.stdout) == withoutDetectionTimes(runs[0].stdout)) }
     }
 
     @Test("one file gives the same bytes, detections and correlations in place, whatever the workers", arguments: ["all", "episodes"])
@@ -48,11 +48,11 @@ struct AlertsEndToEndTests {
         for run in runs { #expect(run.status == 0, "\(run.stderr)") }
         let kinds = Set(try alertObjects(runs[0].stdout).compactMap { $0["kind"] as? String })
         #expect(kinds == ["detection", "correlation"])
-        for run in runs.dropFirst() { #expect(run.stdout == runs[0].stdout) }
+        for run in runs.dropFirst() { #expect(withoutDetectionTimes(run.stdout) == withoutDetectionTimes(runs[0].stdout)) }
         // Correlation alerts are not all held to the end: some come before the last detection.
         let lines = runs[0].stdout.split(separator: "\n")
-        let lastDetection = lines.lastIndex { $0.hasPrefix("{\"kind\":\"detection\"") } ?? 0
-        #expect(lines[..<lastDetection].contains { $0.hasPrefix("{\"kind\":\"correlation\"") })
+        let lastDetection = lines.lastIndex { alertKind($0) == "detection" } ?? 0
+        #expect(lines[..<lastDetection].contains { alertKind($0) == "correlation" })
     }
 
     @Test("a stream shuffled within the lateness gives the same alerts", arguments: ["episodes", "all"])
@@ -74,7 +74,24 @@ struct AlertsEndToEndTests {
         let mixed = try runVigil(arguments, stdin: Data((shuffled.joined(separator: "\n") + "\n").utf8))
         #expect(ordered.status == 0 && mixed.status == 0, "\(mixed.stderr)")
         #expect(mixed.stderr.contains(" 0 late"))
-        #expect(try alertSummaries(mixed.stdout) == alertSummaries(ordered.stdout))
+        guard emit == "episodes" else {
+            #expect(try alertSummaries(mixed.stdout) == alertSummaries(ordered.stdout))
+            return
+        }
+        // Correlation alerts are the same. A detection episode opens with the detection that arrives first,
+        // so its alerts follow arrival order; what it counts does not.
+        func correlations(_ text: String) throws -> [String] { try alertSummaries(text).filter { $0.contains(#""kind":"correlation""#) } }
+        #expect(try correlations(mixed.stdout) == correlations(ordered.stdout))
+        func detectionCounts(_ text: String) throws -> [String: Int] {
+            var counts: [String: Int] = [:]
+            for alert in try alertObjects(text) where alert["kind"] as? String == "detection" {
+                let episode = alert["episode"] as? [String: Any] ?? [:]
+                if episode["state"] as? String == "closed" { counts[ruleName(alert), default: 0] += episode["count"] as? Int ?? 0 }
+            }
+            return counts
+        }
+        #expect(try detectionCounts(mixed.stdout) == detectionCounts(ordered.stdout))
+        #expect(try !detectionCounts(ordered.stdout).isEmpty)
     }
 
     @Test("correlation evidence is each event as vigil parse prints it, but its logsource (kept as messages, rendered when printed)")
@@ -100,7 +117,7 @@ struct AlertsEndToEndTests {
             // brute force repeats identical lines within a second, distinct events that print alike.)
             if ruleName(alert) == "host_silent" {
                 let listed = (alert["events"] as? [[String: Any]] ?? []).map(canonical)
-                #expect(listed.count == 1, "\(alert["group"] ?? "")")
+                #expect(listed.count == 1, "\(alert["entity"] ?? "")")
             }
             for evidence in alert["events"] as? [[String: Any]] ?? [] {
                 if evidence["kind"] as? String == "correlation" {
@@ -127,7 +144,9 @@ struct AlertsEndToEndTests {
         #expect(result.status == 0, "\(result.stderr)")
         let alerts = try alertObjects(result.stdout)
         let traversal = alerts.filter { ($0["rule"] as? [String: Any])?["title"] as? String == "Path Traversal Exploitation Attempts" }
-        #expect(traversal.count == 1)
+        // One episode: opened with the request as evidence, closed at the end of input with its count.
+        #expect(traversal.compactMap { ($0["episode"] as? [String: Any])?["state"] as? String } == ["opened", "closed"])
+        #expect((traversal.last?["episode"] as? [String: Any])?["count"] as? Int == 1)
         let event = traversal.first?["event"] as? [String: Any]
         #expect((event?["fields"] as? [String: Any])?["cs-uri-stem"] as? String == "/static/../../../etc/passwd")
         // --alerts FILE: the same lines in the file, nothing on stdout.
@@ -135,6 +154,8 @@ struct AlertsEndToEndTests {
         defer { try? FileManager.default.removeItem(atPath: file) }
         let toFile = try runVigil(["run", "--rules", "rules/sigma/sigmahq/web", "--alerts", file], stdin: Data(log.utf8))
         #expect(toFile.status == 0 && toFile.stdout.isEmpty)
-        #expect(sortedLines(try String(contentsOfFile: file, encoding: .utf8)) == sortedLines(result.stdout))
+        #expect(
+            sortedLines(withoutDetectionTimes(try String(contentsOfFile: file, encoding: .utf8)))
+                == sortedLines(withoutDetectionTimes(result.stdout)))
     }
 }

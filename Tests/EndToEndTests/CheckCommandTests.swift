@@ -85,17 +85,17 @@ struct CheckCommandTests {
     static let summaryCases: [(files: [String: String], options: [String], summary: String)] = [
         (
             ["valid.yml": "name: valid_rule\n" + validRule], [],
-            "vigil check: 1 rule (1 detection, 0 filters, 0 correlation) in 1 file, logsource mapping rules/logsources.yml: no problems"
+            "vigil check: 1 rule (1 detection, 0 filters, 0 correlation) in 1 file, logsource mapping rules/logsources.yml, tier policy rules/tiers.yml: no problems"
         ),
         (
             ["valid.yml": "name: valid_rule\n" + validRule + "---\n" + correlation, "broken.yml": brokenTwice], [],
-            "vigil check: 3 rules (2 detection, 0 filters, 1 correlation) in 2 files, logsource mapping rules/logsources.yml: "
+            "vigil check: 3 rules (2 detection, 0 filters, 1 correlation) in 2 files, logsource mapping rules/logsources.yml, tier policy rules/tiers.yml: "
                 + "2 problems in 1 file"
         ),
         (
             ["a.yml": validRule, "b.yml": validRule.replacingOccurrences(of: "title: valid", with: "title: other")],
             ["--no-default-logsources"],
-            "vigil check: 2 rules (2 detection, 0 filters, 0 correlation) in 2 files, no logsource mapping: no problems"
+            "vigil check: 2 rules (2 detection, 0 filters, 0 correlation) in 2 files, no logsource mapping, tier policy rules/tiers.yml: no problems"
         ),
         (
             [
@@ -103,7 +103,7 @@ struct CheckCommandTests {
                     ?? ""
             ],
             [],
-            "vigil check: 0 rules (0 detection, 0 filters, 0 correlation) in 1 file, logsource mapping rules/logsources.yml: "
+            "vigil check: 0 rules (0 detection, 0 filters, 0 correlation) in 1 file, logsource mapping rules/logsources.yml, tier policy rules/tiers.yml: "
                 + "1 problem in 1 file"
         ),
     ]

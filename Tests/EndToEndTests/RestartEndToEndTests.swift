@@ -27,7 +27,7 @@ struct RestartEndToEndTests {
             selection:
                 msg|contains: restart-test-marker
             condition: selection
-        level: informational
+        level: low
 
         """
 

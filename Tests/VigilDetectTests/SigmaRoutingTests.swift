@@ -154,13 +154,17 @@ struct SigmaRoutingTests {
         detector.detect(Self.events(), into: &detections)
         try #require(!detections.isEmpty)
         for detection in detections {
-            let alert = ruleSet.alert(for: detection)
+            var alert = ruleSet.alert(for: detection)
+            alert.tier = 2
+            alert.host = "web-01"
             var rule: [UInt8] = []
             alert.rule.appendJSON(to: &rule)
             var fromParts: [UInt8] = []
             rule.withUnsafeBytes { rule in
                 Array(detection.event.utf8).withUnsafeBytes { event in
-                    Alert.appendDetectionJSON(time: detection.time, rule: rule, event: event, to: &fromParts)
+                    Array("web-01".utf8).withUnsafeBytes { host in
+                        Alert.appendDetectionJSON(time: detection.time, tier: 2, rule: rule, host: host, event: event, to: &fromParts)
+                    }
                 }
             }
             #expect(String(decoding: fromParts, as: UTF8.self) == alert.jsonLine)

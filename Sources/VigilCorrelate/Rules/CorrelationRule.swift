@@ -70,7 +70,7 @@ public struct CorrelationRule: Sendable {
 
     /// The rule as printed in alerts.
     public var alertRule: Alert.Rule {
-        Alert.Rule(id: id ?? name ?? "correlation-\(index)", name: name, title: title, level: level, tags: tags)
+        Alert.Rule(id: id ?? name ?? "correlation-\(index)", name: name, title: title, level: level, tags: tags, file: file)
     }
 
     /// True when every source is a detection rule (no chaining).

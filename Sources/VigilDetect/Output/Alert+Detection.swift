@@ -4,7 +4,8 @@ import VigilEvent
 extension Alert.Rule {
     /// The rule as detection and correlation alerts print it.
     public init(_ rule: SigmaRuleMetadata) {
-        self.init(id: rule.alertIdentifier, name: rule.name, title: rule.title, level: rule.level ?? "medium", tags: rule.tags)
+        self.init(
+            id: rule.alertIdentifier, name: rule.name, title: rule.title, level: rule.level ?? "medium", tags: rule.tags, file: rule.file)
     }
 }
 

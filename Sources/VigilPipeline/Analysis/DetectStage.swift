@@ -36,6 +36,7 @@ struct DetectStage: BatchStage {
         let events = batch
         let routing = self.routing
         var inputs = routing.router.map { CorrelationBatch(shards: $0.shards) }
+        var records = DetectionRecords()
         var detections: UInt64 = 0
         // Detections of one event are adjacent: its JSON (alerts) and its evidence (correlation) are
         // made once for all of them.
@@ -48,22 +49,11 @@ struct DetectStage: BatchStage {
             detections += 1
             let id = Int(rule.rawValue)
             if routing.alerts[id] {
-                if index != renderedEvent {
-                    renderedEvent = index
-                    renderJSON(index, of: events)
+                if routing.suppresses {
+                    addRecord(index, of: events, rule: rule.rawValue, carried: carried, to: &records)
+                } else {
+                    renderAlert(index, of: events, rule: id, into: &result)
                 }
-                let time = Self.eventField(index, of: events) { $0.time }
-                let offsets = json.withUnsafeBytes { event in
-                    routing.ruleJSON(id) { Alert.appendDetectionJSON(time: time, tier: 1, rule: $0, host: nil, event: event, to: &result.output) }
-                }
-                if let slot = jsonTimeSlot {
-                    // The head's time (always six digits) and the embedded event's, both filled later.
-                    result.pendingTimeSlots.append(PendingTimeSlot(offset: offsets.time, fixedDigits: 6))
-                    let eventStart = result.output.count - 1 - json.count
-                    result.pendingTimeSlots.append(PendingTimeSlot(offset: eventStart + slot, fixedDigits: nil))
-                }
-                result.output.append(0x0A)
-                result.detectionAlerts += 1
             }
             guard let router = routing.router, routing.correlates[id] else { return }
             if index != evidenceEvent {
@@ -84,6 +74,81 @@ struct DetectStage: BatchStage {
         counters.emitted += detections
         outputHint = (result.output.count - outputStart) * 9 / 8
         if let inputs, !inputs.isEmpty { result.correlationInputs = inputs }
+        if !records.isEmpty { result.detections = records }
+    }
+
+    /// Keeps a detection for the ordered alert stage to fold into its episode: key values, host and the
+    /// message as evidence (rendered there only if it makes an alert).
+    private mutating func addRecord(
+        _ index: Int, of events: EventBatch, rule: UInt32, carried: UnsafeBufferPointer<UnsafeRawBufferPointer?>,
+        to records: inout DetectionRecords
+    ) {
+        let positions = routing.keyPositions[Int(rule)]
+        // The time correlation uses: a forged stamp far ahead of the clock cannot end every episode.
+        let (time, host, failure) = Self.eventField(index, of: events) { event in
+            (event.timeSource == .pending ? CorrelationBatch.pendingTime.nanoseconds : event.correlationTime.nanoseconds, event.host, event.parseFailure?.reason)
+        }
+        let raw = Self.eventField(index, of: events) { $0.raw }
+        events.bytes.withUnsafeBytes { all in
+            let message = UnsafeRawBufferPointer(rebasing: all[raw.range])
+            let hostBytes = host.map { UnsafeRawBufferPointer(rebasing: all[$0.range]) }
+            let keyValue: (Int) -> UnsafeRawBufferPointer? = { positions[$0] >= 0 ? carried[positions[$0]] : nil }
+            switch failure {
+            case .truncatedFrame, .oversizeMessage:
+                // Cut or flagged by the framer: it would not parse again into the same event, keep its JSON.
+                renderJSON(index, of: events)
+                renderedEvent = index
+                json.withUnsafeBytes { json in
+                    records.add(
+                        rule: rule, time: time, keyCount: positions.count, keyValue: keyValue, host: hostBytes, evidence: json, form: .json,
+                        evidenceTime: EvidenceTime(received: .distantPast))
+                }
+            default:
+                let event = events.events[index]
+                let evidenceTime = EvidenceTime(
+                    received: event.receiveTime, event: event.timeSource == .pending ? CorrelationBatch.pendingTime : event.time,
+                    precision: event.timePrecision)
+                records.add(
+                    rule: rule, time: time, keyCount: positions.count, keyValue: keyValue, host: hostBytes, evidence: message,
+                    form: .message, evidenceTime: evidenceTime)
+            }
+        }
+    }
+
+    /// Renders a detection alert under `--emit all`, with its id and detection time left for the
+    /// sequencer (see ``RenderedAlerts``).
+    private mutating func renderAlert(_ index: Int, of events: EventBatch, rule id: Int, into result: inout BatchResult) {
+        if index != renderedEvent {
+            renderedEvent = index
+            renderJSON(index, of: events)
+        }
+        let (time, host, raw) = Self.eventField(index, of: events) { ($0.time, $0.host, $0.raw) }
+        let tier = routing.tiers[id]
+        let offsets = json.withUnsafeBytes { event in
+            routing.ruleJSON(id) { rule in
+                if let host {
+                    return events.withBytes(host) { host in
+                        Alert.appendDetectionJSON(time: time, tier: Int(tier), rule: rule, host: host, event: event, to: &result.output)
+                    }
+                }
+                return Alert.appendDetectionJSON(time: time, tier: Int(tier), rule: rule, host: nil, event: event, to: &result.output)
+            }
+        }
+        if let slot = jsonTimeSlot {
+            // The head's time (always six digits) and the embedded event's, both filled later.
+            result.pendingTimeSlots.append(PendingTimeSlot(offset: offsets.time, fixedDigits: 6))
+            let eventStart = result.output.count - 1 - json.count
+            result.pendingTimeSlots.append(PendingTimeSlot(offset: eventStart + slot, fixedDigits: nil))
+        }
+        result.output.append(0x0A)
+        // The id is made of the rule, the message and how often it matched before (the sequencer counts).
+        var hasher = AlertID.Hasher("detection")
+        hasher.feed(routing.alertRuleIDs[id])
+        events.withBytes(raw) { hasher.feed($0) }
+        result.renderedAlerts.append(
+            RenderedAlertSlot(
+                id: offsets.id, detectedAt: offsets.detectedAt, end: result.output.count, tier: tier, rule: UInt32(id),
+                message: hasher.id))
     }
 
     /// Reads from event `index` in place: an `Event` is ~150 bytes, and copying one per detection shows.
@@ -121,8 +186,19 @@ struct DetectStage: BatchStage {
 /// Per detection rule: whether its detections become alerts, whether a correlation reads them, and
 /// how to route them.
 struct DetectionRouting: Sendable {
-    /// Indexed by ``RuleID``.
+    /// Indexed by ``RuleID``: whether the rule's detections become alerts (not when only a correlation
+    /// reads them, nor when the tier policy gives the rule no tier).
     let alerts: [Bool]
+    /// Indexed by ``RuleID``: the rule's tier (when it alerts).
+    let tiers: [UInt8]
+    /// Whether detections fold into episodes (``DetectionRecords``) instead of one alert each
+    /// (`--emit all`).
+    let suppresses: Bool
+    /// Per rule: for each field of its suppression key, its position among the values the detector
+    /// carries (-1: not carried).
+    let keyPositions: [[Int]]
+    /// Per rule: the id alerts print (``Alert/Rule/id``), which detection ids are made of.
+    let alertRuleIDs: [String]
     let correlates: [Bool]
     /// Routes detections to correlation shards (nil when no correlation runs).
     let router: CorrelationRouter?
@@ -134,10 +210,19 @@ struct DetectionRouting: Sendable {
     private let ruleJSONBytes: [UInt8]
     private let ruleJSONStart: [Int]
 
-    init(detection: SigmaRuleSet, correlation: CorrelationRuleSet, shards: Int = 1) {
+    init(detection: SigmaRuleSet, correlation: CorrelationRuleSet, policy: AlertPolicy, suppresses: Bool = true, shards: Int = 1) {
         let router = CorrelationRouter(ruleSet: correlation, shards: shards)
         self.router = correlation.isEmpty ? nil : router
-        alerts = detection.rules.map { !correlation.suppressedDetectionRules.contains($0.ruleID) }
+        alerts = detection.rules.map {
+            !correlation.suppressedDetectionRules.contains($0.ruleID) && policy.detection[Int($0.ruleID.rawValue)].tier != nil
+        }
+        tiers = policy.detection.map { UInt8($0.tier ?? 0) }
+        self.suppresses = suppresses
+        keyPositions = detection.rules.map { rule in
+            let carried = detection.carriedFields(of: rule.ruleID).map(\.name)
+            return policy.detection[Int(rule.ruleID.rawValue)].key.map { carried.firstIndex(of: $0) ?? -1 }
+        }
+        alertRuleIDs = detection.rules.map { Alert.Rule($0).id }
         correlates = detection.rules.map { router.reads($0.ruleID) }
         carriedPositions = detection.rules.map { rule in
             let carried = detection.carriedFields(of: rule.ruleID)

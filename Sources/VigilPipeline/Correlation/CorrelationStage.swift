@@ -33,7 +33,7 @@ struct CorrelationStage: OrderedStage {
     private var engine: Engine?
     /// The counters of engines a reload replaced.
     private var retired = CorrelationStats()
-    private let sink: AlertSink
+    private let sink: AlertSequencer
     /// The correlation counters of the run, once ``finish()`` ran (the run's report reads them from
     /// the finished stage).
     private(set) var stats: CorrelationStats?
@@ -63,34 +63,31 @@ struct CorrelationStage: OrderedStage {
     /// Whether idle ticks move the watermark with the wall clock (live input only: in a replay the
     /// wall clock says nothing about event time).
     private let followsWallClock: Bool
-    private var progress: SourceProgress
     private let keeping: CorrelationStateKeeping?
-    /// Jumps the sources' progress did not take, and hosts it could not track (see ``SourceProgress``).
-    var eventTime: EventTimeCounters { progress.counters }
+    private let health: HealthSignals?
 
     /// `restored`: state a run stopped by a signal left; `keeping`: whether and where this run keeps
     /// its own (see ``CorrelationStateKeeping``).
     init(
-        ruleSet: CorrelationRuleSet, options: CorrelationOptions, sink: AlertSink, followsWallClock: Bool, roster: SourceRoster,
-        maxClockSkew: Timestamp.Duration, restoring restored: RestoredCorrelation? = nil, keeping: CorrelationStateKeeping? = nil
+        ruleSet: CorrelationRuleSet, options: CorrelationOptions, sink: AlertSequencer, followsWallClock: Bool,
+        restoring restored: RestoredCorrelation? = nil, keeping: CorrelationStateKeeping? = nil, health: HealthSignals? = nil
     ) {
-        self.progress = SourceProgress(
-            roster: roster, maxClockSkew: maxClockSkew, idleSourceTimeout: followsWallClock ? .seconds(10) : nil)
         self.sink = sink
+        self.health = health
         self.followsWallClock = followsWallClock
         self.keeping = keeping
         self.engine = Self.makeEngine(ruleSet: ruleSet, options: options, sink: sink, restoring: restored)
     }
 
     private static func makeEngine(
-        ruleSet: CorrelationRuleSet, options: CorrelationOptions, sink: AlertSink, restoring restored: RestoredCorrelation? = nil
+        ruleSet: CorrelationRuleSet, options: CorrelationOptions, sink: AlertSequencer, restoring restored: RestoredCorrelation? = nil
     ) -> Engine? {
         if ruleSet.isEmpty { return nil }
         if options.shards > 1 {
             return .threaded(
                 ThreadedCorrelationEngine(ruleSet: ruleSet, options: options, restoring: restored) { alerts in
                     // A failed write is kept by the sink and reported at the end of the run.
-                    try? sink.send(alerts)
+                    sink.send(alerts)
                 })
         }
         return .inline(CorrelationEngine(ruleSet: ruleSet, options: options, restoring: restored))
@@ -128,14 +125,14 @@ struct CorrelationStage: OrderedStage {
         result.correlationInputs = nil
         received += UInt64(inputs?.detectionCount ?? 0)
         if let pending = result.pendingTime { inputs?.resolvePendingTimes(to: pending.time, precision: pending.precision) }
-        // The watermark follows the slowest source (see SourceProgress); `.distantPast` leaves it.
-        let latest = progress.observe(result) ?? .distantPast
+        // The watermark follows the slowest source (see EventProgressStage); `.distantPast` leaves it.
+        let latest = result.progressTime ?? .distantPast
         guard let engine else { return }
         sink.expectCorrelationStep()
         switch engine {
         case .inline(let engine):
             if let inputs { engine.ingest(inputs, latestEventTime: latest) } else { engine.observe(eventTime: latest) }
-            try sink.send(engine.advance())
+            sink.send(engine.advance())
         case .threaded(let engine):
             if let inputs { engine.ingest(inputs, latestEventTime: latest) } else { engine.observe(eventTime: latest) }
             engine.advance()
@@ -145,11 +142,10 @@ struct CorrelationStage: OrderedStage {
 
     mutating func idle(now: Timestamp) throws {
         guard followsWallClock else { return }
-        _ = progress.progress()
         guard let engine else { return }
         sink.expectCorrelationStep()
         switch engine {
-        case .inline(let engine): try sink.send(engine.idle(wallClock: now))
+        case .inline(let engine): sink.send(engine.idle(wallClock: now))
         case .threaded(let engine): engine.idle(wallClock: now)
         }
         try checkSink()
@@ -163,7 +159,7 @@ struct CorrelationStage: OrderedStage {
             sink.expectCorrelationStep()
             switch engine {
             case .inline(let engine):
-                try sink.send(engine.finish())
+                sink.send(engine.finish())
                 stats.merge(engine.stats)
             case .threaded(let engine):
                 stats.merge(engine.finish())
@@ -202,6 +198,14 @@ struct CorrelationStage: OrderedStage {
     }
 
     private func checkSink() throws {
-        if let error = sink.failure { throw error }
+        if let health {
+            let stats = currentStats
+            health.set(.lateEvents, to: UInt64(stats.late))
+            health.set(
+                .correlationStateShed,
+                to: UInt64(stats.evictedGroups + stats.shedGroups + stats.shedEarlyInputs + stats.shedLate + stats.budgetReached))
+        }
+        // A failed output ends the run through the alert stage before this one (a stage that throws is
+        // not finished, and this one must be: its shard threads stop at finish()).
     }
 }

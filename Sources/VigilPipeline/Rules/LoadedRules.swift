@@ -1,3 +1,4 @@
+import VigilAlert
 import VigilCorrelate
 import VigilDecode
 import VigilDetect
@@ -18,6 +19,10 @@ public struct LoadedRules: Sendable {
     /// Detection rules, already ``SigmaRuleSet/carrying(_:)`` the correlation fields.
     public var detection: SigmaRuleSet
     public var correlation: CorrelationRuleSet
+    /// The tier policy, and what it decides for each rule.
+    public var alertPolicy: AlertPolicy
+    /// The tier policy file loaded (nil: the built-in defaults).
+    public var tiersPath: String?
     /// Problems of the files left out with ``RuleLoadOptions/skipBadRules`` (each names its file).
     public var skipped: [RuleDiagnostic]
     /// Files left out with ``RuleLoadOptions/skipBadRules``, in the order they were found.
@@ -54,6 +59,9 @@ public struct LoadedRules: Sendable {
             options: DecoderSet.LoadOptions(limits: options.regexLimits, skipBadFiles: options.skipBadRules))
         let decodersLoaded = clock.now
         let configuration = try loadConfiguration(options.logsourceFiles)
+        let tiersPath = options.effectiveTiersPath
+        var tiers = try tiersPath.map { path throws(RuleLoadError) in try TierPolicy.load(path: path) } ?? TierPolicy()
+        if let gap = options.suppressionGap { tiers.suppression.gap = gap }
         let detectOptions = SigmaDetectOptions(defaultLogsource: options.defaultLogsource, regexLimits: options.regexLimits)
         let loaded = SigmaFileLoader.load(paths: options.rulePaths)
         var documents = loaded.documents
@@ -66,9 +74,14 @@ public struct LoadedRules: Sendable {
             let (correlation, correlationProblems) = CorrelationRuleSet.compile(documents) { detection.rule(reference: $0)?.ruleID }
             problems += detectionProblems + correlationProblems
             if problems.isEmpty {
+                let policy = AlertPolicy(policy: tiers, detection: detection, correlation: correlation)
+                var carried = correlation.requiredFieldNames
+                for (index, decision) in policy.detection.enumerated() where !decision.key.isEmpty {
+                    carried[RuleID(UInt32(index)), default: []] += decision.key
+                }
                 var rules = LoadedRules(
-                    decoders: decoders, detection: detection.carrying(correlation.requiredFieldNames), correlation: correlation,
-                    skipped: skippedDecoders + skipped, skippedFiles: orderedFiles(skippedDecoders) + badFiles)
+                    decoders: decoders, detection: detection.carrying(carried), correlation: correlation, alertPolicy: policy,
+                    tiersPath: tiersPath, skipped: skippedDecoders + skipped, skippedFiles: orderedFiles(skippedDecoders) + badFiles)
                 rules.loadTime = RunSummary.LoadTime(
                     decoders: (decodersLoaded - started).seconds, rules: (clock.now - decodersLoaded).seconds,
                     cpu: LoadedRules.processCPUSeconds() - startedCPU)

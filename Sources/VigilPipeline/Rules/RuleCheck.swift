@@ -1,3 +1,4 @@
+import VigilAlert
 import VigilDetect
 import VigilEvent
 
@@ -12,6 +13,8 @@ public enum RuleCheck {
         public var logsourceFiles: [String] = []
         /// Set when no logsource mapping was found (see ``LoadedRules/logsourcesNotice``).
         public var logsourcesNotice: String?
+        /// The tier policy file checked (nil: none found, the built-in defaults apply).
+        public var tiersFile: String?
         /// Rule files read (YAML files under the paths given).
         public var files = 0
         /// Documents read, by kind (a rule collection or a document that is no rule counts in none).
@@ -30,7 +33,8 @@ public enum RuleCheck {
             let rules =
                 "\(count(detectionRules + filters + correlationRules, "rule")) (\(detectionRules) detection, "
                 + "\(count(filters, "filter")), \(correlationRules) correlation) in \(count(files, "file"))"
-            let mapping = logsourceFiles.isEmpty ? "no logsource mapping" : "logsource mapping " + logsourceFiles.joined(separator: " + ")
+            var mapping = logsourceFiles.isEmpty ? "no logsource mapping" : "logsource mapping " + logsourceFiles.joined(separator: " + ")
+            mapping += tiersFile.map { ", tier policy \($0)" } ?? ", built-in tier policy"
             let problems =
                 diagnostics.isEmpty ? "no problems" : "\(count(diagnostics.count, "problem")) in \(count(filesWithProblems, "file"))"
             return "vigil check: \(rules), \(mapping): \(problems)"
@@ -63,6 +67,15 @@ public enum RuleCheck {
             documents: loaded.documents, configuration: configuration ?? .builtin, options: detectOptions)
         all += detectionProblems
         all += LoadedRules.correlationDiagnostics(documents: loaded.documents, detection: ruleSet)
+        // The tier policy `vigil run` would load.
+        if let tiers = options.effectiveTiersPath {
+            report.tiersFile = tiers
+            do throws(RuleLoadError) {
+                _ = try TierPolicy.load(path: tiers)
+            } catch {
+                all += error.diagnostics
+            }
+        }
         report.diagnostics = all.sortedByLocation()
         return report
     }

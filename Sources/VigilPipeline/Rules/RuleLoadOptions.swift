@@ -1,4 +1,5 @@
 import VigilDetect
+import VigilEvent
 import VigilRegex
 
 /// Where the rules of a run come from: decoder files, Sigma rule files (detection and correlation in the
@@ -34,6 +35,12 @@ public struct RuleLoadOptions: Sendable {
     /// Whether the shipped mapping is the base (false: `--no-default-logsources`, the overlays alone over
     /// the built-in field maps). Ignored when ``logsourcesPath`` names the base.
     public var defaultLogsources = true
+    /// The tier policy (`--tiers FILE`); nil means the shipped `rules/tiers.yml` when found, else the
+    /// built-in defaults (docs/alerts.md).
+    public var tiersPath: String?
+    /// Replaces the policy's default suppression gap (`--suppression-gap`; overrides in the policy
+    /// file still win for their rules).
+    public var suppressionGap: Timestamp.Duration?
 
     public init(
         rulePaths: [String] = [],
@@ -61,6 +68,11 @@ public struct RuleLoadOptions: Sendable {
     public var effectiveLogsourcesPath: String? {
         if let logsourcesPath { return logsourcesPath }
         return defaultLogsources ? shipped.locate(ShippedRules.logsources) : nil
+    }
+
+    /// The tier policy file in effect (nil: the built-in defaults).
+    public var effectiveTiersPath: String? {
+        tiersPath ?? shipped.locate(ShippedRules.tiers)
     }
 
     /// Every logsource mapping file in effect, the base first, then the overlays in the order given.

@@ -24,6 +24,8 @@ public struct ShippedRules: Sendable, Hashable {
     public static let decoders = "decoders"
     /// The logsource mapping inside a rules directory.
     public static let logsources = "logsources.yml"
+    /// The tier policy, relative to a search directory.
+    public static let tiers = "tiers.yml"
     /// Where `make install` puts the rules with the default PREFIX.
     public static let defaultInstallDirectory = "/usr/local/share/vigil"
 

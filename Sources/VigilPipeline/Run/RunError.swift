@@ -28,6 +28,8 @@ public enum RunError: Error, CustomStringConvertible {
     case rules(RuleLoadError)
     /// The `--state-dir` directory or a file in it could not be written.
     case stateDirectoryFailed(path: String, errno: Int32)
+    /// An alert output failed in a way that ends the run (its message names it).
+    case alertOutputFailed(String)
 
     public var description: String {
         switch self {
@@ -40,6 +42,7 @@ public enum RunError: Error, CustomStringConvertible {
         case .alertsFileFailed(let path, let code): "\(path): cannot write alerts: \(String(cString: strerror(code)))"
         case .rules(let error): error.description
         case .stateDirectoryFailed(let path, let code): "\(path): cannot write state: \(String(cString: strerror(code)))"
+        case .alertOutputFailed(let message): message
         }
     }
 }

@@ -44,6 +44,13 @@ public struct RunOptions: Sendable {
     public var correlation: CorrelationOptions
     /// Where alerts go (nil: standard output).
     public var alertsPath: String?
+    /// The lowest tier emitted at all (`--min-tier`).
+    public var minimumTier = 1
+    /// The lowest tier standard output and the `--alerts` file take.
+    public var stdoutMinimumTier = 1
+    public var alertsMinimumTier = 1
+    /// No alerts on standard output even without `--alerts` (other outputs take them).
+    public var noStdout = false
     /// Whether idle input moves the correlation watermark with the wall clock; nil decides by the
     /// inputs (live: a listener, or standard input that is not a regular file).
     public var live: Bool?
@@ -117,6 +124,9 @@ public struct RunOptions: Sendable {
     public static var defaultWorkers: Int {
         max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
+
+    /// Whether detections fold into episodes (every emission mode but `--emit all`).
+    var suppresses: Bool { correlation.emit != .all }
 
     /// Whether any UDP, TCP or TLS listener is asked for.
     var hasListeners: Bool { !udp.isEmpty || !tcp.isEmpty || !tls.isEmpty }

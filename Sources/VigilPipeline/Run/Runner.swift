@@ -63,7 +63,7 @@ public enum Runner {
         }
         let statsFile: StatsFile?
         let plan: StagePlan
-        let sink: AlertSink?
+        let sink: AlertSequencer?
         do throws(RunError) {
             try OutputCollision.check(
                 alerts: options.mode == .run ? options.alertsPath : nil, stats: options.statsJSONPath,
@@ -73,7 +73,7 @@ public enum Runner {
             let listsShapes = logger.logLevel <= .info || options.statsJSONPath != nil
             plan = StagePlan(
                 options: options, rules: rules, live: isLive(options, streams: streams.map(\.fd)), tracksUnmatchedShapes: listsShapes)
-            sink = try plan.makeSink { controller.shutdown() }
+            sink = try plan.makeSequencer { controller.shutdown() }
         } catch {
             closeStreams()
             throw error
@@ -199,7 +199,7 @@ public enum Runner {
             )
             summary.fieldNamesDropped = SymbolTable.shared.dynamicNamesRefused - fieldNamesRefusedBefore
             summary.eventTime = totals.eventTime
-            for case let stage as CorrelationStage in stages { summary.eventTime.merge(stage.eventTime) }
+            for case let stage as EventProgressStage in stages { summary.eventTime.merge(stage.eventTime) }
             summary.loadTime = rules.loadTime
             summary.reloads = reloads
             summary.failedReloads = reloader.failed
@@ -208,7 +208,15 @@ public enum Runner {
         }
 
         let keeping = CorrelationStateKeeping(store: stateStore, stoppedBySignal: { controller.stoppedBySignal }, logger: logger)
-        var stages = plan.orderedStages(sink: sink, roster: roster, restoring: restored, keeping: keeping) { controller.shutdown() }
+        let health = HealthSignals()
+        if let listeners {
+            health.provide(.eventsDropped) {
+                listeners.snapshots().reduce(0) { $0 + $1.droppedBackpressure + $1.droppedByKernel + $1.lostAtShutdown }
+            }
+        }
+        var stages = plan.orderedStages(sink: sink, roster: roster, restoring: restored, keeping: keeping, health: health) {
+            controller.shutdown()
+        }
         // In the engine now: the file's bytes and what was read from them need not stay for the run.
         restored = nil
         if !followed.isEmpty {
@@ -231,7 +239,8 @@ public enum Runner {
                     _ = writeAll(2, Array(text.utf8))
                 case .reload:
                     guard let loaded = reloader.take() else { return }
-                    reload(loaded, plan: plan, pipeline: pipeline, sink: sink, roster: roster, keeping: keeping, logger: logger)
+                    reload(
+                        loaded, plan: plan, pipeline: pipeline, sink: sink, roster: roster, keeping: keeping, health: health, logger: logger)
                     reloads += 1
                 }
             }
@@ -251,12 +260,12 @@ public enum Runner {
     /// ticket the collector replaces the correlation engine when the correlation rules changed (their
     /// state is dropped; with the same correlation rules, the engine and all its state are kept).
     static func reload(
-        _ rules: LoadedRules, plan: StagePlan, pipeline: Pipeline, sink: AlertSink?, roster: SourceRoster,
-        keeping: CorrelationStateKeeping? = nil, logger: Logger
+        _ rules: LoadedRules, plan: StagePlan, pipeline: Pipeline, sink: AlertSequencer?, roster: SourceRoster,
+        keeping: CorrelationStateKeeping? = nil, health: HealthSignals? = nil, logger: Logger
     ) {
         let previous = plan.generations.latest
         let changes = RuleChanges(from: previous.rules.fingerprints, to: rules.fingerprints)
-        let generation = RuleGeneration(rules: rules, shards: plan.options.workers)
+        let generation = RuleGeneration(rules: rules, shards: plan.options.workers, suppresses: plan.options.suppresses)
         let detects = sink != nil && plan.options.mode == .run && rules.hasRules
         if sink == nil && plan.options.mode == .run && rules.hasRules {
             let message =
@@ -276,8 +285,15 @@ public enum Runner {
             rules.fingerprints.correlation.indices.filter {
                 oldHashes[rules.fingerprints.correlation[$0].identity] != rules.fingerprints.correlation[$0].hash
             })
-        let live = plan.live, maxClockSkew = plan.options.maxClockSkew
+        let live = plan.live
         let ticket = pipeline.switchStages(to: plan.workerStages(generation, detects: detects)) { stages in
+            // Detections of the new rules are described by them from this ticket on.
+            for index in stages.indices {
+                guard var stage = stages[index] as? AlertStage else { continue }
+                stage.replaceRules(rules)
+                stages[index] = stage
+            }
+            sink?.updateCorrelationTiers(StagePlan.correlationTiers(rules))
             guard !keepsCorrelation else { return }
             if let index = stages.firstIndex(where: { $0 is CorrelationStage }), var stage = stages[index] as? CorrelationStage {
                 if let report = stage.replaceRules(correlation, options: correlationOptions, startingEmpty: startingEmpty) {
@@ -287,12 +303,12 @@ public enum Runner {
                     )
                 }
                 stages[index] = stage
-            } else if !correlation.isEmpty, let sink, let writer = stages.firstIndex(where: { $0 is AlertWriterStage }) {
-                // Right after the alert writer, as at start.
+            } else if !correlation.isEmpty, let sink, let writer = stages.firstIndex(where: { $0 is AlertStage }) {
+                // Right after the detection alert stage, as at start.
                 stages.insert(
                     CorrelationStage(
-                        ruleSet: correlation, options: correlationOptions, sink: sink, followsWallClock: live, roster: roster,
-                        maxClockSkew: maxClockSkew, keeping: keeping),
+                        ruleSet: correlation, options: correlationOptions, sink: sink, followsWallClock: live, keeping: keeping,
+                        health: health),
                     at: writer + 1)
             }
         }

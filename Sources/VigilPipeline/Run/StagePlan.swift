@@ -4,6 +4,7 @@ import VigilCorrelate
 import VigilDecode
 import VigilDetect
 import VigilEvent
+import VigilOutput
 
 #if canImport(Glibc)
     import Glibc
@@ -35,7 +36,7 @@ struct StagePlan {
         self.rules = rules
         self.live = live
         self.tracksUnmatchedShapes = tracksUnmatchedShapes
-        self.generations = RuleGenerations(RuleGeneration(rules: rules, shards: options.workers))
+        self.generations = RuleGenerations(RuleGeneration(rules: rules, shards: options.workers, suppresses: options.suppresses))
     }
 
     /// The first generation's routing.
@@ -79,7 +80,7 @@ struct StagePlan {
     func workerStages(_ generation: RuleGeneration, detects: Bool) -> BatchStageFactory {
         let rules = generation.rules, routing = generation.routing, mode = options.mode
         let members = mode == .parse ? LogsourceMembers(ruleSet: rules.detection) : nil
-        let decodes = rules.decoders.count > 0, correlates = detects && !rules.correlation.isEmpty
+        let decodes = rules.decoders.count > 0
         let tracksShapes = tracksUnmatchedShapes
         let decoderSlots = generation.decoderSlots, detectorSlots = generation.detectorSlots
         let maxClockSkew = options.maxClockSkew, maxClockLag = options.maxClockLag
@@ -91,7 +92,8 @@ struct StagePlan {
                 stages.append(DecodeStage(slot: decoderSlots.make(worker)))
             }
             // After the decoders (a decoder may read the time from the message), before detection.
-            stages.append(EventTimeStage(maxClockSkew: maxClockSkew, maxClockLag: maxClockLag, recordsTimeline: correlates))
+            // Timelines feed the event-time progress that correlation windows and detection episodes close by.
+            stages.append(EventTimeStage(maxClockSkew: maxClockSkew, maxClockLag: maxClockLag, recordsTimeline: detects))
             if detects {
                 stages.append(DetectStage(slot: detectorSlots.make(Detector(ruleSet: rules.detection)), routing: routing))
             }
@@ -100,30 +102,53 @@ struct StagePlan {
         }
     }
 
-    /// The alert sink of a run with rules (standard output or `--alerts`).
-    func makeSink(onClosed: @escaping @Sendable () -> Void) throws(RunError) -> AlertSink? {
+    /// The alert sequencer of a run with rules and its outputs: standard output unless `--alerts` names
+    /// a file or `--no-stdout` turns it off, the `--alerts` file.
+    func makeSequencer(onClosed: @escaping @Sendable () -> Void) throws(RunError) -> AlertSequencer? {
         guard detects else { return nil }
-        if let path = options.alertsPath { return try AlertSink.file(path: path, onClosed: onClosed) }
-        return AlertSink(fd: 1, onClosed: onClosed)
+        var outputs: [any AlertOutput] = []
+        if let path = options.alertsPath { outputs.append(try DescriptorOutput.file(path: path, minimumTier: options.alertsMinimumTier)) }
+        if options.alertsPath == nil && !options.noStdout {
+            outputs.append(DescriptorOutput(fd: 1, name: "stdout", minimumTier: options.stdoutMinimumTier, onClosed: onClosed))
+        }
+        return AlertSequencer(outputs: outputs, minimumTier: options.minimumTier, correlationTiers: Self.correlationTiers(rules))
+    }
+
+    /// Each correlation rule's tier, by the id its alerts print.
+    static func correlationTiers(_ rules: LoadedRules) -> [String: Int?] {
+        var tiers: [String: Int?] = [:]
+        for (index, rule) in rules.correlation.rules.enumerated() { tiers[rule.alertRule.id] = rules.alertPolicy.correlation[index] }
+        return tiers
     }
 
     /// `restored` and `keeping`: correlation state across restarts (see ``CorrelationStateKeeping``).
     func orderedStages(
-        sink: AlertSink?, roster: SourceRoster, restoring restored: RestoredCorrelation? = nil,
-        keeping: CorrelationStateKeeping? = nil, onOutputClosed: @escaping @Sendable () -> Void
+        sink: AlertSequencer?, roster: SourceRoster, restoring restored: RestoredCorrelation? = nil,
+        keeping: CorrelationStateKeeping? = nil, health: HealthSignals = HealthSignals(), onOutputClosed: @escaping @Sendable () -> Void
     ) -> [any OrderedStage] {
         // Event times first: pending events get their source's time before anything is written.
         if options.mode == .parse { return [EventTimeResolver(), OutputWriter(fd: 1, onClosed: onOutputClosed)] }
         guard let sink else { return [] }
-        // The alert writer goes next: a batch's detections take their place in the output before the
-        // correlation step the batch triggers (see AlertSink).
-        var stages: [any OrderedStage] = [EventTimeResolver(), AlertWriterStage(sink: sink)]
+        let progress = EventProgress()
+        let lateness = options.correlation.lateness
+        // The alert stage goes before correlation: a batch's detections take their place in the output
+        // before the correlation step the batch triggers (see AlertSequencer); health comes last, so
+        // that at the end it sees the figures of every stage before it.
+        var stages: [any OrderedStage] = [
+            EventTimeResolver(),
+            EventProgressStage(roster: roster, maxClockSkew: options.maxClockSkew, followsWallClock: live, shared: progress, health: health),
+            AlertStage(sequencer: sink, rules: rules, parser: options.parser, lateness: lateness, progress: progress, signals: health),
+        ]
         if correlates {
             stages.append(
                 CorrelationStage(
-                    ruleSet: rules.correlation, options: correlationOptions(rules), sink: sink, followsWallClock: live, roster: roster,
-                    maxClockSkew: options.maxClockSkew, restoring: restored, keeping: keeping))
+                    ruleSet: rules.correlation, options: correlationOptions(rules), sink: sink, followsWallClock: live, restoring: restored,
+                    keeping: keeping, health: health))
         }
+        stages.append(
+            AlertStage(
+                sequencer: sink, rules: rules, parser: options.parser, lateness: lateness, progress: progress, signals: health,
+                health: HealthMonitor(signals: health, live: live)))
         return stages
     }
 
@@ -140,7 +165,7 @@ struct StagePlan {
     /// The decoder, detection, correlation and alert figures of `stages` (from
     /// ``orderedStages(sink:roster:onOutputClosed:)``): the run's once the pipeline finished them, or
     /// the run so far when called on the collector while it runs (between batches).
-    func report(sink: AlertSink?, stages: [any OrderedStage]) -> AnalysisReport? {
+    func report(sink: AlertSequencer?, stages: [any OrderedStage]) -> AnalysisReport? {
         let all = generations.all
         let latest = all.last!.rules
         let anyDecodes = all.contains { $0.rules.decoders.count > 0 }
@@ -185,9 +210,10 @@ final class RuleGeneration: Sendable {
     let decoderSlots = WorkerSlots<DecoderWorker>()
     let detectorSlots = WorkerSlots<Detector>()
 
-    init(rules: LoadedRules, shards: Int) {
+    init(rules: LoadedRules, shards: Int, suppresses: Bool) {
         self.rules = rules
-        self.routing = DetectionRouting(detection: rules.detection, correlation: rules.correlation, shards: shards)
+        self.routing = DetectionRouting(
+            detection: rules.detection, correlation: rules.correlation, policy: rules.alertPolicy, suppresses: suppresses, shards: shards)
     }
 }
 

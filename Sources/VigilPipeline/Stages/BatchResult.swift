@@ -1,3 +1,4 @@
+import VigilAlert
 import VigilCorrelate
 import VigilEvent
 
@@ -30,11 +31,17 @@ public struct BatchResult: Sendable {
     /// The detections correlations read, routed to their shards (filled by a detect stage; nil when the
     /// run correlates nothing or the batch had none).
     public var correlationInputs: CorrelationBatch?
+    /// The detections that may become alerts, for the ordered alert stage to fold into episodes (nil
+    /// when none, or under `--emit all`).
+    var detections: DetectionRecords?
     /// Bytes for standard output, written in order by the output stage (`vigil parse` lines, or the
-    /// detection alerts of `vigil run` as JSON lines).
+    /// detection alerts of `vigil run --emit all` as JSON lines).
     public var output: [UInt8]
-    /// How many detection alert lines ``output`` holds.
-    public var detectionAlerts: Int
+    /// The detection alerts ``output`` holds under `--emit all`, in order.
+    var renderedAlerts: [RenderedAlertSlot]
+    /// The event time the batch's sources have reached (slowest source, see ``SourceProgress``), set by
+    /// ``EventProgressStage`` (nil: none yet, or the stage does not run).
+    public var progressTime: Timestamp?
     /// The parsed events, when retained.
     public var events: EventBatch?
     public var parse: ParseCounters
@@ -53,10 +60,37 @@ public struct BatchResult: Sendable {
         self.pendingTimeSlots = []
         self.pendingTime = nil
         self.correlationInputs = nil
+        self.detections = nil
         self.output = []
-        self.detectionAlerts = 0
+        self.renderedAlerts = []
+        self.progressTime = nil
         self.events = nil
         self.parse = ParseCounters()
         self.stageCounters = []
+    }
+}
+
+/// Where a detection alert rendered by a worker (`--emit all`) sits in ``BatchResult/output``, with
+/// what the sequencer needs to finish it: its id (made of the rule, the message and how often that
+/// message matched the rule before) and its detection time are written in order.
+struct RenderedAlertSlot: Sendable {
+    /// Offset of the id's 32 digits.
+    var id: Int32
+    /// Offset of the opening quote of `detected_at`.
+    var detectedAt: Int32
+    /// Offset just past the alert's newline.
+    var end: Int32
+    var tier: UInt8
+    var rule: UInt32
+    /// The hash of the rule and the raw message.
+    var message: AlertID
+
+    init(id: Int, detectedAt: Int, end: Int, tier: UInt8, rule: UInt32, message: AlertID) {
+        self.id = Int32(id)
+        self.detectedAt = Int32(detectedAt)
+        self.end = Int32(end)
+        self.tier = tier
+        self.rule = rule
+        self.message = message
     }
 }

@@ -58,7 +58,7 @@ public struct AnalysisReport: Sendable {
     /// Correlation counters (nil without correlation rules).
     public var correlation: CorrelationStats?
     /// What the alert sink wrote (nil when no rules were loaded).
-    public var alerts: AlertSink.Counts?
+    public var alerts: AlertSequencer.Counts?
 
     public init() {}
 

@@ -48,11 +48,23 @@ extension RunSummary {
             }
         }
         if let alerts = report.alerts {
+            let emitted = alerts.detection + alerts.correlation + alerts.health
             lines.append(
-                "  alerts written: \(alerts.detectionAlerts) detection, \(alerts.correlationAlerts) correlation"
-                    + (alerts.dropped > 0 ? ", \(alerts.dropped) not written (output closed or failing)" : ""))
-            for (rule, count) in alerts.correlationAlertsByRule.sorted(by: { $0.key < $1.key }) {
-                lines.append("    correlation \(rule): \(count)")
+                "  alerts written: \(emitted) (\(alerts.detection) detection, \(alerts.correlation) correlation, \(alerts.health) health); "
+                    + "tier 1: \(alerts.byTier[1]), tier 2: \(alerts.byTier[2]), tier 3: \(alerts.byTier[3])"
+                    + (alerts.belowMinimumTier > 0 ? "; \(alerts.belowMinimumTier) below --min-tier" : "")
+                    + (alerts.dropped > 0 ? "; \(alerts.dropped) not written (output closed, failing or spool full)" : ""))
+            for (rule, counts) in alerts.rules.sorted(by: { $0.key < $1.key }) {
+                var line = "    \(counts.kind.rawValue) \(rule): \(counts.alerts) alerts"
+                if counts.detections > 0 {
+                    line += " from \(counts.detections) detections (\(counts.episodes) episodes, \(counts.suppressed) suppressed)"
+                }
+                lines.append(line)
+            }
+            for (name, counts) in alerts.outputs {
+                lines.append(
+                    "    output \(name): \(counts.accepted) accepted, \(counts.delivered) delivered, \(counts.retried) retried, "
+                        + "\(counts.spooled) spooled, \(counts.dropped) dropped")
             }
         }
         return lines
@@ -156,11 +168,32 @@ extension RunSummary {
         }
         if let alerts = report.alerts {
             object.nested("alerts") { inner in
-                inner.integer("detection", alerts.detectionAlerts)
-                inner.integer("correlation", alerts.correlationAlerts)
+                inner.integer("detection", alerts.detection)
+                inner.integer("correlation", alerts.correlation)
+                inner.integer("health", alerts.health)
+                inner.nested("by_tier") { tiers in
+                    for tier in 1...3 { tiers.integer(String(tier), alerts.byTier[tier]) }
+                }
+                inner.integer("below_min_tier", alerts.belowMinimumTier)
                 inner.integer("not_written", alerts.dropped)
-                inner.nested("correlation_by_rule") { rules in
-                    for (rule, count) in alerts.correlationAlertsByRule.sorted(by: { $0.key < $1.key }) { rules.integer(rule, count) }
+                inner.nested("by_rule") { rules in
+                    for (rule, counts) in alerts.rules.sorted(by: { $0.key < $1.key }) {
+                        rules.nested(rule) { entry in
+                            entry.string("kind", counts.kind.rawValue)
+                            entry.integer("detections", counts.detections)
+                            entry.integer("alerts", counts.alerts)
+                            entry.integer("suppressed", counts.suppressed)
+                            entry.integer("episodes", counts.episodes)
+                        }
+                    }
+                }
+                inner.array("outputs", alerts.outputs) { entry, output in
+                    entry.string("name", output.name)
+                    entry.integer("accepted", output.counts.accepted)
+                    entry.integer("delivered", output.counts.delivered)
+                    entry.integer("retried", output.counts.retried)
+                    entry.integer("spooled", output.counts.spooled)
+                    entry.integer("dropped", output.counts.dropped)
                 }
             }
         }

@@ -18,6 +18,7 @@ struct EventTimeResolver: OrderedStage {
             let taken = lastTimed[result.source] ?? (result.receiveTime, 0)
             result.pendingTime = taken
             for slot in result.pendingTimeSlots { slot.fill(&result.output, with: taken.time, precision: taken.precision) }
+            result.detections?.resolvePendingTimes(to: taken.time, precision: taken.precision)
             counters.emitted &+= UInt64(result.pendingTimeSlots.count)
         }
         if !timeline.byHost, let last = timeline.lastTimed { lastTimed[result.source] = last }
