@@ -86,7 +86,10 @@ struct DetectStage: BatchStage {
         let positions = routing.keyPositions[Int(rule)]
         // The time correlation uses: a forged stamp far ahead of the clock cannot end every episode.
         let (time, host, failure) = Self.eventField(index, of: events) { event in
-            (event.timeSource == .pending ? CorrelationBatch.pendingTime.nanoseconds : event.correlationTime.nanoseconds, event.host, event.parseFailure?.reason)
+            (
+                event.timeSource == .pending ? CorrelationBatch.pendingTime.nanoseconds : event.correlationTime.nanoseconds, event.host,
+                event.parseFailure?.reason
+            )
         }
         let raw = Self.eventField(index, of: events) { $0.raw }
         events.bytes.withUnsafeBytes { all in

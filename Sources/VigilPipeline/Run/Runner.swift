@@ -240,7 +240,8 @@ public enum Runner {
                 case .reload:
                     guard let loaded = reloader.take() else { return }
                     reload(
-                        loaded, plan: plan, pipeline: pipeline, sink: sink, roster: roster, keeping: keeping, health: health, logger: logger)
+                        loaded, plan: plan, pipeline: pipeline, sink: sink, roster: roster, keeping: keeping, health: health, logger: logger
+                    )
                     reloads += 1
                 }
             }

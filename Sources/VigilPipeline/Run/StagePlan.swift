@@ -136,7 +136,8 @@ struct StagePlan {
         // that at the end it sees the figures of every stage before it.
         var stages: [any OrderedStage] = [
             EventTimeResolver(),
-            EventProgressStage(roster: roster, maxClockSkew: options.maxClockSkew, followsWallClock: live, shared: progress, health: health),
+            EventProgressStage(
+                roster: roster, maxClockSkew: options.maxClockSkew, followsWallClock: live, shared: progress, health: health),
             AlertStage(sequencer: sink, rules: rules, parser: options.parser, lateness: lateness, progress: progress, signals: health),
         ]
         if correlates {
