@@ -26,6 +26,13 @@ struct AlertOptions: ParsableArguments {
     @Option(name: .customLong("alerts-min-tier"), help: ArgumentHelp("Lowest tier written to the --alerts file (1-3).", valueName: "n"))
     var alertsMinimumTier: Int = 1
 
+    @Option(
+        name: .customLong("source-silence"),
+        help: ArgumentHelp(
+            "On listeners, how long a host that was sending may stay quiet before a source_silent health alert says it stopped: 5m, 1h.",
+            valueName: "duration"))
+    var sourceSilence: String = "5m"
+
     @Flag(name: .customLong("no-stdout"), help: "Write no alerts to standard output (other outputs still get them).")
     var noStdout = false
 
@@ -34,6 +41,9 @@ struct AlertOptions: ParsableArguments {
             ("--min-tier", minimumTier), ("--stdout-min-tier", stdoutMinimumTier), ("--alerts-min-tier", alertsMinimumTier),
         ] {
             guard (1...3).contains(tier) else { throw ValidationError("\(name) must be 1, 2 or 3, not \(tier)") }
+        }
+        guard try DurationOption.parse(sourceSilence, option: "--source-silence") > .zero else {
+            throw ValidationError("--source-silence must be more than zero")
         }
         if let suppressionGap {
             let gap = try DurationOption.parse(suppressionGap, option: "--suppression-gap")
@@ -48,5 +58,8 @@ struct AlertOptions: ParsableArguments {
         options.stdoutMinimumTier = stdoutMinimumTier
         options.alertsMinimumTier = alertsMinimumTier
         options.noStdout = noStdout
+        if let silence = try? DurationOption.parse(sourceSilence, option: "--source-silence") {
+            options.sourceSilence = .nanoseconds(silence.nanoseconds)
+        }
     }
 }

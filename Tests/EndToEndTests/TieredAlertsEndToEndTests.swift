@@ -221,3 +221,35 @@ struct TieredAlertsEndToEndTests {
         #expect(check.stderr.contains("tier policy rules/tiers.yml"))
     }
 }
+
+/// Health alerts on a live listener: vigil says when it is blinded.
+@Suite("health alerts end to end")
+struct HealthAlertsEndToEndTests {
+    static func health(_ path: String) -> [[String: Any]] {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["kind"] as? String == "health" }
+    }
+
+    @Test("a message dated in the future and a host that stops sending each raise a tier-1 health alert")
+    func futureAndSilentSource() throws {
+        let alerts = temporaryPath("alerts.jsonl")
+        defer { try? FileManager.default.removeItem(atPath: alerts) }
+        let vigil = try RunningVigil([
+            "run", "--rules", "rules/sigma/correlation/mr_ssh_bruteforce.yml", "--udp", "127.0.0.1:0", "--log-level", "info",
+            "--source-silence", "2s", "--alerts", alerts,
+        ])
+        let port = try #require(vigil.listeningPorts(count: 1)["udp"], "\(vigil.stderr)")
+        Sockets.sendDatagrams([Array("<13>1 2200-01-01T00:00:00Z evil app - - - hello".utf8)], port: port)
+        var found: Set<String> = []
+        for _ in 0..<100 where found != ["future_dated_events", "source_silent"] {
+            usleep(100_000)
+            found = Set(Self.health(alerts).compactMap { ($0["entity"] as? [String: Any])?["reason"] as? String })
+        }
+        #expect(vigil.stop() == 0, "\(vigil.stderr)")
+        #expect(found == ["future_dated_events", "source_silent"], "\(found)")
+        let opened = Self.health(alerts).filter { ($0["episode"] as? [String: Any])?["state"] as? String == "opened" }
+        #expect(opened.allSatisfy { $0["tier"] as? Int == 1 })
+        #expect(opened.allSatisfy { (($0["rule"] as? [String: Any])?["tags"] as? [String]) == ["vigil.health"] })
+    }
+}

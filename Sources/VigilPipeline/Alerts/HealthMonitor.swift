@@ -39,6 +39,7 @@ public struct HealthMonitor {
         case correlationStateShed = "correlation_state_shed"
         case episodesEvicted = "episodes_evicted"
         case alertsDropped = "alerts_dropped"
+        case sourceSilent = "source_silent"
 
         var title: String {
             switch self {
@@ -48,6 +49,7 @@ public struct HealthMonitor {
             case .correlationStateShed: "Correlation state was evicted or shed at its memory bound"
             case .episodesEvicted: "Alert episodes were closed early at their bound"
             case .alertsDropped: "An alert output dropped alerts (spool full or reader gone)"
+            case .sourceSilent: "A host that was sending stopped sending"
             }
         }
     }

@@ -51,6 +51,9 @@ public struct RunOptions: Sendable {
     public var alertsMinimumTier = 1
     /// No alerts on standard output even without `--alerts` (other outputs take them).
     public var noStdout = false
+    /// How long a sending host may stay quiet on a listener before a `source_silent` health alert
+    /// says it stopped (`--source-silence`).
+    public var sourceSilence: Duration = .seconds(300)
     /// Whether idle input moves the correlation watermark with the wall clock; nil decides by the
     /// inputs (live: a listener, or standard input that is not a regular file).
     public var live: Bool?

@@ -137,7 +137,8 @@ struct StagePlan {
         var stages: [any OrderedStage] = [
             EventTimeResolver(),
             EventProgressStage(
-                roster: roster, maxClockSkew: options.maxClockSkew, followsWallClock: live, shared: progress, health: health),
+                roster: roster, maxClockSkew: options.maxClockSkew, followsWallClock: live, shared: progress, health: health,
+                sourceSilence: options.sourceSilence),
             AlertStage(sequencer: sink, rules: rules, parser: options.parser, lateness: lateness, progress: progress, signals: health),
         ]
         if correlates {

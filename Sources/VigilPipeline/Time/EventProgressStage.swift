@@ -20,10 +20,12 @@ struct EventProgressStage: OrderedStage {
     var eventTime: EventTimeCounters { progress.counters }
 
     init(
-        roster: SourceRoster, maxClockSkew: Timestamp.Duration, followsWallClock: Bool, shared: EventProgress, health: HealthSignals? = nil
+        roster: SourceRoster, maxClockSkew: Timestamp.Duration, followsWallClock: Bool, shared: EventProgress, health: HealthSignals? = nil,
+        sourceSilence: Duration = .seconds(300)
     ) {
         self.health = health
         progress = SourceProgress(roster: roster, maxClockSkew: maxClockSkew, idleSourceTimeout: followsWallClock ? .seconds(10) : nil)
+        progress.silence = sourceSilence
         self.shared = shared
         self.followsWallClock = followsWallClock
     }
@@ -39,6 +41,8 @@ struct EventProgressStage: OrderedStage {
     mutating func idle(now: Timestamp) throws {
         guard followsWallClock else { return }
         shared.set(progress.progress())
+        health?.set(.sourceSilent, to: progress.quietSources)
+        health?.set(.sourceSilent, to: progress.quietSources)
     }
 
     mutating func finish() throws {}

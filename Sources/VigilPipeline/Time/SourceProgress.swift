@@ -47,6 +47,13 @@ struct SourceProgress {
     private var trackedHosts = 0
     /// Unconfirmed jumps and untracked hosts (the workers count the rest of ``EventTimeCounters``).
     private(set) var counters = EventTimeCounters()
+    /// Live input: when each sending host (by header host) last sent, and whether it has been quiet
+    /// for ``silence`` since (at most ``maxTrackedHosts`` hosts; quiet ones go first past that).
+    private var activity: [UInt64: (last: ContinuousClock.Instant, quiet: Bool)] = [:]
+    /// How long a host that sent may stay quiet before it counts as a source that stopped sending.
+    var silence: Duration = .seconds(300)
+    /// Hosts that stopped sending for ``silence`` (each time they do).
+    private(set) var quietSources: UInt64 = 0
 
     init(roster: SourceRoster, maxClockSkew: Timestamp.Duration, idleSourceTimeout: Duration?) {
         self.roster = roster
@@ -111,6 +118,9 @@ struct SourceProgress {
             local[slot].lastSeen = now
             states[key] = local[slot]
         }
+        if let now {
+            for host in timeline.keys where host != BatchTimeline.hostlessKey { noteActivity(host: host, at: now) }
+        }
     }
 
     /// One event of a source at `time` (nanoseconds).
@@ -150,10 +160,28 @@ struct SourceProgress {
         }
     }
 
+    /// Notes that `host` sent; past the bound, quiet hosts are forgotten first (then the oldest).
+    private mutating func noteActivity(host: UInt64, at now: ContinuousClock.Instant) {
+        if activity[host] == nil && activity.count >= Self.maxTrackedHosts {
+            let victim = activity.min { ($0.value.quiet ? 0 : 1, $0.value.last) < ($1.value.quiet ? 0 : 1, $1.value.last) }
+            if let victim { activity[victim.key] = nil }
+        }
+        activity[host] = (now, false)
+    }
+
+    /// Counts hosts that sent and have been quiet for ``silence`` (live runs; once per silence).
+    private mutating func noteQuietHosts(now: ContinuousClock.Instant) {
+        for (host, entry) in activity where !entry.quiet && now - entry.last > silence {
+            activity[host] = (entry.last, true)
+            quietSources &+= 1
+        }
+    }
+
     /// Drops sources idle for longer than the timeout (live runs) and returns the progress.
     mutating func progress() -> Timestamp? {
         if let timeout = idleSourceTimeout {
             let now = clock.now
+            noteQuietHosts(now: now)
             for (key, state) in states {
                 guard let seen = state.lastSeen, now - seen > timeout else { continue }
                 if key.host != BatchTimeline.hostlessKey { trackedHosts -= 1 }
