@@ -152,7 +152,7 @@ struct ConfigEndToEndTests {
             ("workers: 2.5", 10, "'workers' must be a whole number (got '2.5')"),
             ("lateness: [1s, 2s]", 11, "'lateness' takes one value (a duration), not a list"),
             ("lateness: 5x", 11, "'lateness': '5x' is no duration (a number and a unit ms, s, m, h, d, w: 5s, 500ms, 2d)"),
-            ("follow: yes", 9, "'follow' must be true or false (got 'yes')"),
+            ("skip-bad-rules: yes", 17, "'skip-bad-rules' must be true or false (got 'yes')"),
             ("max-message-size: 64Q", 19, "'max-message-size': '64Q' is no size (a number of bytes, or with K, M, G, T: 64K, 1M)"),
             ("rules: {a: b}", 8, "'rules' takes a list of values (a path), not a mapping"),
             ("format: xml", 9, "'format' must be one of auto, rfc3164, rfc5424, json, raw (got 'xml')"),
@@ -399,10 +399,9 @@ struct ConfigEndToEndTests {
                 "--spool-size=1G", "--suppression-gap=10m", "--no-stdout",
             ])
         // A list on the command line replaces the file's.
-        #expect(
-            try printedArguments(["run", "--config", config, "--syslog-out", "tcp://h:514"]).suffix(3) == [
-                "--no-stdout", "--syslog-out", "tcp://h:514",
-            ])
+        let replaced = try printedArguments(["run", "--config", config, "--syslog-out", "tcp://h:514"])
+        #expect(replaced.suffix(3) == ["--no-stdout", "--syslog-out", "tcp://h:514"])
+        #expect(!replaced.contains { $0.hasPrefix("--syslog-out=") }, "\(replaced)")
 
         try Data(
             """
