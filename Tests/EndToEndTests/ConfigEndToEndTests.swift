@@ -170,7 +170,7 @@ struct ConfigEndToEndTests {
         #expect(!result.stderr.contains("events"), "no input was read: \(result.stderr)")
     }
 
-    @Test("a value ArgumentParser refuses (an unknown time zone) is located at its key in the file")
+    @Test("a value ArgumentParser refuses (an unknown time zone, a bad address) is located at its key in the file")
     func refusedValueIsLocated() throws {
         let (directory, config) = try configDirectory("year: 2026\ntimezone: Mars/Olympus\n")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -180,6 +180,16 @@ struct ConfigEndToEndTests {
         let check = try runVigil(["check", "--config", config])
         #expect(check.status == 2)
         #expect(check.stdout.hasPrefix("\(config):2:1: --timezone: "), "\(check.stdout)")
+
+        // A message naming no option is placed by the value it quotes; the command line's own bad value
+        // stays a usage error of the command line.
+        try Data("year: 2026\nudp: [\"127.0.0.1:99999\"]\n".utf8).write(to: URL(fileURLWithPath: config))
+        let address = try runVigil(["run", "--config", config])
+        #expect(address.status == 2, "\(address.stderr)")
+        #expect(address.stderr.hasPrefix("\(config):2:1: --udp: invalid address '127.0.0.1:99999'"), "\(address.stderr)")
+        let commandLine = try runVigil(["run", "--config", config, "--udp", "127.0.0.1:99998"])
+        #expect(commandLine.status == 64, "\(commandLine.stderr)")
+        #expect(commandLine.stderr.hasPrefix("Error: invalid address '127.0.0.1:99998'"), "\(commandLine.stderr)")
     }
 
     @Test("a missing configuration file, a directory, a duplicate key, bad YAML: clear errors, exit 2")

@@ -114,7 +114,8 @@ enum ConfigArguments {
         }
     }
 
-    /// `message` as a problem at the key of the first option it names that only the file set.
+    /// `message` as a problem at the key of the first option it names that only the file set, or else of
+    /// a value from the file that it quotes.
     static func located(_ message: String, file: ConfigFile, fileArguments: [ConfigArgument], given: Set<String>) -> ConfigError? {
         var rest = Substring(message)
         while let start = rest.range(of: "--") {
@@ -128,6 +129,14 @@ enum ConfigArguments {
             // A sink's key names no flag: say which key the flag in the message came from.
             let text = argument.key == argument.option ? reason : "'\(argument.key)': \(reason)"
             return .problems([RuleDiagnostic(file: file.path, line: argument.line, column: argument.column, message: text)])
+        }
+        // A message that names no option (`invalid address '127.0.0.1:99999'`) may quote a value the file gave.
+        for argument in fileArguments where !given.contains(argument.option) {
+            let values = argument.tokens.map { $0.hasPrefix("--") ? String($0.drop { $0 != "=" }.dropFirst()) : $0 }
+            if values.contains(where: { !$0.isEmpty && message.contains("'\($0)'") }) {
+                let text = argument.key == argument.option ? "--\(argument.option): \(message)" : "'\(argument.key)': \(message)"
+                return .problems([RuleDiagnostic(file: file.path, line: argument.line, column: argument.column, message: text)])
+            }
         }
         return nil
     }
