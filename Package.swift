@@ -56,13 +56,14 @@ let package = Package(
             ]
         ),
 
-        // MARK: Executable (thin: argument parsing only)
+        // MARK: Executable (thin: argument parsing only, and the --config file that stands for arguments)
         .executableTarget(
             name: "vigil",
             dependencies: [
                 "VigilPipeline", "VigilDetect", "VigilIngest", "VigilDecode", "VigilCorrelate", "VigilRegex", "VigilEvent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                "Yams",
             ]
         ),
 

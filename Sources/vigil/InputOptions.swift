@@ -90,13 +90,13 @@ struct InputOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Longest unfinished message one TCP or TLS connection may hold (its finished ones are handed on in batches of a quarter of this at most); a connection holding more is disconnected and counted. A number of bytes, or with K, M, G.",
+            "Longest unfinished message one TCP or TLS connection may hold (its finished ones are handed on in batches of a quarter of this at most); a connection holding more is disconnected and counted. A number of bytes, or with K, M, G, T.",
             valueName: "size"))
     var maxConnectionBuffer: String = "1M"
 
     @Option(
         help: ArgumentHelp(
-            "Most bytes of unfinished messages all TCP and TLS connections together may hold; past it the ones holding the largest are disconnected and counted. Finished messages waiting for the pipeline are never dropped: half of this is shared out among the connections as their batch size. A number of bytes, or with K, M, G.",
+            "Most bytes of unfinished messages all TCP and TLS connections together may hold; past it the ones holding the largest are disconnected and counted. Finished messages waiting for the pipeline are never dropped: half of this is shared out among the connections as their batch size. A number of bytes, or with K, M, G, T.",
             valueName: "size"))
     var maxTotalBuffer: String = "64M"
 
@@ -106,8 +106,10 @@ struct InputOptions: ParsableArguments {
             valueName: "duration"))
     var shutdownGrace: String = "5s"
 
-    @Option(help: "Longest message kept, in bytes; longer ones are cut, marked and counted.")
-    var maxMessageSize: Int = 64 * 1024
+    @Option(
+        help: ArgumentHelp(
+            "Longest message kept; longer ones are cut, marked and counted. A number of bytes, or with K, M, G, T.", valueName: "size"))
+    var maxMessageSize: String = SizeOption.text(64 * 1024)
 
     @Option(help: "Parse/decode/detect workers, also the correlation shards (default: the number of cores).")
     var workers: Int = RunOptions.defaultWorkers
@@ -127,7 +129,7 @@ struct InputOptions: ParsableArguments {
     var maxFieldNames: Int = SymbolTable.defaultDynamicNameLimit
 
     @Option(help: .hidden)
-    var readBatchBytes: Int = 1 << 20
+    var readBatchBytes: String = SizeOption.text(1 << 20)
 
     func validate() throws {
         guard format == "auto" || EventFormat(name: format) != nil else {
@@ -156,21 +158,15 @@ struct InputOptions: ParsableArguments {
         }
         guard !stateDirectory.isEmpty else { throw ValidationError("--state-dir must not be empty") }
         guard workers >= 1 && workers <= 256 else { throw ValidationError("--workers must be between 1 and 256") }
-        guard maxMessageSize >= 64 && maxMessageSize <= 16 << 20 else {
-            throw ValidationError("--max-message-size must be between 64 bytes and 16 MiB")
-        }
+        _ = try SizeOption.parse(maxMessageSize, option: "--max-message-size", in: 64...(16 << 20))
+        _ = try SizeOption.parse(readBatchBytes, option: "--read-batch-bytes", in: 1...Int.max)
         guard maxFieldNames >= 0 else { throw ValidationError("--max-field-names must not be negative") }
         if !tls.isEmpty && (tlsCert == nil || tlsKey == nil) { throw ValidationError("--tls needs --tls-cert and --tls-key") }
         if tls.isEmpty && (tlsCert != nil || tlsKey != nil) { throw ValidationError("--tls-cert and --tls-key need --tls HOST:PORT") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
-        guard let connectionBuffer = ByteSizeText.parse(maxConnectionBuffer), connectionBuffer >= 4096 else {
-            throw ValidationError(
-                "--max-connection-buffer: '\(maxConnectionBuffer)' is no size of at least 4K (a number of bytes, or with K, M, G: 1M)")
-        }
-        guard let totalBuffer = ByteSizeText.parse(maxTotalBuffer), totalBuffer >= connectionBuffer else {
-            throw ValidationError(
-                "--max-total-buffer: '\(maxTotalBuffer)' is no size of at least --max-connection-buffer (\(maxConnectionBuffer)) (a number of bytes, or with K, M, G: 64M)"
-            )
+        let connectionBuffer = try SizeOption.parse(maxConnectionBuffer, option: "--max-connection-buffer", in: 4096...Int.max)
+        guard try SizeOption.parse(maxTotalBuffer, option: "--max-total-buffer", in: 1...Int.max) >= connectionBuffer else {
+            throw ValidationError("--max-total-buffer: '\(maxTotalBuffer)' is less than --max-connection-buffer (\(maxConnectionBuffer))")
         }
         _ = try DurationOption.parse(idleTimeout, option: "--idle-timeout")
         _ = try DurationOption.parse(shutdownGrace, option: "--shutdown-grace")
@@ -183,7 +179,7 @@ struct InputOptions: ParsableArguments {
         }
     }
 
-    /// The run's options for `mode`.
+    /// The run's options for `mode` (after ``validate()``, which has checked every value parses).
     func runOptions(mode: RunOptions.Mode) throws -> RunOptions {
         var parser = ParserOptions()
         if let forced = EventFormat(name: format) { parser.format = .forced(forced) }
@@ -197,19 +193,18 @@ struct InputOptions: ParsableArguments {
             udp: try udp.map { try ListenAddress(parsing: $0) },
             tcp: try tcp.map { try ListenAddress(parsing: $0) },
             parser: parser,
-            maxMessageSize: maxMessageSize,
+            maxMessageSize: ByteSizeText.parse(maxMessageSize)!,
             workers: workers,
             statsJSONPath: statsJSON,
-            readBatchSize: max(readBatchBytes, 4096)
+            readBatchSize: max(ByteSizeText.parse(readBatchBytes)!, 4096)
         )
         options.maxFieldNames = maxFieldNames
         options.tls = try tls.map { try ListenAddress(parsing: $0) }
         if let tlsCert, let tlsKey { options.tlsFiles = ListenerTLS(certificatePath: tlsCert, privateKeyPath: tlsKey) }
         options.listener.maxConnections = maxConnections
         options.listener.idleTimeoutDuration = try DurationOption.parse(idleTimeout, option: "--idle-timeout")
-        // validate() has checked both.
-        options.listener.maxConnectionBuffer = ByteSizeText.parse(maxConnectionBuffer) ?? options.listener.maxConnectionBuffer
-        options.listener.maxTotalBuffer = ByteSizeText.parse(maxTotalBuffer) ?? options.listener.maxTotalBuffer
+        options.listener.maxConnectionBuffer = ByteSizeText.parse(maxConnectionBuffer)!
+        options.listener.maxTotalBuffer = ByteSizeText.parse(maxTotalBuffer)!
         options.listener.shutdownGraceDuration = try DurationOption.parse(shutdownGrace, option: "--shutdown-grace")
         options.maxClockSkew = try DurationOption.parse(maxClockSkew, option: "--max-clock-skew")
         options.maxClockLag = try DurationOption.parse(maxClockLag, option: "--max-clock-lag")

@@ -11,9 +11,13 @@ struct ParseCommand: ParsableCommand {
             and, when parsing failed, error; decoded events also show the decoder's name and the decoded \
             fields (in fields). The last key, logsource, is where the logsource mapping places the event \
             for Sigma rules (null: nowhere). Events come out in input order whatever --workers is.
+
+            --config FILE takes the options from the file vigil run reads (docs/configuration.md); \
+            the keys of options parse does not have (rules, correlation, alerts) are left out.
             """
     )
 
+    @OptionGroup(title: "Configuration file") var configuration: ConfigOptions
     @OptionGroup var options: InputOptions
     @OptionGroup(title: "Decoders") var decoders: DecoderOptions
     @OptionGroup(title: "Logsource mapping") var logsources: LogsourceOptions

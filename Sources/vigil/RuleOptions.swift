@@ -28,20 +28,20 @@ struct DecoderOptions: ParsableArguments {
     @Option(help: "PCRE2 depth limit of decoders and Sigma 're'.")
     var regexDepthLimit: UInt32 = RegexLimits.default.depthLimit
 
-    @Option(help: ArgumentHelp("PCRE2 JIT stack per worker thread, in bytes.", valueName: "bytes"))
-    var regexJITStack: Int = RegexLimits.default.jitStackSize
+    @Option(help: ArgumentHelp("PCRE2 JIT stack per worker thread: a number of bytes, or with K, M, G, T.", valueName: "size"))
+    var regexJITStack: String = SizeOption.text(RegexLimits.default.jitStackSize)
 
     func validate() throws {
         guard !(noDecoders && !decoderPaths.isEmpty) else { throw ValidationError("--no-decoders and --decoders exclude each other") }
-        guard regexJITStack >= 32 * 1024 && regexJITStack <= 64 << 20 else {
-            throw ValidationError("--regex-jit-stack must be between 32 KiB and 64 MiB")
-        }
+        _ = try SizeOption.parse(regexJITStack, option: "--regex-jit-stack", in: (32 << 10)...(64 << 20))
     }
 
     func apply(to rules: inout RuleLoadOptions) {
         rules.decoderPaths = noDecoders ? [] : (decoderPaths.isEmpty ? nil : decoderPaths)
         rules.skipBadRules = skipBadRules
-        rules.regexLimits = RegexLimits(matchLimit: regexMatchLimit, depthLimit: regexDepthLimit, jitStackSize: regexJITStack)
+        // validate() has checked the size.
+        rules.regexLimits = RegexLimits(
+            matchLimit: regexMatchLimit, depthLimit: regexDepthLimit, jitStackSize: ByteSizeText.parse(regexJITStack)!)
     }
 }
 
@@ -124,10 +124,7 @@ struct RuleOptions: ParsableArguments {
         guard CorrelationOptions.Emit(rawValue: emit) != nil else { throw ValidationError("--emit must be all, episodes or threshold") }
         _ = try DurationOption.parse(lateness, option: "--lateness")
         guard maxGroups >= 1 else { throw ValidationError("--max-groups must be at least 1") }
-        guard let budget = ByteSizeText.parse(maxStateMemory), budget >= 1 << 20 else {
-            throw ValidationError(
-                "--max-state-memory: '\(maxStateMemory)' is no size of at least 1M (a number of bytes, or with K, M, G, T: 512M)")
-        }
+        _ = try SizeOption.parse(maxStateMemory, option: "--max-state-memory", in: (1 << 20)...Int.max)
         guard absenceAtEnd == "decide" || absenceAtEnd == "leave" else { throw ValidationError("--absence-at-end must be decide or leave") }
     }
 
@@ -137,7 +134,7 @@ struct RuleOptions: ParsableArguments {
         options.correlation.emit = CorrelationOptions.Emit(rawValue: emit)!
         options.correlation.lateness = (try? DurationOption.parse(lateness, option: "--lateness")) ?? options.correlation.lateness
         options.correlation.maxGroupsPerRule = maxGroups
-        options.correlation.maxStateBytes = ByteSizeText.parse(maxStateMemory) ?? options.correlation.maxStateBytes
+        options.correlation.maxStateBytes = ByteSizeText.parse(maxStateMemory)!
         options.correlation.decideAbsenceBeyondInput = absenceAtEnd == "decide"
         options.alertsPath = alertsPath
         options.live = live
@@ -154,5 +151,35 @@ enum DurationOption {
         case .failure(.tooLong): throw ValidationError("\(option): '\(text)' is too long")
         case .failure: throw ValidationError("\(option): '\(text)' is no duration (a number and a unit \(grammar.unitList): 5s, 500ms, 2d)")
         }
+    }
+}
+
+/// Sizes on the command line and in `--config` files: a number of bytes, or a number and `K`, `M`, `G` or
+/// `T` (binary units). Every size option goes through here so that all of them take the same suffixes
+/// and refuse a bad size with the same message.
+enum SizeOption {
+    /// How a size is written, for messages and help.
+    static let grammar = "a number of bytes, or with K, M, G, T"
+
+    /// The bytes `text` stands for, which must lie in `range` (an upper bound of `Int.max` is none).
+    static func parse(_ text: String, option: String, in range: ClosedRange<Int>) throws(ValidationError) -> Int {
+        guard let bytes = ByteSizeText.parse(text) else {
+            throw ValidationError("\(option): '\(text)' is no size (\(grammar): 64K, 1M)")
+        }
+        guard range.contains(bytes) else {
+            let bounds =
+                range.upperBound == Int.max
+                ? "at least \(Self.text(range.lowerBound))" : "between \(Self.text(range.lowerBound)) and \(Self.text(range.upperBound))"
+            throw ValidationError("\(option) must be \(bounds) (got '\(text)')")
+        }
+        return bytes
+    }
+
+    /// `bytes` in the largest unit that divides it (`64K`, `1M`, `100`), as defaults show in `--help`.
+    static func text(_ bytes: Int) -> String {
+        for (unit, shift) in [("T", 40), ("G", 30), ("M", 20), ("K", 10)] where bytes != 0 && bytes % (1 << shift) == 0 {
+            return "\(bytes >> shift)\(unit)"
+        }
+        return "\(bytes)"
     }
 }

@@ -27,9 +27,14 @@ struct RunCommand: ParsableCommand {
             Invalid rules, decoders or logsource mapping: every problem is printed as \
             file:line:column: message and vigil exits with status 2 before reading any input \
             (unless --skip-bad-rules).
+
+            --config FILE reads the options from a YAML file keyed by their long names \
+            (docs/configuration.md); a problem in it is printed as file:line:column: message and vigil \
+            exits with status 2 before reading any input.
             """
     )
 
+    @OptionGroup(title: "Configuration file") var configuration: ConfigOptions
     @OptionGroup var options: InputOptions
     @OptionGroup(title: "Decoders") var decoders: DecoderOptions
     @OptionGroup(title: "Logsource mapping") var logsources: LogsourceOptions
@@ -38,12 +43,17 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let logger = options.makeLogger()
+        try runReportingRuleProblems(try makeRunOptions(), logger: logger)
+    }
+
+    /// What the options ask for (`vigil check --config` loads its rules without running).
+    func makeRunOptions() throws -> RunOptions {
         var runOptions = try options.runOptions(mode: .run)
         decoders.apply(to: &runOptions.rules)
         logsources.apply(to: &runOptions.rules)
         rules.apply(to: &runOptions)
         alerts.apply(to: &runOptions)
-        try runReportingRuleProblems(runOptions, logger: logger)
+        return runOptions
     }
 }
 
