@@ -17,6 +17,12 @@ func sortedLines(_ text: String) -> [String] {
     text.split(separator: "\n").map(String.init).sorted()
 }
 
+/// The alerts without `detected_at` and the rules' `file` (a configuration file names rule paths from
+/// its own directory), to compare runs that name the same rules differently.
+func comparable(_ text: String) -> String {
+    withoutDetectionTimes(text).replacingOccurrences(of: #","file":"[^"]*"\}"#, with: "}", options: .regularExpression)
+}
+
 /// The alerts without `detected_at`, the one member that differs between runs of the same input.
 func withoutDetectionTimes(_ text: String) -> String {
     text.replacingOccurrences(of: #""detected_at":"[^"]*","#, with: "", options: .regularExpression)

@@ -33,7 +33,7 @@ struct ConfigEndToEndTests {
         #expect(config.status == 0, "\(config.stderr)")
         #expect(config.stderr.contains("vigil: 6528 events"), "\(config.stderr)")
         #expect(!config.stdout.isEmpty)
-        #expect(sortedLines(config.stdout) == sortedLines(flags.stdout))
+        #expect(sortedLines(comparable(config.stdout)) == sortedLines(comparable(flags.stdout)))
 
         let check = try runVigil(["check", "--config", "samples/vigil.yml"])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
@@ -52,7 +52,8 @@ struct ConfigEndToEndTests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("vigil: 6528 events"), "\(result.stderr)")
         #expect(
-            sortedLines(result.stdout) == sortedLines(try runSamples(["--state-dir", elsewhere.appendingPathComponent("s2").path]).stdout))
+            sortedLines(comparable(result.stdout))
+                == sortedLines(comparable(try runSamples(["--state-dir", elsewhere.appendingPathComponent("s2").path]).stdout)))
     }
 
     // MARK: Precedence
@@ -104,7 +105,7 @@ struct ConfigEndToEndTests {
         let sudo = "rules/sigma/vigil/lnx_sudo_incorrect_password.yml"
         let one = try runVigil(["run", "--config", config, "--state-dir", state, "--rules", sudo, "samples/attacks.log"])
         #expect(one.status == 0, "\(one.stderr)")
-        #expect(try alertObjects(one.stdout).map(ruleName) == ["lnx_sudo_incorrect_password"])
+        #expect(Set(try alertObjects(one.stdout).map(ruleName)) == ["lnx_sudo_incorrect_password"])
         #expect(one.stderr.contains("vigil: 38 events"), "only attacks.log, the command line's input: \(one.stderr)")
 
         let arguments = try printedArguments(["run", "--config", config, "--rules", sudo, "-"])
@@ -284,7 +285,7 @@ struct ConfigEndToEndTests {
         let result = try runVigil(["run", "--config", conf.appendingPathComponent("vigil.yml").path, "--state-dir", state])
         #expect(result.status == 0, "\(result.stderr)")
         let alerts = try String(contentsOf: conf.appendingPathComponent("out/alerts.jsonl"), encoding: .utf8)
-        #expect(try alertObjects(alerts).map(ruleName) == ["lnx_sudo_incorrect_password"])
+        #expect(Set(try alertObjects(alerts).map(ruleName)) == ["lnx_sudo_incorrect_password"])
         let stats = try readStats(conf.appendingPathComponent("out/stats.json").path)
         #expect(integer(stats, "events") == 38)
 
@@ -331,7 +332,7 @@ struct ConfigEndToEndTests {
         "inputs": "samples/auth.log", "year": "2026", "host-timezone": "web-*=UTC", "json-time-key": "ts", "udp": "127.0.0.1:0",
         "tcp": "127.0.0.1:0", "tls": "127.0.0.1:0", "tls-cert": "cert.pem", "tls-key": "key.pem", "stats-json": "stats.json",
         "decoders": "rules/decoders", "logsources": "logsources.yml", "logsource": "product=linux", "rules": "rules/sigma",
-        "alerts": "alerts.jsonl",
+        "alerts": "alerts.jsonl", "suppression-gap": "10m", "tiers": "rules/tiers.yml",
     ]
 
     @Test("every option of vigil run and vigil parse has a key that makes that option", arguments: ["run", "parse"])
