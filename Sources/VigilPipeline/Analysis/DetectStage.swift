@@ -5,7 +5,9 @@ import VigilEvent
 
 /// Worker stage that matches the Sigma detection rules.
 ///
-/// Detection alerts are rendered here, in parallel, into ``BatchResult/output`` (the alert writer copies
+/// Detections that may become alerts are kept here, in parallel, as ``DetectionRecords`` (key values,
+/// host, the message) for the ordered ``AlertStage`` to fold into episodes; under `--emit all` they are
+/// rendered here into ``BatchResult/output`` instead (the alert stage finishes and copies
 /// them out in input order). Detections a correlation reads are routed here too, into
 /// ``BatchResult/correlationInputs``: group keys folded and hashed, values and evidence (the message as
 /// received, not its JSON) copied into one buffer per batch, so nothing is allocated per detection.

@@ -13,8 +13,8 @@ struct CorrelationStateKeeping: Sendable {
 }
 
 /// Ordered stage that feeds detections to correlation, in input order, and hands correlation alerts to
-/// the ``AlertSink``, each step at the place it reserved in the output (after the detections of the
-/// batch that triggered it: the alert writer stage runs first).
+/// the ``AlertSequencer``, each step at the place it reserved in the output (after the detection alerts
+/// of the batch that triggered it: the alert stage runs first).
 ///
 /// With one shard the engine runs on the collector thread; with more, each group shard and the merger
 /// run on threads of their own (``ThreadedCorrelationEngine``) and alerts are written from the merger

@@ -16,7 +16,8 @@ import VigilOutput
 ///
 /// - workers: parse, then decode (when decoders are loaded), then detect (`vigil run` with rules) or
 ///   render (`vigil parse`);
-/// - ordered: correlate (with correlation rules), then the alert writer (`vigil run` with rules), or
+/// - ordered: event times, event-time progress, the detection alert stage, correlate (with
+///   correlation rules), the health alert stage (`vigil run` with rules), or
 ///   the standard output writer (`vigil parse`).
 ///
 /// Keeps every worker's decoder and detector so their counters can be reported after the run, per
