@@ -14,8 +14,8 @@ import VigilOutput
         let output = QueuedOutput(
             name: "test", transport: transport, options: QueuedOutput.Options(retry: Self.fastRetry), logger: log.logger)
         var slowest = Duration.zero, total = Duration.zero
-        for start in stride(from: 0, to: 5000, by: 10) {
-            let took = timed { output.accept(makeAlerts(start..<start + 10)) }
+        for batch in stride(from: 0, to: 5000, by: 10).map({ makeAlerts($0..<$0 + 10) }) {
+            let took = timed { output.accept(batch) }
             slowest = max(slowest, took)
             total += took
         }
@@ -51,8 +51,8 @@ import VigilOutput
             logger: LogCapture().logger)
         #expect(output.spoolPath == directory.file("spool/syslog_tcp_127.0.0.1_1.spool"))
         var slowest = Duration.zero
-        for start in stride(from: 0, to: 2000, by: 20) {
-            slowest = max(slowest, timed { output.accept(makeAlerts(start..<start + 20)) })
+        for batch in stride(from: 0, to: 2000, by: 20).map({ makeAlerts($0..<$0 + 20) }) {
+            slowest = max(slowest, timed { output.accept(batch) })
         }
         let health = output.health
         #expect(health.queuedBytes <= 4096 + 1024)  // the memory limit, plus a batch in flight

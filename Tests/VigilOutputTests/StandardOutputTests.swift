@@ -78,8 +78,8 @@ import VigilOutput
             logger: LogCapture().logger)
         // Far more than a pipe holds (64 KiB), never read.
         var slowest = Duration.zero
-        for start in stride(from: 0, to: 5000, by: 50) {
-            slowest = max(slowest, timed { output.accept(makeAlerts(start..<start + 50, pad: 60)) })
+        for batch in stride(from: 0, to: 5000, by: 50).map({ makeAlerts($0..<$0 + 50, pad: 60) }) {
+            slowest = max(slowest, timed { output.accept(batch) })
         }
         #expect(waitUntil { output.health.isReceiverFailing })
         let took = timed { output.finish(timeout: .milliseconds(300)) }
