@@ -95,6 +95,29 @@ import VigilOutput
         #expect(transport.deliveredNumbers == Array(0..<3000))
     }
 
+    /// Delivered records at the front of a spool that never empties are removed once they take a quarter
+    /// of its limit, while alerts keep being appended.
+    @Test func aSpoolThatNeverEmptiesIsCompactedInPlace() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let log = LogCapture()
+        let transport = ScriptedTransport(.blocked, batchLimit: AlertBatchLimit(alerts: 10, bytes: 1 << 20))
+        let output = QueuedOutput(
+            name: "out", transport: transport,
+            options: QueuedOutput.Options(memoryLimit: 0, stateDirectory: directory.path, spoolLimit: 256 << 10, retry: Self.fastRetry),
+            logger: log.logger)
+        output.accept(makeAlerts(0..<3000))  // about 126 KB of records
+        transport.set(.slow)
+        #expect(waitUntil(timeout: .seconds(30)) { !log.messages(containing: "compacted").isEmpty })
+        #expect(output.health.spooledAlerts > 0)
+        for start in stride(from: 3000, to: 6000, by: 30) { output.accept(makeAlerts(start..<start + 30)) }
+        output.finish(timeout: .seconds(60))
+        #expect(output.counts.dropped == 0)
+        #expect(transport.deliveredNumbers == Array(0..<6000))
+        let size = try FileManager.default.attributesOfItem(atPath: output.spoolPath!)[.size] as! Int
+        #expect(size == 16)
+    }
+
     @Test func aFullSpoolDropsCountsAndLogsWithoutFlooding() {
         let directory = TemporaryDirectory()
         defer { directory.remove() }

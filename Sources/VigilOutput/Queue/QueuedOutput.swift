@@ -485,6 +485,8 @@ public final class QueuedOutput: AlertOutput {
             close(copy)
             unlink(temporary)
             logger.warning("spool \(path): cannot compact: \(Posix.describe(failed))")
+        } else {
+            logger.debug("spool \(path): compacted, \(from - SpoolFile.headerSize) bytes of delivered alerts removed")
         }
     }
 
