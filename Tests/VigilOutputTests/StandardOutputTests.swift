@@ -65,7 +65,7 @@ import VigilOutput
         #expect(log.messages(containing: "the reader went away").count >= 1)
     }
 
-    @Test func aReaderThatStopsReadingLeavesTheRestInTheSpoolAtFinish() {
+    @Test(.timeLimit(.minutes(1))) func aReaderThatStopsReadingLeavesTheRestInTheSpoolAtFinish() {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let (readEnd, writeEnd) = pipeDescriptors()
@@ -83,7 +83,7 @@ import VigilOutput
         }
         #expect(waitUntil { output.health.isReceiverFailing })
         let took = timed { output.finish(timeout: .milliseconds(300)) }
-        #expect(slowest < .milliseconds(25))
+        #expect(slowest < .milliseconds(50), "one accept took \(slowest)")
         #expect(took < .seconds(5))
         let counts = output.counts
         #expect(counts.delivered > 0)

@@ -92,6 +92,11 @@ public final class QueuedOutput: AlertOutput {
         self.transport = ThreadOwned(transport)
         spoolPath = options.stateDirectory.map { Self.spoolPath(stateDirectory: $0, name: name) }
 
+        if let spoolPath {
+            // Temporaries a crash left behind mid-rewrite; the spool itself was never replaced by them.
+            unlink(spoolPath + ".compacting")
+            unlink(spoolPath + ".writing")
+        }
         var initial = State()
         initial.dropLogInterval = options.dropLogInterval
         if let spoolPath, access(spoolPath, F_OK) == 0 {
