@@ -21,6 +21,14 @@ public protocol AlertOutput: AnyObject, Sendable {
     var counts: AlertOutputCounts { get }
     /// A failure that should end the run (an `--alerts` file that cannot be written), if any.
     var failure: String? { get }
+    /// How full the output's queue and spool are and whether its receiver is failing: cheap enough to
+    /// read on every stats tick.
+    var health: AlertOutputHealth { get }
+}
+
+extension AlertOutput {
+    /// An output without a queue of its own reports nothing queued and a healthy receiver.
+    public var health: AlertOutputHealth { AlertOutputHealth() }
 }
 
 /// What an output did with the alerts it was handed.
@@ -35,6 +43,12 @@ public struct AlertOutputCounts: Sendable, Hashable {
     public var spooled: UInt64 = 0
     /// Alerts lost: the spool was full, or the reader went away (standard output closed).
     public var dropped: UInt64 = 0
+    /// Alerts an earlier run left in the spool, delivered first by this one (counted in ``delivered``
+    /// once delivered, never in ``accepted``).
+    public var recovered: UInt64 = 0
+    /// Alerts still in the spool when the output finished (the receiver stayed down): the next run
+    /// delivers them first. Not dropped.
+    public var leftInSpool: UInt64 = 0
 
     public init() {}
 }
