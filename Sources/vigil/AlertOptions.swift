@@ -1,5 +1,6 @@
 import ArgumentParser
 import VigilEvent
+import VigilOutput
 import VigilPipeline
 
 /// Tiers, suppression and where alerts go (`vigil run`).
@@ -33,6 +34,33 @@ struct AlertOptions: ParsableArguments {
             valueName: "duration"))
     var sourceSilence: String = "5m"
 
+    @Option(
+        name: .customLong("alerts-max-size"),
+        help: ArgumentHelp("Rotate the --alerts file when it would grow past this size (FILE.1 ... FILE.N): 100M, 1G.", valueName: "size"))
+    var alertsMaxSize: String?
+
+    @Option(name: .customLong("alerts-keep"), help: ArgumentHelp("Rotated --alerts files kept.", valueName: "n"))
+    var alertsKeep: Int = 5
+
+    @Option(
+        name: .customLong("syslog-out"),
+        help: ArgumentHelp(
+            "Send alerts to a syslog receiver (RFC 5424, the alert JSON as MSG; octet counting on TCP); repeatable.",
+            valueName: "udp://host:port|tcp://host:port[,min-tier=n][,facility=name]"))
+    var syslogOutputs: [String] = []
+
+    @Option(
+        name: .customLong("webhook"),
+        help: ArgumentHelp("POST alerts as JSON arrays to URL (batched, retried with backoff, in order); repeatable.", valueName: "url[,min-tier=n]"))
+    var webhooks: [String] = []
+
+    @Option(
+        name: .customLong("spool-size"),
+        help: ArgumentHelp(
+            "Most bytes each output spools under --state-dir while its receiver is down or slow; past it alerts are dropped, counted and logged.",
+            valueName: "size"))
+    var spoolSize: String = "256M"
+
     @Flag(name: .customLong("no-stdout"), help: "Write no alerts to standard output (other outputs still get them).")
     var noStdout = false
 
@@ -41,6 +69,22 @@ struct AlertOptions: ParsableArguments {
             ("--min-tier", minimumTier), ("--stdout-min-tier", stdoutMinimumTier), ("--alerts-min-tier", alertsMinimumTier),
         ] {
             guard (1...3).contains(tier) else { throw ValidationError("\(name) must be 1, 2 or 3, not \(tier)") }
+        }
+        if let alertsMaxSize { _ = try SizeOption.parse(alertsMaxSize, option: "--alerts-max-size", in: 4096...Int.max) }
+        _ = try SizeOption.parse(spoolSize, option: "--spool-size", in: 0...Int.max)
+        guard (1...1000).contains(alertsKeep) else { throw ValidationError("--alerts-keep must be between 1 and 1000") }
+        for spec in syslogOutputs + webhooks {
+            if case .failure(let error) = AlertOutputs.parse(spec) { throw ValidationError(error.message) }
+        }
+        for spec in syslogOutputs {
+            guard spec.hasPrefix("udp://") || spec.hasPrefix("tcp://") else {
+                throw ValidationError("--syslog-out '\(spec)': a syslog receiver is udp://HOST:PORT or tcp://HOST:PORT")
+            }
+        }
+        for spec in webhooks {
+            guard spec.hasPrefix("http://") || spec.hasPrefix("https://") else {
+                throw ValidationError("--webhook '\(spec)': a webhook is an http:// or https:// URL")
+            }
         }
         guard try DurationOption.parse(sourceSilence, option: "--source-silence") > .zero else {
             throw ValidationError("--source-silence must be more than zero")
@@ -58,6 +102,11 @@ struct AlertOptions: ParsableArguments {
         options.stdoutMinimumTier = stdoutMinimumTier
         options.alertsMinimumTier = alertsMinimumTier
         options.noStdout = noStdout
+        options.alertsMaxSize = alertsMaxSize.flatMap { try? SizeOption.parse($0, option: "--alerts-max-size", in: 4096...Int.max) }
+        options.alertsKeep = alertsKeep
+        options.syslogOutputs = syslogOutputs
+        options.webhooks = webhooks
+        options.spoolSize = (try? SizeOption.parse(spoolSize, option: "--spool-size", in: 0...Int.max)) ?? options.spoolSize
         if let silence = try? DurationOption.parse(sourceSilence, option: "--source-silence") {
             options.sourceSilence = .nanoseconds(silence.nanoseconds)
         }

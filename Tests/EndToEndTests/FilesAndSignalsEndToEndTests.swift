@@ -134,7 +134,7 @@ struct FilesAndSignalsEndToEndTests {
             "run", "--rules", "rules/sigma", "--year", "2026", "--alerts", "/dev/full", "--stats-json", stats, Self.attacks,
         ])
         #expect(result.status == 1, "\(result.stderr)")
-        #expect(result.stderr.contains("/dev/full: cannot write alerts: No space left on device"), "\(result.stderr)")
+        #expect(result.stderr.contains("alerts file /dev/full: write failed: No space left on device"), "\(result.stderr)")
         #expect(!result.stderr.contains("standard output"), "\(result.stderr)")
         #expect(result.stderr.contains("vigil: 38 events"), "\(result.stderr)")
         #expect(result.stderr.contains("alerts written:"), "\(result.stderr)")
@@ -149,7 +149,7 @@ struct FilesAndSignalsEndToEndTests {
         let result = try runShell(
             #"exec "$0" run --rules rules/sigma --year 2026 --stats-json "$1" "$2" "# + redirect, [stats, Self.attacks])
         #expect(result.status == 1, "\(result.stderr)")
-        #expect(result.stderr.contains("writing standard output failed"), "\(result.stderr)")
+        #expect(result.stderr.contains("standard output: write failed"), "\(result.stderr)")
         #expect(result.stderr.contains("vigil: 38 events"), "\(result.stderr)")
         let json = try readStats(stats)
         #expect(integer(json, "events") == 38)

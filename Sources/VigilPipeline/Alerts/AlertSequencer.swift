@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 import VigilAlert
 import VigilEvent
@@ -81,12 +82,17 @@ public final class AlertSequencer: Sendable {
     }
 
     private let outputs: [any AlertOutput]
+    /// How long ``finish(timeout:)`` waits for each output (nil: the timeout given there).
+    private let finishTimeouts: [Duration?]
     private let minimumTier: Int
     private let state: Mutex<State>
 
     /// `correlationTiers`: each correlation rule's tier by its alert rule id (``AlertPolicy``).
-    public init(outputs: [any AlertOutput], minimumTier: Int = 1, correlationTiers: [String: Int?] = [:]) {
+    public init(
+        outputs: [any AlertOutput], finishTimeouts: [Duration] = [], minimumTier: Int = 1, correlationTiers: [String: Int?] = [:]
+    ) {
         self.outputs = outputs
+        self.finishTimeouts = outputs.indices.map { $0 < finishTimeouts.count ? finishTimeouts[$0] : nil }
         self.minimumTier = minimumTier
         state = Mutex(State(correlationTiers: correlationTiers))
     }
@@ -217,7 +223,14 @@ public final class AlertSequencer: Sendable {
                 hand(lines)
             }
         }
-        for output in outputs { output.finish(timeout: timeout) }
+        // Each output drains on its own thread: finish them together, so the waits do not add up.
+        let group = DispatchGroup()
+        for (index, output) in outputs.enumerated() {
+            // An output that failed for good (a full disk, a closed descriptor) is not waited for.
+            let limit = output.failure != nil ? .zero : finishTimeouts[index] ?? timeout
+            DispatchQueue.global().async(group: group) { output.finish(timeout: limit) }
+        }
+        group.wait()
     }
 
     private func count(_ alerts: AlertLines, kinds: [Alert.Kind], rules: [String], state: inout State) {

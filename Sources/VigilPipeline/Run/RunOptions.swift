@@ -51,6 +51,19 @@ public struct RunOptions: Sendable {
     public var alertsMinimumTier = 1
     /// No alerts on standard output even without `--alerts` (other outputs take them).
     public var noStdout = false
+    /// Size-based rotation of the `--alerts` file (`--alerts-max-size`; nil: none) and how many rotated
+    /// files are kept (`--alerts-keep`).
+    public var alertsMaxSize: Int?
+    public var alertsKeep = 5
+    /// Syslog receivers (`--syslog-out udp://HOST:PORT[,min-tier=N]`, `tcp://…`).
+    public var syslogOutputs: [String] = []
+    /// Webhooks (`--webhook URL[,min-tier=N]`).
+    public var webhooks: [String] = []
+    /// Most bytes each output's spool file under ``stateDirectory`` may hold (`--spool-size`).
+    public var spoolSize = 256 << 20
+    /// How long the end of a run waits for a syslog receiver or webhook that is down before leaving
+    /// its alerts in the spool for the next run.
+    public var outputDrainTimeout: Duration = .seconds(10)
     /// How long a sending host may stay quiet on a listener before a `source_silent` health alert
     /// says it stopped (`--source-silence`).
     public var sourceSilence: Duration = .seconds(300)

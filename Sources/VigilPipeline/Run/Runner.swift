@@ -73,7 +73,7 @@ public enum Runner {
             let listsShapes = logger.logLevel <= .info || options.statsJSONPath != nil
             plan = StagePlan(
                 options: options, rules: rules, live: isLive(options, streams: streams.map(\.fd)), tracksUnmatchedShapes: listsShapes)
-            sink = try plan.makeSequencer { controller.shutdown() }
+            sink = try plan.makeSequencer(logger: logger) { controller.shutdown() }
         } catch {
             closeStreams()
             throw error
@@ -250,6 +250,7 @@ public enum Runner {
             failure = (error.error as? RunError) ?? .stageFailed(String(describing: error.error))
         }
         sink?.finish()
+        if sink != nil { plan.removeStandardOutputSpool() }
         let result = summary(totals, stages)
         try report(result, options: options, statsFile: statsFile, logger: logger)
         if let failure { throw failure }

@@ -103,16 +103,46 @@ struct StagePlan {
         }
     }
 
-    /// The alert sequencer of a run with rules and its outputs: standard output unless `--alerts` names
-    /// a file or `--no-stdout` turns it off, the `--alerts` file.
-    func makeSequencer(onClosed: @escaping @Sendable () -> Void) throws(RunError) -> AlertSequencer? {
+    /// The alert sequencer of a run with rules and its outputs, each with its own queue, thread and
+    /// spool under the state directory: standard output unless `--alerts` names a file or `--no-stdout`
+    /// turns it off, the `--alerts` file, syslog receivers, webhooks.
+    func makeSequencer(logger: Logger, onClosed: @escaping @Sendable () -> Void) throws(RunError) -> AlertSequencer? {
         guard detects else { return nil }
+        var queue = QueuedOutput.Options()
+        queue.spoolLimit = options.spoolSize
+        let state = options.stateDirectory
         var outputs: [any AlertOutput] = []
-        if let path = options.alertsPath { outputs.append(try DescriptorOutput.file(path: path, minimumTier: options.alertsMinimumTier)) }
+        // Local outputs wait for their reader at the end of a run; receivers that are down do not hold
+        // the end of a run longer than the drain timeout (their alerts stay in the spool).
+        var timeouts: [Duration] = []
         if options.alertsPath == nil && !options.noStdout {
-            outputs.append(DescriptorOutput(fd: 1, name: "stdout", minimumTier: options.stdoutMinimumTier, onClosed: onClosed))
+            // Standard output is whoever reads this run: its spool is this run's own (``stdoutSpool``),
+            // never handed to the reader of a later run.
+            outputs.append(
+                AlertOutputs.standardOutput(
+                    minimumTier: options.stdoutMinimumTier, stateDirectory: stdoutSpool, logger: logger, options: queue,
+                    onClosed: onClosed))
+            timeouts.append(.seconds(3600))
         }
-        return AlertSequencer(outputs: outputs, minimumTier: options.minimumTier, correlationTiers: Self.correlationTiers(rules))
+        if let path = options.alertsPath {
+            let rotation = options.alertsMaxSize.map { FileTransport.Rotation(maxSize: $0, keep: options.alertsKeep) }
+            switch AlertOutputs.file(
+                path: path, rotation: rotation, minimumTier: options.alertsMinimumTier, stateDirectory: state, logger: logger, options: queue)
+            {
+            case .success(let output): outputs.append(output)
+            case .failure(let error): throw .alertOutputFailed(error.message)
+            }
+            timeouts.append(.seconds(3600))
+        }
+        for spec in options.syslogOutputs + options.webhooks {
+            switch AlertOutputs.make(spec: spec, stateDirectory: state, logger: logger, options: queue) {
+            case .success(let output): outputs.append(output)
+            case .failure(let error): throw .usage(error.message)
+            }
+            timeouts.append(options.outputDrainTimeout)
+        }
+        return AlertSequencer(
+            outputs: outputs, finishTimeouts: timeouts, minimumTier: options.minimumTier, correlationTiers: Self.correlationTiers(rules))
     }
 
     /// Each correlation rule's tier, by the id its alerts print.
@@ -120,6 +150,18 @@ struct StagePlan {
         var tiers: [String: Int?] = [:]
         for (index, rule) in rules.correlation.rules.enumerated() { tiers[rule.alertRule.id] = rules.alertPolicy.correlation[index] }
         return tiers
+    }
+
+    /// Where standard output spools while its reader is slow: a directory of this process under the
+    /// state directory, removed at the end of the run (``removeStandardOutputSpool()``).
+    var stdoutSpool: String { "\(options.stateDirectory)/spool/stdout-\(getpid())" }
+
+    /// Removes this run's standard output spool (what is in it had nowhere to go: counted as dropped).
+    func removeStandardOutputSpool() {
+        let directory = stdoutSpool
+        unlink(QueuedOutput.spoolPath(stateDirectory: directory, name: "stdout"))
+        rmdir(directory + "/spool")
+        rmdir(directory)
     }
 
     /// `restored` and `keeping`: correlation state across restarts (see ``CorrelationStateKeeping``).
