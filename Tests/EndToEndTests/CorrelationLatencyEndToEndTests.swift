@@ -111,11 +111,15 @@ struct CorrelationLatencyEndToEndTests {
     /// sends four failures from a new address, then the fifth, and times the alert from the moment the
     /// fifth is sent to the moment its line is on vigil's standard output. Before early alerts, that
     /// was the lateness (5 s) plus a step: 5.3 s.
-    @Test("the brute-force alert follows the fifth failure in well under the lateness")
-    func bruteForceAlertComesBeforeTheLateness() throws {
+    /// `--workers 1` correlates on the collector (CorrelationEngine), 2 on shard threads
+    /// (ThreadedCorrelationEngine).
+    @Test("the brute-force alert follows the fifth failure in well under the lateness", arguments: ["1", "2"])
+    func bruteForceAlertComesBeforeTheLateness(workers: String) throws {
         let run = try TimedRun(
-            ["run", "--rules", "rules/sigma/correlation/mr_ssh_bruteforce.yml", "--udp", "127.0.0.1:0", "--log-level", "info"],
-            binary: TestPaths.loadTestBinary)
+            [
+                "run", "--rules", "rules/sigma/correlation/mr_ssh_bruteforce.yml", "--udp", "127.0.0.1:0", "--log-level", "info",
+                "--workers", workers,
+            ], binary: TestPaths.loadTestBinary)
         defer { _ = run.stop() }
         let port = try #require(run.udpPort(), "\(run.stderr.suffix(2000))")
         // The sender's progress counts once three events confirm it (docs/correlation.md, "Time").
@@ -133,7 +137,7 @@ struct CorrelationLatencyEndToEndTests {
         let sorted = latencies.sorted()
         let p50 = sorted[sorted.count / 2], p99 = sorted[min(sorted.count - 1, Int((Double(sorted.count) * 0.99).rounded(.up)) - 1)]
         print(
-            "brute-force alert latency over UDP (\(sorted.count) rounds, \(TestPaths.loadTestBinary.path)): "
+            "brute-force alert latency over UDP (\(sorted.count) rounds, --workers \(workers), \(TestPaths.loadTestBinary.path)): "
                 + "p50 \(Int(p50 * 1000)) ms, p99 \(Int(p99 * 1000)) ms, max \(Int(sorted.last! * 1000)) ms")
         // Waiting for the watermark takes the lateness, 5 s: every round would fail both.
         #expect(p50 < 1, "\(sorted)")
