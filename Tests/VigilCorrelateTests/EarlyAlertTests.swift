@@ -346,6 +346,27 @@ import VigilTestSupport
         #expect(alerts.map(\.jsonLine) == expected)
     }
 
+    /// A window that qualifies just after midnight UTC while the watermark is still on the day before
+    /// waits (its episode could still open on either day, and the day is part of its id) until a step
+    /// whose watermark is on its day, then opens with the window it qualified at.
+    @Test func anEpisodeWhoseDayIsNotKnownYetWaitsForTheWatermarksDay() throws {
+        let set = try Self.rule("event_count", "gte: 3")
+        let engine = CorrelationEngine(ruleSet: set, options: Self.options())
+        let midnight = 12.0 * 3600  // t0 is 12:00 UTC
+        let steps = Self.steps(
+            engine,
+            [(midnight - 1, "a"), (midnight + 0.5, "a"), (midnight + 1, "a"), (midnight + 6, "b")].enumerated().map {
+                Self.detection($1.0, ["ip": $1.1], sequence: UInt64($0))
+            })
+        #expect(steps[2].isEmpty)  // the watermark is at 23:59:56
+        let opened = try #require(steps[3].first)  // now at 00:00:01
+        #expect(opened.episode?.state == .opened)
+        #expect(opened.windowEnd == Self.t0.advanced(by: .seconds(12 * 3600 + 1)))
+        let day = AlertFactory.day(of: Self.t0.nanoseconds) + 1
+        #expect(opened.episode?.id == AlertFactory(rule: set.rules[0]).episodeID(key: "a", day: day, number: 1))
+        #expect(engine.finish().map { $0.episode?.state } == [.closed])
+    }
+
     // MARK: Episode ids
 
     /// Two episodes of one group on one day have different ids; the id does not depend on which of
