@@ -10,7 +10,9 @@ import VigilTestSupport
 ///
 /// The golden files (Tests/Fixtures/Correlate/golden) were written by this test with
 /// `VIGIL_UPDATE_GOLDEN=1`, from the engine of commit fb37cc5; rewrite them only for a deliberate
-/// change of the output, and say so.
+/// change of the output, and say so. Rewritten for episode ids made of the group's day and episode
+/// number (branch `latency`): against the engine before, under the same alert rendering, only
+/// `episode.id` differs.
 @Suite struct AlertGoldenTests {
     /// Small enough to keep in the repository: one piece of evidence per alert; `all` (many alerts)
     /// only for chained rules.

@@ -217,7 +217,7 @@ import VigilTestSupport
         }
         // Another version, or no state file at all.
         var version = bytes
-        version[8] = 2
+        version[8] = 3
         #expect(throws: CorrelationSnapshotError.self) {
             try CorrelationSnapshot(bytes: version).restore(into: testCase.ruleSet, options: options)
         }

@@ -43,14 +43,29 @@ struct AlertFactory {
             windowEnd: Timestamp(nanoseconds: end), events: evidence, episode: episode)
     }
 
-    /// A stable episode id: the same input gives the same ids whatever the shard count or order.
-    func episodeID(key: String, opened: Int64) -> UInt64 {
+    /// An episode's id: a hash of the rule, the group, the UTC day (of event time) its first
+    /// qualifying window ends on and its number among the group's episodes opening that day (from 1).
+    /// It does not depend on which window qualified first within that day, so an episode opened early
+    /// keeps its id when a late input moves its first window (docs/correlation.md, "Early alerts");
+    /// two episodes of a group never share a day and number, so never an id.
+    func episodeID(key: String, day: Int64, number: Int) -> UInt64 {
         var text = rule.id
         text.append(GroupKey.separator)
         text += key
         text.append(GroupKey.separator)
-        text += String(opened)
+        text += String(day)
+        text.append(GroupKey.separator)
+        text += String(number)
         return GroupKey.hash(text) >> 11  // 53 bits: exact in any JSON reader
+    }
+
+    /// Nanoseconds in a day: episode ids count episodes per UTC day.
+    static let nanosecondsPerDay: Int64 = 86_400_000_000_000
+
+    /// The UTC day (days since 1970-01-01, negative before) of an event time.
+    static func day(of time: Int64) -> Int64 {
+        let (quotient, remainder) = time.quotientAndRemainder(dividingBy: nanosecondsPerDay)
+        return remainder < 0 ? quotient - 1 : quotient
     }
 }
 

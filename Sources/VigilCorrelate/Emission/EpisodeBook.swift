@@ -31,7 +31,11 @@ struct EpisodeBook {
 
     var memoryBytes: Int { index.capacity * 4 + episodes.capacity * MemoryLayout<Episode>.stride }
 
-    /// Records a qualifying window. Returns the episode when this window opens it.
+    /// Whether the group has an open episode.
+    func isOpen(_ group: UInt32) -> Bool { Int(group) < index.count && index[Int(group)] != Self.none }
+
+    /// Records a qualifying window. Returns the episode when this window opens it (`id` is asked for
+    /// then only).
     mutating func record(group: UInt32, window: QualifiedWindow, inputs: Int, id: () -> UInt64) -> Episode? {
         let position = index[Int(group)]
         if position != Self.none {

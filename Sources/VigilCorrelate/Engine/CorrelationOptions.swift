@@ -50,6 +50,11 @@ public struct CorrelationOptions: Sendable {
     /// furthest below their threshold first), counted in ``CorrelationStats``. Nothing is shed below
     /// the budget.
     public var maxStateBytes: Int = 512 << 20
+    /// Open an episode as soon as a condition that cannot stop holding holds (`--emit episodes`; gt/gte
+    /// on an `event_count`, a `value_count`, or a `value_sum` of non-negative values), instead of when
+    /// the watermark passes the window (docs/correlation.md, "Early alerts"). The final state of every
+    /// episode (its id, windows, counts and closing alert) is the same either way.
+    public var earlyAlerts: Bool = true
 
     public init() {}
 

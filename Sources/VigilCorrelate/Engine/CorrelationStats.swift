@@ -34,6 +34,13 @@ public struct CorrelationStats: Sendable, Hashable {
     public var budgetReached = 0
     /// The most bytes of state the budget counted at once, summed over shards (each shard's own peak).
     public var peakStateBytes = 0
+    /// Episodes opened before the watermark reached their window (``CorrelationOptions/earlyAlerts``).
+    public var earlyEpisodes = 0
+    /// Episodes opened early whose first window a late input moved (an `updated` alert each).
+    public var movedEpisodes = 0
+    /// Episodes opened early that did not happen after all (a negative value of a sum came late, or
+    /// state was shed): closed with no window.
+    public var retractedEpisodes = 0
 
     public init() {}
 
@@ -55,6 +62,9 @@ public struct CorrelationStats: Sendable, Hashable {
         shedLate += other.shedLate
         budgetReached += other.budgetReached
         peakStateBytes += other.peakStateBytes
+        earlyEpisodes += other.earlyEpisodes
+        movedEpisodes += other.movedEpisodes
+        retractedEpisodes += other.retractedEpisodes
     }
 }
 

@@ -84,6 +84,19 @@ struct EventCountState: WindowState {
 
     func measure(_ group: UInt32) -> Double? { Double(totals[Int(group)]) }
 
+    func known(_ group: UInt32, from time: Int64, into entries: inout [KnownEntry]) {
+        let g = Int(group)
+        guard firstRefs[g] != Self.noEvent else { return }
+        if firstTimes[g] >= time { entries.append(KnownEntry(time: firstTimes[g], weight: Double(firstCounts[g]), ref: firstRefs[g])) }
+        let pool = self.pool
+        pool.forEach(queues[g]) { position in
+            if pool.times[position] >= time {
+                entries.append(KnownEntry(time: pool.times[position], weight: Double(pool.payload[position]), ref: pool.refs[position]))
+            }
+            return true
+        }
+    }
+
     func liveBytes(groups: Int) -> Int { groups * 28 + pool.liveBytes }
 
     mutating func reset(_ group: UInt32) {

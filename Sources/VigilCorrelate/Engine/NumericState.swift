@@ -102,6 +102,20 @@ struct NumericState: WindowState {
 
     func liveBytes(groups: Int) -> Int { groups * 28 + pool.liveBytes }
 
+    /// Sums only (early alerts do not apply to averages and percentiles).
+    func known(_ group: UInt32, from time: Int64, into entries: inout [KnownEntry]) {
+        guard case .sum = aggregate else { return }
+        let pool = self.pool
+        pool.forEach(queues[Int(group)]) { position in
+            if pool.times[position] >= time {
+                let measure = pool.payload[position]
+                entries.append(
+                    KnownEntry(time: pool.times[position], weight: measure.sum, values: Int(measure.values), ref: pool.refs[position]))
+            }
+            return true
+        }
+    }
+
     private mutating func metric(group g: Int) -> Double? {
         let count = totals[g]
         guard count > 0 else { return nil }

@@ -49,6 +49,8 @@ extension RuleRuntime {
             order = []
         }
         expire(before: expireBefore, env: &env)
+        if !announced.isEmpty { retractAnnouncements(before: watermark, env: &env) }
+        ledger.forget(before: AlertFactory.day(of: expireBefore))
     }
 
     /// Inputs a flush keeps scratch for between flushes.
@@ -139,6 +141,7 @@ extension RuleRuntime {
         }
         env.context.evidence.removeAll(keepingCapacity: true)
         env.context.deadlines.removeAll(keepingCapacity: true)
+        if tracksValues { noteValues(key: key) }
         // Temporal types count instants, not inputs (their inputs of one instant may be collapsed).
         let inputs = collapsesInstants ? 1 : runEvents.count
         if let window = evaluator.add(runEvents, group: group, time: time, context: &env.context) {
@@ -169,6 +172,8 @@ extension RuleRuntime {
         case .episode:
             if let episode = episodes.closeIfDue(group: timer.group, deadline: timer.deadline, span: span) {
                 emitClosing(episode, key: key, at: timer.deadline, env: &env)
+                // A next episode of the group may open early now.
+                if early { pending.touch(key: key, hash: GroupKey.hash(key)) }
             }
         }
     }
@@ -181,20 +186,24 @@ extension RuleRuntime {
         let wantsEpisode = rule.emitsAlerts && (emit == .episodes || (emit == .threshold && machine == nil))
         guard !consumers.isEmpty || wantsAlert || wantsEpisode else { return }
         if wantsEpisode {
-            let factory = self.factory
-            let opened = episodes.record(group: group, window: window, inputs: inputs) {
-                factory.episodeID(key: key, opened: window.end)
-            }
+            // An episode opening now takes the id of the one opened early for this group, if any.
+            var id: UInt64 = 0
+            var announcement: Announcement?
+            if !episodes.isOpen(group) { (id, announcement) = openingID(key: key, end: window.end, env: &env) }
+            let opened = episodes.record(group: group, window: window, inputs: inputs) { id }
             let generation = groups.generation(group)
             timers.push(.init(deadline: window.end &+ span, group: group, generation: generation, kind: .episode))
-            if let episode = opened {
+            if let episode = opened, announcement?.end != window.end {
+                // Opened now, or opened early at a later window: a late input moved its first window.
+                let state: Alert.Episode.State = announcement == nil ? .opened : .updated
                 let info = Alert.Episode(
-                    id: episode.id, state: .opened, windows: 1, events: episode.events, firstSeen: Timestamp(nanoseconds: window.end),
+                    id: episode.id, state: state, windows: 1, events: episode.events, firstSeen: Timestamp(nanoseconds: window.end),
                     lastSeen: Timestamp(nanoseconds: window.end))
                 let alert = factory.window(
                     key: key, start: window.start, end: window.end, metric: window.metric, evidence: env.evidenceJSON(), episode: info)
                 env.alerts.append(alert)
                 env.stats.alerts += 1
+                if state == .updated { env.stats.movedEpisodes += 1 }
             }
             if consumers.isEmpty { return }
         }

@@ -98,6 +98,19 @@ struct RuleRuntime {
     /// For rules that fire on high values (gt/gte on a count, a distinct count or a sum): the highest
     /// limit their measure must pass. Eviction then prefers groups far below it (see ``victim()``).
     let firingLimit: Double?
+    /// Whether episodes of this rule open as soon as their condition holds (EarlyAlerts.swift).
+    let early: Bool
+    /// value_sum with early alerts: groups whose values so far include a negative one or one that is
+    /// not an integer (``ValueFlags``), for the group's lifetime.
+    let tracksValues: Bool
+    var valueFlags: [String: UInt8] = [:]
+    /// Episode numbers per group and day, for episode ids (``EpisodeLedger``).
+    var ledger = EpisodeLedger()
+    /// Episodes opened early whose first window the watermark has not reached yet, by group key.
+    var announced: [String: Announcement] = [:]
+    /// Scratch of ``announceEarly(watermark:env:)``.
+    var earlyInputs: [PendingInput] = []
+    var earlyEntries: [KnownEntry] = []
 
     struct SortKey {
         var time: Int64
@@ -126,6 +139,10 @@ struct RuleRuntime {
         } else {
             firingLimit = nil
         }
+        let episodic = rule.emitsAlerts && (emit == .episodes || (emit == .threshold && machine == nil))
+        early = options.earlyAlerts && episodic && firingLimit != nil
+        tracksValues = early && rule.type == .valueSum
+        pending = PendingQueue(indexedByKey: early)
     }
 
     static func makeEvaluator(_ rule: CorrelationRule, evidencePerAlert: Int) -> any WindowEvaluator {
@@ -148,15 +165,18 @@ struct RuleRuntime {
 
     var memoryBytes: Int {
         groups.capacityBytes + pending.memoryBytes + evaluator.memoryBytes + (machine?.memoryBytes ?? 0) + timers.items.capacity * 24
-            + episodes.memoryBytes
+            + episodes.memoryBytes + earlyBytes
     }
+
+    /// Episode numbers, early episodes and value flags (about 48 bytes per entry).
+    var earlyBytes: Int { (ledger.count + announced.count + valueFlags.count) * 48 }
 
     /// Bytes of the groups' state in use (without waiting inputs), and the scratch a flush keeps:
     /// what the state budget counts.
     var stateBytes: Int {
         groups.liveBytes + evaluator.liveBytes(groups: groups.count) + (machine?.liveBytes(groups: groups.count) ?? 0)
             + timers.items.count * 24 + episodes.count * (MemoryLayout<EpisodeBook.Episode>.stride + 4)
-            + ready.capacity * MemoryLayout<PendingInput>.stride + order.capacity * MemoryLayout<SortKey>.stride
+            + ready.capacity * MemoryLayout<PendingInput>.stride + order.capacity * MemoryLayout<SortKey>.stride + earlyBytes
     }
 
     /// Groups sampled from the least recently seen end when one must go.
@@ -215,8 +235,11 @@ struct RuleRuntime {
     /// Closes a group's open episode and frees its window state (its table entry stays).
     mutating func release(_ slot: UInt32, env: inout FlushEnvironment) {
         if let episode = episodes.remove(group: slot), rule.emitsAlerts {
-            emitClosing(episode, key: groups.keys[Int(slot)], at: episode.lastEnd &+ span, env: &env)
+            let key = groups.keys[Int(slot)]
+            emitClosing(episode, key: key, at: episode.lastEnd &+ span, env: &env)
+            if early { pending.touch(key: key, hash: GroupKey.hash(key)) }
         }
+        if tracksValues, !valueFlags.isEmpty { valueFlags[groups.keys[Int(slot)]] = nil }
         evaluator.release(slot)
         machine?.release(slot)
     }

@@ -52,6 +52,16 @@ struct ValueCountState: WindowState {
 
     func measure(_ group: UInt32) -> Double? { Double(distinct[Int(group)]) }
 
+    func known(_ group: UInt32, from time: Int64, into entries: inout [KnownEntry]) {
+        var node = heads[Int(group)]
+        while node != Self.none {
+            if seen[Int(node)] >= time {
+                entries.append(KnownEntry(time: seen[Int(node)], weight: 1, ref: refs[Int(node)], value: values[Int(node)]))
+            }
+            node = following[Int(node)]
+        }
+    }
+
     var memoryBytes: Int {
         index.capacityBytes + values.capacity * 16 + nodeHashes.capacity * 8 + nodeGroups.capacity * 4 + seen.capacity * 8
             + (refs.capacity + previous.capacity + following.capacity + freeNodes.capacity) * 4

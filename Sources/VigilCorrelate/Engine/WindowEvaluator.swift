@@ -34,6 +34,18 @@ struct EvaluationContext {
     }
 }
 
+/// One piece of a group's window state as early alerts read it (``WindowState/known(_:from:into:)``).
+struct KnownEntry {
+    var time: Int64
+    /// event_count: the events the entry stands for; value_sum: the sum of its values.
+    var weight: Double
+    /// value_sum: how many values it holds.
+    var values: Int = 0
+    var ref: UInt32
+    /// value_count: a distinct value, last seen at ``time``.
+    var value: String? = nil
+}
+
 /// What a deadline decided for a forward (absence) window.
 enum DeadlineOutcome {
     case none
@@ -64,6 +76,9 @@ protocol WindowEvaluator: AnyObject {
     /// The group's measure now for rules that fire on high values (counts, distinct counts, sums); nil
     /// for others. Eviction prefers groups far below their threshold.
     func measure(_ group: UInt32) -> Double?
+    /// Appends, oldest first, what the group holds from `time` on (early alerts, for the types they
+    /// apply to: event_count, value_count, value_sum; others append nothing).
+    func known(_ group: UInt32, from time: Int64, into entries: inout [KnownEntry])
     /// Writes a group's state to a snapshot (docs/correlation.md, "Restarts").
     func writeGroup(_ group: UInt32, to out: inout SnapshotWriter)
     /// Reads one group's state as ``writeGroup(_:to:)`` wrote it, checked against this rule.
@@ -86,6 +101,8 @@ protocol WindowState {
     func liveBytes(groups: Int) -> Int
     /// See ``WindowEvaluator/measure(_:)``.
     func measure(_ group: UInt32) -> Double?
+    /// See ``WindowEvaluator/known(_:from:into:)``.
+    func known(_ group: UInt32, from time: Int64, into entries: inout [KnownEntry])
     /// See ``WindowEvaluator/writeGroup(_:to:)`` (WindowState+Snapshot.swift).
     func writeGroup(_ group: UInt32, to out: inout SnapshotWriter)
     func readGroup(from input: inout SnapshotReader) throws(CorrelationSnapshotError) -> SnapshotWindow
@@ -98,6 +115,8 @@ extension WindowState {
     }
 
     func measure(_ group: UInt32) -> Double? { nil }
+
+    func known(_ group: UInt32, from time: Int64, into entries: inout [KnownEntry]) {}
 }
 
 /// The ``WindowEvaluator`` of a ``WindowState``.
@@ -114,6 +133,7 @@ final class StateEvaluator<State: WindowState>: WindowEvaluator {
     var memoryBytes: Int { state.memoryBytes }
     func liveBytes(groups: Int) -> Int { state.liveBytes(groups: groups) }
     func measure(_ group: UInt32) -> Double? { state.measure(group) }
+    func known(_ group: UInt32, from time: Int64, into entries: inout [KnownEntry]) { state.known(group, from: time, into: &entries) }
     func writeGroup(_ group: UInt32, to out: inout SnapshotWriter) { state.writeGroup(group, to: &out) }
 
     func readGroup(from input: inout SnapshotReader) throws(CorrelationSnapshotError) -> SnapshotWindow {

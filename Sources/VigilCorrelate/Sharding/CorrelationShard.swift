@@ -195,6 +195,10 @@ public final class CorrelationShard: @unchecked Sendable {
                 ingest(chained, list: chained.shards)
             }
         }
+        // Episodes whose condition already holds with the inputs known open now (early alerts).
+        for index in runtimes.indices where runtimes[index]?.early == true {
+            runtimes[index]!.announceEarly(watermark: watermark.nanoseconds, env: &environment)
+        }
         keepWithinBudget()
         if role != .chain { swap(&output.chained, &environment.chained) }
         swap(&output.alerts, &environment.alerts)

@@ -116,6 +116,7 @@ extension CorrelationShard {
                 input.ref = input.ref == 0 ? 0 : refs[UInt64(parts[p].section) << 32 | UInt64(input.ref)] ?? EvidenceStore.expiredRef
                 runtimes[rule.rule]!.restorePending(input)
             }
+            for part in parts { runtimes[rule.rule]!.restoreEarly(part, owns: owns) }
         }
         appliedThrough = role == .chain ? restored.chainAppliedThrough : restored.groupAppliedThrough
     }

@@ -17,8 +17,10 @@ import VigilEvent
 public struct CorrelationSnapshot: Sendable {
     /// The file's name in the state directory.
     public static let fileName = "correlation-state"
-    /// The format written; files of other versions are refused (their state is not restored).
-    public static let version: UInt32 = 1
+    /// The format written. Version 1 (before episode numbers and early alerts) is still read; files of
+    /// other versions are refused (their state is not restored).
+    public static let version: UInt32 = 2
+    static let readableVersions: ClosedRange<UInt32> = 1...2
     static let magic: [UInt8] = Array("VIGILCST".utf8)
     static let headerSize = 32
 
@@ -86,8 +88,8 @@ public struct CorrelationSnapshot: Sendable {
         }
         var header = SnapshotReader(bytes, from: 8, to: Self.headerSize)
         let version = try header.u32()
-        guard version == Self.version else {
-            throw CorrelationSnapshotError("format version \(version), this vigil reads version \(Self.version)")
+        guard Self.readableVersions.contains(version) else {
+            throw CorrelationSnapshotError("format version \(version), this vigil reads versions 1 and \(Self.version)")
         }
         guard try header.u32() == 0 else { throw CorrelationSnapshotError("unknown flags in the header") }
         let length = try header.u64(), checksum = try header.u64()
@@ -96,13 +98,16 @@ public struct CorrelationSnapshot: Sendable {
         }
         let computed = bytes.withUnsafeBytes { FNV1a.hash(UnsafeRawBufferPointer(rebasing: $0[Self.headerSize...])) }
         guard computed == checksum else { throw CorrelationSnapshotError("checksum mismatch: the file is corrupt") }
-        return try decode(SnapshotReader(bytes, from: Self.headerSize), ruleSet: ruleSet, options: options, startingEmpty: startingEmpty)
+        return try decode(
+            SnapshotReader(bytes, from: Self.headerSize), ruleSet: ruleSet, options: options, startingEmpty: startingEmpty,
+            version: version)
     }
 
     /// The payload, checksum aside (tests reach this directly, to show a forged file that passes the
     /// checksum is still checked in full).
     func decode(
-        _ payload: SnapshotReader, ruleSet: CorrelationRuleSet, options: CorrelationOptions, startingEmpty: Set<Int> = []
+        _ payload: SnapshotReader, ruleSet: CorrelationRuleSet, options: CorrelationOptions, startingEmpty: Set<Int> = [],
+        version: UInt32 = CorrelationSnapshot.version
     ) throws(CorrelationSnapshotError) -> RestoredCorrelation {
         var input = payload
         let emitCode = try input.u8()
@@ -132,7 +137,8 @@ public struct CorrelationSnapshot: Sendable {
                 let definition = RuleDefinition(identity: try reader.string(), digest: try reader.u64())
                 let label = try reader.string()
                 parts.append(
-                    RestoredCorrelation.SavedPart(section: section, definition: definition, label: label, reader: try reader.section()))
+                    RestoredCorrelation.SavedPart(
+                        section: section, definition: definition, label: label, reader: try reader.section(), version: version))
             }
             try reader.expectEnd("shard section \(section)")
         }
@@ -220,6 +226,8 @@ public struct RestoredCorrelation: Sendable {
         /// How the log named the rule when it was saved.
         var label: String
         var reader: SnapshotReader
+        /// The file's format version.
+        var version: UInt32
     }
 
     /// Matches saved parts to the rules of `ruleSet` and reads those that match. The report names rules
@@ -251,7 +259,8 @@ public struct RestoredCorrelation: Sendable {
             }
             var input = part.reader
             do throws(CorrelationSnapshotError) {
-                parts[index, default: []].append(try templates[index]!.readSnapshot(&input, section: part.section))
+                parts[index, default: []].append(
+                    try templates[index]!.readSnapshot(&input, section: part.section, version: part.version))
             } catch {
                 // Half a rule's state is worse than none: the rule starts empty.
                 unreadable[part.label] = error.message
@@ -267,7 +276,7 @@ public struct RestoredCorrelation: Sendable {
             for part in rule {
                 report.groups += part.groups.count
                 report.waitingInputs += part.pending.count
-                report.openEpisodes += part.groups.reduce(0) { $0 + ($1.episode == nil ? 0 : 1) }
+                report.openEpisodes += part.groups.reduce(0) { $0 + ($1.episode == nil ? 0 : 1) } + part.announced.count
                 for input in part.pending where input.source.rawValue < SnapshotLimits.maxSourceID {
                     nextSourceID = max(nextSourceID, input.source.rawValue + 1)
                 }

@@ -5,10 +5,13 @@ import VigilEvent
 /// Layout: groups (count, then per group, least recently seen first: key, last seen, the type's window
 /// state, the `--emit threshold` operation when the rule has one, the open episode if any), timers of
 /// live groups (deadline, group index in that list, kind), then the inputs waiting for the watermark
-/// (time, sequence, number, source slot, source id, evidence, group-key hash, key, value if any).
+/// (time, sequence, number, source slot, source id, evidence, group-key hash, key, value if any);
+/// from format version 2 on, then the episode numbers (key hash, day, number), the episodes opened early
+/// (key, id, window start and end, metric, day, number) and the value flags of value_sum groups (key,
+/// flags).
 extension RuleRuntime {
     /// Whether the rule holds anything in this shard (timers belong to groups).
-    var holdsState: Bool { groups.count > 0 || !pending.isEmpty }
+    var holdsState: Bool { groups.count > 0 || !pending.isEmpty || ledger.count > 0 || !announced.isEmpty || !valueFlags.isEmpty }
 
     func writeSnapshot(to out: inout SnapshotWriter) {
         var indexOfSlot = [Int32](repeating: -1, count: groups.slotCount)
@@ -49,12 +52,36 @@ extension RuleRuntime {
             out.bool(input.value != nil)
             if let value = input.value { out.string(value) }
         }
+        // Sorted, so that the same state gives the same bytes.
+        out.count(ledger.count)
+        for (hash, entry) in ledger.entries.sorted(by: { $0.key < $1.key }) {
+            out.u64(hash)
+            out.i64(entry.day)
+            out.u32(UInt32(clamping: entry.number))
+        }
+        out.count(announced.count)
+        for (key, announcement) in announced.sorted(by: { $0.key < $1.key }) {
+            out.string(key)
+            out.u64(announcement.id)
+            out.i64(announcement.start)
+            out.i64(announcement.end)
+            out.f64(announcement.metric)
+            out.i64(announcement.day)
+            out.u32(UInt32(clamping: announcement.number))
+        }
+        out.count(valueFlags.count)
+        for (key, flags) in valueFlags.sorted(by: { $0.key < $1.key }) {
+            out.string(key)
+            out.u8(flags)
+        }
     }
 
     /// Reads one part written by ``writeSnapshot(to:)``, checked against this rule: source slots,
     /// temporal dimensions, whether it has a threshold operation, every index and length. A group's
     /// hash is computed again from its key (it picks the shard).
-    func readSnapshot(_ input: inout SnapshotReader, section: Int) throws(CorrelationSnapshotError) -> RulePartSnapshot {
+    func readSnapshot(
+        _ input: inout SnapshotReader, section: Int, version: UInt32 = CorrelationSnapshot.version
+    ) throws(CorrelationSnapshotError) -> RulePartSnapshot {
         var part = RulePartSnapshot(section: section)
         // Key length, last seen, and at least a count and the episode flag.
         let groupCount = try input.count(minimumBytes: 17)
@@ -99,8 +126,44 @@ extension RuleRuntime {
                     time: time, sequence: sequence, keyHash: keyHash, number: number, key: key, value: value, slot: Int32(slot),
                     source: id, ref: ref))
         }
+        if version >= 2 { try readEarly(&input, into: &part) }
         try input.expectEnd("the state of rule \(RuleDefinition.identity(of: rule))")
         return part
+    }
+
+    /// Episode numbers, episodes opened early and value flags (format version 2).
+    private func readEarly(_ input: inout SnapshotReader, into part: inout RulePartSnapshot) throws(CorrelationSnapshotError) {
+        let ledgerCount = try input.count(minimumBytes: 20)
+        for _ in 0..<ledgerCount {
+            let hash = try input.u64(), day = try input.i64(), number = Int(try input.u32())
+            part.ledger.append((hash, EpisodeLedger.Entry(day: day, number: number)))
+        }
+        let announcedCount = try input.count(minimumBytes: 48)
+        for _ in 0..<announcedCount {
+            let key = try input.string()
+            let id = try input.u64(), start = try input.i64(), end = try input.i64(), metric = try input.f64()
+            let day = try input.i64(), number = Int(try input.u32())
+            part.announced.append(
+                (key, Announcement(id: id, start: start, end: end, metric: metric, day: day, number: number)))
+        }
+        let flagCount = try input.count(minimumBytes: 5)
+        for _ in 0..<flagCount {
+            let key = try input.string()
+            part.valueFlags.append((key, try input.u8()))
+        }
+    }
+
+    /// Takes restored episode numbers, early episodes and value flags (those whose key this shard owns).
+    mutating func restoreEarly(_ part: RulePartSnapshot, owns: (UInt64) -> Bool) {
+        for (hash, entry) in part.ledger where owns(hash) { ledger.restore(hash: hash, entry) }
+        for (key, announcement) in part.announced where owns(GroupKey.hash(key)) {
+            announced[key] = announcement
+            // Its group is checked again at the next step (it may have waiting inputs).
+            pending.touch(key: key, hash: GroupKey.hash(key))
+        }
+        if tracksValues {
+            for (key, flags) in part.valueFlags where owns(GroupKey.hash(key)) { valueFlags[key, default: 0] |= flags }
+        }
     }
 
     /// Adds a group read from a snapshot as the newest group; nil (nothing added) when its key is

@@ -60,6 +60,10 @@ struct RulePartSnapshot: Sendable {
     var groups: [SnapshotGroup] = []
     var timers: [SnapshotTimer] = []
     var pending: [PendingInput] = []
+    /// Episode numbers by group-key hash, episodes opened early and value_sum flags by group key.
+    var ledger: [(UInt64, EpisodeLedger.Entry)] = []
+    var announced: [(String, Announcement)] = []
+    var valueFlags: [(String, UInt8)] = []
 }
 
 /// A piece of evidence of a shard section: the bytes live in the state file's buffer.

@@ -29,8 +29,15 @@ struct PendingQueue {
     private var heap: [Entry] = []
     /// Heap bytes of the waiting inputs' long keys and values.
     private var stringBytes = 0
+    /// The key index, when ``init(indexedByKey:)`` asked for one: the waiting inputs of each group.
+    private var keys: KeyIndex?
 
     var count: Int { heap.count }
+
+    /// A queue; `indexedByKey` keeps an index of the waiting inputs by group (for early alerts).
+    init(indexedByKey: Bool = false) {
+        if indexedByKey { keys = KeyIndex() }
+    }
 
     /// Bytes the waiting inputs hold (the slab and heap as allocated, long strings): what the state
     /// budget counts. Allocated, not used: both grow by doubling, and they are given back once emptied
@@ -48,6 +55,7 @@ struct PendingQueue {
 
     var memoryBytes: Int {
         slab.capacity * MemoryLayout<PendingInput?>.stride + freeSlots.capacity * 4 + heap.capacity * MemoryLayout<Entry>.stride
+            + (keys?.memoryBytes ?? 0)
     }
 
     /// Stores an input; returns its slab slot.
@@ -62,6 +70,7 @@ struct PendingQueue {
             slot = Int32(slab.count)
             slab.append(input)
         }
+        if keys != nil { keys!.link(slot, of: input, slab: slab) }
         heap.append(Entry(time: input.time, slot: slot))
         var child = heap.count - 1
         while child > 0 {
@@ -96,6 +105,7 @@ struct PendingQueue {
             if let input = slab[Int(top.slot)].take() {
                 stringBytes -= Self.stringBytes(input)
                 ready.append(input)
+                if keys != nil { keys!.unlink(top.slot) }
             }
             freeSlots.append(top.slot)
             let last = heap.removeLast()
@@ -116,6 +126,158 @@ struct PendingQueue {
             // Nothing waits: give back a slab grown by a burst.
             slab.removeAll()
             freeSlots.removeAll()
+            if keys != nil { keys!.removeAll() }
+        }
+    }
+
+    // MARK: By group (early alerts)
+
+    /// The groups that gained a waiting input, or were ``touch(key:hash:)``ed, since the last call, in
+    /// the order they did (each once), as (key, key hash). Empty without a key index.
+    mutating func takeTouched() -> [(key: String, hash: UInt64)] {
+        guard keys != nil else { return [] }
+        let nodes = keys!.takeTouched()
+        return nodes.map { node in
+            let head = keys!.nodes[Int(node)].head
+            return (key: slab[Int(head)]!.key, hash: keys!.nodes[Int(node)].hash)
+        }
+    }
+
+    /// Marks a group to be reported by the next ``takeTouched()`` if it has waiting inputs.
+    mutating func touch(key: String, hash: UInt64) {
+        guard keys != nil, let node = find(key: key, hash: hash) else { return }
+        keys!.markTouched(node)
+    }
+
+    /// Calls `body` with every waiting input of a group, in no particular order.
+    func forEachInput(key: String, hash: UInt64, _ body: (PendingInput) -> Void) {
+        guard let keys, let node = find(key: key, hash: hash) else { return }
+        var slot = keys.nodes[Int(node)].head
+        while slot >= 0 {
+            body(slab[Int(slot)]!)
+            slot = keys.following[Int(slot)]
+        }
+    }
+
+    /// How many inputs of a group wait.
+    func count(key: String, hash: UInt64) -> Int {
+        guard let keys, let node = find(key: key, hash: hash) else { return 0 }
+        return Int(keys.nodes[Int(node)].count)
+    }
+
+    private func find(key: String, hash: UInt64) -> Int32? {
+        keys?.find(hash: hash) { slab[Int($0)]!.key == key }
+    }
+
+    /// The waiting inputs of each group, as lists through their slab slots: a node per group with
+    /// waiting inputs, found by the key's hash (keys compared through the node's first input), and
+    /// per slab slot the node it belongs to and its neighbours. 12 bytes per waiting input and about
+    /// 40 per group.
+    private struct KeyIndex {
+        struct Node {
+            var hash: UInt64
+            /// First slab slot of the list (-1: the node is free).
+            var head: Int32
+            var count: Int32
+            var touched: Bool
+        }
+
+        var index = HashIndex()
+        var nodes: [Node] = []
+        var freeNodes: [Int32] = []
+        var nodeOfSlot: [Int32] = []
+        var following: [Int32] = []
+        var preceding: [Int32] = []
+        var touched: [Int32] = []
+
+        var memoryBytes: Int {
+            index.capacityBytes + nodes.capacity * MemoryLayout<Node>.stride + (freeNodes.capacity + touched.capacity) * 4
+                + (nodeOfSlot.capacity + following.capacity + preceding.capacity) * 4
+        }
+
+        /// The node whose first input's key `matches`.
+        func find(hash: UInt64, matches: (Int32) -> Bool) -> Int32? {
+            index.find(hash: hash) { matches(nodes[Int($0)].head) }.map { Int32($0) }
+        }
+
+        mutating func link(_ slot: Int32, of input: PendingInput, slab: [PendingInput?]) {
+            if nodeOfSlot.count < slab.count {
+                let grow = slab.count - nodeOfSlot.count
+                nodeOfSlot.append(contentsOf: repeatElement(-1, count: grow))
+                following.append(contentsOf: repeatElement(-1, count: grow))
+                preceding.append(contentsOf: repeatElement(-1, count: grow))
+            }
+            let node: Int32
+            if let found = find(hash: input.keyHash, matches: { slab[Int($0)]!.key == input.key }) {
+                node = found
+            } else {
+                let fresh = Node(hash: input.keyHash, head: -1, count: 0, touched: false)
+                if let reused = freeNodes.popLast() {
+                    node = reused
+                    nodes[Int(node)] = fresh
+                } else {
+                    node = Int32(nodes.count)
+                    nodes.append(fresh)
+                }
+                do {
+                    // The copy ends with this scope, before `nodes` changes again.
+                    let all = nodes
+                    index.insert(UInt32(node), hash: input.keyHash) { all[Int($0)].hash }
+                }
+            }
+            let head = nodes[Int(node)].head
+            nodeOfSlot[Int(slot)] = node
+            following[Int(slot)] = head
+            preceding[Int(slot)] = -1
+            if head >= 0 { preceding[Int(head)] = slot }
+            nodes[Int(node)].head = slot
+            nodes[Int(node)].count += 1
+            markTouched(node)
+        }
+
+        mutating func unlink(_ slot: Int32) {
+            let node = nodeOfSlot[Int(slot)]
+            guard node >= 0 else { return }
+            let before = preceding[Int(slot)], after = following[Int(slot)]
+            if before >= 0 { following[Int(before)] = after } else { nodes[Int(node)].head = after }
+            if after >= 0 { preceding[Int(after)] = before }
+            nodeOfSlot[Int(slot)] = -1
+            nodes[Int(node)].count -= 1
+            guard nodes[Int(node)].count == 0 else { return }
+            do {
+                let all = nodes
+                index.remove(UInt32(node), hash: all[Int(node)].hash) { all[Int($0)].hash }
+            }
+            nodes[Int(node)].head = -1
+            nodes[Int(node)].touched = false
+            freeNodes.append(node)
+        }
+
+        mutating func markTouched(_ node: Int32) {
+            guard !nodes[Int(node)].touched else { return }
+            nodes[Int(node)].touched = true
+            touched.append(node)
+        }
+
+        /// Nodes touched and still holding inputs, each once; clears their marks.
+        mutating func takeTouched() -> [Int32] {
+            var out: [Int32] = []
+            for node in touched where nodes[Int(node)].touched && nodes[Int(node)].head >= 0 {
+                nodes[Int(node)].touched = false
+                out.append(node)
+            }
+            touched.removeAll(keepingCapacity: true)
+            return out
+        }
+
+        mutating func removeAll() {
+            index = HashIndex()
+            nodes.removeAll()
+            freeNodes.removeAll()
+            nodeOfSlot.removeAll()
+            following.removeAll()
+            preceding.removeAll()
+            touched.removeAll()
         }
     }
 }
