@@ -120,6 +120,11 @@ struct RuleOptions: ParsableArguments {
         help: "Whether event time runs on with the wall clock while input is idle (default: only for listeners and piped stdin).")
     var live: Bool?
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Open a correlation episode as soon as a count, distinct count or non-negative sum reaches its gt/gte threshold, before the watermark (docs/correlation.md, \"Early alerts\").")
+    var earlyAlerts = true
+
     func validate() throws {
         guard CorrelationOptions.Emit(rawValue: emit) != nil else { throw ValidationError("--emit must be all, episodes or threshold") }
         _ = try DurationOption.parse(lateness, option: "--lateness")
@@ -138,6 +143,7 @@ struct RuleOptions: ParsableArguments {
         options.correlation.decideAbsenceBeyondInput = absenceAtEnd == "decide"
         options.alertsPath = alertsPath
         options.live = live
+        options.correlation.earlyAlerts = earlyAlerts
     }
 }
 

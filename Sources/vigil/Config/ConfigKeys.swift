@@ -152,6 +152,7 @@ enum ConfigKeys {
         ConfigKey(name: "alerts", arity: .single(.path), commands: runOnly),
         ConfigKey(name: "absence-at-end", arity: .single(.choice(["decide", "leave"])), commands: runOnly),
         ConfigKey(name: "live", arity: .flag(inversion: "no-live"), commands: runOnly),
+        ConfigKey(name: "early-alerts", arity: .flag(inversion: "no-early-alerts"), commands: runOnly),
     ]
 
     /// Alert tiers, suppression, health and sinks (`run`, AlertOptions).
