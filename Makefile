@@ -16,6 +16,11 @@ deps:
 		echo "installing $(APT_PACKAGES)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES); \
 	fi
+	@# The alert output tests send to a real syslog-ng, started by the test on a free loopback port.
+	@if ! command -v syslog-ng >/dev/null 2>&1 && [ ! -x /usr/sbin/syslog-ng ]; then \
+		echo "installing syslog-ng-core"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq syslog-ng-core; \
+	fi
 	@# The TLS listener tests make a throwaway certificate and send with the openssl command.
 	@if ! command -v openssl >/dev/null 2>&1; then \
 		echo "installing openssl"; \

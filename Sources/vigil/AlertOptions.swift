@@ -51,7 +51,8 @@ struct AlertOptions: ParsableArguments {
 
     @Option(
         name: .customLong("webhook"),
-        help: ArgumentHelp("POST alerts as JSON arrays to URL (batched, retried with backoff, in order); repeatable.", valueName: "url[,min-tier=n]"))
+        help: ArgumentHelp(
+            "POST alerts as JSON arrays to URL (batched, retried with backoff, in order); repeatable.", valueName: "url[,min-tier=n]"))
     var webhooks: [String] = []
 
     @Option(

@@ -122,7 +122,9 @@ struct RuleOptions: ParsableArguments {
 
     @Flag(
         inversion: .prefixedNo,
-        help: "Open a correlation episode as soon as a count, distinct count or non-negative sum reaches its gt/gte threshold, before the watermark (docs/correlation.md, \"Early alerts\").")
+        help:
+            "Open a correlation episode as soon as a count, distinct count or non-negative sum reaches its gt/gte threshold, before the watermark (docs/correlation.md, \"Early alerts\")."
+    )
     var earlyAlerts = true
 
     func validate() throws {

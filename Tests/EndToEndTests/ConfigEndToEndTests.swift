@@ -332,7 +332,8 @@ struct ConfigEndToEndTests {
         "inputs": "samples/auth.log", "year": "2026", "host-timezone": "web-*=UTC", "json-time-key": "ts", "udp": "127.0.0.1:0",
         "tcp": "127.0.0.1:0", "tls": "127.0.0.1:0", "tls-cert": "cert.pem", "tls-key": "key.pem", "stats-json": "stats.json",
         "decoders": "rules/decoders", "logsources": "logsources.yml", "logsource": "product=linux", "rules": "rules/sigma",
-        "alerts": "alerts.jsonl", "suppression-gap": "10m", "tiers": "rules/tiers.yml",
+        "alerts": "alerts.jsonl", "suppression-gap": "10m", "tiers": "rules/tiers.yml", "alerts-max-size": "100M",
+        "syslog-out": "udp://127.0.0.1:514", "webhook": "http://127.0.0.1:8080/alerts",
     ]
 
     @Test("every option of vigil run and vigil parse has a key that makes that option", arguments: ["run", "parse"])

@@ -137,10 +137,11 @@ struct SigmaRoutingTests {
         #expect(detector.counters.events == 6)
 
         let alert = ruleSet.alert(for: first).jsonLine
-        #expect(alert.hasPrefix(#"{"kind":"detection","time":"#))
+        #expect(alert.hasPrefix(#"{"id":""#))
+        #expect(alert.contains(#","kind":"detection","time":"#))
         #expect(
             alert.contains(
-                #""rule":{"id":"00000000-0000-4000-8000-000000000001","name":"sshd_failed","title":"sshd rule","level":"medium","tags":["attack.t1110"]}"#
+                #""rule":{"id":"00000000-0000-4000-8000-000000000001","name":"sshd_failed","title":"sshd rule","level":"medium","tags":["attack.t1110"],"file":"#
             ))
         #expect(alert.contains(#""event":{"time":"#))
     }

@@ -1,5 +1,6 @@
 import Testing
 import VigilAlert
+import VigilTestSupport
 
 @Suite struct AlertLinesTests {
     @Test func filteringByTierKeepsOrderAndBytes() {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VigilAlert
 import VigilOutput
+import VigilTestSupport
 
 /// `--alerts FILE`: appending, rotation by size, and errors that name the file.
 @Suite struct FileOutputTests {

@@ -25,22 +25,6 @@ func alertNumber(_ json: String) -> Int? {
     return object["n"] as? Int
 }
 
-/// A fresh directory under the temporary folder, removed by ``remove()``.
-struct TemporaryDirectory {
-    let path: String
-
-    init() {
-        var template = Array("\(NSTemporaryDirectory())/vigil-output-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        precondition(made != nil, "mkdtemp failed")
-        path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    func file(_ name: String) -> String { "\(path)/\(name)" }
-
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
-}
-
 /// Collects log lines (level and message) for checks.
 final class LogCapture: Sendable {
     private let lines = Mutex<[(Logger.Level, String)]>([])
@@ -68,50 +52,6 @@ final class LogCapture: Sendable {
         func log(event: LogEvent) {
             capture.record(event.level, event.message.description)
         }
-    }
-}
-
-/// Polls `condition` every 10 ms until it holds or `timeout` passes; returns whether it held.
-@discardableResult
-func waitUntil(timeout: Duration = .seconds(10), _ condition: () -> Bool) -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        usleep(10_000)
-    }
-    return condition()
-}
-
-/// A TCP port on 127.0.0.1 that nothing listened on a moment ago (bound to port 0, then released).
-func freePort(type: Int32 = Int32(SOCK_STREAM.rawValue)) -> Int {
-    let fd = socket(AF_INET, type, 0)
-    precondition(fd >= 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress -> Int32 in
-            guard bind(fd, socketAddress, length) == 0 else { return -1 }
-            return getsockname(fd, socketAddress, &length)
-        }
-    }
-    precondition(bound == 0, "bind failed: \(errno)")
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
-/// Whether something accepts TCP connections on 127.0.0.1:`port`.
-func isListening(port: Int) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    return withUnsafePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
     }
 }
 

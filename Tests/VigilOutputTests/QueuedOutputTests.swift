@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VigilAlert
 import VigilOutput
+import VigilTestSupport
 
 /// The queue every output shares: order, back-off, spool, drops, and a spool carried to the next run.
 @Suite struct QueuedOutputTests {

@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 import VigilAlert
 import VigilOutput
+import VigilTestSupport
 
 #if canImport(Glibc)
     import Glibc

@@ -2,89 +2,11 @@ import Foundation
 import Testing
 import VigilAlert
 import VigilOutput
+import VigilTestSupport
 
 #if canImport(Glibc)
     import Glibc
 #endif
-
-/// A syslog-ng started by a test on 127.0.0.1: RFC 5424 over UDP and over TCP (octet counting), each
-/// written to its own file as `PRI PROGRAM PID MSGID MSG`.
-final class SyslogNG {
-    /// The syslog-ng binary (Debian package `syslog-ng-core`), or nil.
-    static let binary: String? = {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        let candidates = ["/usr/sbin", "/usr/bin", "/sbin", "/usr/local/sbin"] + path.split(separator: ":").map(String.init)
-        return candidates.map { "\($0)/syslog-ng" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }()
-
-    let directory: TemporaryDirectory
-    let udpPort: Int
-    let tcpPort: Int
-    private var process: Process?
-
-    var udpFile: String { directory.file("udp.log") }
-    var tcpFile: String { directory.file("tcp.log") }
-    var stderrFile: String { directory.file("syslog-ng.err") }
-
-    init(directory: TemporaryDirectory) throws {
-        self.directory = directory
-        udpPort = freePort(type: Int32(SOCK_DGRAM.rawValue))
-        tcpPort = freePort()
-        let template = #"template("${PRI} ${PROGRAM} ${PID} ${MSGID} ${MSG}\n") flush-lines(1)"#
-        let config = """
-            @version: 3.38
-            options { log-msg-size(1048576); keep-hostname(yes); };
-            source s_udp { syslog(ip("127.0.0.1") port(\(udpPort)) transport("udp") so-rcvbuf(4194304)); };
-            source s_tcp { syslog(ip("127.0.0.1") port(\(tcpPort)) transport("tcp")); };
-            destination d_udp { file("\(udpFile)" \(template)); };
-            destination d_tcp { file("\(tcpFile)" \(template)); };
-            log { source(s_udp); destination(d_udp); };
-            log { source(s_tcp); destination(d_tcp); };
-
-            """
-        try Data(config.utf8).write(to: URL(fileURLWithPath: directory.file("syslog-ng.conf")))
-    }
-
-    /// Starts syslog-ng in the foreground and waits until its TCP source accepts connections.
-    func start() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary!)
-        process.arguments = [
-            "-F", "--no-caps", "-f", directory.file("syslog-ng.conf"), "-R", directory.file("persist"), "-p", directory.file("pid"),
-            "-c", directory.file("ctl"),
-        ]
-        _ = FileManager.default.createFile(atPath: stderrFile, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrFile))
-        try log.seekToEnd()
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        self.process = process
-        guard waitUntil(timeout: .seconds(15), { isListening(port: tcpPort) || !process.isRunning }), process.isRunning else {
-            let message = (try? String(contentsOfFile: stderrFile, encoding: .utf8)) ?? ""
-            stop()
-            throw SyslogNGFailure(message: "syslog-ng did not start: \(message)")
-        }
-    }
-
-    func stop() {
-        guard let process, process.isRunning else { return }
-        // SIGKILL, not SIGTERM: a child started from a test's thread inherits its signal mask, in
-        // which SIGTERM is blocked, and would never stop.
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        self.process = nil
-    }
-
-    func lines(_ file: String) -> [String] {
-        ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
-    }
-
-    struct SyslogNGFailure: Error, CustomStringConvertible {
-        var message: String
-        var description: String { message }
-    }
-}
 
 /// Syslog outputs: address parsing, the RFC 5424 fields, and a real syslog-ng receiving alerts.
 @Suite struct SyslogOutputTests {

@@ -2,88 +2,11 @@ import Foundation
 import Testing
 import VigilAlert
 import VigilOutput
+import VigilTestSupport
 
 #if canImport(Glibc)
     import Glibc
 #endif
-
-/// A real HTTP receiver on 127.0.0.1: Python's `http.server`, which writes each POST body it accepts as
-/// one line (with its `Content-Type` and `Authorization` headers) and answers 503 to the first
-/// `failFirst` requests.
-final class HTTPReceiver {
-    static let script = #"""
-        import http.server, json, sys
-        port, out, fail_first = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            requests = 0
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                Handler.requests += 1
-                status = 503 if Handler.requests <= fail_first else 200
-                if status == 200:
-                    json.loads(body)  # a body that is not JSON fails the request (500)
-                    record = {"type": self.headers.get("Content-Type"), "auth": self.headers.get("Authorization"),
-                              "path": self.path, "body": body.decode()}
-                    with open(out, "a") as f:
-                        f.write(json.dumps(record) + "\n")
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-            def log_message(self, *args):
-                pass
-        http.server.HTTPServer(("127.0.0.1", port), Handler).serve_forever()
-        """#
-
-    let port: Int
-    let directory: TemporaryDirectory
-    private var process: Process?
-
-    var recordsFile: String { directory.file("requests.jsonl") }
-
-    init(directory: TemporaryDirectory, port: Int = freePort()) throws {
-        self.port = port
-        self.directory = directory
-        try Data(Self.script.utf8).write(to: URL(fileURLWithPath: directory.file("receiver.py")))
-    }
-
-    func start(failFirst: Int = 0) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", directory.file("receiver.py"), String(port), recordsFile, String(failFirst)]
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        self.process = process
-        guard waitUntil(timeout: .seconds(15), { isListening(port: port) || !process.isRunning }), process.isRunning else {
-            throw ToolFailed(message: "the HTTP receiver (python3) did not start")
-        }
-    }
-
-    func stop() {
-        guard let process, process.isRunning else { return }
-        // SIGKILL, not SIGTERM: a child started from a test's thread inherits its signal mask, in
-        // which SIGTERM is blocked, and would never stop.
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
-
-    /// Each accepted request: its headers and the numbers of the alerts in its JSON array.
-    func requests() -> [(type: String?, auth: String?, numbers: [Int])] {
-        let text = (try? String(contentsOfFile: recordsFile, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").compactMap { line in
-            guard let record = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                let body = record["body"] as? String,
-                let alerts = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [[String: Any]]
-            else { return nil }
-            return (record["type"] as? String, record["auth"] as? String, alerts.compactMap { $0["n"] as? Int })
-        }
-    }
-
-    struct ToolFailed: Error, CustomStringConvertible {
-        var message: String
-        var description: String { message }
-    }
-}
 
 /// Webhook outputs: JSON arrays posted in order, retried while the receiver is down or failing.
 @Suite struct WebhookOutputTests {

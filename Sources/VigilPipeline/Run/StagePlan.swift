@@ -127,7 +127,8 @@ struct StagePlan {
         if let path = options.alertsPath {
             let rotation = options.alertsMaxSize.map { FileTransport.Rotation(maxSize: $0, keep: options.alertsKeep) }
             switch AlertOutputs.file(
-                path: path, rotation: rotation, minimumTier: options.alertsMinimumTier, stateDirectory: state, logger: logger, options: queue)
+                path: path, rotation: rotation, minimumTier: options.alertsMinimumTier, stateDirectory: state, logger: logger,
+                options: queue)
             {
             case .success(let output): outputs.append(output)
             case .failure(let error): throw .alertOutputFailed(error.message)
