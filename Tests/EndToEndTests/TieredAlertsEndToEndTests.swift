@@ -195,6 +195,29 @@ struct TieredAlertsEndToEndTests {
         #expect(escalations.values.allSatisfy { $0 == 1 })
     }
 
+    @Test("a correlation episode past the escalation count says so once with an updated alert, and stays a tier up")
+    func correlationEscalation() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-escalate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let tiers = dir.appendingPathComponent("tiers.yml")
+        try "escalation:\n  count: 40\n  duration: null\n".write(to: tiers, atomically: true, encoding: .utf8)
+        let run = try runVigil(["run", "--rules", "rules/sigma", "--tiers", tiers.path, "--year", "2026", "samples/web.log"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let scans = try Self.objects(run.stdout).filter { Self.label($0) == "web_scanning" }
+        let states = scans.compactMap { ($0["episode"] as? [String: Any])?["state"] as? String }
+        #expect(states == ["opened", "updated", "closed"], "\(states)")
+        // web_scanning (medium, counting informational detections): tier 1, escalated to 2 at the crossing.
+        #expect(scans.map { $0["tier"] as? Int } == [1, 2, 2])
+        #expect(scans.map { $0["escalated_from"] as? Int } == [nil, 1, 1])
+        let counts = scans.compactMap { ($0["episode"] as? [String: Any])?["count"] as? Int }
+        #expect(counts.count == 3 && counts[0] < 40 && counts[1] >= 40)
+        // Without the bound, the same episode stays at its tier.
+        let plain = try runVigil(["run", "--rules", "rules/sigma", "--year", "2026", "samples/web.log"])
+        let unescalated = try Self.objects(plain.stdout).filter { Self.label($0) == "web_scanning" }
+        #expect(unescalated.map { $0["tier"] as? Int } == [1, 1])
+    }
+
     @Test("a bad tier policy stops vigil run before any input, with file:line:column")
     func badPolicy() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-badtiers-\(UUID().uuidString)")

@@ -66,6 +66,13 @@ struct EpisodeBook {
         count += 1
     }
 
+    /// Whether `episode` has grown past an escalation bound (count of events, or span of its windows).
+    static func isEscalated(_ episode: Episode, count: Int?, duration: Int64?) -> Bool {
+        if let count, episode.events >= count { return true }
+        if let duration, episode.lastEnd &- episode.firstEnd >= duration { return true }
+        return false
+    }
+
     /// Counts inputs of a run whose window did not qualify.
     mutating func noteInputs(group: UInt32, count inputs: Int) {
         let position = index[Int(group)]

@@ -16,6 +16,11 @@ public struct CorrelationOptions: Sendable {
 
     /// How far behind the largest event time seen an event may arrive and still be counted.
     public var lateness: Timestamp.Duration = .seconds(5)
+    /// An episode that has counted this many contributing events, or whose qualifying windows span
+    /// this long (first to last window end), escalates: one `updated` alert at the crossing (the tier
+    /// policy's `escalation`, docs/alerts.md). nil: never.
+    public var escalationCount: Int?
+    public var escalationDuration: Timestamp.Duration?
     public var emit: Emit = .episodes
     /// Live groups per rule (over all shards) before the least recently seen are evicted (see
     /// ``maxGroupsPerShard`` for how the limit is shared by shards).

@@ -190,7 +190,22 @@ extension RuleRuntime {
             var id: UInt64 = 0
             var announcement: Announcement?
             if !episodes.isOpen(group) { (id, announcement) = openingID(key: key, end: window.end, env: &env) }
+            let before = episodes.episode(of: group)
             let opened = episodes.record(group: group, window: window, inputs: inputs) { id }
+            // Grown past an escalation bound with this window: one `updated` alert says so (the
+            // sequencer raises the tier of this and the episode's later alerts).
+            if opened == nil, let before, let after = episodes.episode(of: group),
+                !EpisodeBook.isEscalated(before, count: escalationCount, duration: escalationDuration),
+                EpisodeBook.isEscalated(after, count: escalationCount, duration: escalationDuration)
+            {
+                let info = Alert.Episode(
+                    id: after.id, state: .updated, windows: after.windows, events: after.events,
+                    firstSeen: Timestamp(nanoseconds: after.firstEnd), lastSeen: Timestamp(nanoseconds: after.lastEnd))
+                env.alerts.append(
+                    factory.window(
+                        key: key, start: window.start, end: window.end, metric: window.metric, evidence: env.evidenceJSON(), episode: info))
+                env.stats.alerts += 1
+            }
             let generation = groups.generation(group)
             timers.push(.init(deadline: window.end &+ span, group: group, generation: generation, kind: .episode))
             if let episode = opened, announcement?.end != window.end {

@@ -100,6 +100,9 @@ struct RuleRuntime {
     let firingLimit: Double?
     /// Whether episodes of this rule open as soon as their condition holds (EarlyAlerts.swift).
     let early: Bool
+    /// Escalation bounds of episodes (``CorrelationOptions/escalationCount``).
+    let escalationCount: Int?
+    let escalationDuration: Int64?
     /// value_sum with early alerts: groups whose values so far include a negative one or one that is
     /// not an integer (``ValueFlags``), for the group's lifetime.
     let tracksValues: Bool
@@ -125,6 +128,8 @@ struct RuleRuntime {
         span = rule.timespan.nanoseconds
         factory = AlertFactory(rule: rule)
         emit = options.emit
+        escalationCount = options.escalationCount
+        escalationDuration = options.escalationDuration?.nanoseconds
         maxGroups = min(options.maxGroupsPerShard, GroupTable.maxSlots)
         evaluator = Self.makeEvaluator(rule, evidencePerAlert: options.evidencePerAlert)
         collapsesInstants = rule.type.isTemporal && rule.sources.count == 1

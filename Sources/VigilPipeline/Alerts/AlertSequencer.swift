@@ -78,6 +78,8 @@ public final class AlertSequencer: Sendable {
         var waiting: [UInt64: AlertLines] = [:]
         /// Tier of each correlation rule by alert rule id (the tier policy's decision; nil: no alert).
         var correlationTiers: [String: Int?]
+        /// When a correlation episode escalates (the tier policy's `escalation`).
+        var escalation: TierPolicy.Escalation
         var finished = false
     }
 
@@ -89,17 +91,21 @@ public final class AlertSequencer: Sendable {
 
     /// `correlationTiers`: each correlation rule's tier by its alert rule id (``AlertPolicy``).
     public init(
-        outputs: [any AlertOutput], finishTimeouts: [Duration] = [], minimumTier: Int = 1, correlationTiers: [String: Int?] = [:]
+        outputs: [any AlertOutput], finishTimeouts: [Duration] = [], minimumTier: Int = 1, correlationTiers: [String: Int?] = [:],
+        escalation: TierPolicy.Escalation = TierPolicy.Escalation()
     ) {
         self.outputs = outputs
         self.finishTimeouts = outputs.indices.map { $0 < finishTimeouts.count ? finishTimeouts[$0] : nil }
         self.minimumTier = minimumTier
-        state = Mutex(State(correlationTiers: correlationTiers))
+        state = Mutex(State(correlationTiers: correlationTiers, escalation: escalation))
     }
 
     /// A reload: correlation alerts take the new rules' tiers from now on.
-    public func updateCorrelationTiers(_ tiers: [String: Int?]) {
-        state.withLock { $0.correlationTiers = tiers }
+    public func updateCorrelationTiers(_ tiers: [String: Int?], escalation: TierPolicy.Escalation) {
+        state.withLock {
+            $0.correlationTiers = tiers
+            $0.escalation = escalation
+        }
     }
 
     /// Hands over a run of finished alerts (the alert stage's for one batch), after every piece placed
@@ -139,7 +145,7 @@ public final class AlertSequencer: Sendable {
     /// oldest place reserved by ``expectCorrelationStep()`` (or after everything so far when none is).
     /// An empty step still fills its place, letting what waits behind it go.
     public func send(_ alerts: [Alert]) {
-        let tiers = state.withLock { $0.correlationTiers }
+        let (tiers, escalation) = state.withLock { ($0.correlationTiers, $0.escalation) }
         let now = WallClock.now()
         var lines = AlertLines()
         var kinds: [Alert.Kind] = []
@@ -147,7 +153,13 @@ public final class AlertSequencer: Sendable {
         for var alert in alerts {
             // A correlation the policy gives no tier alerts nowhere (it still feeds the rules above it).
             guard let tier = tiers[alert.rule.id] ?? 1 else { continue }
-            alert.tier = alert.escalatedFrom.map { _ in alert.tier } ?? tier
+            alert.tier = tier
+            // An episode grown past the escalation bounds (the engine said so with an `updated` alert at
+            // the crossing) is one tier up from then on.
+            if let episode = alert.episode, tier < TierPolicy.maxTier, Self.isEscalated(episode, escalation) {
+                alert.escalatedFrom = tier
+                alert.tier = tier + 1
+            }
             alert.id = alert.id ?? Self.correlationID(alert)
             alert.detectedAt = now
             if alert.host == nil { alert.host = alert.group.first { $0.name == "host" }?.value }
@@ -171,6 +183,16 @@ public final class AlertSequencer: Sendable {
             count(lines, kinds: kinds, rules: rules, state: &state)
             deliver(lines, at: place, state: &state)
         }
+    }
+
+    /// Whether a correlation episode has grown past the escalation bounds (the same test as the
+    /// engine's `EpisodeBook.isEscalated`: contributing events, or the span of its windows' ends).
+    static func isEscalated(_ episode: Alert.Episode, _ escalation: TierPolicy.Escalation) -> Bool {
+        if let count = escalation.count, episode.events >= count { return true }
+        if let duration = escalation.duration, episode.lastSeen.nanoseconds &- episode.firstSeen.nanoseconds >= duration.nanoseconds {
+            return true
+        }
+        return false
     }
 
     /// The id of a correlation alert: rule, entity, then the episode and its state (or, without

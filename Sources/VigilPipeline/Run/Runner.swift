@@ -295,7 +295,7 @@ public enum Runner {
                 stage.replaceRules(rules)
                 stages[index] = stage
             }
-            sink?.updateCorrelationTiers(StagePlan.correlationTiers(rules))
+            sink?.updateCorrelationTiers(StagePlan.correlationTiers(rules), escalation: rules.alertPolicy.policy.escalation)
             guard !keepsCorrelation else { return }
             if let index = stages.firstIndex(where: { $0 is CorrelationStage }), var stage = stages[index] as? CorrelationStage {
                 if let report = stage.replaceRules(correlation, options: correlationOptions, startingEmpty: startingEmpty) {

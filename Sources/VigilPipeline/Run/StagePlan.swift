@@ -143,7 +143,8 @@ struct StagePlan {
             timeouts.append(options.outputDrainTimeout)
         }
         return AlertSequencer(
-            outputs: outputs, finishTimeouts: timeouts, minimumTier: options.minimumTier, correlationTiers: Self.correlationTiers(rules))
+            outputs: outputs, finishTimeouts: timeouts, minimumTier: options.minimumTier, correlationTiers: Self.correlationTiers(rules),
+            escalation: rules.alertPolicy.policy.escalation)
     }
 
     /// Each correlation rule's tier, by the id its alerts print.
@@ -203,6 +204,8 @@ struct StagePlan {
         var correlationOptions = options.correlation
         correlationOptions.shards = options.workers
         correlationOptions.mailboxCapacity = 2
+        correlationOptions.escalationCount = rules.alertPolicy.policy.escalation.count
+        correlationOptions.escalationDuration = rules.alertPolicy.policy.escalation.duration
         let parser = options.parser, decoders = rules.decoders.count > 0 ? rules.decoders : nil
         correlationOptions.evidenceRenderer = { MessageEvidenceRenderer(parser: parser, decoders: decoders) }
         return correlationOptions
