@@ -105,7 +105,9 @@ struct AlertStage: OrderedStage {
         var made: [(DetectionEpisodes.Emission, DetectionEpisodes.Key, DetectionEpisodes.Episode)] = []
         episodes.closeAll { emission, key, episode, _ in made.append((emission, key, episode)) }
         for (emission, key, episode) in made { emitAlert(emission, key: key, episode: episode) }
-        try flush()
+        // No throw here: a stage that throws in finish() leaves the stages after it unfinished (the
+        // correlation shard threads among them). An output that failed is reported after the run.
+        try place()
     }
 
     /// Hands what this step made to the sequencer (an empty step too: it keeps its place in order).

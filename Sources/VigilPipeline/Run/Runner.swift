@@ -251,6 +251,11 @@ public enum Runner {
         }
         sink?.finish()
         if sink != nil { plan.removeStandardOutputSpool() }
+        // An output that failed after the last batch (its thread found out late) still fails the run.
+        if failure == nil, let error = sink?.failure {
+            logger.error("\(error)")
+            failure = error
+        }
         let result = summary(totals, stages)
         try report(result, options: options, statsFile: statsFile, logger: logger)
         if let failure { throw failure }
