@@ -63,7 +63,8 @@ struct TieredAlertsEndToEndTests {
         if minimumRatio > 0 { #expect(alerts * minimumRatio <= total, "\(alerts) alerts for \(total) detections") }
         // The summary says the same per rule.
         for (rule, count) in detections {
-            #expect(folded.stderr.contains("detection \(rule): "), "\(rule)")
+            // Named by its label; a rule known only by its UUID also by its title ("Title [uuid]").
+            #expect(folded.stderr.contains("detection \(rule): ") || folded.stderr.contains("[\(rule)]: "), "\(rule)")
             #expect(folded.stderr.contains("from \(count) detections"), "\(rule): \(count)")
         }
     }

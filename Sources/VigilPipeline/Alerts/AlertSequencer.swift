@@ -54,6 +54,8 @@ public final class AlertSequencer: Sendable {
     /// into an episode whose count includes it.
     public struct RuleCounts: Sendable, Hashable {
         public var kind: Alert.Kind = .detection
+        /// The rule's title (the summary shows it for rules known only by an id).
+        public var title: String?
         /// Detections that reached the alert stage (correlations: 0).
         public var detections: UInt64 = 0
         /// Alerts emitted.
@@ -80,6 +82,8 @@ public final class AlertSequencer: Sendable {
         var correlationTiers: [String: Int?]
         /// When a correlation episode escalates (the tier policy's `escalation`).
         var escalation: TierPolicy.Escalation
+        /// Rule titles by label, for the summary.
+        var titles: [String: String] = [:]
         var finished = false
     }
 
@@ -117,6 +121,11 @@ public final class AlertSequencer: Sendable {
             state.nextPlace += 1
             deliver(alerts, at: place, state: &state)
         }
+    }
+
+    /// Notes rule titles by label (``Alert/Rule/label``), for the summary.
+    public func noteTitles(_ titles: [String: String]) {
+        state.withLock { $0.titles.merge(titles) { _, new in new } }
     }
 
     /// Adds the figures of detections that reached the alert stage (per rule label).
@@ -220,7 +229,11 @@ public final class AlertSequencer: Sendable {
 
     /// What the run's alerts came to so far.
     public var counts: Counts {
-        var counts = state.withLock { $0.counts }
+        var counts = state.withLock { state in
+            var counts = state.counts
+            for rule in counts.rules.keys { counts.rules[rule]?.title = state.titles[rule] }
+            return counts
+        }
         counts.outputs = outputs.map { ($0.name, $0.counts) }
         return counts
     }

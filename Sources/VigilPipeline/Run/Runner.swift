@@ -301,6 +301,7 @@ public enum Runner {
                 stages[index] = stage
             }
             sink?.updateCorrelationTiers(StagePlan.correlationTiers(rules), escalation: rules.alertPolicy.policy.escalation)
+            sink?.noteTitles(StagePlan.ruleTitles(rules))
             guard !keepsCorrelation else { return }
             if let index = stages.firstIndex(where: { $0 is CorrelationStage }), var stage = stages[index] as? CorrelationStage {
                 if let report = stage.replaceRules(correlation, options: correlationOptions, startingEmpty: startingEmpty) {

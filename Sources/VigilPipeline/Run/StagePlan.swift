@@ -1,5 +1,6 @@
 import Logging
 import Synchronization
+import VigilAlert
 import VigilCorrelate
 import VigilDecode
 import VigilDetect
@@ -142,9 +143,23 @@ struct StagePlan {
             }
             timeouts.append(options.outputDrainTimeout)
         }
-        return AlertSequencer(
+        let sequencer = AlertSequencer(
             outputs: outputs, finishTimeouts: timeouts, minimumTier: options.minimumTier, correlationTiers: Self.correlationTiers(rules),
             escalation: rules.alertPolicy.policy.escalation)
+        sequencer.noteTitles(Self.ruleTitles(rules))
+        return sequencer
+    }
+
+    /// Every rule's title by its label (detection, correlation and health rules), for the summary.
+    static func ruleTitles(_ rules: LoadedRules) -> [String: String] {
+        var titles: [String: String] = [:]
+        for metadata in rules.detection.rules {
+            let rule = Alert.Rule(metadata)
+            titles[rule.label] = rule.title
+        }
+        for rule in rules.correlation.rules { titles[rule.alertRule.label] = rule.title }
+        for reason in HealthMonitor.Reason.allCases { titles[HealthMonitor.rule(reason).label] = reason.title }
+        return titles
     }
 
     /// Each correlation rule's tier, by the id its alerts print.

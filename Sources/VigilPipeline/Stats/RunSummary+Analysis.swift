@@ -1,4 +1,10 @@
 extension RunSummary {
+    /// A rule as the summary names it: its label, or for a rule known only by a UUID, its title too.
+    static func ruleName(_ label: String, title: String?) -> String {
+        guard let title, label.count == 36, label.filter({ $0 == "-" }).count == 4 else { return label }
+        return "\(title) [\(label)]"
+    }
+
     /// The summary lines about decoders, detection, correlation and alerts.
     func analysisText(listingUnmatchedShapes: Bool = false) -> [String] {
         guard let report = analysis else { return [] }
@@ -55,7 +61,7 @@ extension RunSummary {
                     + (alerts.belowMinimumTier > 0 ? "; \(alerts.belowMinimumTier) below --min-tier" : "")
                     + (alerts.dropped > 0 ? "; \(alerts.dropped) not written (output closed, failing or spool full)" : ""))
             for (rule, counts) in alerts.rules.sorted(by: { $0.key < $1.key }) {
-                var line = "    \(counts.kind.rawValue) \(rule): \(counts.alerts) alerts"
+                var line = "    \(counts.kind.rawValue) \(Self.ruleName(rule, title: counts.title)): \(counts.alerts) alerts"
                 if counts.detections > 0 {
                     line += " from \(counts.detections) detections (\(counts.episodes) episodes, \(counts.suppressed) suppressed)"
                 }
