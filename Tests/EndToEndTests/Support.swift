@@ -38,6 +38,8 @@ final class RunningVigil: Sendable {
     private let temporaryStateDirectory: String?
     /// The run's `--state-dir`.
     let stateDirectory: String?
+    /// The child's standard error, read by a readability handler (a dispatch source on its descriptor).
+    private let errorPipe = Pipe()
 
     /// `stdout`: a file to write standard output to (default: discarded). `launcher` runs vigil through
     /// another program that execs it (`prlimit --nofile=64:64`), so the process id stays vigil's.
@@ -64,7 +66,7 @@ final class RunningVigil: Sendable {
             process.arguments = arguments
         }
         process.currentDirectoryURL = TestPaths.packageRoot
-        let errors = Pipe()
+        let errors = errorPipe
         process.standardError = errors
         if let stdout {
             _ = FileManager.default.createFile(atPath: stdout, contents: nil)
@@ -81,6 +83,9 @@ final class RunningVigil: Sendable {
     }
 
     deinit {
+        // Cancel the dispatch source before the pipe's descriptor is closed with it: a source left
+        // watching a closed (and reused) descriptor can bring down the whole test process.
+        errorPipe.fileHandleForReading.readabilityHandler = nil
         if let temporaryStateDirectory { try? FileManager.default.removeItem(atPath: temporaryStateDirectory) }
     }
 
