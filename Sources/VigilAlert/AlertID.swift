@@ -60,17 +60,7 @@ public struct AlertID: Sendable, Hashable, Comparable {
         }
 
         public var id: AlertID {
-            AlertID(high: Self.mix(a ^ (b >> 1)), low: Self.mix(b &+ a.rotatedLeft(17)))
-        }
-
-        private static func mix(_ value: UInt64) -> UInt64 {
-            var h = value
-            h ^= h >> 33
-            h = h &* 0xff51_afd7_ed55_8ccd
-            h ^= h >> 33
-            h = h &* 0xc4ce_b9fe_1a85_ec53
-            h ^= h >> 33
-            return h
+            AlertID(high: FNV1a.mix(a ^ (b >> 1)), low: FNV1a.mix(b &+ a.rotatedLeft(17)))
         }
     }
 

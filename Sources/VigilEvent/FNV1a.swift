@@ -14,4 +14,16 @@ public enum FNV1a {
         }
         return h
     }
+
+    /// MurmurHash3's 64-bit finalizer: spreads a hash's bits (FNV-1a leaves its high bits weak).
+    @inlinable
+    public static func mix(_ value: UInt64) -> UInt64 {
+        var h = value
+        h ^= h >> 33
+        h = h &* 0xff51_afd7_ed55_8ccd
+        h ^= h >> 33
+        h = h &* 0xc4ce_b9fe_1a85_ec53
+        h ^= h >> 33
+        return h
+    }
 }

@@ -66,7 +66,7 @@ struct DetectionEpisodesTests {
             case .detect(let seconds):
                 let time = seconds * 1_000_000_000
                 episodes.record(
-                    .init(rule: 0, keyHash: 42, time: time, tier: 1, gap: Self.gap * 1_000_000_000), keyBytes: [1, 2][...],
+                    .init(rule: 0, keyHash: 42, time: time, tier: 1, gap: Self.gap * 1_000_000_000),
                     evidence: { buffer in
                         buffer.removeAll(keepingCapacity: true)
                         buffer.append(contentsOf: Array("line \(seconds)".utf8))
@@ -87,12 +87,35 @@ struct DetectionEpisodesTests {
         var closed: [UInt64] = []
         for key in 0..<5 {
             episodes.record(
-                .init(rule: 0, keyHash: UInt64(key), time: Int64(key) * 1_000_000_000, tier: 1, gap: 600_000_000_000), keyBytes: [][...],
+                .init(rule: 0, keyHash: UInt64(key), time: Int64(key) * 1_000_000_000, tier: 1, gap: 600_000_000_000),
                 evidence: { _ in (.message, EvidenceTime(received: .distantPast)) }, details: { ([], nil) }, episodeID: { UInt64($0) },
                 emit: { emission, key, _, _ in if case .closed(let evicted) = emission, evicted { closed.append(key.hash) } })
         }
         #expect(closed == [0, 1])
         #expect(episodes.evicted == 2)
         #expect(episodes.open.count == 3)
+    }
+}
+
+/// What an episode keeps of a sender's field values is bounded; grouping still uses the whole value.
+@Suite("DetectionRecords")
+struct DetectionRecordsTests {
+    @Test("a key value or host longer than 256 bytes is shown cut, but keys differing after it stay apart")
+    func longValuesAreCutForShowOnly() {
+        var records = DetectionRecords()
+        let long = Array(repeating: UInt8(ascii: "a"), count: 10_000)
+        for last in [UInt8(ascii: "x"), UInt8(ascii: "y")] {
+            (long + [last]).withUnsafeBytes { value in
+                records.add(
+                    rule: 0, time: 0, keyCount: 1, keyValue: { _ in value }, host: value,
+                    evidence: UnsafeRawBufferPointer(start: nil, count: 0),
+                    form: .message, evidenceTime: EvidenceTime(received: .distantPast))
+            }
+        }
+        let shown = records.keyValues(of: records.records[0])
+        #expect(shown.count == 1)
+        #expect(shown[0]?.utf8.count == DetectionRecords.maxShownValue + "…".utf8.count)
+        #expect(records.host(of: records.records[0])?.hasSuffix("…") == true)
+        #expect(records.records[0].keyHash != records.records[1].keyHash)
     }
 }

@@ -80,14 +80,6 @@ enum GroupKey {
         return mix(JSONOutput.withDecimal(number) { FNV1a.hash($0, seed: h) })
     }
 
-    /// MurmurHash3's 64-bit finalizer.
-    static func mix(_ value: UInt64) -> UInt64 {
-        var h = value
-        h ^= h >> 33
-        h = h &* 0xff51_afd7_ed55_8ccd
-        h ^= h >> 33
-        h = h &* 0xc4ce_b9fe_1a85_ec53
-        h ^= h >> 33
-        return h
-    }
+    /// MurmurHash3's 64-bit finalizer (``FNV1a/mix(_:)``).
+    static func mix(_ value: UInt64) -> UInt64 { FNV1a.mix(value) }
 }

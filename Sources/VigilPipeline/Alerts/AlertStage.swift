@@ -139,7 +139,6 @@ struct AlertStage: OrderedStage {
             var opened = false
             episodes.record(
                 DetectionEpisodes.Detection(rule: info.stable, keyHash: record.keyHash, time: record.time, tier: info.tier, gap: info.gap),
-                keyBytes: detections.key(of: record),
                 evidence: { buffer in
                     buffer.removeAll(keepingCapacity: true)
                     buffer.append(contentsOf: detections.evidence(of: record))
@@ -212,7 +211,6 @@ struct AlertStage: OrderedStage {
                 DetectionEpisodes.Detection(
                     rule: stable, keyHash: FNV1a.hash(key), time: at, tier: tier, gap: decision.gap.nanoseconds,
                     weight: Int(clamping: added)),
-                keyBytes: key[...],
                 evidence: { buffer in
                     buffer.removeAll(keepingCapacity: true)
                     buffer.append(contentsOf: event)

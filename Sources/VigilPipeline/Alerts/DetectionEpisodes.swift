@@ -28,7 +28,6 @@ struct DetectionEpisodes {
 
     struct Episode {
         var id: UInt64
-        var key: [UInt8]
         var firstSeen: Int64
         var lastSeen: Int64
         /// Event time of the episode's last alert (opened or updated).
@@ -101,7 +100,7 @@ struct DetectionEpisodes {
     /// host of an episode it opens and `episodeID` its id; `emit` gets every alert to make, in order,
     /// with the episode as it stands.
     mutating func record(
-        _ detection: Detection, keyBytes: ArraySlice<UInt8>,
+        _ detection: Detection,
         evidence: (inout [UInt8]) -> (CorrelationBatch.EvidenceForm, EvidenceTime),
         details: () -> (keyValues: [String?], host: String?), episodeID: (Int64) -> UInt64,
         emit: (Emission, Key, Episode, _ carriesThisDetection: Bool) -> Void
@@ -133,7 +132,7 @@ struct DetectionEpisodes {
         if open.count >= maxOpen { evictOne(emit: emit) }
         let (keyValues, host) = details()
         var episode = Episode(
-            id: episodeID(detection.time), key: Array(keyBytes), firstSeen: detection.time, lastSeen: detection.time,
+            id: episodeID(detection.time), firstSeen: detection.time, lastSeen: detection.time,
             lastAlert: detection.time, count: detection.weight, tier: detection.tier, escalatedFrom: nil, gap: detection.gap,
             scheduled: detection.time &+ detection.gap, evidence: nil, updates: 0, keyValues: keyValues, host: host)
         Self.keep(evidence, in: &episode, budget: evidenceBudget, used: &evidenceBytes, over: &evidenceOverBudget)

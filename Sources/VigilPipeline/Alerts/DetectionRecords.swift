@@ -84,7 +84,17 @@ struct DetectionRecords: Sendable {
         }
     }
 
-    /// The key values of `record` as strings (nil: the field was missing).
+    /// Longest key value or host an episode keeps to print (the key's hash covers the whole value, so
+    /// grouping stays exact): a sender's field cannot make each of the open episodes hold a message.
+    static let maxShownValue = 256
+
+    /// `bytes` as text for an alert, cut at ``maxShownValue`` bytes (marked with `…`).
+    static func shown(_ bytes: ArraySlice<UInt8>) -> String {
+        guard bytes.count > maxShownValue else { return String(decoding: bytes, as: UTF8.self) }
+        return String(decoding: bytes.prefix(maxShownValue), as: UTF8.self) + "…"
+    }
+
+    /// The key values of `record` as strings (nil: the field was missing), cut at ``maxShownValue``.
     func keyValues(of record: Record) -> [String?] {
         var values: [String?] = []
         var offset = Int(record.keyStart)
@@ -95,21 +105,21 @@ struct DetectionRecords: Sendable {
             if length == Self.missing {
                 values.append(nil)
             } else {
-                values.append(String(decoding: bytes[offset..<offset + Int(length)], as: UTF8.self))
+                values.append(Self.shown(bytes[offset..<offset + Int(length)]))
                 offset += Int(length)
             }
         }
         return values
     }
 
-    /// Whether `record`'s key bytes equal `key` (hash collisions are told apart by this).
+    /// The key bytes of `record` (length-prefixed values), which episode ids are made of.
     func key(of record: Record) -> ArraySlice<UInt8> {
         bytes[Int(record.keyStart)..<Int(record.keyStart + record.keyCount)]
     }
 
     func host(of record: Record) -> String? {
         guard record.hostCount != Self.missing else { return nil }
-        return String(decoding: bytes[Int(record.hostStart)..<Int(record.hostStart + record.hostCount)], as: UTF8.self)
+        return Self.shown(bytes[Int(record.hostStart)..<Int(record.hostStart + record.hostCount)])
     }
 
     /// The evidence bytes of `record`.

@@ -87,13 +87,16 @@ struct DetectStage: BatchStage {
     ) {
         let positions = routing.keyPositions[Int(rule)]
         // The time correlation uses: a forged stamp far ahead of the clock cannot end every episode.
-        let (time, host, failure) = Self.eventField(index, of: events) { event in
-            (
-                event.timeSource == .pending ? CorrelationBatch.pendingTime.nanoseconds : event.correlationTime.nanoseconds, event.host,
-                event.parseFailure?.reason
+        // One read of the event in place (no copy of it), as for correlation inputs.
+        let (time, host, failure, raw, evidenceTime) = Self.eventField(index, of: events) { event in
+            let pending = event.timeSource == .pending
+            return (
+                pending ? CorrelationBatch.pendingTime.nanoseconds : event.correlationTime.nanoseconds, event.host,
+                event.parseFailure?.reason, event.raw,
+                EvidenceTime(
+                    received: event.receiveTime, event: pending ? CorrelationBatch.pendingTime : event.time, precision: event.timePrecision)
             )
         }
-        let raw = Self.eventField(index, of: events) { $0.raw }
         events.bytes.withUnsafeBytes { all in
             let message = UnsafeRawBufferPointer(rebasing: all[raw.range])
             let hostBytes = host.map { UnsafeRawBufferPointer(rebasing: all[$0.range]) }
@@ -109,10 +112,6 @@ struct DetectStage: BatchStage {
                         evidenceTime: EvidenceTime(received: .distantPast))
                 }
             default:
-                let event = events.events[index]
-                let evidenceTime = EvidenceTime(
-                    received: event.receiveTime, event: event.timeSource == .pending ? CorrelationBatch.pendingTime : event.time,
-                    precision: event.timePrecision)
                 records.add(
                     rule: rule, time: time, keyCount: positions.count, keyValue: keyValue, host: hostBytes, evidence: message,
                     form: .message, evidenceTime: evidenceTime)

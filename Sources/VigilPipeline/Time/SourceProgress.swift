@@ -47,9 +47,11 @@ struct SourceProgress {
     private var trackedHosts = 0
     /// Unconfirmed jumps and untracked hosts (the workers count the rest of ``EventTimeCounters``).
     private(set) var counters = EventTimeCounters()
-    /// Live input: when each sending host (by header host) last sent, and whether it has been quiet
-    /// for ``silence`` since (at most ``maxTrackedHosts`` hosts; quiet ones go first past that).
-    private var activity: [UInt64: (last: ContinuousClock.Instant, quiet: Bool)] = [:]
+    /// Live input: when each sending host (by header host) last sent; a host quiet for ``silence`` is
+    /// counted and forgotten (sending again makes it new). At most ``maxTrackedHosts`` hosts: past
+    /// that, new hosts are not watched for silence (no scan for one to replace, whatever a sender
+    /// makes up).
+    private var activity: [UInt64: ContinuousClock.Instant] = [:]
     /// How long a host that sent may stay quiet before it counts as a source that stopped sending.
     var silence: Duration = .seconds(300)
     /// Hosts that stopped sending for ``silence`` (each time they do).
@@ -160,21 +162,17 @@ struct SourceProgress {
         }
     }
 
-    /// Notes that `host` sent; past the bound, quiet hosts are forgotten first (then the oldest).
+    /// Notes that `host` sent (unless the bound is reached and it is not watched yet).
     private mutating func noteActivity(host: UInt64, at now: ContinuousClock.Instant) {
-        if activity[host] == nil && activity.count >= Self.maxTrackedHosts {
-            let victim = activity.min { ($0.value.quiet ? 0 : 1, $0.value.last) < ($1.value.quiet ? 0 : 1, $1.value.last) }
-            if let victim { activity[victim.key] = nil }
-        }
-        activity[host] = (now, false)
+        if activity[host] == nil && activity.count >= Self.maxTrackedHosts { return }
+        activity[host] = now
     }
 
     /// Counts hosts that sent and have been quiet for ``silence`` (live runs; once per silence).
     private mutating func noteQuietHosts(now: ContinuousClock.Instant) {
-        for (host, entry) in activity where !entry.quiet && now - entry.last > silence {
-            activity[host] = (entry.last, true)
-            quietSources &+= 1
-        }
+        let quiet = activity.filter { now - $0.value > silence }.keys
+        for host in quiet { activity[host] = nil }
+        quietSources &+= UInt64(quiet.count)
     }
 
     /// Drops sources idle for longer than the timeout (live runs) and returns the progress.
