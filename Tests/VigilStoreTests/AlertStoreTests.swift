@@ -1,0 +1,1 @@
+// The alert store's tests.
