@@ -28,6 +28,8 @@ public final class AlertSequencer: Sendable {
         public var byTier: [UInt64] = [0, 0, 0, 0]
         /// Alerts below `--min-tier`, not emitted.
         public var belowMinimumTier: UInt64 = 0
+        /// Alerts an analyst's exception held back from every output (counted in the figures above).
+        public var excepted: UInt64 = 0
         /// Per rule (its `name`, else its `id`): detections, alerts and suppressed detections.
         public var rules: [String: RuleCounts] = [:]
         /// Per output, in the order given.
@@ -91,14 +93,16 @@ public final class AlertSequencer: Sendable {
     /// How long ``finish(timeout:)`` waits for each output (nil: the timeout given there).
     private let finishTimeouts: [Duration?]
     private let minimumTier: Int
+    private let filter: (any AlertFilter)?
     private let state: Mutex<State>
 
     /// `correlationTiers`: each correlation rule's tier by its alert rule id (``AlertPolicy``).
     public init(
         outputs: [any AlertOutput], finishTimeouts: [Duration] = [], minimumTier: Int = 1, correlationTiers: [String: Int?] = [:],
-        escalation: TierPolicy.Escalation = TierPolicy.Escalation()
+        escalation: TierPolicy.Escalation = TierPolicy.Escalation(), filter: (any AlertFilter)? = nil
     ) {
         self.outputs = outputs
+        self.filter = filter
         self.finishTimeouts = outputs.indices.map { $0 < finishTimeouts.count ? finishTimeouts[$0] : nil }
         self.minimumTier = minimumTier
         state = Mutex(State(correlationTiers: correlationTiers, escalation: escalation))
@@ -255,7 +259,7 @@ public final class AlertSequencer: Sendable {
             state.finished = true
             for place in state.waiting.keys.sorted() {
                 guard let lines = state.waiting.removeValue(forKey: place) else { continue }
-                hand(lines)
+                hand(lines, state: &state)
             }
         }
         // Each output drains on its own thread: finish them together, so the waits do not add up.
@@ -295,18 +299,23 @@ public final class AlertSequencer: Sendable {
             state.waiting[place] = alerts
             return
         }
-        hand(alerts)
+        hand(alerts, state: &state)
         state.nextToDeliver += 1
         while let next = state.waiting.removeValue(forKey: state.nextToDeliver) {
-            hand(next)
+            hand(next, state: &state)
             state.nextToDeliver += 1
         }
     }
 
     /// Gives every output the alerts of its tiers (``AlertOutput/accept(_:)`` only queues).
-    private func hand(_ alerts: AlertLines) {
+    private func hand(_ alerts: AlertLines, state: inout State) {
         guard !alerts.isEmpty else { return }
-        let emitted = alerts.filtered(minimumTier: minimumTier)
+        var emitted = alerts.filtered(minimumTier: minimumTier)
+        if let filter, !emitted.isEmpty {
+            let (kept, excepted) = filter.filter(emitted, now: WallClock.now().nanoseconds)
+            emitted = kept
+            state.counts.excepted += UInt64(excepted)
+        }
         for output in outputs {
             let mine = emitted.filtered(minimumTier: output.minimumTier)
             if !mine.isEmpty { output.accept(mine) }

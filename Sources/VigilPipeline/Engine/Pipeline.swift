@@ -10,6 +10,8 @@ public enum CollectorRequest: Sendable, Hashable {
     case summary
     /// Switch to a rule set loaded off the collector thread (SIGHUP): the run's ``Pipeline/switchStages(to:orderedStages:)``.
     case reload
+    /// Tell the run's ``RunObserver`` how the run stands (a timer asks about once a second).
+    case progress
 }
 
 /// A ``Pipeline/collect(into:onFailure:onRequest:)`` that failed: the error, and what was collected

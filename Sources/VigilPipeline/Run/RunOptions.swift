@@ -1,6 +1,7 @@
 import VigilCorrelate
 import VigilEvent
 import VigilIngest
+import VigilOutput
 
 #if canImport(Glibc)
     import Glibc
@@ -86,6 +87,14 @@ public struct RunOptions: Sendable {
     public var follow = false
     /// Where vigil keeps what outlives a run (`--state-dir`): followed files' positions.
     public var stateDirectory = RunOptions.defaultStateDirectory
+    /// Outputs built outside the pipeline (the alert store of `--http`), after the run's own; each
+    /// finishes with a local output's patience (it waits for its reader at the end of the run).
+    public var extraOutputs: [any AlertOutput] = []
+    /// What takes alerts out before any output sees them (the analysts' exceptions), if anything.
+    public var alertFilter: (any AlertFilter)?
+    /// Told how the run stands about once per ``observerInterval`` and at its end (`/metrics`, `/readyz`).
+    public var observer: (any RunObserver)?
+    public var observerInterval: Duration = .seconds(1)
 
     /// Five minutes: clocks of real senders drift by seconds, zones by whole hours.
     public static let defaultMaxClockSkew = Timestamp.Duration.seconds(300)

@@ -115,6 +115,17 @@ public enum Runner {
         let clock = ContinuousClock()
         let started = clock.now
         pipeline.start()
+        options.observer?.runStarted()
+        // The observer hears from the collector, between two batches, about once per interval.
+        let progressTimer = options.observer.map { _ in DispatchSource.makeTimerSource(queue: .global(qos: .utility)) }
+        if let progressTimer {
+            let interval = options.observerInterval
+            let nanoseconds = Int(interval.components.seconds) * 1_000_000_000 + Int(interval.components.attoseconds / 1_000_000_000)
+            progressTimer.schedule(deadline: .now() + .nanoseconds(nanoseconds), repeating: .nanoseconds(max(1_000_000, nanoseconds)))
+            progressTimer.setEventHandler { pipeline.request(.progress) }
+            progressTimer.resume()
+        }
+        defer { progressTimer?.cancel() }
         // Several regular files hand over their batches in turn, so that their order does not depend
         // on thread timing (see ReaderTurns); a single input, or a pipe, reads freely.
         let files = streams.indices.filter { followed[$0] == nil && isRegularFile(streams[$0].fd) }
@@ -243,6 +254,8 @@ public enum Runner {
                         loaded, plan: plan, pipeline: pipeline, sink: sink, roster: roster, keeping: keeping, health: health, logger: logger
                     )
                     reloads += 1
+                case .progress:
+                    options.observer?.runProgressed(summary(totals, stages))
                 }
             }
         } catch {
@@ -257,6 +270,7 @@ public enum Runner {
             failure = error
         }
         let result = summary(totals, stages)
+        options.observer?.runEnded(result)
         try report(result, options: options, statsFile: statsFile, logger: logger)
         if let failure { throw failure }
         return result

@@ -143,9 +143,13 @@ struct StagePlan {
             }
             timeouts.append(options.outputDrainTimeout)
         }
+        for output in options.extraOutputs {
+            outputs.append(output)
+            timeouts.append(.seconds(3600))
+        }
         let sequencer = AlertSequencer(
             outputs: outputs, finishTimeouts: timeouts, minimumTier: options.minimumTier, correlationTiers: Self.correlationTiers(rules),
-            escalation: rules.alertPolicy.policy.escalation)
+            escalation: rules.alertPolicy.policy.escalation, filter: options.alertFilter)
         sequencer.noteTitles(Self.ruleTitles(rules))
         return sequencer
     }

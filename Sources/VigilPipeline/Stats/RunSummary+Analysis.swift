@@ -59,6 +59,7 @@ extension RunSummary {
                 "  alerts written: \(emitted) (\(alerts.detection) detection, \(alerts.correlation) correlation, \(alerts.health) health); "
                     + "tier 1: \(alerts.byTier[1]), tier 2: \(alerts.byTier[2]), tier 3: \(alerts.byTier[3])"
                     + (alerts.belowMinimumTier > 0 ? "; \(alerts.belowMinimumTier) below --min-tier" : "")
+                    + (alerts.excepted > 0 ? "; \(alerts.excepted) held back by analysts' exceptions" : "")
                     + (alerts.dropped > 0 ? "; \(alerts.dropped) not written (output closed, failing or spool full)" : ""))
             for (rule, counts) in alerts.rules.sorted(by: { $0.key < $1.key }) {
                 var line = "    \(counts.kind.rawValue) \(Self.ruleName(rule, title: counts.title)): \(counts.alerts) alerts"
@@ -181,6 +182,7 @@ extension RunSummary {
                     for tier in 1...3 { tiers.integer(String(tier), alerts.byTier[tier]) }
                 }
                 inner.integer("below_min_tier", alerts.belowMinimumTier)
+                inner.integer("excepted", alerts.excepted)
                 inner.integer("not_written", alerts.dropped)
                 inner.nested("by_rule") { rules in
                     for (rule, counts) in alerts.rules.sorted(by: { $0.key < $1.key }) {
