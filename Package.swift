@@ -110,6 +110,8 @@ let package = Package(
                 "VigilPipeline", "VigilDetect", "VigilIngest", "VigilDecode", "VigilCorrelate", "VigilRegex", "VigilEvent", "VigilOutput",
                 "VigilStore", "VigilServer",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
