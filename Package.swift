@@ -78,7 +78,7 @@ let package = Package(
         .target(
             name: "VigilServer",
             dependencies: [
-                "VigilStore", "VigilAlert",
+                "VigilStore", "VigilAlert", "VigilEvent",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
