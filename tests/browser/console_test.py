@@ -90,14 +90,22 @@ class Vigil:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise Failure(f"vigil exited with status {self.process.returncode} while starting:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(self.url + "/readyz", timeout=2) as answer:
-                    if answer.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, OSError):
-                pass
+            # Ready: the HTTP server says so and the UDP listener is bound (datagrams sent before are lost).
+            if self.listening_on_udp() and self.ready():
+                return
             time.sleep(0.1)
-        raise Failure(f"{self.url}/readyz did not answer 200 within 60 s:\n{self.log_tail()}")
+        raise Failure(f"{self.url}/readyz did not answer 200, or vigil logged no 'listening on udp', within 60 s:\n{self.log_tail()}")
+
+    def ready(self):
+        try:
+            with urllib.request.urlopen(self.url + "/readyz", timeout=2) as answer:
+                return answer.status == 200
+        except (urllib.error.URLError, ConnectionError, OSError):
+            return False
+
+    def listening_on_udp(self):
+        with open(self.log_path, errors="replace") as f:
+            return f"listening on udp 127.0.0.1:{self.udp_port}" in f.read()
 
     def stop(self):
         """SIGTERM; vigil must drain and exit 0 within 30 s."""

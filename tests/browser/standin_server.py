@@ -126,6 +126,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     store = None
     stopping = threading.Event()
+    ready = threading.Event()
 
     def log_message(self, *args):
         pass
@@ -158,8 +159,10 @@ class Handler(BaseHTTPRequestHandler):
             name = "index.html" if path == "/" else path[1:]
             with open(os.path.join(CONSOLE, name), "rb") as f:
                 return self.reply(200, body=f.read(), content_type=TYPES[name])
-        if path in ("/healthz", "/readyz"):
+        if path == "/healthz" or (path == "/readyz" and self.ready.is_set()):
             return self.reply(200, {"ok": True})
+        if path == "/readyz":
+            return self.error(503, "not ready")
         if path == "/session":
             return self.reply(200, {"name": "local", "role": "admin", "tiers": [1, 2, 3]})
         if path == "/alerts/stream":
@@ -328,7 +331,19 @@ def main():
     del arguments[at: at + 2]
     state_dir = arguments[arguments.index("--state-dir") + 1] if "--state-dir" in arguments else "vigil-state"
     Handler.store = store = Store(state_dir)
-    vigil = subprocess.Popen([options.vigil] + arguments, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    vigil = subprocess.Popen([options.vigil] + arguments, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    listening = threading.Event()
+
+    def relay():
+        # vigil's log goes on to ours; ready once its listeners are bound (or after 10 s: no --log-level info).
+        for line in vigil.stderr:
+            sys.stderr.buffer.write(line)
+            sys.stderr.flush()
+            if b"listening on " in line:
+                listening.set()
+        listening.set()
+
+    threading.Thread(target=relay, daemon=True).start()
 
     def pump():
         for line in vigil.stdout:
@@ -339,6 +354,7 @@ def main():
 
     reader = threading.Thread(target=pump, daemon=True)
     reader.start()
+    threading.Thread(target=lambda: (listening.wait(10), Handler.ready.set()), daemon=True).start()
     server = ThreadingHTTPServer((host, int(port)), Handler)
     server.daemon_threads = True
 

@@ -675,6 +675,12 @@
     return el('li', { dataset: { seq: entry.seq, action, actor: textOf(entry.actor) } }, ...parts);
   }
 
+  /** A correlation's metric, `{"name":"event_count","value":6}`, as `event_count 6`. */
+  function metricText(metric) {
+    if (metric && typeof metric === 'object' && 'name' in metric) return `${textOf(metric.name)} ${textOf(metric.value)}`;
+    return `metric ${textOf(metric)}`;
+  }
+
   function renderAlerts(alerts) {
     const list = byId('alerts');
     const items = alerts.filter(Boolean).map((alert, index) => {
@@ -686,7 +692,7 @@
         ' ',
         timeNode(alert.time),
         info.count !== undefined ? `  ·  count ${textOf(info.count)}` : '',
-        alert.metric !== undefined ? `  ·  metric ${textOf(alert.metric)}` : '',
+        alert.metric !== undefined ? `  ·  ${metricText(alert.metric)}` : '',
         alert.escalated_from !== undefined ? `  ·  escalated from tier ${textOf(alert.escalated_from)}` : '',
         `  ·  tier ${textOf(alert.tier)}  ·  id ${textOf(alert.id)}`,
       );
