@@ -486,8 +486,10 @@
     }
     const id = key(episodeInfo.id);
     const known = state.episodes.get(id);
-    if (!known && hasServerOnlyFilters()) {
-      scheduleReload();
+    if (!known && (hasServerOnlyFilters() || episodeInfo.state !== 'opened')) {
+      // Only an `opened` alert is surely a new episode; an `updated` or `closed` one may belong to an
+      // episode the filters hide (closed, acknowledged): its triage state is the server's to say.
+      scheduleReload(250);
       return;
     }
     const seq = Number.isFinite(alert.seq) ? alert.seq : newestSeq() + 1;
@@ -497,7 +499,8 @@
       rule: alert.rule,
       entity: alert.entity,
       host: alert.host,
-      tier: alert.tier,
+      // An analyst's escalation raised the episode above its alerts' own tier: it stays there.
+      tier: Math.max(Number(alert.tier) || 0, Number(known && known.tier) || 0),
       alert_state: episodeInfo.state,
       count: episodeInfo.count,
       first_seen: episodeInfo.first_seen,
