@@ -3,10 +3,11 @@ SHELL := /bin/bash
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libpcre2-dev liblz4-dev zlib1g-dev pkg-config
+BROWSER_PACKAGES := chromium chromium-driver python3-venv
 RELEASE_BIN := .build/release/vigil
 DEBUG_BIN := .build/debug/vigil
 
-.PHONY: all deps build release demo test lint format clean bench bench-parse bench-rules oracle-refresh fuzz soak install uninstall
+.PHONY: all deps build release demo test lint format clean bench bench-parse bench-rules oracle-refresh fuzz soak install uninstall .venv
 
 all: build
 
@@ -25,6 +26,12 @@ deps:
 	@if ! command -v openssl >/dev/null 2>&1; then \
 		echo "installing openssl"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openssl; \
+	fi
+	@# The console's browser test (tests/browser/console_test.py) drives Debian's headless Chromium
+	@# through its chromedriver, from a Python venv (make .venv).
+	@if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ] || ! python3 -c 'import venv, ensurepip' 2>/dev/null; then \
+		echo "installing $(BROWSER_PACKAGES)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(BROWSER_PACKAGES); \
 	fi
 
 build: deps
@@ -65,7 +72,8 @@ demo: release
 		echo; echo "== run summary"; cat .demo-summary.txt; rm -f .demo-alerts.jsonl .demo-summary.txt; exit $$status
 
 # Flood and load tests (millions of lines) run the release binary: a debug build correlates 20 times slower.
-test: deps oracle-venv
+# The console's browser test finds Selenium in .venv (ConsoleBrowserEndToEndTests).
+test: deps oracle-venv .venv
 	$(SWIFT) build
 	$(SWIFT) build -c release --product vigil
 	$(DEBUG_BIN) test rules/decoders
@@ -75,6 +83,16 @@ test: deps oracle-venv
 	VIGIL_ORACLE_LIVE=1 VIGIL_RELEASE_BINARY=$(CURDIR)/$(RELEASE_BIN) $(SWIFT) test --skip VigilOutputTests
 	$(SWIFT) test --filter VigilOutputTests
 	$(MAKE) oracle-check
+
+# Selenium for the console's real-browser test (tests/browser/console_test.py), pinned with what it pulls in.
+# Remade when the pins change; `make .venv` makes it by hand.
+.venv: .venv/.installed
+
+.venv/.installed: tests/browser/requirements.txt
+	@python3 -c 'import venv, ensurepip' 2>/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-venv; }
+	python3 -m venv .venv
+	.venv/bin/pip install -q -r tests/browser/requirements.txt
+	touch $@
 
 # Re-records the Sigma detection oracle answers after changing the differential suites or fixtures.
 oracle-refresh: oracle-venv
