@@ -252,6 +252,7 @@ extension ConsoleServer {
             switch error {
             case .unavailable: throw .unavailable(error.description)
             case .failed: throw .internalError(error.description)
+            case .invalidQuery(let message): throw .badRequest(message)
             }
         }
     }

@@ -40,10 +40,21 @@ struct RunCommand: ParsableCommand {
     @OptionGroup(title: "Logsource mapping") var logsources: LogsourceOptions
     @OptionGroup(title: "Rules and correlation") var rules: RuleOptions
     @OptionGroup(title: "Alerts: tiers, suppression, outputs") var alerts: AlertOptions
+    @OptionGroup(title: "The analyst's desk: alert store, HTTP API, console") var console: ConsoleOptions
 
     func run() throws {
         let logger = options.makeLogger()
-        try runReportingRuleProblems(try makeRunOptions(), logger: logger)
+        var runOptions = try makeRunOptions()
+        var desk: AnalystDesk? = nil
+        if console.http != nil {
+            do {
+                desk = try AnalystDesk(console, runOptions: &runOptions, logger: logger)
+            } catch {
+                throw VigilFailure(message: error.message)
+            }
+        }
+        defer { desk?.stop() }
+        try runReportingRuleProblems(runOptions, logger: logger)
     }
 
     /// What the options ask for (`vigil check --config` loads its rules without running).

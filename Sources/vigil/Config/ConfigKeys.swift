@@ -93,7 +93,7 @@ enum ConfigKeys {
     private static let count = ConfigValueType.integer(0...Int.max)
     private static let limit = ConfigValueType.integer(0...Int(UInt32.max))
 
-    static let all: [ConfigKey] = input + decoders + logsources + rules + alerts
+    static let all: [ConfigKey] = input + decoders + logsources + rules + alerts + console
 
     /// InputOptions (`run`, `parse`).
     static let input: [ConfigKey] = [
@@ -170,6 +170,15 @@ enum ConfigKeys {
         ConfigKey(name: "suppression-gap", arity: .single(.duration), commands: runOnly),
         ConfigKey(name: "source-silence", arity: .single(.duration), commands: runOnly),
         ConfigKey(name: "sinks", arity: .section, commands: runOnly),
+    ]
+
+    /// The alert store, HTTP API and console (`run`, ConsoleOptions).
+    static let console: [ConfigKey] = [
+        ConfigKey(name: "http", arity: .single(.text), commands: runOnly),
+        ConfigKey(name: "http-token-file", arity: .single(.path), commands: runOnly),
+        ConfigKey(name: "http-tls-cert", arity: .single(.path), commands: runOnly),
+        ConfigKey(name: "http-tls-key", arity: .single(.path), commands: runOnly),
+        ConfigKey(name: "alert-retention", arity: .single(.duration), commands: runOnly),
     ]
 
     /// The keys by name.
