@@ -97,8 +97,10 @@ final class RunningVigil: Sendable {
             var ports: [String: Int] = [:]
             for line in stderr.split(separator: "\n") {
                 guard let range = line.range(of: "listening on ") else { continue }
+                // `listening on udp 127.0.0.1:5140`; other libraries' lines (Hummingbird's) have another shape.
                 let words = line[range.upperBound...].split(separator: " ")
-                ports[String(words[0])] = Int(words[1].split(separator: ":").last!)
+                guard words.count >= 2, let port = words[1].split(separator: ":").last.flatMap({ Int($0) }) else { continue }
+                ports[String(words[0])] = port
             }
             if ports.count >= count { return ports }
             usleep(50_000)

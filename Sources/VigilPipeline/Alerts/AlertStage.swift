@@ -1,3 +1,4 @@
+import Metrics
 import VigilAlert
 import VigilCorrelate
 import VigilDecode
@@ -33,6 +34,9 @@ struct AlertStage: OrderedStage {
     /// Per rule label: detections, suppressed, episodes opened since the last report to the sequencer.
     private var figures: [String: (detections: UInt64, suppressed: UInt64, episodes: UInt64)] = [:]
     private var lines = AlertLines()
+    /// From a batch's receive time to its detection alerts handed to the outputs (`/metrics`; a no-op
+    /// unless the process bootstrapped a metrics system, as `--http` does).
+    private let latency = Metrics.Timer(label: "vigil_alert_latency_seconds", dimensions: [("kind", "detection")])
     private var kinds: [Alert.Kind] = []
     private var labels: [String] = []
 
@@ -88,6 +92,12 @@ struct AlertStage: OrderedStage {
         if let detections = result.detections {
             result.detections = nil
             fold(detections)
+        }
+        // Alerts the batch's own detections made (closings and health alerts come after).
+        let made = lines.count
+        if made > 0 {
+            let waited = max(0, WallClock.now().nanoseconds - result.receiveTime.nanoseconds)
+            for _ in 0..<made { latency.recordNanoseconds(waited) }
         }
         closeDue(progress: result.progressTime)
         raiseHealthAlerts(at: result.progressTime)
