@@ -7,7 +7,7 @@ BROWSER_PACKAGES := chromium chromium-driver python3-venv
 RELEASE_BIN := .build/release/vigil
 DEBUG_BIN := .build/debug/vigil
 
-.PHONY: all deps build release demo test lint format clean bench bench-parse bench-rules oracle-refresh fuzz soak install uninstall .venv
+.PHONY: all deps build release demo test lint format clean bench bench-desk bench-parse bench-rules oracle-refresh fuzz soak install uninstall .venv
 
 all: build
 
@@ -110,6 +110,11 @@ bench-parse: release
 # vigil run end to end with decoders, the Sigma subset, 10/100/1000 rule variants and correlation.
 bench-rules: release
 	scripts/bench-rules.sh
+
+# The analyst's desk under load: ingest-to-alert latency on the SSE stream at 100 k lines/s over UDP
+# (detections and correlations), and what 50 stream subscribers cost ingestion (issue 14).
+bench-desk: release
+	scripts/desk-bench.py
 
 # 30 minutes (SOAK_MINUTES) of mixed stdin, UDP and TCP load with the shipped rules and a sender cycling
 # through hostile input: RSS over time, events in = events accounted for, alerts against the truth.
