@@ -49,6 +49,9 @@ public struct AlertOutputCounts: Sendable, Hashable {
     /// Alerts still in the spool when the output finished (the receiver stayed down): the next run
     /// delivers them first. Not dropped.
     public var leftInSpool: UInt64 = 0
+    /// Times ``AlertOutput/accept(_:)`` waited for room because the memory queue and the spool were
+    /// full (outputs that never drop, such as the alert store): intake was slowed, nothing was lost.
+    public var stalled: UInt64 = 0
 
     public init() {}
 }

@@ -1,4 +1,8 @@
+import Dispatch
+import Foundation
+import GRDB
 import Logging
+import Synchronization
 import VigilOutput
 
 /// Every alert vigil raised and every analyst's action on them, in SQLite (`<state directory>/alerts.sqlite`,
@@ -10,59 +14,127 @@ import VigilOutput
 public final class AlertStore: Sendable {
     /// The live fan-out of committed alerts and triage changes.
     public let feed: AlertFeed
+    /// The live exception list the pipeline consults before any output (kept in step with the store).
+    public let exceptionList: AlertExceptionList
+    /// The database file.
+    public let path: String
+
+    let pool: DatabasePool
+    let logger: Logger
+    let metrics = StoreMetrics()
+    let retention: Duration?
+    let maintenance: Mutex<Maintenance>
+    /// Wakes the maintenance thread to stop.
+    let maintenanceWakeup = DispatchSemaphore(value: 0)
+    let maintenanceStopped = DispatchSemaphore(value: 0)
 
     /// Opens (creating it and its directory when missing) and migrates the store under `directory`.
-    public init(directory: String, logger: Logger) throws(StoreError) {
-        feed = AlertFeed()
-        throw .unavailable("not implemented yet")
+    ///
+    /// - Parameters:
+    ///   - retention: When given, alerts whose `detected_at` is older are deleted at open and then
+    ///     hourly (``prune(before:)``).
+    public init(directory: String, retention: Duration? = nil, logger: Logger) throws(StoreError) {
+        let directory = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
+        path = directory + "/alerts.sqlite"
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw .unavailable("cannot create the directory \(directory): \(error.localizedDescription)")
+        }
+        var configuration = Configuration()
+        configuration.label = "vigil.store"
+        // Readers (the API, live streams catching up) never wait for the writer in WAL mode; a writer
+        // waiting on another writer (an analyst's action during a batch) waits rather than failing.
+        configuration.busyMode = .timeout(10)
+        configuration.maximumReaderCount = 4
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw .unavailable("cannot open \(path): \(error)")
+        }
+        do {
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw .unavailable("cannot migrate \(path) to the current schema: \(error)")
+        }
+        var logger = logger
+        logger[metadataKey: "store"] = "\(path)"
+        self.logger = logger
+        self.retention = retention
+        maintenance = Mutex(Maintenance())
+
+        let (lastSequence, exceptions): (Int64, [AlertException])
+        do {
+            (lastSequence, exceptions) = try pool.read { db in
+                let last = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM alerts") ?? 0
+                return (last, try Self.fetchExceptions(db, sql: "WHERE expired_noted = 0", arguments: []))
+            }
+        } catch {
+            throw .unavailable("cannot read \(path): \(error)")
+        }
+        feed = AlertFeed(lastSequence: lastSequence)
+        exceptionList = AlertExceptionList()
+        exceptionList.load(exceptions)
+
+        if let retention {
+            let pruned = try prune(before: wallClockNanoseconds() - Self.nanoseconds(retention))
+            if pruned > 0 { logger.notice("deleted \(pruned) alerts older than the retention of \(retention)") }
+        }
+        startMaintenance()
     }
 
-    /// The output that writes alerts into the store. Its queue spools like any output's; when even the
-    /// spool is full, ``AlertOutput/accept(_:)`` waits (intake slows, counted) instead of dropping.
+    /// Stops the store's maintenance, records what the exception list counted, ends the live streams
+    /// and closes the database. Finish the ``output(minimumTier:options:)`` first.
+    public func close() {
+        let first = maintenance.withLock { state in
+            defer { state.closed = true }
+            return !state.closed
+        }
+        guard first else { return }
+        stopMaintenance()
+        maintain(now: wallClockNanoseconds(), pruning: false)
+        feed.finish()
+        do { try pool.close() } catch { logger.warning("closing \(path): \(error)") }
+    }
+
+    /// The output that writes alerts into the store, named `store` (its spool is
+    /// `<state directory>/spool/store.spool`; without a state directory in `options`, the store's own
+    /// directory). Its queue spools like any output's; when even the spool is full,
+    /// ``AlertOutput/accept(_:)`` waits (intake slows, counted as stalled) instead of dropping.
     public func output(minimumTier: Int = 1, options: QueuedOutput.Options) -> any AlertOutput {
-        fatalError("not implemented yet")
+        var options = options
+        if options.stateDirectory == nil { options.stateDirectory = String(path[..<path.lastIndex(of: "/")!]) }
+        options.waitsWhenFull = true
+        return QueuedOutput(
+            name: "store", minimumTier: minimumTier, transport: StoreTransport(store: self), options: options, logger: logger)
     }
 
-    /// Alerts, newest first.
-    public func alerts(_ query: AlertQuery) throws(StoreError) -> Page<StoredAlert> { throw .unavailable("not implemented yet") }
-
-    /// Episodes (latest alert and triage state), newest activity first.
-    public func episodes(_ query: AlertQuery) throws(StoreError) -> Page<EpisodeSummary> { throw .unavailable("not implemented yet") }
-
-    /// One alert by its `id`.
-    public func alert(id: String) throws(StoreError) -> StoredAlert? { throw .unavailable("not implemented yet") }
-
-    /// One episode by its id.
-    public func episode(id: Int64) throws(StoreError) -> EpisodeSummary? { throw .unavailable("not implemented yet") }
-
-    /// The alerts of an episode, oldest first.
-    public func alerts(ofEpisode id: Int64) throws(StoreError) -> [StoredAlert] { throw .unavailable("not implemented yet") }
-
-    /// Alerts stored after `sequence`, oldest first: what a stream that resumes is sent before it goes live.
-    public func alerts(after sequence: Int64, limit: Int) throws(StoreError) -> [StoredAlert] {
-        throw .unavailable("not implemented yet")
+    /// Runs `body` on a reader, turning a database error into a ``StoreError`` naming `what`.
+    func read<T>(_ what: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try pool.read(body)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .failed("\(what): \(error)")
+        }
     }
 
-    /// The store sequence of the alert `id` (a stream's `Last-Event-ID`), nil when unknown.
-    public func sequence(ofAlert id: String) throws(StoreError) -> Int64? { throw .unavailable("not implemented yet") }
-
-    /// An episode's history, oldest first.
-    public func history(episode id: Int64) throws(StoreError) -> [TriageEntry] { throw .unavailable("not implemented yet") }
-
-    /// Applies an analyst's action to an episode, records it (who, when, note) and publishes it on ``feed``.
-    public func act(_ action: TriageAction, episode id: Int64, actor: String) throws(TriageError) -> TriageEntry {
-        throw .storage("not implemented yet")
+    /// Runs `body` in a write transaction, turning a database error into a ``StoreError`` naming `what`.
+    func write<T>(_ what: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try pool.write(body)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .failed("\(what): \(error)")
+        }
     }
 
-    /// Exceptions, the expired ones too when asked.
-    public func exceptions(includingExpired: Bool) throws(StoreError) -> [AlertException] { throw .unavailable("not implemented yet") }
-
-    /// The live exception list the pipeline consults before any output (kept in step with the store).
-    public var exceptionList: AlertExceptionList { fatalError("not implemented yet") }
-
-    /// Deletes alerts (and the history of episodes with no alert left) whose `detected_at` is older than
-    /// `before` (nanoseconds since the epoch); returns how many alerts went.
-    public func prune(before: Int64) throws(StoreError) -> Int { throw .unavailable("not implemented yet") }
+    static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
 }
 
 /// Why the store cannot do what was asked.
@@ -71,11 +143,15 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case unavailable(String)
     /// A query or write failed.
     case failed(String)
+    /// A query the store cannot run as asked: a cursor it did not make, an unknown level (a client's
+    /// mistake: HTTP 400).
+    case invalidQuery(String)
 
     public var description: String {
         switch self {
         case .unavailable(let message): "alert store unavailable: \(message)"
         case .failed(let message): "alert store: \(message)"
+        case .invalidQuery(let message): message
         }
     }
 }

@@ -16,6 +16,11 @@ public struct AlertOutputHealth: Sendable, Hashable {
     public var spoolLimit = 0
     /// Alerts dropped so far (as in ``AlertOutputCounts/dropped``).
     public var dropped: UInt64 = 0
+    /// Times ``AlertOutput/accept(_:)`` waited for room (as in ``AlertOutputCounts/stalled``).
+    public var stalled: UInt64 = 0
+    /// Since when an ``AlertOutput/accept(_:)`` waits for room (memory queue and spool full, an output
+    /// that never drops); nil while alerts find room.
+    public var stallingSince: ContinuousClock.Instant?
     /// When the receiver started failing (the first failed attempt since the last success); nil while
     /// it takes alerts.
     public var failingSince: ContinuousClock.Instant?
@@ -30,4 +35,6 @@ public struct AlertOutputHealth: Sendable, Hashable {
     public var isReceiverFailing: Bool { failingSince != nil }
 
     public var isOverflowing: Bool { overflowingSince != nil }
+
+    public var isStalling: Bool { stallingSince != nil }
 }

@@ -45,10 +45,15 @@ public final class QueuedOutput: AlertOutput {
         public var dropLogInterval: Duration
         /// At most one "still failing" log line per interval while the receiver stays down.
         public var failureLogInterval: Duration
+        /// When the memory queue and the spool are both full, ``QueuedOutput/accept(_:)`` waits for room
+        /// (slowing whoever hands it alerts, counted in ``AlertOutputCounts/stalled``) instead of dropping.
+        /// For an output that must never lose an alert (the alert store); every other output keeps the
+        /// default (false), so that a dead receiver never holds up detection.
+        public var waitsWhenFull: Bool
 
         public init(
             memoryLimit: Int = 16 << 20, stateDirectory: String? = nil, spoolLimit: Int = 256 << 20, retry: RetryPolicy = RetryPolicy(),
-            dropLogInterval: Duration = .seconds(10), failureLogInterval: Duration = .seconds(60)
+            dropLogInterval: Duration = .seconds(10), failureLogInterval: Duration = .seconds(60), waitsWhenFull: Bool = false
         ) {
             self.memoryLimit = max(0, memoryLimit)
             self.stateDirectory = stateDirectory
@@ -56,6 +61,7 @@ public final class QueuedOutput: AlertOutput {
             self.retry = retry
             self.dropLogInterval = dropLogInterval
             self.failureLogInterval = failureLogInterval
+            self.waitsWhenFull = waitsWhenFull
         }
     }
 
@@ -71,6 +77,9 @@ public final class QueuedOutput: AlertOutput {
     private let wakeup = DispatchSemaphore(value: 0)
     /// Signalled once by the thread as it exits.
     private let stopped = DispatchSemaphore(value: 0)
+    /// Wakes an ``accept(_:)`` waiting for room (``Options/waitsWhenFull``): the thread took alerts out
+    /// of the queue or the spool, or stopped.
+    private let room = DispatchSemaphore(value: 0)
     private let transport: ThreadOwned<any AlertTransport>
 
     /// Starts the output's thread. An existing spool file (a previous run's leftovers) is checked and
@@ -158,39 +167,62 @@ public final class QueuedOutput: AlertOutput {
         let lines = minimumTier > 1 ? alerts.filtered(minimumTier: minimumTier) : alerts
         guard !lines.isEmpty else { return }
         let memoryLimit = options.memoryLimit, spoolLimit = options.spoolLimit, spoolPath = spoolPath
-        let (wake, dropReport) = state.withLock { state -> (Bool, DropReport?) in
-            state.counts.accepted += UInt64(lines.count)
-            if state.closed || state.stopped {
-                let reason = state.closed ? "the reader went away" : "the output has finished"
-                return (false, state.drop(lines.count, reason: reason))
-            }
-            var report: DropReport?
-            let spoolWaiting = (state.spool?.unreadAlerts ?? 0) > 0
-            if !spoolWaiting && state.memoryBytes + lines.bytes.count <= memoryLimit {
-                state.appendToMemory(lines)
-                state.overflowingSince = nil
-            } else {
-                // Alerts that fit go to memory until the first that does not; from there on, to the
-                // spool, so that they stay in order.
-                var index = 0
-                if !spoolWaiting {
-                    var part = AlertLines()
-                    while index < lines.count, state.memoryBytes + part.bytes.count + lines.range(of: index).count <= memoryLimit {
-                        part.append(lines, at: index)
-                        index += 1
+        let waits = options.waitsWhenFull
+        // Alerts before `placed` are in memory or in the spool; with `waitsWhenFull`, the rest wait for room.
+        var placed = 0
+        var stalled = false
+        while true {
+            let (wake, dropReport, next) = state.withLock { state -> (Bool, DropReport?, Int) in
+                if placed == 0 && !stalled { state.counts.accepted += UInt64(lines.count) }
+                if state.closed || state.stopped {
+                    let reason = state.closed ? "the reader went away" : "the output has finished"
+                    if stalled { state.stallingSince = nil }
+                    return (false, state.drop(lines.count - placed, reason: reason), lines.count)
+                }
+                var report: DropReport?
+                var index = placed
+                let spoolWaiting = (state.spool?.unreadAlerts ?? 0) > 0
+                if index == 0 && !spoolWaiting && state.memoryBytes + lines.bytes.count <= memoryLimit {
+                    state.appendToMemory(lines)
+                    state.overflowingSince = nil
+                    index = lines.count
+                } else {
+                    // Alerts that fit go to memory until the first that does not; from there on, to the
+                    // spool, so that they stay in order.
+                    if !spoolWaiting {
+                        var part = AlertLines()
+                        while index < lines.count, state.memoryBytes + part.bytes.count + lines.range(of: index).count <= memoryLimit {
+                            part.append(lines, at: index)
+                            index += 1
+                        }
+                        if !part.isEmpty { state.appendToMemory(part) }
                     }
-                    if !part.isEmpty { state.appendToMemory(part) }
+                    if index < lines.count {
+                        (report, index) = state.spoolOrDrop(lines, from: index, path: spoolPath, limit: spoolLimit, dropping: !waits)
+                    }
                 }
                 if index < lines.count {
-                    report = state.spoolOrDrop(lines, from: index, path: spoolPath, limit: spoolLimit)
+                    if !stalled { state.counts.stalled += 1 }
+                    if state.stallingSince == nil { state.stallingSince = .now }
+                    state.acceptWaiting = true
+                } else if stalled {
+                    state.stallingSince = nil
                 }
+                let wake = state.threadWaiting
+                state.threadWaiting = false
+                return (wake, report, index)
             }
-            let wake = state.threadWaiting
-            state.threadWaiting = false
-            return (wake, report)
+            if let dropReport { logDrop(dropReport) }
+            if wake { wakeup.signal() }
+            if next == lines.count { return }
+            if !stalled {
+                stalled = true
+                logger.debug("the memory queue and the spool are full: waiting for room")
+            }
+            placed = next
+            // Woken when the thread makes room; the time-out only guards against a missed wake-up.
+            _ = room.wait(timeout: .now() + .milliseconds(100))
         }
-        if let dropReport { logDrop(dropReport) }
-        if wake { wakeup.signal() }
     }
 
     public func finish(timeout: Duration) {
@@ -226,6 +258,8 @@ public final class QueuedOutput: AlertOutput {
             }
             health.spoolLimit = hasSpool ? spoolLimit : 0
             health.dropped = state.counts.dropped
+            health.stalled = state.counts.stalled
+            health.stallingSince = state.stallingSince
             health.failingSince = state.failingSince
             health.overflowingSince = state.overflowingSince
             health.lastProblem = state.lastProblem
@@ -257,7 +291,10 @@ public final class QueuedOutput: AlertOutput {
                 // Read each time: a transport may lower it (a webhook answering 413).
                 let limit = transport.batchLimit
                 let next = state.withLock { state -> Next in
-                    if let lines = state.takeFromMemory(limit: limit) { return .memory(lines) }
+                    if let lines = state.takeFromMemory(limit: limit) {
+                        state.wakeAccept(room)
+                        return .memory(lines)
+                    }
                     if let spool = state.spool, spool.unreadAlerts > 0 {
                         return .spool(fd: spool.fd, from: spool.readEnd, end: spool.end)
                     }
@@ -314,6 +351,7 @@ public final class QueuedOutput: AlertOutput {
                     if fromSpool {
                         state.spool!.delivered(bytes: spoolBytes, alerts: done)
                         _ = state.spool!.cutBackIfDelivered()
+                        state.wakeAccept(room)
                     } else {
                         state.inFlightFromMemory = (pending.count, pending.bytes.count)
                     }
@@ -390,6 +428,7 @@ public final class QueuedOutput: AlertOutput {
         transport.close()
         let unlogged = state.withLock { state -> DropReport? in
             state.stopped = true
+            state.wakeAccept(room)
             guard state.dropLog.unlogged > 0 else { return nil }
             defer { state.dropLog.unlogged = 0 }
             return DropReport(count: state.dropLog.unlogged, reason: state.dropLog.reason)
@@ -483,6 +522,7 @@ public final class QueuedOutput: AlertOutput {
                 spool.readEnd -= shift
                 spool.end -= shift
                 state.spool = spool
+                state.wakeAccept(room)
                 return 0
             }
         }
@@ -556,6 +596,10 @@ private struct State {
     var failure: String?
     var failingSince: ContinuousClock.Instant?
     var overflowingSince: ContinuousClock.Instant?
+    /// An ``QueuedOutput/accept(_:)`` has been waiting for room since then (``QueuedOutput/Options/waitsWhenFull``).
+    var stallingSince: ContinuousClock.Instant?
+    /// An ``QueuedOutput/accept(_:)`` waits for room: the thread wakes it when it takes alerts out.
+    var acceptWaiting = false
     var lastProblem: String?
     /// The reader went away: everything is dropped from now on.
     var closed = false
@@ -571,6 +615,13 @@ private struct State {
         var lastLogged: ContinuousClock.Instant?
         var unlogged: UInt64 = 0
         var reason = ""
+    }
+
+    /// Wakes an ``QueuedOutput/accept(_:)`` waiting for room, if one is.
+    mutating func wakeAccept(_ room: DispatchSemaphore) {
+        guard acceptWaiting else { return }
+        acceptWaiting = false
+        room.signal()
     }
 
     mutating func appendToMemory(_ lines: AlertLines) {
@@ -616,21 +667,26 @@ private struct State {
     }
 
     /// Writes alerts `from...` of `lines` to the spool (opening it the first time), as many as its
-    /// limit allows; the rest are dropped. Returns a report to log, at most one per `interval`.
-    mutating func spoolOrDrop(_ lines: AlertLines, from first: Int, path: String?, limit: Int) -> DropReport? {
+    /// limit allows; the rest are dropped, unless `dropping` is false (the caller waits for room).
+    /// Returns a report to log (at most one per `interval`) and the index of the first alert not spooled.
+    mutating func spoolOrDrop(_ lines: AlertLines, from first: Int, path: String?, limit: Int, dropping: Bool = true) -> (
+        DropReport?, Int
+    ) {
+        func dropRest(_ reason: String) -> (DropReport?, Int) {
+            dropping ? (drop(lines.count - first, reason: reason), lines.count) : (nil, first)
+        }
         guard let path else {
-            return drop(lines.count - first, reason: "the memory queue is full and the output has no spool")
+            return dropRest("the memory queue is full and the output has no spool")
         }
         if spool == nil {
             let directory = String(path[..<path.lastIndex(of: "/")!])
             let code = Posix.makeDirectories(directory)
             if code != 0 {
-                return drop(
-                    lines.count - first, reason: "the memory queue is full and \(directory) cannot be created: \(Posix.describe(code))")
+                return dropRest("the memory queue is full and \(directory) cannot be created: \(Posix.describe(code))")
             }
             switch SpoolFile.openOrCreate(path: path) {
             case .success(let opened): spool = opened.spool
-            case .failure(let error): return drop(lines.count - first, reason: "the memory queue is full and \(error)")
+            case .failure(let error): return dropRest("the memory queue is full and \(error)")
             }
         }
         var fits = first
@@ -639,20 +695,20 @@ private struct State {
             size += SpoolFile.recordSize(lines, fits)
             fits += 1
         }
-        var report: DropReport?
         if fits > first {
             let code = spool!.append(lines, first..<fits)
             if code != 0 {
-                return drop(
-                    lines.count - first, reason: "the memory queue is full and spool \(path): write failed: \(Posix.describe(code))")
+                return dropRest("the memory queue is full and spool \(path): write failed: \(Posix.describe(code))")
             }
             counts.spooled += UInt64(fits - first)
             overflowingSince = nil
         }
-        if fits < lines.count {
-            report = drop(lines.count - fits, reason: "the memory queue and spool \(path) are full (spool limit \(limit) bytes)")
+        if fits < lines.count && dropping {
+            return (
+                drop(lines.count - fits, reason: "the memory queue and spool \(path) are full (spool limit \(limit) bytes)"), lines.count
+            )
         }
-        return report
+        return (nil, fits)
     }
 
     /// Counts `count` alerts dropped; a report to log when the last one is `interval` old.

@@ -1,8 +1,9 @@
 /// One alert as the store keeps it: the alert's JSON line exactly as the outputs got it, and what the
 /// store reads out of it to index and to group it into its episode.
 public struct StoredAlert: Sendable, Hashable {
-    /// The store's insertion sequence (1, 2, ...): with `time`, what orders alerts, and what a live
-    /// stream resumes from.
+    /// The store's insertion sequence (increasing from 1; a re-delivered duplicate may leave a gap, and
+    /// a number is never used again, even after pruning): with `time`, what orders alerts, and what a
+    /// live stream resumes from.
     public var sequence: Int64
     /// The alert's `id` (32 hex digits).
     public var id: String
