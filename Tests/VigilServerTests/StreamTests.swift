@@ -146,6 +146,22 @@ import VigilTestSupport
         await fixture.stop()
     }
 
+    /// A client that stopped reading cannot hold shutdown up past the grace period.
+    @Test func shutdownClosesAStuckClientAfterTheGracePeriod() async throws {
+        let fixture = try await ServerFixture(configure: { $0.shutdownGracePeriod = .milliseconds(500) })
+        let port = fixture.port
+        let stuck = try await onThread { try SSEConnection(port: port, receiveBuffer: 4096) }
+        #expect(await waitFor { fixture.store.feed.subscriberCount == 1 })
+        let big = String(repeating: "x", count: 48 * 1024)
+        for batch in stride(from: 1, through: 141, by: 20) { try await fixture.write(Self.alerts(batch...batch + 19, message: big)) }
+        let started = ContinuousClock.now
+        await fixture.server.shutdown()
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(!isListening(port: fixture.port))
+        _ = stuck
+        await fixture.stop()
+    }
+
     @Test func shutdownTellsEveryStream() async throws {
         let fixture = try await ServerFixture()
         let first = try await Self.open(fixture)
