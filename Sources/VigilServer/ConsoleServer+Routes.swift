@@ -58,7 +58,7 @@ extension ConsoleServer {
     }
 
     func episodeCounts() throws(APIError) -> Response {
-        let counts: [Int: [TriageState: Int]] = [:]  // MERGE-STORE: try storeCall { () throws(StoreError) in try store.episodeCounts() }
+        let counts = try storeCall { () throws(StoreError) in try store.episodeCounts() }
         var tiers = JSONObject()
         for tier in 1...3 {
             var states = JSONObject()
@@ -263,7 +263,7 @@ extension ConsoleServer {
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: Self.maximumBodySize)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch is NIOTooManyBytesError {
             throw .tooLarge("request body over \(Self.maximumBodySize) bytes")
         } catch {
             throw .badRequest("cannot read the request body")

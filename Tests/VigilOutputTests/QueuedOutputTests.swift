@@ -278,3 +278,62 @@ import VigilTestSupport
         #expect(jittered <= .milliseconds(400) && jittered >= .milliseconds(300))
     }
 }
+
+/// `waitsWhenFull`: the store's output never drops; it slows whoever hands it alerts.
+@Suite struct QueuedOutputWaitsWhenFullTests {
+    @Test(.timeLimit(.minutes(1))) func acceptWaitsForRoomInsteadOfDroppingAndCountsTheStall() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let transport = ScriptedTransport(.blocked)
+        let output = QueuedOutput(
+            name: "store", transport: transport,
+            options: QueuedOutput.Options(
+                memoryLimit: 2048, stateDirectory: directory.path, spoolLimit: 8192, retry: QueuedOutputTests.fastRetry,
+                waitsWhenFull: true),
+            logger: LogCapture().logger)
+        let done = DispatchSemaphore(value: 0)
+        let feeder = Thread {
+            for start in stride(from: 0, to: 2000, by: 20) { output.accept(makeAlerts(start..<start + 20)) }
+            done.signal()
+        }
+        feeder.start()
+
+        // The receiver is blocked: memory (2 KiB) and spool (8 KiB) fill up, and accept waits.
+        #expect(waitUntil { output.health.isStalling })
+        #expect(done.wait(timeout: .now() + .milliseconds(200)) == .timedOut, "accept returned with no room")
+        #expect(output.counts.accepted < 2000)
+        #expect(output.counts.stalled >= 1)
+        #expect(output.health.stalled >= 1)
+        #expect(output.counts.dropped == 0)
+
+        transport.set(.up)
+        #expect(done.wait(timeout: .now() + 30) == .success)
+        output.finish(timeout: .seconds(30))
+        #expect(transport.deliveredNumbers == Array(0..<2000))
+        let counts = output.counts
+        #expect(counts.accepted == 2000)
+        #expect(counts.delivered == 2000)
+        #expect(counts.dropped == 0)
+        #expect(!output.health.isStalling)
+    }
+
+    @Test(.timeLimit(.minutes(1))) func withoutASpoolItWaitsForMemory() throws {
+        let transport = ScriptedTransport(.blocked)
+        let output = QueuedOutput(
+            name: "store", transport: transport,
+            options: QueuedOutput.Options(memoryLimit: 2048, retry: QueuedOutputTests.fastRetry, waitsWhenFull: true),
+            logger: LogCapture().logger)
+        let done = DispatchSemaphore(value: 0)
+        let feeder = Thread {
+            for start in stride(from: 0, to: 500, by: 10) { output.accept(makeAlerts(start..<start + 10)) }
+            done.signal()
+        }
+        feeder.start()
+        #expect(waitUntil { output.health.isStalling })
+        transport.set(.up)
+        #expect(done.wait(timeout: .now() + 30) == .success)
+        output.finish(timeout: .seconds(30))
+        #expect(transport.deliveredNumbers == Array(0..<500))
+        #expect(output.counts.dropped == 0)
+    }
+}

@@ -1,7 +1,5 @@
 // The alert store's tests.
-import Dispatch
 import Foundation
-import Synchronization
 import Testing
 import VigilAlert
 import VigilOutput
@@ -344,20 +342,3 @@ import VigilTestSupport
         #expect(RFC3339.string(-500_000_000) == "1969-12-31T23:59:59.500000Z")
     }
 }
-
-/// Waits for a task from synchronous test code.
-func awaitResult<T: Sendable>(_ task: Task<T, Never>, timeout: Duration = .seconds(10)) throws -> T {
-    let result = Mutex<T?>(nil)
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        let value = await task.value
-        result.withLock { $0 = value }
-        done.signal()
-    }
-    guard done.wait(timeout: .now() + .seconds(Int(timeout.components.seconds))) == .success else {
-        throw TimedOut()
-    }
-    return result.withLock { $0! }
-}
-
-struct TimedOut: Error {}

@@ -80,7 +80,7 @@ import VigilTestSupport
         #expect(throws: TriageError.unknownEpisode(5)) { try fixture.store.act(.acknowledge(note: nil), episode: 5, actor: "alice") }
     }
 
-    @Test func historyKeepsWhoWhenWhatInOrder() throws {
+    @Test func historyKeepsWhoWhenWhatInOrder() async throws {
         let fixture = try StoreFixture()
         fixture.write([TestAlert(number: 1, episode: 7, tier: 1)])
         let store = fixture.store
@@ -110,13 +110,9 @@ import VigilTestSupport
         #expect(exception.episodeID == 7)
 
         // Every entry went out on the feed, in order.
-        let received = try awaitResult(
-            Task {
-                var iterator = subscription.makeAsyncIterator()
-                var items: [AlertFeed.Item] = []
-                for _ in 0..<4 { if let item = await iterator.next() { items.append(item) } }
-                return items
-            })
+        var iterator = subscription.makeAsyncIterator()
+        var received: [AlertFeed.Item] = []
+        for _ in 0..<4 { if let item = await iterator.next() { received.append(item) } }
         #expect(received == history.map { AlertFeed.Item.triage($0) })
     }
 }
