@@ -64,6 +64,32 @@ public struct CorrelationBatch: Sendable {
         lists = Array(repeating: [], count: self.shards + 1)
     }
 
+    /// How much a batch holds: see ``reserveCapacity(_:)``.
+    public struct Sizes: Sendable {
+        var bytes = 0
+        var evidence = 0
+        var detections = 0
+        var lists: [Int] = []
+    }
+
+    /// What this batch holds, to reserve as much in the next one.
+    public var sizes: Sizes {
+        Sizes(bytes: bytes.count, evidence: evidence.count, detections: detectionTimes.count, lists: lists.map(\.count))
+    }
+
+    /// Room for about as many bytes, evidence entries and records (per list) as a batch of `sizes`
+    /// held, so that a batch like the last one fills without growing its buffers by doubling: the
+    /// copies of that growth were 1.3 % of the CPU of `vigil run --rules rules/sigma` on auth.log (the
+    /// evidence, a message per detection, is most of a batch's bytes).
+    public mutating func reserveCapacity(_ sizes: Sizes) {
+        bytes.reserveCapacity(sizes.bytes + sizes.bytes / 8)
+        evidence.reserveCapacity(sizes.evidence + sizes.evidence / 8)
+        detectionTimes.reserveCapacity(sizes.detections + sizes.detections / 8)
+        for list in lists.indices where list < sizes.lists.count {
+            lists[list].reserveCapacity(sizes.lists[list] + sizes.lists[list] / 8)
+        }
+    }
+
     /// Inputs routed, over all shards.
     public var count: Int { lists.reduce(0) { $0 + $1.count } }
 

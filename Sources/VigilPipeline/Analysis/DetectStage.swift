@@ -25,6 +25,8 @@ struct DetectStage: BatchStage {
     /// How many output bytes the last batch made: reserved up front for the next, so the buffer is not
     /// copied at every doubling while alerts are appended.
     private var outputHint = 0
+    /// Sizes of the last batch's correlation inputs, reserved up front for the next likewise.
+    private var inputsHint: CorrelationBatch.Sizes?
 
     init(slot: WorkerSlot<Detector>, routing: DetectionRouting) {
         self.slot = slot
@@ -38,6 +40,7 @@ struct DetectStage: BatchStage {
         let events = batch
         let routing = self.routing
         var inputs = routing.router.map { CorrelationBatch(shards: $0.shards) }
+        if let hint = inputsHint { inputs?.reserveCapacity(hint) }
         var records = DetectionRecords()
         var detections: UInt64 = 0
         // Detections of one event are adjacent: its JSON (alerts) and its evidence (correlation) are
@@ -75,7 +78,10 @@ struct DetectStage: BatchStage {
         }
         counters.emitted += detections
         outputHint = (result.output.count - outputStart) * 9 / 8
-        if let inputs, !inputs.isEmpty { result.correlationInputs = inputs }
+        if let inputs, !inputs.isEmpty {
+            result.correlationInputs = inputs
+            inputsHint = inputs.sizes
+        }
         if !records.isEmpty { result.detections = records }
     }
 
