@@ -118,6 +118,14 @@ let package = Package(
             ]
         ),
 
+        // Times writing alerts into the store (scripts/bench-store.sh, release build): one file, no benchmark
+        // package dependencies, so it can link the store directly.
+        .executableTarget(
+            name: "StoreWriteRate",
+            dependencies: ["VigilStore", "VigilAlert", "VigilOutput", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/StoreWriteRate"
+        ),
+
         // MARK: Tests
         .target(name: "VigilTestSupport", path: "Tests/Support"),
         .testTarget(name: "VigilEventTests", dependencies: ["VigilEvent", "VigilTestSupport"]),
