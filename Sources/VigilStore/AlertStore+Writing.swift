@@ -70,53 +70,94 @@ extension AlertStore {
     private static func insert(_ records: [AlertRecord], now: Int64, db: Database) throws -> (
         stored: [StoredAlert], reopened: [TriageEntry]
     ) {
-        let insertAlert = try db.cachedStatement(
-            sql: """
-                INSERT OR IGNORE INTO alerts(id, episode_id, kind, tier, state, rule_id, rule_name, rule_title, level, entity, host,
-                    time, detected_at, json)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-        let triageOf = try db.cachedStatement(sql: "SELECT triage FROM episodes WHERE episode_id = ?")
-        let upsertEpisode = try db.cachedStatement(
-            sql: """
-                INSERT INTO episodes(episode_id, kind, rule_id, rule_name, rule_title, level, entity, host, tier, alert_state, count,
-                    first_seen, last_seen, latest_alert_id, latest_seq, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(episode_id) DO UPDATE SET
-                    kind = excluded.kind, rule_name = excluded.rule_name, rule_title = excluded.rule_title, level = excluded.level,
-                    host = COALESCE(excluded.host, host), tier = MAX(excluded.tier, COALESCE(escalated_tier, 0)),
-                    alert_state = excluded.alert_state, count = excluded.count, first_seen = MIN(first_seen, excluded.first_seen),
-                    last_seen = MAX(last_seen, excluded.last_seen), latest_alert_id = excluded.latest_alert_id,
-                    latest_seq = excluded.latest_seq, updated_at = excluded.updated_at
-                """)
+        var insertAlert = RawStatement(
+            try db.cachedStatement(
+                sql: """
+                    INSERT OR IGNORE INTO alerts(id, episode_id, kind, tier, state, rule_id, rule_name, rule_title, level, entity, host,
+                        time, detected_at, json)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """), db: db)
+        // Returns the episode's triage state, to reopen a closed one without reading it first.
+        var upsertEpisode = RawStatement(
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO episodes(episode_id, kind, rule_id, rule_name, rule_title, level, entity, host, tier, alert_state, count,
+                        first_seen, last_seen, latest_alert_id, latest_seq, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(episode_id) DO UPDATE SET
+                        kind = excluded.kind, rule_name = excluded.rule_name, rule_title = excluded.rule_title, level = excluded.level,
+                        host = COALESCE(excluded.host, host), tier = MAX(excluded.tier, COALESCE(escalated_tier, 0)),
+                        alert_state = excluded.alert_state, count = excluded.count, first_seen = MIN(first_seen, excluded.first_seen),
+                        last_seen = MAX(last_seen, excluded.last_seen), latest_alert_id = excluded.latest_alert_id,
+                        latest_seq = excluded.latest_seq, updated_at = excluded.updated_at
+                    RETURNING triage
+                    """), db: db)
+        var reopen = RawStatement(
+            try db.cachedStatement(sql: "UPDATE episodes SET triage = 'new', resolution = NULL WHERE episode_id = ?"), db: db)
         var stored: [StoredAlert] = []
         stored.reserveCapacity(records.count)
-        var reopened: [TriageEntry] = []
+        // One upsert per episode and batch, from its latest alert: a burst of alerts of one episode
+        // (a flood of `updated` alerts) costs one episode write, not one each. Equivalent to one per
+        // alert: nothing else changes an episode inside the transaction.
+        var folds: [Int64: EpisodeFold] = [:]
+        var order: [Int64] = []
         for record in records {
-            try insertAlert.execute(arguments: [
-                record.id, record.episodeID, record.kind, record.tier, record.state, record.ruleID, record.ruleName, record.ruleTitle,
-                record.level, record.entity, record.host, record.time, record.detectedAt, record.json,
-            ])
+            insertAlert.bind(record.id)
+            insertAlert.bind(record.episodeID)
+            insertAlert.bind(record.kind)
+            insertAlert.bind(record.tier)
+            insertAlert.bind(record.state)
+            insertAlert.bind(record.ruleID)
+            insertAlert.bind(record.ruleName)
+            insertAlert.bind(record.ruleTitle)
+            insertAlert.bind(record.level)
+            insertAlert.bind(record.entity)
+            insertAlert.bind(record.host)
+            insertAlert.bind(record.time)
+            insertAlert.bind(record.detectedAt)
+            insertAlert.bind(record.json)
+            try insertAlert.run()
             // A duplicate (a re-delivered spool batch): stored once, its episode not counted again.
             guard db.changesCount == 1 else { continue }
             let sequence = db.lastInsertedRowID
-            if record.state != "closed", try String.fetchOne(triageOf, arguments: [record.episodeID]) == TriageState.closed.rawValue {
-                // An episode an analyst closed that keeps going: back in the queue.
-                try db.execute(
-                    sql: "UPDATE episodes SET triage = 'new', resolution = NULL WHERE episode_id = ?", arguments: [record.episodeID])
-                reopened.append(
-                    try recordHistory(
-                        TriageEntry(sequence: 0, episodeID: record.episodeID, action: "reopened", actor: "vigil", at: now), db: db))
+            if folds[record.episodeID]?.add(record, sequence: sequence) == nil {
+                folds[record.episodeID] = EpisodeFold(record, sequence: sequence)
+                order.append(record.episodeID)
             }
-            try upsertEpisode.execute(arguments: [
-                record.episodeID, record.kind, record.ruleID, record.ruleName, record.ruleTitle, record.level, record.entity, record.host,
-                record.tier, record.state, record.count, record.time, record.time, record.id, sequence, now,
-            ])
             stored.append(
                 StoredAlert(
                     sequence: sequence, id: record.id, episodeID: record.episodeID, kind: record.kind, tier: record.tier,
                     state: record.state, ruleID: record.ruleID, ruleTitle: record.ruleTitle, level: record.level,
                     entity: record.entity, host: record.host, time: record.time, detectedAt: record.detectedAt, json: record.json))
+        }
+        var reopened: [TriageEntry] = []
+        for episodeID in order {
+            let fold = folds[episodeID]!
+            let latest = fold.latest
+            upsertEpisode.bind(episodeID)
+            upsertEpisode.bind(latest.kind)
+            upsertEpisode.bind(latest.ruleID)
+            upsertEpisode.bind(latest.ruleName)
+            upsertEpisode.bind(latest.ruleTitle)
+            upsertEpisode.bind(latest.level)
+            upsertEpisode.bind(latest.entity)
+            upsertEpisode.bind(fold.host)
+            upsertEpisode.bind(latest.tier)
+            upsertEpisode.bind(latest.state)
+            upsertEpisode.bind(latest.count)
+            upsertEpisode.bind(fold.firstSeen)
+            upsertEpisode.bind(fold.lastSeen)
+            upsertEpisode.bind(latest.id)
+            upsertEpisode.bind(fold.latestSequence)
+            upsertEpisode.bind(now)
+            let triage = try upsertEpisode.run()
+            if fold.continues, triage == TriageState.closed.rawValue {
+                // An episode an analyst closed that keeps going: back in the queue.
+                reopen.bind(episodeID)
+                try reopen.run()
+                reopened.append(
+                    try recordHistory(TriageEntry(sequence: 0, episodeID: episodeID, action: "reopened", actor: "vigil", at: now), db: db))
+            }
         }
         return (stored, reopened)
     }
@@ -135,5 +176,36 @@ extension AlertStore {
         var entry = entry
         entry.sequence = db.lastInsertedRowID
         return entry
+    }
+}
+
+/// What a batch's alerts of one episode make of its row.
+struct EpisodeFold {
+    /// The episode's latest alert in the batch (the last stored).
+    var latest: AlertRecord
+    var latestSequence: Int64
+    var firstSeen: Int64
+    var lastSeen: Int64
+    /// The latest host any of the alerts named.
+    var host: String?
+    /// An `opened` or `updated` alert came: an episode an analyst closed reopens.
+    var continues: Bool
+
+    init(_ record: AlertRecord, sequence: Int64) {
+        latest = record
+        latestSequence = sequence
+        firstSeen = record.time
+        lastSeen = record.time
+        host = record.host
+        continues = record.state != "closed"
+    }
+
+    mutating func add(_ record: AlertRecord, sequence: Int64) {
+        latest = record
+        latestSequence = sequence
+        firstSeen = min(firstSeen, record.time)
+        lastSeen = max(lastSeen, record.time)
+        if let host = record.host { self.host = host }
+        if record.state != "closed" { continues = true }
     }
 }

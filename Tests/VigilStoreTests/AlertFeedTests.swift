@@ -70,7 +70,8 @@ import Testing
             feed.publish(batch)
             slowest = max(slowest, ContinuousClock.now - took)
         }
-        #expect(slowest < .milliseconds(100), "a publish took \(slowest)")
+        // Generous for a loaded machine: a publisher that waited for the slow reader would never finish (the time limit fails it).
+        #expect(slowest < .seconds(1), "a publish took \(slowest)")
 
         // The slow one: the 10 that fit, then one notice for the 9,990 it lost, after alert 10.
         let items = await Self.take(11, from: slow)

@@ -241,6 +241,28 @@ import VigilTestSupport
         #expect(try fixture.store.history(episode: 10).map(\.action) == ["close", "reopened", "close"])
     }
 
+    @Test func oneBatchWithSeveralAlertsOfAnEpisodeActsAsOneAlertAtATime() throws {
+        let fixture = try StoreFixture()
+        fixture.write(Array(Self.sample[0...0]))
+        try fixture.store.act(.close(resolution: .benign, note: nil, exceptionUntil: nil), episode: 10, actor: "alice")
+        var updated = Self.sample[1]
+        updated.host = nil
+        updated.second = 50  // earlier than the first: first_seen moves back
+        fixture.write([updated, Self.sample[3], Self.sample[2]])  // episode 10: updated (reopens), then closed
+        let episode = try #require(try fixture.store.episode(id: 10))
+        #expect(episode.triage == .new)
+        #expect(episode.alertState == "closed")
+        #expect(episode.count == 9)
+        #expect(episode.tier == 2)
+        #expect(episode.host == "web-1")
+        #expect(episode.firstSeen == updated.timeNanoseconds)
+        #expect(episode.lastSeen == Self.sample[2].timeNanoseconds)
+        #expect(episode.latestAlertID == Self.sample[2].id)
+        #expect(episode.latestSequence == (try fixture.store.sequence(ofAlert: Self.sample[2].id)))
+        #expect(try fixture.store.history(episode: 10).map(\.action) == ["close", "reopened"])
+        #expect(try fixture.store.episode(id: 20)?.latestAlertID == Self.sample[3].id)
+    }
+
     @Test func theStoreComesBackAfterARestart() throws {
         let fixture = try StoreFixture()
         fixture.write(Self.sample)

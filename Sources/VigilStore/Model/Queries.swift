@@ -66,4 +66,7 @@ public struct AlertException: Sendable, Hashable {
         self.episodeID = episodeID
         self.applied = applied
     }
+
+    /// Whether it no longer applies at `now` (nanoseconds since the epoch).
+    public func isExpired(now: Int64) -> Bool { expiresAt <= now }
 }

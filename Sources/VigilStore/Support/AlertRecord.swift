@@ -1,9 +1,10 @@
-import Foundation
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// What the store reads out of one alert line to index it and to fold it into its episode.
-///
-/// Parsed with Foundation's `JSONSerialization`: alerts are vigil's own lines, and the store measures
-/// well above the alert rate with it (see `scripts/store-write-rate.sh`).
 struct AlertRecord: Sendable, Hashable {
     var id: String
     var episodeID: Int64
@@ -28,50 +29,33 @@ struct AlertRecord: Sendable, Hashable {
         var description: String
     }
 
-    /// Parses one alert's JSON object (no newline).
+    /// Parses one alert's JSON object (no newline), checking it is JSON throughout (``AlertScanner``).
     static func parse(_ bytes: ArraySlice<UInt8>) throws(Invalid) -> AlertRecord {
-        let object: [String: Any]
+        let members: AlertScanner.Members
         do {
-            guard let parsed = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
-                throw Invalid(description: "not a JSON object")
-            }
-            object = parsed
-        } catch let error as Invalid {
-            throw error
+            members = try bytes.withUnsafeBufferPointer { buffer throws(AlertScanner.Invalid) in try AlertScanner.scan(buffer) }
         } catch {
-            throw Invalid(description: "not JSON (\(error.localizedDescription))")
+            throw Invalid(description: "not an alert's JSON object: \(error.reason)")
         }
-        guard let id = object["id"] as? String, !id.isEmpty, id.utf8.count <= 64 else { throw Invalid(description: "no alert id") }
-        guard let rule = object["rule"] as? [String: Any], let ruleID = rule["id"] as? String else {
-            throw Invalid(description: "alert \(id): no rule id")
-        }
-        guard let timeText = object["time"] as? String, let time = RFC3339.nanoseconds(timeText) else {
-            throw Invalid(description: "alert \(id): no valid time")
-        }
-        let detectedAt = (object["detected_at"] as? String).flatMap(RFC3339.nanoseconds) ?? time
-        let episode = object["episode"] as? [String: Any]
-        let episodeID: Int64
-        if let number = episode?["id"] as? NSNumber {
-            episodeID = number.int64Value
-        } else {
-            episodeID = Self.episodeID(ofAlert: id)
-        }
-        let tier = min(3, max(1, (object["tier"] as? NSNumber)?.intValue ?? 1))
+        guard let id = members.id, !id.isEmpty, id.utf8.count <= 64 else { throw Invalid(description: "no alert id") }
+        guard let ruleID = members.ruleID else { throw Invalid(description: "alert \(id): no rule id") }
+        guard let time = members.time else { throw Invalid(description: "alert \(id): no time") }
         return AlertRecord(
-            id: id, episodeID: episodeID, kind: object["kind"] as? String ?? "detection", tier: tier,
-            state: episode?["state"] as? String ?? "opened", ruleID: ruleID, ruleName: rule["name"] as? String,
-            ruleTitle: rule["title"] as? String ?? ruleID, level: rule["level"] as? String ?? "informational",
-            entity: CanonicalJSON.entity(object["entity"]), host: object["host"] as? String, time: time, detectedAt: detectedAt,
-            count: (episode?["count"] as? NSNumber)?.int64Value ?? 1, json: String(decoding: bytes, as: UTF8.self))
+            id: id, episodeID: members.episodeID ?? Self.episodeID(ofAlert: id), kind: members.kind ?? "detection",
+            tier: Int(min(3, max(1, members.tier ?? 1))), state: members.state ?? "opened", ruleID: ruleID, ruleName: members.ruleName,
+            ruleTitle: members.ruleTitle ?? ruleID, level: members.level ?? "informational",
+            entity: CanonicalJSON.entity(members.entity ?? []),
+            host: members.host, time: time, detectedAt: members.detectedAt ?? time, count: members.count ?? 1,
+            json: String(decoding: bytes, as: UTF8.self))
     }
 
     /// The rule id and canonical entity of an alert line, for the exception list; nil when the line
-    /// has neither.
+    /// has no rule id or is not JSON.
     static func ruleAndEntity(_ bytes: ArraySlice<UInt8>) -> (ruleID: String, entity: String)? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
-            let rule = object["rule"] as? [String: Any], let ruleID = rule["id"] as? String
+        guard let members = try? bytes.withUnsafeBufferPointer({ buffer throws(AlertScanner.Invalid) in try AlertScanner.scan(buffer) }),
+            let ruleID = members.ruleID
         else { return nil }
-        return (ruleID, CanonicalJSON.entity(object["entity"]))
+        return (ruleID, CanonicalJSON.entity(members.entity ?? []))
     }
 
     /// The episode id the store gives an alert without one (`--emit all`): negative, so it can never be
@@ -105,19 +89,17 @@ enum SigmaLevel {
 
 /// The one way the store writes an entity as text, so that alerts, episodes and exceptions compare equal.
 enum CanonicalJSON {
-    /// `{"key":"value",...}` with keys sorted by their UTF-8 bytes; `{}` for anything but an object.
-    static func entity(_ value: Any?) -> String {
-        guard let object = value as? [String: Any], !object.isEmpty else { return "{}" }
+    /// `{"key":"value",...}` with keys sorted by their UTF-8 bytes (a key given twice: its last value).
+    static func entity(_ members: [(String, String?)]) -> String {
+        guard !members.isEmpty else { return "{}" }
+        var values: [String: String?] = [:]
+        for (key, value) in members { values[key] = .some(value) }
         var out = "{"
-        for (index, key) in object.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
+        for (index, key) in values.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
             if index > 0 { out += "," }
             appendString(key, to: &out)
             out += ":"
-            switch object[key] {
-            case let string as String: appendString(string, to: &out)
-            case let number as NSNumber: out += number.stringValue
-            default: out += "null"
-            }
+            if let value = values[key]! { appendString(value, to: &out) } else { out += "null" }
         }
         return out + "}"
     }
