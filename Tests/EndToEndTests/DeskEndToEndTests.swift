@@ -103,6 +103,57 @@ import VigilTestSupport
         #expect(history.contains(#""action":"acknowledge""#) && history.contains(#""note":"on it""#))
     }
 
+    /// A detection line that opens an episode of lnx_sshd_max_auth_failures (tier 1) keyed by `host`.
+    static func tooManyFailures(host: String) -> [UInt8] {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "MMM d HH:mm:ss"
+        return Array(
+            "<38>\(formatter.string(from: Date())) \(host) sshd[7]: Disconnecting invalid user odoo 192.0.2.9 port 2222: Too many authentication failures [preauth]"
+                .utf8)
+    }
+
+    /// Closing an episode as a false positive with an exception holds back the rule's later alerts for
+    /// the same entity at once (counted in the summary), and only those.
+    @Test func falsePositiveExceptionAppliesAtOnce() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let vigil = try RunningVigil([
+            "run", "--rules", "rules/sigma", "--udp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--state-dir", directory.file("state"),
+            "--suppression-gap", "1s", "--log-level", "info",
+        ])
+        defer { _ = vigil.stop() }
+        let ports = vigil.listeningPorts(count: 2)
+        let udp = try #require(ports["udp"]), http = try #require(ports["http"])
+        let base = "http://127.0.0.1:\(http)"
+        #expect(waitUntil { (try? Self.get(base + "/readyz"))?.status == 200 })
+        func alerts(host: String) -> [[String: Any]] {
+            guard let body = try? Self.get(base + "/alerts?rule=lnx_sshd_max_auth_failures").body,
+                let page = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+            else { return [] }
+            return ((page["alerts"] as? [[String: Any]]) ?? []).filter { $0["host"] as? String == host }
+        }
+        Sockets.sendDatagrams([Self.tooManyFailures(host: "noisy-1")], port: udp)
+        #expect(waitUntil { !alerts(host: "noisy-1").isEmpty })
+        let first = try #require(alerts(host: "noisy-1").first)
+        let id = try #require(first["id"] as? String)
+        let closed = try Self.post(
+            base + "/alerts/\(id)/close", json: #"{"resolution":"false_positive","note":"scanner we run","exception":{"expires":"1h"}}"#)
+        #expect(closed == 200)
+        let exceptions = try Self.get(base + "/exceptions").body
+        #expect(exceptions.contains(#""created_by":"local""#) && exceptions.contains("noisy-1"))
+        let before = alerts(host: "noisy-1").count
+        // After the gap, the same host makes a new episode: held back. Another host's is not.
+        sleep(3)
+        Sockets.sendDatagrams([Self.tooManyFailures(host: "noisy-1"), Self.tooManyFailures(host: "other-2")], port: udp)
+        #expect(waitUntil { !alerts(host: "other-2").isEmpty })
+        sleep(1)
+        #expect(alerts(host: "noisy-1").count == before, "no alert for the excepted entity after the close")
+        #expect(vigil.stop() == 0)
+        #expect(vigil.stderr.contains("held back by analysts' exceptions"), "summary: \(vigil.stderr)")
+    }
+
     @Test(arguments: [
         (["--http", "0.0.0.0:0"], "--http-token-file"),
         (["--http", "127.0.0.1:99999"], "HOST:PORT"),

@@ -85,6 +85,9 @@ public final class Pipeline: BatchSink {
     /// Batches submitted so far: the next batch gets this ticket.
     public var submittedCount: UInt64 { ring.pushedCount }
 
+    /// Raw batches waiting in the input ring for a worker (a moment's reading, for metrics).
+    public var ringOccupancy: Int { ring.occupancy }
+
     /// Marks the end of input. Call once, after the last ``submit(_:)`` returned.
     public func finishInput() {
         ring.close()

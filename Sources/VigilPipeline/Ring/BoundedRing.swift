@@ -146,4 +146,9 @@ public final class BoundedRing<Element>: @unchecked Sendable {
 
     /// How many elements were pushed so far: the ticket the next push will get.
     public var pushedCount: UInt64 { UInt64(enqueuePosition.load(ordering: .acquiring)) }
+
+    /// Elements waiting now (a moment's reading, for metrics).
+    public var occupancy: Int {
+        max(0, enqueuePosition.load(ordering: .relaxed) - dequeuePosition.load(ordering: .relaxed))
+    }
 }

@@ -215,6 +215,8 @@ public enum Runner {
             summary.reloads = reloads
             summary.failedReloads = reloader.failed
             summary.peakMemoryBytes = peakResidentBytes()
+            summary.ringOccupancy = pipeline.ringOccupancy
+            summary.ringCapacity = options.ringCapacity
             return summary
         }
 

@@ -83,7 +83,7 @@ public final class RunMetrics: RunObserver {
                 Gauge(label: "vigil_correlation_groups", factory: factory).record(correlation.liveGroups)
             }
             if let alerts = analysis.alerts {
-                for tier in 1...3 { count("vigil_alerts_total", [("tier", String(tier))], alerts.byTier[tier]) }
+                for tier in 1...3 { count("vigil_alerts_emitted_total", [("tier", String(tier))], alerts.byTier[tier]) }
                 count("vigil_alerts_excepted_total", [], alerts.excepted)
                 count("vigil_alerts_below_min_tier_total", [], alerts.belowMinimumTier)
                 for (rule, figures) in alerts.rules {
@@ -101,5 +101,7 @@ public final class RunMetrics: RunObserver {
             }
         }
         Gauge(label: "vigil_peak_memory_bytes", factory: factory).record(Int64(clamping: summary.peakMemoryBytes))
+        Gauge(label: "vigil_ring_batches", factory: factory).record(summary.ringOccupancy)
+        Gauge(label: "vigil_ring_capacity_batches", factory: factory).record(summary.ringCapacity)
     }
 }

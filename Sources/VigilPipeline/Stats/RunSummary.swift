@@ -19,6 +19,9 @@ public struct RunSummary: Sendable {
     public var eventTime = EventTimeCounters()
     /// The process's peak resident memory at the end of the run (0 when unknown).
     public var peakMemoryBytes: UInt64 = 0
+    /// Raw batches waiting in the input ring when the summary was taken, and how many it holds.
+    public var ringOccupancy = 0
+    public var ringCapacity = 0
     /// Time spent loading decoders and rules before any input was read (not part of
     /// ``elapsedSeconds``, so events/s measures the input alone).
     public var loadTime = LoadTime()
