@@ -87,6 +87,10 @@ public final class AlertFeed: Sendable {
     /// Subscribers now.
     public var subscriberCount: Int { state.withLock { $0.subscribers.count } }
 
+    /// Items buffered for subscribers and not taken yet, all subscribers together: zero once every
+    /// stream caught up (what a graceful shutdown waits for, within its limit).
+    public var backlog: Int { state.withLock { $0.subscribers.values.reduce(0) { $0 + $1.count } } }
+
     // MARK: Subscriptions
 
     private struct State {

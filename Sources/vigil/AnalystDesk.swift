@@ -59,7 +59,15 @@ final class AnalystDesk {
     }
 
     /// Ends the streams (each gets a `shutdown` event) and stops listening.
+    ///
+    /// The run has drained by now, so the store has published its last alerts: streams get up to two
+    /// seconds to send what they hold before the `shutdown` event (which a stream writes before anything
+    /// still queued for it), so that a client that kept up sees every alert without resuming.
     func stop() {
+        let deadline = ContinuousClock.now + .seconds(2)
+        while store.feed.backlog > 0 && ContinuousClock.now < deadline { usleep(10_000) }
+        // The last item a stream's relay handed over is taken by its writer at once when the client keeps up.
+        usleep(50_000)
         server.shutdownBlocking()
         store.feed.finish()
     }

@@ -154,6 +154,39 @@ import VigilTestSupport
         #expect(vigil.stderr.contains("held back by analysts' exceptions"), "summary: \(vigil.stderr)")
     }
 
+    /// A stream client that keeps up gets every alert the run stored before its `shutdown` event, even
+    /// those the last batch made right before the run ended.
+    @Test func aStreamThatKeepsUpGetsEveryAlertBeforeShutdown() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let input = Pipe()
+        let vigil = try RunningVigil(
+            [
+                "run", "--rules", "rules/sigma", "--no-stdout", "--http", "127.0.0.1:0", "--state-dir", directory.file("state"),
+                "--log-level",
+                "info", "-",
+            ], stdin: input)
+        let http = try #require(vigil.listeningPorts(count: 1)["http"], "stderr: \(vigil.stderr)")
+        let received = directory.file("stream")
+        let client = Process()
+        client.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        client.arguments = ["-sN", "-o", received, "http://127.0.0.1:\(http)/alerts/stream"]
+        try client.run()
+        defer { if client.isRunning { client.terminate() } }
+        usleep(500_000)
+        let lines = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("samples/auth.log"), encoding: .utf8)
+        input.fileHandleForWriting.write(Data(lines.utf8))
+        try input.fileHandleForWriting.close()
+        #expect(vigil.waitForExit(seconds: 60) == 0)
+        client.waitUntilExit()
+        let stream = (try? String(contentsOfFile: received, encoding: .utf8)) ?? ""
+        let line = try #require(vigil.stderr.split(separator: "\n").first { $0.contains("output store:") })
+        let stored = try #require(Int(line.split(separator: " ").dropFirst(2).first ?? ""), "\(line)")
+        #expect(stored > 0)
+        #expect(stream.components(separatedBy: "event: alert\n").count - 1 == stored, "stored \(stored); the stream: \(stream.suffix(300))")
+        #expect(stream.hasSuffix("event: shutdown\ndata: {}\n\n"))
+    }
+
     @Test(arguments: [
         (["--http", "0.0.0.0:0"], "--http-token-file"),
         (["--http", "127.0.0.1:99999"], "HOST:PORT"),
