@@ -68,7 +68,7 @@ let package = Package(
         .target(
             name: "VigilStore",
             dependencies: [
-                "VigilAlert", "VigilOutput",
+                "VigilAlert", "VigilOutput", "VigilEvent",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // The SQLite C API GRDB uses: the store's writer binds alert columns directly (measured: a third faster).
                 .product(name: "GRDBSQLite", package: "GRDB.swift", condition: .when(platforms: [.linux])),
@@ -144,7 +144,7 @@ let package = Package(
                 "VigilPipeline", "VigilIngest", "VigilDecode", "VigilDetect", "VigilCorrelate", "VigilAlert", "VigilTestSupport",
             ]),
         .testTarget(name: "VigilOutputTests", dependencies: ["VigilOutput", "VigilAlert", "VigilTestSupport"]),
-        .testTarget(name: "VigilStoreTests", dependencies: ["VigilStore", "VigilAlert", "VigilOutput", "VigilTestSupport"]),
+        .testTarget(name: "VigilStoreTests", dependencies: ["VigilStore", "VigilAlert", "VigilOutput", "VigilEvent", "VigilTestSupport"]),
         .testTarget(
             name: "VigilServerTests",
             dependencies: [

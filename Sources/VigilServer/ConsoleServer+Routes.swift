@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import NIOCore
+import VigilEvent
 import VigilStore
 
 extension ConsoleServer {
@@ -167,7 +168,7 @@ extension ConsoleServer {
                     let (time, overflow) = now.addingReportingOverflow(span)
                     guard !overflow else { throw .badRequest("exception expires too far ahead") }
                     until = time
-                } else if let time = parseRFC3339(expires) {
+                } else if let time = Timestamp(rfc3339: expires)?.nanoseconds {
                     guard time > now else { throw .badRequest("exception expires in the past") }
                     until = time
                 } else {

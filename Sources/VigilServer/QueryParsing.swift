@@ -119,71 +119,11 @@ func parseTime(_ text: String, now: Int64) -> Int64? {
         let (time, overflow) = now.subtractingReportingOverflow(span.nanoseconds)
         return overflow ? nil : time
     }
-    return parseRFC3339(text)
+    return Timestamp(rfc3339: text)?.nanoseconds
 }
 
 /// A span ahead (`7d`, `12h`), as for an exception's expiry; nil when malformed or not positive.
 func parseSpan(_ text: String) -> Int64? {
     guard case .success(let span) = Timestamp.Duration.parse(text, grammar: .commandLine), span.nanoseconds > 0 else { return nil }
     return span.nanoseconds
-}
-
-/// `YYYY-MM-DD`, or `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, to nanoseconds since the epoch.
-func parseRFC3339(_ text: String) -> Int64? {
-    let bytes = Array(text.utf8)
-    var index = 0
-    func number(_ width: Int) -> Int? {
-        guard index + width <= bytes.count else { return nil }
-        var value = 0
-        for byte in bytes[index..<index + width] {
-            guard byte >= 0x30, byte <= 0x39 else { return nil }
-            value = value * 10 + Int(byte - 0x30)
-        }
-        index += width
-        return value
-    }
-    func expect(_ characters: String) -> Bool {
-        guard index < bytes.count, characters.utf8.contains(bytes[index]) else { return false }
-        index += 1
-        return true
-    }
-    guard let year = number(4), expect("-"), let month = number(2), expect("-"), let day = number(2) else { return nil }
-    guard (1...12).contains(month), (1...31).contains(day) else { return nil }
-    var civil = CivilTime(year: year, month: month, day: day)
-    var offsetSeconds = 0
-    if index < bytes.count {
-        guard expect("Tt "), let hour = number(2), expect(":"), let minute = number(2), expect(":"), let second = number(2) else {
-            return nil
-        }
-        guard hour < 24, minute < 60, second < 61 else { return nil }
-        civil.hour = hour
-        civil.minute = minute
-        civil.second = min(second, 59)
-        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
-            index += 1
-            var digits = 0
-            var nanosecond = 0
-            while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
-                if digits < 9 {
-                    nanosecond = nanosecond * 10 + Int(bytes[index] - 0x30)
-                    digits += 1
-                }
-                index += 1
-            }
-            guard digits > 0 else { return nil }
-            for _ in digits..<9 { nanosecond *= 10 }
-            civil.nanosecond = nanosecond
-        }
-        if expect("Zz") {
-        } else if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
-            let sign = bytes[index] == UInt8(ascii: "-") ? -1 : 1
-            index += 1
-            guard let hours = number(2), expect(":"), let minutes = number(2), hours < 24, minutes < 60 else { return nil }
-            offsetSeconds = sign * (hours * 3600 + minutes * 60)
-        } else {
-            return nil
-        }
-    }
-    guard index == bytes.count else { return nil }
-    return Timestamp(validating: civil, utcOffsetSeconds: offsetSeconds)?.nanoseconds
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 import VigilAlert
+import VigilEvent
 import VigilOutput
 import VigilTestSupport
 
@@ -39,9 +40,9 @@ struct TestAlert {
 
     var json: String {
         func quoted(_ text: String) -> String {
-            var out = ""
-            CanonicalJSON.appendString(text, to: &out)
-            return out
+            var out: [UInt8] = []
+            JSONOutput.appendString(text, to: &out)
+            return String(decoding: out, as: UTF8.self)
         }
         var json =
             #"{"id":"\#(id)","kind":"\#(kind)","time":"\#(Self.time(second))","detected_at":"\#(Self.time(detectedSecond ?? second + 1))","tier":\#(tier),"#

@@ -1,3 +1,5 @@
+import VigilEvent
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -94,126 +96,30 @@ enum CanonicalJSON {
         guard !members.isEmpty else { return "{}" }
         var values: [String: String?] = [:]
         for (key, value) in members { values[key] = .some(value) }
-        var out = "{"
+        // JSONOutput: the escaping of every JSON vigil writes, so an entity compares equal to the alert's.
+        var out: [UInt8] = [UInt8(ascii: "{")]
         for (index, key) in values.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
-            if index > 0 { out += "," }
-            appendString(key, to: &out)
-            out += ":"
-            if let value = values[key]! { appendString(value, to: &out) } else { out += "null" }
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            JSONOutput.appendKey(key, to: &out)
+            if let value = values[key]! { JSONOutput.appendString(value, to: &out) } else { JSONOutput.appendRaw("null", to: &out) }
         }
-        return out + "}"
-    }
-
-    static func appendString(_ string: String, to out: inout String) {
-        out += "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
-/// RFC 3339 times as vigil writes them (`2026-03-01T10:05:18.000000Z`, any offset accepted) and back.
+/// Alert times as the store reads and logs them, on VigilEvent's one RFC 3339 reader and writer.
 enum RFC3339 {
-    /// Nanoseconds since the epoch; nil when `text` is not an RFC 3339 time.
+    /// Nanoseconds since the epoch; nil unless `text` is a full RFC 3339 time (an alert's times always
+    /// carry a time of day and an offset; a bare date is not one).
     static func nanoseconds(_ text: String) -> Int64? {
-        var text = text
-        return text.withUTF8 { nanoseconds(bytes: $0) }
-    }
-
-    static func nanoseconds(bytes b: UnsafeBufferPointer<UInt8>) -> Int64? {
-        func digits(_ start: Int, _ count: Int) -> Int64? {
-            guard start + count <= b.count else { return nil }
-            var value: Int64 = 0
-            for i in start..<(start + count) {
-                let d = b[i] &- UInt8(ascii: "0")
-                guard d < 10 else { return nil }
-                value = value * 10 + Int64(d)
-            }
-            return value
-        }
-        guard b.count >= 20, let year = digits(0, 4), b[4] == UInt8(ascii: "-"), let month = digits(5, 2), b[7] == UInt8(ascii: "-"),
-            let day = digits(8, 2), b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t") || b[10] == UInt8(ascii: " "),
-            let hour = digits(11, 2), b[13] == UInt8(ascii: ":"), let minute = digits(14, 2), b[16] == UInt8(ascii: ":"),
-            let second = digits(17, 2), (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second <= 60
-        else { return nil }
-        var index = 19
-        var fraction: Int64 = 0
-        if index < b.count, b[index] == UInt8(ascii: ".") {
-            index += 1
-            var scale: Int64 = 100_000_000
-            let start = index
-            while index < b.count, b[index] &- UInt8(ascii: "0") < 10 {
-                fraction += Int64(b[index] - UInt8(ascii: "0")) * scale
-                scale /= 10
-                index += 1
-            }
-            guard index > start else { return nil }
-        }
-        guard index < b.count else { return nil }
-        var offset: Int64 = 0
-        switch b[index] {
-        case UInt8(ascii: "Z"), UInt8(ascii: "z"):
-            index += 1
-        case UInt8(ascii: "+"), UInt8(ascii: "-"):
-            guard let oh = digits(index + 1, 2), index + 3 < b.count, b[index + 3] == UInt8(ascii: ":"), let om = digits(index + 4, 2)
-            else { return nil }
-            offset = (oh * 3600 + om * 60) * (b[index] == UInt8(ascii: "+") ? 1 : -1)
-            index += 6
-        default:
-            return nil
-        }
-        guard index == b.count else { return nil }
-        let seconds = daysFromCivil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset
-        return seconds * 1_000_000_000 + fraction
+        guard text.utf8.count > 10 else { return nil }
+        return Timestamp(rfc3339: text)?.nanoseconds
     }
 
     /// `2026-03-01T10:05:18.123456Z` (microseconds, as vigil writes alerts).
     static func string(_ nanoseconds: Int64) -> String {
-        let seconds = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
-        let micros = (nanoseconds - seconds * 1_000_000_000) / 1000
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secondOfDay = seconds - days * 86_400
-        let (year, month, day) = civilFromDays(days)
-        func pad(_ value: Int64, _ width: Int) -> String {
-            let text = String(value)
-            return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
-        }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):"
-            + "\(pad(secondOfDay % 60, 2)).\(pad(micros, 6))Z"
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    static func daysFromCivil(_ y: Int64, _ m: Int64, _ d: Int64) -> Int64 {
-        let y = m <= 2 ? y - 1 : y
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    static func civilFromDays(_ z: Int64) -> (Int64, Int64, Int64) {
-        let z = z + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let y = yoe + era * 400
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (m <= 2 ? y + 1 : y, m, d)
+        Timestamp(nanoseconds: nanoseconds).rfc3339(fractionDigits: 6)
     }
 }
 

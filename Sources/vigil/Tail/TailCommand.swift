@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import VigilEvent
+import VigilIngest
 
 /// `vigil tail`: follows the alerts of a running vigil (its `/alerts/stream`) or of an alerts file, one
 /// line per alert on a terminal.
@@ -61,7 +63,9 @@ struct TailCommand: ParsableCommand {
         let colour = !json && isatty(1) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
         let printer = AlertPrinter(json: json, format: AlertTerminalLine(colour: colour))
         var selection = AlertSelection(tier: tier, minimumLevel: minLevel, rule: rule)
-        if let since { selection.notBefore = Date().addingTimeInterval(-AlertSelection.seconds(since)!) }
+        if let since {
+            selection.notBefore = Timestamp(nanoseconds: WallClock.now().nanoseconds - Int64(AlertSelection.seconds(since)! * 1e9))
+        }
         if let file {
             try AlertFileFollower(path: file, selection: selection, printer: printer).run()
             return
@@ -88,7 +92,7 @@ struct AlertSelection {
     var minimumLevel: String?
     var rule: String?
     /// Alerts whose event time is earlier are not shown (`--since`, file mode).
-    var notBefore: Date?
+    var notBefore: Timestamp?
 
     static let levels = ["informational", "low", "medium", "high", "critical"]
 
@@ -126,17 +130,9 @@ struct AlertSelection {
             guard names.contains(wanted) else { return false }
         }
         if let notBefore {
-            guard let time = (alert["time"] as? String).flatMap(Self.date), time >= notBefore else { return false }
+            guard let time = (alert["time"] as? String).flatMap({ Timestamp(rfc3339: $0) }), time >= notBefore else { return false }
         }
         return true
-    }
-
-    static func date(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
     }
 }
 
