@@ -22,6 +22,11 @@ deps:
 		echo "installing syslog-ng-core"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq syslog-ng-core; \
 	fi
+	@# The console's HTTPS and end-to-end tests talk to vigil's HTTP server with curl.
+	@if ! command -v curl >/dev/null 2>&1; then \
+		echo "installing curl"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq curl; \
+	fi
 	@# The TLS listener tests make a throwaway certificate and send with the openssl command.
 	@if ! command -v openssl >/dev/null 2>&1; then \
 		echo "installing openssl"; \

@@ -8,7 +8,8 @@ struct ServerSentEventParser {
         var id: String?
     }
 
-    /// The longest line kept: a server that never ends a line cannot grow the client without bound.
+    /// The longest line, and the most data of one event, kept: a server that never ends a line or an
+    /// event cannot grow the client without bound (what goes over is skipped).
     static let maximumLineBytes = 8 << 20
 
     private var line: [UInt8] = []
@@ -16,6 +17,7 @@ struct ServerSentEventParser {
     private var pending = Event()
     private var dataLines: [String] = []
     private var hasData = false
+    private var dataBytes = 0
     private var lastWasCR = false
     /// The last `id` seen: what a reconnect sends as `Last-Event-ID`.
     private(set) var lastEventID: String?
@@ -50,8 +52,9 @@ struct ServerSentEventParser {
                 pending = Event()
                 dataLines = []
                 hasData = false
+                dataBytes = 0
             }
-            guard hasData else { return nil }
+            guard hasData, dataBytes <= Self.maximumLineBytes else { return nil }
             var event = pending
             event.data = dataLines.joined(separator: "\n")
             event.id = lastEventID
@@ -72,7 +75,8 @@ struct ServerSentEventParser {
         switch field {
         case "event": pending.name = String(value)
         case "data":
-            dataLines.append(String(value))
+            dataBytes += value.utf8.count + 1
+            if dataBytes <= Self.maximumLineBytes { dataLines.append(String(value)) }
             hasData = true
         case "id" where !value.contains("\0"): lastEventID = String(value)
         default: break
