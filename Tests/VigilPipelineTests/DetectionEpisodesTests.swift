@@ -81,6 +81,27 @@ struct DetectionEpisodesTests {
         #expect(emitted == test.expected)
     }
 
+    @Test("a detection after its episode closed opens one with a new id, though key and first time are the same")
+    func reopenedEpisodeHasItsOwnID() {
+        var episodes = DetectionEpisodes(lateness: .seconds(5), escalationCount: nil, escalationDuration: nil)
+        var opened: [UInt64] = []
+        let emit: (DetectionEpisodes.Emission, DetectionEpisodes.Key, DetectionEpisodes.Episode, Bool) -> Void = {
+            emission, _, episode, _ in
+            if case .opened = emission { opened.append(episode.id) }
+        }
+        // A file of later times came first: each late detection at 100 s finds its episode closed.
+        for _ in 0..<3 {
+            episodes.record(
+                .init(rule: 0, keyHash: 42, time: 100_000_000_000, tier: 1, gap: Self.gap * 1_000_000_000),
+                evidence: { _ in (.message, EvidenceTime(received: .distantPast)) }, details: { ([], nil) },
+                episodeID: { UInt64($0) >> 11 }, emit: emit)
+            episodes.closeDue(progress: 86_400_000_000_000, emit: emit)
+        }
+        #expect(opened.count == 3)
+        #expect(Set(opened).count == 3, "\(opened)")
+        #expect(opened[0] == 100_000_000_000 >> 11, "the first keeps the plain id")
+    }
+
     @Test("at the open-episode bound the episode due first is closed early, and counted")
     func boundedOpenEpisodes() {
         var episodes = DetectionEpisodes(maxOpen: 3, lateness: .seconds(5), escalationCount: nil, escalationDuration: nil)

@@ -83,6 +83,12 @@ struct DetectionEpisodes {
     private var evidenceBytes = 0
     private(set) var evicted: UInt64 = 0
     private(set) var evidenceOverBudget: UInt64 = 0
+    /// Episode ids handed out, with how many episodes reused each: a detection that arrives after its
+    /// episode closed (later than the lateness, say an older file piped after a newer one) opens a new
+    /// episode of the same key at the same first time, whose id must still differ. Bounded: past
+    /// ``maxIssued`` the ids are forgotten and counting starts over (documented in docs/alerts.md).
+    private var issued: [UInt64: UInt32] = [:]
+    static let maxIssued = 1 << 18
 
     init(
         maxOpen: Int = 100_000, evidenceBudget: Int = 64 << 20, lateness: Timestamp.Duration, escalationCount: Int?,
@@ -132,13 +138,25 @@ struct DetectionEpisodes {
         if open.count >= maxOpen { evictOne(emit: emit) }
         let (keyValues, host) = details()
         var episode = Episode(
-            id: episodeID(detection.time), firstSeen: detection.time, lastSeen: detection.time,
+            id: issue(episodeID(detection.time)), firstSeen: detection.time, lastSeen: detection.time,
             lastAlert: detection.time, count: detection.weight, tier: detection.tier, escalatedFrom: nil, gap: detection.gap,
             scheduled: detection.time &+ detection.gap, evidence: nil, updates: 0, keyValues: keyValues, host: host)
         Self.keep(evidence, in: &episode, budget: evidenceBudget, used: &evidenceBytes, over: &evidenceOverBudget)
         open[key] = episode
         deadlines.push(deadline: detection.time &+ detection.gap, key: key)
         emit(.opened, key, episode, true)
+    }
+
+    /// The id itself the first time; after that the id mixed with how often it was issued before
+    /// (53 bits, like every episode id).
+    private mutating func issue(_ id: UInt64) -> UInt64 {
+        if let reused = issued[id] {
+            issued[id] = reused + 1
+            return FNV1a.mix(id ^ (UInt64(reused + 1) &* 0x9E37_79B9_7F4A_7C15)) >> 11
+        }
+        if issued.count >= Self.maxIssued { issued.removeAll(keepingCapacity: true) }
+        issued[id] = 0
+        return id
     }
 
     private func escalationDue(_ episode: Episode) -> Bool {
