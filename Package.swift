@@ -3,6 +3,7 @@ import PackageDescription
 
 // One target per pipeline stage. Dependencies point down the pipeline:
 // vigil -> VigilPipeline -> {VigilIngest, VigilDecode, VigilDetect, VigilCorrelate, VigilOutput -> VigilAlert} -> VigilEvent;
+// VigilPipeline -> VigilArchive -> VigilEvent: the archive takes every raw message the run received.
 // vigil -> VigilServer -> VigilStore -> {VigilOutput, VigilAlert}: the analyst's desk reads what the pipeline wrote.
 // VigilCorrelate never depends on VigilIngest, so replay and tests drive exactly the live engine.
 let package = Package(
@@ -27,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // SHA-256 and HMAC for the archive's hash chain.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // MARK: System libraries
@@ -94,11 +97,20 @@ let package = Package(
                 .embedInCode("Console/index.html"), .embedInCode("Console/console.css"), .embedInCode("Console/console.js"),
             ]
         ),
+        // The forensic archive: every raw message in LZ4 blocks, indexed, hash-chained (docs/archive.md).
+        .target(
+            name: "VigilArchive",
+            dependencies: [
+                "VigilEvent", "CLZ4", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(name: "VigilCorrelate", dependencies: ["VigilEvent", "VigilDetect", "VigilAlert", "Yams"]),
         .target(
             name: "VigilPipeline",
             dependencies: [
-                "VigilEvent", "VigilIngest", "VigilDecode", "VigilDetect", "VigilCorrelate", "VigilAlert", "VigilOutput",
+                "VigilEvent", "VigilIngest", "VigilDecode", "VigilDetect", "VigilCorrelate", "VigilAlert", "VigilOutput", "VigilArchive",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -110,7 +122,7 @@ let package = Package(
             name: "vigil",
             dependencies: [
                 "VigilPipeline", "VigilDetect", "VigilIngest", "VigilDecode", "VigilCorrelate", "VigilRegex", "VigilEvent", "VigilOutput",
-                "VigilStore", "VigilServer",
+                "VigilStore", "VigilServer", "VigilArchive",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -143,6 +155,7 @@ let package = Package(
             dependencies: [
                 "VigilPipeline", "VigilIngest", "VigilDecode", "VigilDetect", "VigilCorrelate", "VigilAlert", "VigilTestSupport",
             ]),
+        .testTarget(name: "VigilArchiveTests", dependencies: ["VigilArchive", "VigilEvent", "VigilTestSupport"]),
         .testTarget(name: "VigilOutputTests", dependencies: ["VigilOutput", "VigilAlert", "VigilTestSupport"]),
         .testTarget(name: "VigilStoreTests", dependencies: ["VigilStore", "VigilAlert", "VigilOutput", "VigilEvent", "VigilTestSupport"]),
         .testTarget(
