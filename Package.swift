@@ -111,6 +111,7 @@ let package = Package(
             name: "VigilPipeline",
             dependencies: [
                 "VigilEvent", "VigilIngest", "VigilDecode", "VigilDetect", "VigilCorrelate", "VigilAlert", "VigilOutput", "VigilArchive",
+                "VigilRegex",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

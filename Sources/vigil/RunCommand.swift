@@ -41,6 +41,7 @@ struct RunCommand: ParsableCommand {
     @OptionGroup(title: "Rules and correlation") var rules: RuleOptions
     @OptionGroup(title: "Alerts: tiers, suppression, outputs") var alerts: AlertOptions
     @OptionGroup(title: "The analyst's desk: alert store, HTTP API, console") var console: ConsoleOptions
+    @OptionGroup(title: "Forensic archive") var archive: ArchiveRunOptions
 
     func run() throws {
         let logger = options.makeLogger()
@@ -64,6 +65,7 @@ struct RunCommand: ParsableCommand {
         logsources.apply(to: &runOptions.rules)
         rules.apply(to: &runOptions)
         alerts.apply(to: &runOptions)
+        try archive.apply(to: &runOptions)
         return runOptions
     }
 }

@@ -10,7 +10,10 @@ struct Vigil: ParsableCommand {
             run, parse and check take --config FILE: a YAML file of the options, keyed by their long names \
             (docs/configuration.md). Options on the command line override it.
             """,
-        subcommands: [RunCommand.self, ParseCommand.self, CheckCommand.self, TestCommand.self, TailCommand.self]
+        subcommands: [
+            RunCommand.self, ParseCommand.self, CheckCommand.self, TestCommand.self, TailCommand.self, SearchCommand.self, ReplayCommand.self,
+            VerifyCommand.self, ShowCommand.self, ArchiveCommand.self,
+        ]
     )
 
     /// Puts the arguments of a `--config` file in place before ArgumentParser reads the command line

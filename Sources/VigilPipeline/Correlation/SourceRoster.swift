@@ -9,6 +9,8 @@ public final class SourceRoster: Sendable {
     private struct State {
         var expected: [SourceID] = []
         var ended: [(source: SourceID, beforeTicket: UInt64)] = []
+        /// Every end, kept (finite sources only: files and stdin), for the archive's record of the run.
+        var history: [(source: SourceID, beforeTicket: UInt64)] = []
     }
     private let state = Mutex(State())
 
@@ -21,10 +23,19 @@ public final class SourceRoster: Sendable {
 
     /// The source delivered its last batch, which has a ticket below `ticket`.
     public func end(_ source: SourceID, beforeTicket ticket: UInt64) {
-        state.withLock { $0.ended.append((source, ticket)) }
+        state.withLock {
+            $0.ended.append((source, ticket))
+            $0.history.append((source, ticket))
+        }
     }
 
     var expected: [SourceID] { state.withLock { $0.expected } }
+
+    /// The ends reported so far, from the `skipping`-th on (unlike ``takeEnded(before:)``, reading
+    /// takes nothing away).
+    func endHistory(skipping: Int) -> [(source: SourceID, beforeTicket: UInt64)] {
+        state.withLock { Array($0.history.dropFirst(skipping)) }
+    }
 
     /// Sources that ended before `ticket` (each reported once).
     func takeEnded(before ticket: UInt64) -> [SourceID] {

@@ -30,6 +30,8 @@ public enum RunError: Error, CustomStringConvertible {
     case stateDirectoryFailed(path: String, errno: Int32)
     /// An alert output failed in a way that ends the run (its message names it).
     case alertOutputFailed(String)
+    /// The `--archive` directory could not be opened or written (the message names the path).
+    case archiveFailed(String)
 
     public var description: String {
         switch self {
@@ -43,6 +45,7 @@ public enum RunError: Error, CustomStringConvertible {
         case .rules(let error): error.description
         case .stateDirectoryFailed(let path, let code): "\(path): cannot write state: \(String(cString: strerror(code)))"
         case .alertOutputFailed(let message): message
+        case .archiveFailed(let message): "archive: \(message)"
         }
     }
 }

@@ -1,3 +1,4 @@
+import VigilArchive
 import VigilCorrelate
 import VigilEvent
 import VigilIngest
@@ -95,6 +96,12 @@ public struct RunOptions: Sendable {
     /// Told how the run stands about once per ``observerInterval`` and at its end (`/metrics`, `/readyz`).
     public var observer: (any RunObserver)?
     public var observerInterval: Duration = .seconds(1)
+    /// `--archive DIR`: every message received goes into the forensic archive there (docs/archive.md).
+    public var archiveDirectory: String?
+    /// How the archive writes (segment and block sizes, flushing, retention, the chain's key).
+    public var archive = ArchiveOptions()
+    /// `vigil replay`: the input is an archive's batches, as the live run took them (no files, no stdin).
+    public var replay: ArchiveReplaySource?
 
     /// Five minutes: clocks of real senders drift by seconds, zones by whole hours.
     public static let defaultMaxClockSkew = Timestamp.Duration.seconds(300)
@@ -154,10 +161,12 @@ public struct RunOptions: Sendable {
     var suppresses: Bool { correlation.emit != .all }
 
     /// Whether any UDP, TCP or TLS listener is asked for.
-    var hasListeners: Bool { !udp.isEmpty || !tcp.isEmpty || !tls.isEmpty }
+    /// Whether any listener is configured (`vigil replay` refuses them).
+    public var hasListeners: Bool { !udp.isEmpty || !tcp.isEmpty || !tls.isEmpty }
 
     /// The file inputs, with stdin added when nothing else was given.
     var streamInputs: [String] {
+        if replay != nil { return inputs }
         if inputs.isEmpty && !hasListeners { return ["-"] }
         return inputs
     }

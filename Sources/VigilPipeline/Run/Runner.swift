@@ -1,5 +1,6 @@
 import Dispatch
 import Logging
+import VigilArchive
 import VigilCorrelate
 import VigilEvent
 import VigilIngest
@@ -64,6 +65,7 @@ public enum Runner {
         let statsFile: StatsFile?
         let plan: StagePlan
         let sink: AlertSequencer?
+        var archiveWriter: ArchiveWriter? = nil
         do throws(RunError) {
             try OutputCollision.check(
                 alerts: options.mode == .run ? options.alertsPath : nil, stats: options.statsJSONPath,
@@ -74,6 +76,7 @@ public enum Runner {
             plan = StagePlan(
                 options: options, rules: rules, live: isLive(options, streams: streams.map(\.fd)), tracksUnmatchedShapes: listsShapes)
             sink = try plan.makeSequencer(logger: logger) { controller.shutdown() }
+            archiveWriter = try openArchive(options, logger: logger)
         } catch {
             closeStreams()
             throw error
@@ -131,10 +134,12 @@ public enum Runner {
         let files = streams.indices.filter { followed[$0] == nil && isRegularFile(streams[$0].fd) }
         let turns = files.count > 1 ? ReaderTurns(readers: files.count) : nil
         let positionBook = FilePositionBook()
+        var sourceNames: [SourceID: String] = [:]
         for (index, stream) in streams.enumerated() {
             inputsDone.enter()
             let sourceID = sources.allocate()
             roster.expect(sourceID)
+            sourceNames[sourceID] = stream.counters.name
             let (fd, counters) = stream
             if let file = followed[index] {
                 positionBook.follow(sourceID, path: file.path)
@@ -188,6 +193,9 @@ public enum Runner {
                 }
             }
         }
+        if let replay = options.replay {
+            try startReplay(replay, pipeline: pipeline, roster: roster, inputsDone: inputsDone, logger: logger)
+        }
         inputsDone.notify(queue: .global()) {
             controller.inputsEnded()
             pipeline.finishInput()
@@ -227,7 +235,13 @@ public enum Runner {
                 listeners.snapshots().reduce(0) { $0 + $1.droppedBackpressure + $1.droppedByKernel + $1.lostAtShutdown }
             }
         }
-        var stages = plan.orderedStages(sink: sink, roster: roster, restoring: restored, keeping: keeping, health: health) {
+        let names = sourceNames
+        let archive = archiveWriter.map { writer in
+            ArchiveStage(writer: writer, roster: roster, names: { names[$0] ?? "listener" }, live: plan.live)
+        }
+        var stages = plan.orderedStages(
+            sink: sink, roster: roster, restoring: restored, keeping: keeping, health: health, archive: archive
+        ) {
             controller.shutdown()
         }
         // In the engine now: the file's bytes and what was read from them need not stay for the run.

@@ -60,6 +60,8 @@ struct StagePlan {
     var readBatchSize: Int { correlates ? min(options.readBatchSize, Self.correlationReadBatchSize) : options.readBatchSize }
 
     var decodes: Bool { rules.decoders.count > 0 }
+    /// `vigil run --archive`: results keep their events for the archive stage.
+    var archives: Bool { options.mode == .run && options.archiveDirectory != nil }
     var detects: Bool { options.mode == .run && rules.hasRules }
     var correlates: Bool { Self.correlates(options, rules) }
 
@@ -73,7 +75,8 @@ struct StagePlan {
             workers: options.workers,
             ringCapacity: correlates ? min(options.ringCapacity, Self.correlationRingCapacity) : options.ringCapacity,
             parser: options.parser,
-            stages: workerStages(generations.first, detects: detects)
+            stages: workerStages(generations.first, detects: detects),
+            retainsEvents: archives
         )
     }
 
@@ -188,18 +191,21 @@ struct StagePlan {
     /// `restored` and `keeping`: correlation state across restarts (see ``CorrelationStateKeeping``).
     func orderedStages(
         sink: AlertSequencer?, roster: SourceRoster, restoring restored: RestoredCorrelation? = nil,
-        keeping: CorrelationStateKeeping? = nil, health: HealthSignals = HealthSignals(), onOutputClosed: @escaping @Sendable () -> Void
+        keeping: CorrelationStateKeeping? = nil, health: HealthSignals = HealthSignals(), archive: ArchiveStage? = nil,
+        onOutputClosed: @escaping @Sendable () -> Void
     ) -> [any OrderedStage] {
         // Event times first: pending events get their source's time before anything is written.
         if options.mode == .parse { return [EventTimeResolver(), OutputWriter(fd: 1, onClosed: onOutputClosed)] }
-        guard let sink else { return [] }
+        guard let sink else { return archive.map { [EventTimeResolver(), $0] } ?? [] }
         let progress = EventProgress()
         let lateness = options.correlation.lateness
         // The alert stage goes before correlation: a batch's detections take their place in the output
         // before the correlation step the batch triggers (see AlertSequencer); health comes last, so
         // that at the end it sees the figures of every stage before it.
-        var stages: [any OrderedStage] = [
-            EventTimeResolver(),
+        var stages: [any OrderedStage] = [EventTimeResolver()]
+        // Right after event times: each message is archived with the time the run gave it.
+        if let archive { stages.append(archive) }
+        stages += [
             EventProgressStage(
                 roster: roster, maxClockSkew: options.maxClockSkew, followsWallClock: live, shared: progress, health: health,
                 sourceSilence: options.sourceSilence),

@@ -179,6 +179,14 @@ enum ConfigKeys {
         ConfigKey(name: "http-tls-cert", arity: .single(.path), commands: runOnly),
         ConfigKey(name: "http-tls-key", arity: .single(.path), commands: runOnly),
         ConfigKey(name: "alert-retention", arity: .single(.duration), commands: runOnly),
+        ConfigKey(name: "archive", arity: .single(.path), commands: runOnly),
+        ConfigKey(name: "segment-size", arity: .single(.size), commands: runOnly),
+        ConfigKey(name: "segment-age", arity: .single(.duration), commands: runOnly),
+        ConfigKey(name: "flush-interval", arity: .single(.duration), commands: runOnly),
+        ConfigKey(name: "fsync", arity: .flag(inversion: nil), commands: runOnly),
+        ConfigKey(name: "retain", arity: .single(.duration), commands: runOnly),
+        ConfigKey(name: "retain-size", arity: .single(.size), commands: runOnly),
+        ConfigKey(name: "archive-key-file", arity: .single(.path), commands: runOnly),
     ]
 
     /// The keys by name.
