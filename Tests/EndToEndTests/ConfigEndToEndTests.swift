@@ -333,7 +333,8 @@ struct ConfigEndToEndTests {
         "tcp": "127.0.0.1:0", "tls": "127.0.0.1:0", "tls-cert": "cert.pem", "tls-key": "key.pem", "stats-json": "stats.json",
         "decoders": "rules/decoders", "logsources": "logsources.yml", "logsource": "product=linux", "rules": "rules/sigma",
         "alerts": "alerts.jsonl", "suppression-gap": "10m", "tiers": "rules/tiers.yml", "alerts-max-size": "100M",
-        "syslog-out": "udp://127.0.0.1:514", "webhook": "http://127.0.0.1:8080/alerts",
+        "syslog-out": "udp://127.0.0.1:514", "webhook": "http://127.0.0.1:8080/alerts", "archive": "archive", "retain": "30d",
+        "retain-size": "50G", "archive-key-file": "archive.key",
     ]
 
     @Test("every option of vigil run and vigil parse has a key that makes that option", arguments: ["run", "parse"])
