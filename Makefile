@@ -7,7 +7,7 @@ BROWSER_PACKAGES := chromium chromium-driver python3-venv
 RELEASE_BIN := .build/release/vigil
 DEBUG_BIN := .build/debug/vigil
 
-.PHONY: all deps build release demo test lint format clean bench bench-desk bench-parse bench-rules oracle-refresh fuzz soak install uninstall .venv
+.PHONY: all deps build release demo test lint format clean bench bench-archive bench-desk bench-parse bench-rules oracle-refresh fuzz soak install uninstall .venv
 
 all: build
 
@@ -111,6 +111,10 @@ oracle-refresh: oracle-venv
 # BENCH_ARGS= passes options, e.g. BENCH_ARGS='--target EndToEnd' or BENCH_ARGS='--filter Decode'.
 bench: deps
 	cd Benchmarks && $(SWIFT) package benchmark --no-progress $(BENCH_ARGS)
+
+# The archive's write speed, size, search speed and cost to vigil run on 2 M generated lines (release build).
+bench-archive: release
+	scripts/bench-archive.sh
 
 # Times vigil run / vigil parse beside cat and syslog-ng on 2 M generated lines (release build).
 bench-parse: release
