@@ -24,6 +24,8 @@ public final class ArchiveWriter: Sendable {
         var items: [Item] = []
         var head = 0
         var finishing = false
+        /// Test hook: stop as a crash would, leaving the open segment unsealed.
+        var abandoning = false
         var done = false
         var engineCounters = ArchiveCounters()
         var waitedNanoseconds: UInt64 = 0
@@ -114,6 +116,18 @@ public final class ArchiveWriter: Sendable {
         while !shared.done { shared.condition.wait() }
     }
 
+    /// Test hook: writes what is queued and the pending block, then stops without sealing, leaving the
+    /// archive as a crash after the last write would.
+    func abandonForTesting() {
+        let shared = shared
+        shared.condition.lock()
+        defer { shared.condition.unlock() }
+        shared.finishing = true
+        shared.abandoning = true
+        shared.condition.broadcast()
+        while !shared.done { shared.condition.wait() }
+    }
+
     /// What the writer did so far.
     public var counters: ArchiveCounters {
         shared.condition.lock()
@@ -145,6 +159,7 @@ public final class ArchiveWriter: Sendable {
                 }
             }
             let finishing = shared.finishing
+            let abandoning = shared.abandoning
             shared.condition.broadcast()
             shared.condition.unlock()
 
@@ -155,7 +170,9 @@ public final class ArchiveWriter: Sendable {
             case nil: break
             }
             engine.runTimers(now: archiveNow())
-            if stopping { engine.finish() }
+            if stopping {
+                if abandoning { engine.abandon() } else { engine.finish() }
+            }
 
             shared.condition.lock()
             shared.engineCounters = engine.counters

@@ -144,6 +144,13 @@ final class WriterEngine: @unchecked Sendable {
         sealOpenSegment()
     }
 
+    /// Writes the pending block and stops without sealing (tests: what a crash leaves).
+    func abandon() {
+        writeBlock()
+        if let open { FileIO.closeFile(open.fd) }
+        open = nil
+    }
+
     // MARK: Blocks
 
     /// Compresses and writes the pending block (if any) at the end of the open segment, starting one
