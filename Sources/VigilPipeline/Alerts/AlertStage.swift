@@ -25,6 +25,8 @@ struct AlertStage: OrderedStage {
     /// Under `--emit all`: how often each (rule, message) matched before, for ids (bounded; see
     /// ``finishRendered(_:)``).
     private var occurrences: [AlertID: UInt32] = [:]
+    /// The receive time of the last batch consumed (health alerts' time when there is no progress yet).
+    private var lastReceiveTime: Timestamp?
     /// The stage that raises health alerts (the last ordered stage, so that it sees the figures of the
     /// stages before it at the end of the run); nil for the detection alert stage.
     private var health: HealthMonitor?
@@ -100,7 +102,10 @@ struct AlertStage: OrderedStage {
             for _ in 0..<made { latency.recordNanoseconds(waited) }
         }
         closeDue(progress: result.progressTime)
-        raiseHealthAlerts(at: result.progressTime)
+        // Without progress yet (every event so far dated ahead of the clock, say), the batch's receive
+        // time: recorded in an archive, so a replay raises the same health alerts at the same times.
+        lastReceiveTime = result.receiveTime
+        raiseHealthAlerts(at: result.progressTime ?? result.receiveTime)
         try flush()
     }
 
@@ -111,7 +116,7 @@ struct AlertStage: OrderedStage {
     }
 
     mutating func finish() throws {
-        raiseHealthAlerts(at: shared.latest, final: true)
+        raiseHealthAlerts(at: shared.latest ?? lastReceiveTime, final: true)
         var made: [(DetectionEpisodes.Emission, DetectionEpisodes.Key, DetectionEpisodes.Episode)] = []
         episodes.closeAll { emission, key, episode, _ in made.append((emission, key, episode)) }
         for (emission, key, episode) in made { emitAlert(emission, key: key, episode: episode) }
