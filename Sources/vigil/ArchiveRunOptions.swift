@@ -55,7 +55,8 @@ struct ArchiveRunOptions: ParsableArguments {
         options.segmentSize = try SizeOption.parse(segmentSize, option: "--segment-size", in: (1 << 20)...Int.max)
         options.segmentAge = try DurationOption.parse(segmentAge, option: "--segment-age")
         options.flushInterval = try DurationOption.parse(flushInterval, option: "--flush-interval")
-        for (name, duration) in [("--segment-age", options.segmentAge), ("--flush-interval", options.flushInterval)] where duration <= .zero {
+        for (name, duration) in [("--segment-age", options.segmentAge), ("--flush-interval", options.flushInterval)] where duration <= .zero
+        {
             throw ValidationError("\(name) must be more than zero")
         }
         options.fsync = fsync

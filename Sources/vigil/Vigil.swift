@@ -11,8 +11,8 @@ struct Vigil: ParsableCommand {
             (docs/configuration.md). Options on the command line override it.
             """,
         subcommands: [
-            RunCommand.self, ParseCommand.self, CheckCommand.self, TestCommand.self, TailCommand.self, SearchCommand.self, ReplayCommand.self,
-            VerifyCommand.self, ShowCommand.self, ArchiveCommand.self,
+            RunCommand.self, ParseCommand.self, CheckCommand.self, TestCommand.self, TailCommand.self,
+            SearchCommand.self, ReplayCommand.self, VerifyCommand.self, ShowCommand.self, ArchiveCommand.self,
         ]
     )
 

@@ -37,7 +37,10 @@ struct ArchiveEndToEndTests {
     /// `vigil run` of `inputs` into the archive `archive`, alerts to `alerts`.
     static func archiveRun(_ inputs: [String], archive: String, alerts: String, extra: [String] = []) throws -> ProcessResult {
         try runVigil(
-            ["run", "--rules", "rules/sigma", "--year", "2026", "--archive", archive, "--alerts", alerts, "--state-dir", archive + "-state"]
+            [
+                "run", "--rules", "rules/sigma", "--year", "2026", "--archive", archive, "--alerts", alerts, "--state-dir",
+                archive + "-state",
+            ]
                 + extra + inputs)
     }
 
@@ -50,7 +53,9 @@ struct ArchiveEndToEndTests {
         return file
     }
 
-    static func lines(_ data: Data) -> [Data] { data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropLast().map { Data($0) } }
+    static func lines(_ data: Data) -> [Data] {
+        data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropLast().map { Data($0) }
+    }
 
     static func alertIDs(_ path: String) throws -> [String] {
         try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { line in
@@ -127,14 +132,16 @@ struct ArchiveEndToEndTests {
         #expect(!times.isEmpty && times == times.sorted())
     }
 
-    @Test("a replay with the live run's rules gives the live run's alerts, same ids in the same order", arguments: ["openssh", "gen-authlog"])
+    @Test(
+        "a replay with the live run's rules gives the live run's alerts, same ids in the same order", arguments: ["openssh", "gen-authlog"])
     func replayEqualsLive(_ input: String) throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         var file = Self.openSSH
         if input == "gen-authlog" {
             _ = try runPython([
-                TestPaths.sharedTools.appendingPathComponent("gen-authlog.py").path, "-n", "20000", "--seed", "7", "--out", directory.file("gen"),
+                TestPaths.sharedTools.appendingPathComponent("gen-authlog.py").path, "-n", "20000", "--seed", "7", "--out",
+                directory.file("gen"),
             ])
             file = directory.file("gen.log")
         }
@@ -192,14 +199,18 @@ struct ArchiveEndToEndTests {
         #expect(String(decoding: deleted.stdout, as: UTF8.self).contains("missing"), "\(String(decoding: deleted.stdout, as: UTF8.self))")
     }
 
-    @Test("kill -9 while archiving: the next run cuts the torn block, says how many messages it lost, and everything flushed is still there")
+    @Test(
+        "kill -9 while archiving: the next run cuts the torn block, says how many messages it lost, and everything flushed is still there")
     func crashRecovery() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let archive = directory.file("archive")
         let input = Pipe()
         let vigil = try RunningVigil(
-            ["run", "--rules", "rules/sigma", "--year", "2026", "--archive", archive, "--flush-interval", "100ms", "--alerts", directory.file("a.jsonl")],
+            [
+                "run", "--rules", "rules/sigma", "--year", "2026", "--archive", archive, "--flush-interval", "100ms", "--alerts",
+                directory.file("a.jsonl"),
+            ],
             stdin: input)
         let lines = try String(contentsOfFile: Self.openSSHWithoutCR(in: directory), encoding: .utf8).split(separator: "\n")
         var sent = 0
@@ -214,12 +225,14 @@ struct ArchiveEndToEndTests {
         let before = try Self.output(["search", "--archive", archive, "--arrival-order"])
         #expect(Self.lines(before.stdout).count == sent, "\(before.stderr)")
         // A torn block at the end, as a crash in the middle of a write leaves it.
-        let open = try FileManager.default.contentsOfDirectory(atPath: archive + "/segments").filter { $0.hasSuffix(".vseg") }.sorted().last!
+        let open = try FileManager.default.contentsOfDirectory(atPath: archive + "/segments").filter { $0.hasSuffix(".vseg") }.sorted()
+            .last!
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: archive + "/segments/" + open))
         handle.seekToEndOfFile()
         handle.write(Data(repeating: 0x42, count: 100))
         try handle.close()
-        let next = try Self.archiveRun([Self.openSSH], archive: archive, alerts: directory.file("b.jsonl"), extra: ["--log-level", "warning"])
+        let next = try Self.archiveRun(
+            [Self.openSSH], archive: archive, alerts: directory.file("b.jsonl"), extra: ["--log-level", "warning"])
         #expect(next.status == 0, "\(next.stderr)")
         #expect(next.stderr.contains("torn"), "\(next.stderr)")
         let after = try Self.output(["search", "--archive", archive, "--arrival-order"])

@@ -77,7 +77,9 @@ public struct ArchiveSearch {
         }
         var printed = 0
         var pending: [(time: Timestamp, sequence: UInt64, line: [UInt8])] = []
-        if !query.arrivalOrder { candidates.sort { ($0.info.minEventTime, $0.segment, $0.block) < ($1.info.minEventTime, $1.segment, $1.block) } }
+        if !query.arrivalOrder {
+            candidates.sort { ($0.info.minEventTime, $0.segment, $0.block) < ($1.info.minEventTime, $1.segment, $1.block) }
+        }
         func flush(before threshold: Timestamp?) -> Bool {
             guard !pending.isEmpty else { return true }
             pending.sort { ($0.time, $0.sequence) < ($1.time, $1.sequence) }

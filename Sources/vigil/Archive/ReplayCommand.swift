@@ -46,7 +46,8 @@ struct ReplayCommand: ParsableCommand {
         alerts.apply(to: &runOptions)
         guard !runOptions.hasListeners else { throw ValidationError("vigil replay reads the archive: no listeners") }
         runOptions.replay = ArchiveReplaySource(
-            directory: archive, from: try ArchiveTimeOption.parse(from, option: "--from"), to: try ArchiveTimeOption.parse(to, option: "--to"))
+            directory: archive, from: try ArchiveTimeOption.parse(from, option: "--from"),
+            to: try ArchiveTimeOption.parse(to, option: "--to"))
         try runReportingRuleProblems(runOptions, logger: logger)
     }
 }

@@ -87,7 +87,8 @@ struct SearchCommand: ParsableCommand {
         var search: ArchiveSearch
         do {
             search = try ArchiveSearch(
-                directory: archive, query: query, parser: ParserOptions(), decoders: loaded.map { $0.decoders.count > 0 ? $0.decoders : nil } ?? nil)
+                directory: archive, query: query, parser: ParserOptions(),
+                decoders: loaded.map { $0.decoders.count > 0 ? $0.decoders : nil } ?? nil)
         } catch {
             throw VigilFailure(message: "\(archive): \(error)")
         }

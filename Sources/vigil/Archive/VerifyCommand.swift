@@ -52,7 +52,8 @@ struct ArchiveCommand: ParsableCommand {
 struct ArchiveHeadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "head",
-        abstract: "Print the archive's current chain head (SHA-256 of its last chain record) to keep outside the archive for vigil verify --head."
+        abstract:
+            "Print the archive's current chain head (SHA-256 of its last chain record) to keep outside the archive for vigil verify --head."
     )
 
     @Option(help: ArgumentHelp("The archive directory.", valueName: "dir"))
