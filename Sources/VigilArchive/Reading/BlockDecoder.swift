@@ -8,7 +8,10 @@ enum BlockDecoder {
     ) throws(FormatFailure) -> [ArchiveRecord] {
         var records: [ArchiveRecord] = []
         records.reserveCapacity(Int(min(header.recordCount, 1 << 20)))
-        var input = ByteSource(payload)
+        var prefix = ByteSource(payload)
+        let recordsLength = try prefix.length()
+        var input = ByteSource(UnsafeRawBufferPointer(rebasing: payload[prefix.offset..<prefix.offset + recordsLength]))
+        var texts = ByteSource(UnsafeRawBufferPointer(rebasing: payload[(prefix.offset + recordsLength)...]))
         var hasContext = false
         var source: UInt32 = 0
         var sourceSequence: UInt64 = 0
@@ -53,8 +56,21 @@ enum BlockDecoder {
                     guard cut <= UInt64(UInt32.max) else { throw FormatFailure(reason: "bytes cut out of range at byte \(tagOffset)") }
                     bytesCut = UInt32(cut)
                 }
-                let count = try input.length()
-                let bytes = [UInt8](try input.bytes(count))
+                let bytes: [UInt8]
+                if tag & RecordTag.messageLengthPrefixed != 0 {
+                    let count = try input.varint()
+                    guard count <= UInt64(texts.buffer.count - texts.offset) else {
+                        throw FormatFailure(reason: "message text runs past the end of the block (record at byte \(tagOffset))")
+                    }
+                    bytes = [UInt8](try texts.bytes(Int(count)))
+                } else {
+                    let rest = UnsafeRawBufferPointer(rebasing: texts.buffer[texts.offset...])
+                    guard let end = rest.firstIndex(of: UInt8(ascii: "\n")) else {
+                        throw FormatFailure(reason: "message text has no end (record at byte \(tagOffset))")
+                    }
+                    bytes = [UInt8](try texts.bytes(end - rest.startIndex))
+                    texts.offset += 1
+                }
                 records.append(
                     .message(
                         ArchivedMessage(
@@ -106,6 +122,7 @@ enum BlockDecoder {
                 throw FormatFailure(reason: "unknown record tag \(tag) at byte \(tagOffset)")
             }
         }
+        guard texts.isAtEnd else { throw FormatFailure(reason: "\(texts.buffer.count - texts.offset) bytes of text no record uses") }
         guard messages == header.messageCount, records.count == Int(header.recordCount) else {
             throw FormatFailure(
                 reason:

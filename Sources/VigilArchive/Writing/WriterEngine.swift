@@ -159,8 +159,9 @@ final class WriterEngine: @unchecked Sendable {
         blockStarted = nil
         guard !encoder.isEmpty else { return }
         if open == nil { startSegment() }
-        let compressed = BlockCompression.compress(encoder.payload.bytes)
-        let header = encoder.header(compressed: compressed)
+        let raw = encoder.blockBytes()
+        let compressed = BlockCompression.compress(raw)
+        let header = encoder.header(compressed: compressed, rawLength: raw.count)
         var bytes = header.encoded()
         bytes.append(contentsOf: compressed)
         let offset = open!.offset
@@ -175,7 +176,7 @@ final class WriterEngine: @unchecked Sendable {
         }
         open!.hasher.update(data: bytes)
         open!.offset += bytes.count
-        open!.rawBytes += encoder.rawLength
+        open!.rawBytes += raw.count
         open!.blocks.append((offset, header))
         open!.filters.append(BloomFilter(hashes: encoder.tokenHashes))
         counters.blocksWritten += 1
