@@ -1,5 +1,11 @@
 import VigilEvent
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Decodes a block's payload (after LZ4) back into records, keeping the same running state as
 /// ``BlockEncoder``.
 enum BlockDecoder {
@@ -30,9 +36,6 @@ enum BlockDecoder {
             let tagOffset = input.offset
             let tag = try input.u8()
             if tag & RecordTag.message != 0 {
-                guard tag & ~RecordTag.messageKnownBits == 0 else {
-                    throw FormatFailure(reason: "unknown record tag \(tag) at byte \(tagOffset)")
-                }
                 if tag & RecordTag.messageContext != 0 {
                     source = try source32(try input.varint())
                     sourceSequence = try input.varint()
@@ -41,8 +44,12 @@ enum BlockDecoder {
                 }
                 guard hasContext else { throw FormatFailure(reason: "message without its source at byte \(tagOffset)") }
                 var eventTime = Timestamp.distantPast
+                guard tag & RecordTag.messageHasEventTime != 0 || tag & RecordTag.messageSmallDeltaMask == 0 else {
+                    throw FormatFailure(reason: "event-time delta without an event time at byte \(tagOffset)")
+                }
                 if tag & RecordTag.messageHasEventTime != 0 {
-                    let delta = try input.zigzag()
+                    let small = (tag & RecordTag.messageSmallDeltaMask) >> RecordTag.messageSmallDeltaShift
+                    let delta = small != 0 ? Int64(small) - 1 : try input.zigzag()
                     let difference = tag & RecordTag.messageSecondsDelta != 0 ? delta &* 1_000_000_000 : delta
                     previousEventTime = previousEventTime &+ difference
                     eventTime = Timestamp(nanoseconds: previousEventTime)
@@ -64,11 +71,13 @@ enum BlockDecoder {
                     }
                     bytes = [UInt8](try texts.bytes(Int(count)))
                 } else {
-                    let rest = UnsafeRawBufferPointer(rebasing: texts.buffer[texts.offset...])
-                    guard let end = rest.firstIndex(of: UInt8(ascii: "\n")) else {
+                    let remaining = texts.buffer.count - texts.offset
+                    guard remaining > 0, let base = texts.buffer.baseAddress,
+                        let end = memchr(base + texts.offset, Int32(UInt8(ascii: "\n")), remaining)
+                    else {
                         throw FormatFailure(reason: "message text has no end (record at byte \(tagOffset))")
                     }
-                    bytes = [UInt8](try texts.bytes(end - rest.startIndex))
+                    bytes = [UInt8](try texts.bytes(UnsafeRawPointer(end) - (base + texts.offset)))
                     texts.offset += 1
                 }
                 records.append(

@@ -18,7 +18,10 @@ enum RecordTag {
     /// The text holds a line feed: its length is in the record (otherwise the text ends at the next line
     /// feed of the text stream).
     static let messageLengthPrefixed: UInt8 = 0x10
-    static let messageKnownBits: UInt8 = 0x9f
+    /// Two bits: 0, the event-time delta follows; 1 to 3, it is 0 to 2 whole seconds (most syslog lines:
+    /// the whole record is its tag).
+    static let messageSmallDeltaShift: UInt8 = 5
+    static let messageSmallDeltaMask: UInt8 = 0x60
 }
 
 /// Builds one block's payload on the writer thread: records in a compact encoding relative to running
@@ -42,7 +45,7 @@ struct BlockEncoder {
     private(set) var minReceiveTime = Int64.max
     private(set) var maxReceiveTime = Int64.min
     /// Hashes of the distinct tokens of the block's messages, for its Bloom filter.
-    private(set) var tokenHashes = Set<UInt64>()
+    private(set) var tokenHashes = TokenHashSet()
 
     // Running state, the same as the decoder keeps.
     private var hasContext = false
@@ -52,12 +55,16 @@ struct BlockEncoder {
     private var previousEventTime: Int64 = 0
     private var precision: UInt8 = 0
 
-    init(nextSequence: UInt64, capacity: Int) {
+    init(nextSequence: UInt64, capacity: Int, hashCapacity: Int = 1024) {
         firstSequence = nextSequence
         self.nextSequence = nextSequence
         payload = ByteSink(capacity: capacity / 8)
         texts = ByteSink(capacity: capacity)
+        tokenHashes = TokenHashSet(capacity: hashCapacity)
     }
+
+    /// Stands in for the encoder while the writer works on it in a local variable.
+    static let placeholder = BlockEncoder(nextSequence: 0, capacity: 0, hashCapacity: 0)
 
     var isEmpty: Bool { recordCount == 0 }
     /// Bytes of the block's payload so far (what ``blockBytes()`` will hold, but for its length prefix).
@@ -75,7 +82,11 @@ struct BlockEncoder {
     /// Starts the next block after this one was written.
     mutating func reset() {
         let capacity = texts.bytes.capacity
-        self = BlockEncoder(nextSequence: nextSequence, capacity: capacity)
+        var hashes = tokenHashes
+        tokenHashes = TokenHashSet(capacity: 0)
+        hashes.removeAll()
+        self = BlockEncoder(nextSequence: nextSequence, capacity: capacity, hashCapacity: 0)
+        tokenHashes = hashes
     }
 
     private mutating func noteReceive(_ time: Int64) {
@@ -125,6 +136,7 @@ struct BlockEncoder {
             if !overflow && difference % 1_000_000_000 == 0 {
                 tag |= RecordTag.messageSecondsDelta
                 delta = difference / 1_000_000_000
+                if (0...2).contains(delta) { tag |= UInt8(delta + 1) << RecordTag.messageSmallDeltaShift }
             }
         }
         let hasExtras = message.precision != precision || message.flags.rawValue != 0 || message.bytesCut != 0
@@ -137,7 +149,7 @@ struct BlockEncoder {
             payload.varint(messageSequence)
             payload.zigzag(receive)
         }
-        if hasEvent { payload.zigzag(delta) }
+        if hasEvent && tag & RecordTag.messageSmallDeltaMask == 0 { payload.zigzag(delta) }
         if hasExtras {
             payload.u8(message.precision)
             payload.u8(message.flags.rawValue)

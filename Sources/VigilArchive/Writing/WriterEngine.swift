@@ -87,21 +87,38 @@ final class WriterEngine: @unchecked Sendable {
         encoder.appendBatchHeader(batch, messageCount: count)
         noteRecord()
         counters.batches += 1
+        // The encoder is moved into a local for the loop: mutating it in place through `self` (a class)
+        // cost a runtime exclusivity check per access, 16 % of the writer's time in a release build.
+        var local = takeEncoder()
+        var rawBytes: UInt64 = 0
         batch.bytes.withUnsafeBytes { buffer in
             for (i, message) in batch.messages.enumerated() {
                 // A range outside the buffer is clamped rather than trusted.
                 let lower = min(message.range.lowerBound, buffer.count)
                 let upper = min(max(message.range.upperBound, lower), buffer.count)
                 let bytes = UnsafeRawBufferPointer(rebasing: buffer[lower..<upper])
-                encoder.appendMessage(
+                local.appendMessage(
                     source: batch.source, sourceSequence: batch.firstSequence &+ UInt64(i), receiveTime: batch.receiveTime.nanoseconds,
                     message: message, bytes: bytes)
-                counters.messages += 1
-                counters.rawBytes += UInt64(bytes.count)
-                if encoder.rawLength >= options.blockSize { writeBlock() }
+                rawBytes += UInt64(bytes.count)
+                if local.rawLength >= options.blockSize {
+                    encoder = local
+                    writeBlock()
+                    local = takeEncoder()
+                }
             }
         }
+        encoder = local
+        counters.messages += UInt64(count)
+        counters.rawBytes += rawBytes
         if encoder.rawLength >= options.blockSize { writeBlock() }
+    }
+
+    /// The encoder, leaving an empty placeholder in its place (so that the local copy is not shared).
+    private func takeEncoder() -> BlockEncoder {
+        var taken = BlockEncoder.placeholder
+        swap(&taken, &encoder)
+        return taken
     }
 
     func append(_ record: ArchiveControlRecord) {
