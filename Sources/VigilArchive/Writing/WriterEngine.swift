@@ -134,10 +134,15 @@ final class WriterEngine: @unchecked Sendable {
     /// When the writer thread must wake with no new record: the flush interval of a pending block, the
     /// age of the open segment.
     var nextDeadline: Int64? {
+        // Saturating: a huge interval must mean "never", not a time that wrapped into the past.
+        func after(_ start: Int64, _ interval: Timestamp.Duration) -> Int64 {
+            let (sum, overflow) = start.addingReportingOverflow(max(0, interval.nanoseconds))
+            return overflow ? .max : sum
+        }
         var deadline: Int64?
-        if let started = blockStarted { deadline = started &+ options.flushInterval.nanoseconds }
+        if let started = blockStarted { deadline = after(started, options.flushInterval) }
         if let open {
-            let sealAt = open.created &+ options.segmentAge.nanoseconds
+            let sealAt = after(open.created, options.segmentAge)
             deadline = min(deadline ?? sealAt, sealAt)
         }
         return deadline
@@ -145,11 +150,11 @@ final class WriterEngine: @unchecked Sendable {
 
     /// Flushes a block whose interval passed and seals a segment that is old enough.
     func runTimers(now: Int64) {
-        if let started = blockStarted, now &- started >= options.flushInterval.nanoseconds, !encoder.isEmpty {
+        if let started = blockStarted, now - started >= options.flushInterval.nanoseconds, !encoder.isEmpty {
             counters.flushes += 1
             writeBlock()
         }
-        if let open, now &- open.created >= options.segmentAge.nanoseconds {
+        if let open, now - open.created >= options.segmentAge.nanoseconds {
             writeBlock()
             sealOpenSegment()
         }
