@@ -74,7 +74,7 @@ struct ArchiveIntegrityTests {
     }
 
     enum Tampering: String, CaseIterable {
-        case deleteSegment, modifySegment, truncateSegment, editChain, dropChainRecord, unknownSegment
+        case deleteSegment, modifySegment, truncateSegment, editChain, dropChainRecord, unknownSegment, swapSegments
     }
 
     @Test("tampering is reported", arguments: Tampering.allCases)
@@ -107,6 +107,11 @@ struct ArchiveIntegrityTests {
             let lines = chainText.split(separator: "\n")
             try ([lines[0], lines[2]].joined(separator: "\n") + "\n").write(toFile: chainPath, atomically: false, encoding: .utf8)
             expected = "chain record 3: expected record number 2"
+        case .swapSegments:
+            let two = segmentPath(temporary.archive, 2)
+            let three = segmentPath(temporary.archive, 3)
+            #expect(rename(two, two + ".x") == 0 && rename(three, two) == 0 && rename(two + ".x", three) == 0)
+            expected = "segment 000000000002: not a usable archive segment: its header says segment 3"
         case .unknownSegment:
             try FileManager.default.copyItem(atPath: segmentPath(temporary.archive, 1), toPath: segmentPath(temporary.archive, 9))
             expected = "segment 000000000009"

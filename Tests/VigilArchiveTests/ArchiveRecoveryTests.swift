@@ -96,6 +96,31 @@ struct ArchiveRecoveryTests {
         #expect(try ArchiveVerification.run(directory: temporary.archive, head: nil, keyFile: nil).problems == [])
     }
 
+    @Test("two segments left open (an older one too): both are sealed at open, in order, and verify")
+    func twoOpenSegments() throws {
+        let temporary = TemporaryDirectory()
+        _ = try Self.crashedArchive(temporary.archive)
+        // A second run that crashed too, without having opened (and sealed) the first one's segment.
+        let engine = WriterEngine(
+            directory: temporary.archive, options: smallOptions(blockSize: 600), logger: quietLogger, key: nil, faults: nil)
+        engine.nextSegment = 2
+        engine.encoder = BlockEncoder(nextSequence: 60, capacity: 4096)
+        engine.append(
+            makeBatch(source: 1, firstSequence: 60, receiveTime: Timestamp(seconds: 3_000), [TestMessage(bytes: Array("second".utf8))]))
+        engine.abandon()
+        #expect(try ArchiveReader(directory: temporary.archive).segments.map(\.sealed) == [false, false])
+
+        let writer = try ArchiveWriter.open(directory: temporary.archive, options: smallOptions(), logger: quietLogger)
+        #expect(writer.recovery.segmentsSealed == 2)
+        #expect(writer.recovery.isClean)
+        writer.append(
+            makeBatch(source: 1, firstSequence: 61, receiveTime: Timestamp(seconds: 4_000), [TestMessage(bytes: Array("third".utf8))]))
+        try writer.finish()
+        #expect(try ArchiveChain.records(directory: temporary.archive).map(\.segment) == [1, 2, 3])
+        #expect(messages(try readAll(temporary.archive).records).map(\.reference.sequence) == Array(0...61))
+        #expect(try ArchiveVerification.run(directory: temporary.archive, head: nil, keyFile: nil).problems == [])
+    }
+
     @Test("a crash while sealing (footer written, no chain record) and a crash before any block")
     func crashWhileSealing() throws {
         let temporary = TemporaryDirectory()

@@ -132,6 +132,36 @@ struct ArchiveRoundTripTests {
         #expect(try ArchiveVerification.run(directory: temporary.archive, head: nil, keyFile: nil).problems == [])
     }
 
+    @Test("appends from several threads: every message archived once, each thread's batches in its order")
+    func concurrentAppends() throws {
+        let temporary = TemporaryDirectory()
+        var options = smallOptions(blockSize: 2048, segmentSize: 20_000)
+        options.queueBatches = 2
+        let writer = try ArchiveWriter.open(directory: temporary.archive, options: options, logger: quietLogger)
+        let done = DispatchGroup()
+        for t in 0..<4 {
+            done.enter()
+            let thread = Thread {
+                for b in 0..<50 {
+                    writer.append(
+                        makeBatch(
+                            source: UInt32(t), firstSequence: UInt64(b * 3), receiveTime: Timestamp(seconds: 1),
+                            (0..<3).map { TestMessage(bytes: Array("thread \(t) batch \(b) message \($0)".utf8)) }))
+                }
+                done.leave()
+            }
+            thread.start()
+        }
+        done.wait()
+        try writer.finish()
+        let read = messages(try readAll(temporary.archive).records)
+        #expect(read.count == 600)
+        for t in 0..<4 {
+            #expect(read.filter { $0.source == UInt32(t) }.map(\.sourceSequence) == Array(0..<150))
+        }
+        #expect(writer.counters.messages == 600)
+    }
+
     @Test("reopening a clean archive continues sequences and segment numbers")
     func reopen() throws {
         let temporary = TemporaryDirectory()

@@ -119,7 +119,9 @@ public enum ArchiveTokens {
 /// The 64-bit hash of a token the Bloom filters use: FNV-1a with MurmurHash3's finalizer (stable across
 /// runs and machines, unlike Swift's seeded `Hasher`).
 enum ArchiveTokenHash {
+    /// Never 0 (the writer's hash set keeps 0 for an empty slot).
     @inline(__always) static func hash(_ token: UnsafeRawBufferPointer) -> UInt64 {
-        FNV1a.mix(FNV1a.hash(token))
+        let hash = FNV1a.mix(FNV1a.hash(token))
+        return hash == 0 ? 1 : hash
     }
 }

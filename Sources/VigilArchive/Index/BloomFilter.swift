@@ -14,11 +14,11 @@ struct BloomFilter: Equatable {
     }
 
     /// A filter holding `hashes`, sized for their number.
-    init(hashes: Set<UInt64>) {
+    init(hashes: TokenHashSet) {
         let bits = max(64, Int((Double(hashes.count) * Self.bitsPerElement).rounded(.up)))
         words = [UInt64](repeating: 0, count: (bits + 63) / 64)
         hashCount = Self.defaultHashCount
-        for hash in hashes { insert(hash) }
+        hashes.forEach { insert($0) }
     }
 
     var bitCount: Int { words.count * 64 }

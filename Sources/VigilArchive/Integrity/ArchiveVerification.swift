@@ -147,12 +147,21 @@ public struct ArchiveVerification: Sendable {
         let file: SegmentFile
         do {
             file = try SegmentFile.open(path: path, number: number)
-            _ = try file.fileHeader()
         } catch {
             problems.append("segment \(name): \(error)")
             return
         }
         defer { file.close() }
+        do {
+            _ = try file.fileHeader()
+        } catch {
+            if case .badSegment(_, let reason) = error {
+                problems.append("segment \(name): not a usable archive segment: \(reason)")
+            } else {
+                problems.append("segment \(name): \(error)")
+            }
+            return
+        }
         var blocks: [(offset: Int, header: BlockHeader)]
         do {
             if let footer = try file.footer() {

@@ -1,5 +1,11 @@
 import VigilEvent
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Decodes a block's payload (after LZ4) back into records, keeping the same running state as
 /// ``BlockEncoder``.
 enum BlockDecoder {
@@ -8,7 +14,10 @@ enum BlockDecoder {
     ) throws(FormatFailure) -> [ArchiveRecord] {
         var records: [ArchiveRecord] = []
         records.reserveCapacity(Int(min(header.recordCount, 1 << 20)))
-        var input = ByteSource(payload)
+        var prefix = ByteSource(payload)
+        let recordsLength = try prefix.length()
+        var input = ByteSource(UnsafeRawBufferPointer(rebasing: payload[prefix.offset..<prefix.offset + recordsLength]))
+        var texts = ByteSource(UnsafeRawBufferPointer(rebasing: payload[(prefix.offset + recordsLength)...]))
         var hasContext = false
         var source: UInt32 = 0
         var sourceSequence: UInt64 = 0
@@ -27,9 +36,6 @@ enum BlockDecoder {
             let tagOffset = input.offset
             let tag = try input.u8()
             if tag & RecordTag.message != 0 {
-                guard tag & ~RecordTag.messageKnownBits == 0 else {
-                    throw FormatFailure(reason: "unknown record tag \(tag) at byte \(tagOffset)")
-                }
                 if tag & RecordTag.messageContext != 0 {
                     source = try source32(try input.varint())
                     sourceSequence = try input.varint()
@@ -38,8 +44,12 @@ enum BlockDecoder {
                 }
                 guard hasContext else { throw FormatFailure(reason: "message without its source at byte \(tagOffset)") }
                 var eventTime = Timestamp.distantPast
+                guard tag & RecordTag.messageHasEventTime != 0 || tag & RecordTag.messageSmallDeltaMask == 0 else {
+                    throw FormatFailure(reason: "event-time delta without an event time at byte \(tagOffset)")
+                }
                 if tag & RecordTag.messageHasEventTime != 0 {
-                    let delta = try input.zigzag()
+                    let small = (tag & RecordTag.messageSmallDeltaMask) >> RecordTag.messageSmallDeltaShift
+                    let delta = small != 0 ? Int64(small) - 1 : try input.zigzag()
                     let difference = tag & RecordTag.messageSecondsDelta != 0 ? delta &* 1_000_000_000 : delta
                     previousEventTime = previousEventTime &+ difference
                     eventTime = Timestamp(nanoseconds: previousEventTime)
@@ -53,8 +63,23 @@ enum BlockDecoder {
                     guard cut <= UInt64(UInt32.max) else { throw FormatFailure(reason: "bytes cut out of range at byte \(tagOffset)") }
                     bytesCut = UInt32(cut)
                 }
-                let count = try input.length()
-                let bytes = [UInt8](try input.bytes(count))
+                let bytes: [UInt8]
+                if tag & RecordTag.messageLengthPrefixed != 0 {
+                    let count = try input.varint()
+                    guard count <= UInt64(texts.buffer.count - texts.offset) else {
+                        throw FormatFailure(reason: "message text runs past the end of the block (record at byte \(tagOffset))")
+                    }
+                    bytes = [UInt8](try texts.bytes(Int(count)))
+                } else {
+                    let remaining = texts.buffer.count - texts.offset
+                    guard remaining > 0, let base = texts.buffer.baseAddress,
+                        let end = memchr(base + texts.offset, Int32(UInt8(ascii: "\n")), remaining)
+                    else {
+                        throw FormatFailure(reason: "message text has no end (record at byte \(tagOffset))")
+                    }
+                    bytes = [UInt8](try texts.bytes(UnsafeRawPointer(end) - (base + texts.offset)))
+                    texts.offset += 1
+                }
                 records.append(
                     .message(
                         ArchivedMessage(
@@ -106,6 +131,7 @@ enum BlockDecoder {
                 throw FormatFailure(reason: "unknown record tag \(tag) at byte \(tagOffset)")
             }
         }
+        guard texts.isAtEnd else { throw FormatFailure(reason: "\(texts.buffer.count - texts.offset) bytes of text no record uses") }
         guard messages == header.messageCount, records.count == Int(header.recordCount) else {
             throw FormatFailure(
                 reason:

@@ -16,12 +16,16 @@ import VigilEvent
 /// A write that fails (a full disk: ENOSPC, an I/O error) is logged once, naming the directory, and
 /// repeated every second at the same offset, so nothing written before is touched; meanwhile the queue
 /// fills and intake waits.
+///
+/// Call ``finish()`` before letting go of a writer: it seals the open segment and stops the thread (a
+/// writer never finished leaves its segment open, as a crash would; the next open recovers it).
 public final class ArchiveWriter: Sendable {
     /// The queue and counters shared by the callers and the writer thread.
     private final class Shared: @unchecked Sendable {
         // Everything below is read and written only with `condition` locked.
         let condition = NSCondition()
-        var items: [Item] = []
+        /// Taken items are set to nil at once, so that a batch's bytes are freed when it is written.
+        var items: [Item?] = []
         var head = 0
         var finishing = false
         /// Test hook: stop as a crash would, leaving the open segment unsealed.
@@ -151,6 +155,7 @@ public final class ArchiveWriter: Sendable {
             var item: Item?
             if shared.count > 0 {
                 item = shared.items[shared.head]
+                shared.items[shared.head] = nil
                 shared.head += 1
                 // Compact now and then rather than shifting the array on every take.
                 if shared.head >= 64 && shared.head * 2 >= shared.items.count {

@@ -15,14 +15,27 @@ enum RecordTag {
     static let messageSecondsDelta: UInt8 = 0x04
     /// Precision, flags and bytes cut follow (otherwise: the previous precision, no flags, none cut).
     static let messageExtras: UInt8 = 0x08
-    static let messageKnownBits: UInt8 = 0x8f
+    /// The text holds a line feed: its length is in the record (otherwise the text ends at the next line
+    /// feed of the text stream).
+    static let messageLengthPrefixed: UInt8 = 0x10
+    /// Two bits: 0, the event-time delta follows; 1 to 3, it is 0 to 2 whole seconds (most syslog lines:
+    /// the whole record is its tag).
+    static let messageSmallDeltaShift: UInt8 = 5
+    static let messageSmallDeltaMask: UInt8 = 0x60
 }
 
 /// Builds one block's payload on the writer thread: records in a compact encoding relative to running
 /// state that starts fresh in every block, so a block decodes alone; and what the block header and the
 /// sidecar index need (counts, time ranges, token hashes).
+///
+/// Message text goes to a stream of its own after the records, each text ended by a line feed (a text
+/// that holds one has its length in its record instead): lines next to lines give LZ4 longer matches
+/// than lines broken up by their metadata, and no length byte is needed. Measured on 200,000
+/// gen-authlog lines: interleaved with varint lengths 0.264 of the raw bytes, split 0.259, split and
+/// line-ended 0.246.
 struct BlockEncoder {
     private(set) var payload = ByteSink()
+    private(set) var texts = ByteSink()
     private(set) var messageCount = 0
     private(set) var recordCount = 0
     private(set) var firstSequence: UInt64
@@ -32,7 +45,7 @@ struct BlockEncoder {
     private(set) var minReceiveTime = Int64.max
     private(set) var maxReceiveTime = Int64.min
     /// Hashes of the distinct tokens of the block's messages, for its Bloom filter.
-    private(set) var tokenHashes = Set<UInt64>()
+    private(set) var tokenHashes = TokenHashSet()
 
     // Running state, the same as the decoder keeps.
     private var hasContext = false
@@ -42,19 +55,38 @@ struct BlockEncoder {
     private var previousEventTime: Int64 = 0
     private var precision: UInt8 = 0
 
-    init(nextSequence: UInt64, capacity: Int) {
+    init(nextSequence: UInt64, capacity: Int, hashCapacity: Int = 1024) {
         firstSequence = nextSequence
         self.nextSequence = nextSequence
-        payload = ByteSink(capacity: capacity)
+        payload = ByteSink(capacity: capacity / 8)
+        texts = ByteSink(capacity: capacity)
+        tokenHashes = TokenHashSet(capacity: hashCapacity)
     }
 
+    /// Stands in for the encoder while the writer works on it in a local variable.
+    static let placeholder = BlockEncoder(nextSequence: 0, capacity: 0, hashCapacity: 0)
+
     var isEmpty: Bool { recordCount == 0 }
-    var rawLength: Int { payload.bytes.count }
+    /// Bytes of the block's payload so far (what ``blockBytes()`` will hold, but for its length prefix).
+    var rawLength: Int { payload.bytes.count + texts.bytes.count }
+
+    /// The payload as compressed: the length of the records, the records, the message texts.
+    func blockBytes() -> [UInt8] {
+        var sink = ByteSink(capacity: rawLength + 10)
+        sink.varint(UInt64(payload.bytes.count))
+        sink.bytes.append(contentsOf: payload.bytes)
+        sink.bytes.append(contentsOf: texts.bytes)
+        return sink.bytes
+    }
 
     /// Starts the next block after this one was written.
     mutating func reset() {
-        let capacity = payload.bytes.capacity
-        self = BlockEncoder(nextSequence: nextSequence, capacity: capacity)
+        let capacity = texts.bytes.capacity
+        var hashes = tokenHashes
+        tokenHashes = TokenHashSet(capacity: 0)
+        hashes.removeAll()
+        self = BlockEncoder(nextSequence: nextSequence, capacity: capacity, hashCapacity: 0)
+        tokenHashes = hashes
     }
 
     private mutating func noteReceive(_ time: Int64) {
@@ -104,24 +136,27 @@ struct BlockEncoder {
             if !overflow && difference % 1_000_000_000 == 0 {
                 tag |= RecordTag.messageSecondsDelta
                 delta = difference / 1_000_000_000
+                if (0...2).contains(delta) { tag |= UInt8(delta + 1) << RecordTag.messageSmallDeltaShift }
             }
         }
         let hasExtras = message.precision != precision || message.flags.rawValue != 0 || message.bytesCut != 0
         if hasExtras { tag |= RecordTag.messageExtras }
+        let lengthPrefixed = bytes.contains(UInt8(ascii: "\n"))
+        if lengthPrefixed { tag |= RecordTag.messageLengthPrefixed }
         payload.u8(tag)
         if needsContext {
             payload.varint(UInt64(messageSource))
             payload.varint(messageSequence)
             payload.zigzag(receive)
         }
-        if hasEvent { payload.zigzag(delta) }
+        if hasEvent && tag & RecordTag.messageSmallDeltaMask == 0 { payload.zigzag(delta) }
         if hasExtras {
             payload.u8(message.precision)
             payload.u8(message.flags.rawValue)
             payload.varint(UInt64(message.bytesCut))
         }
-        payload.varint(UInt64(bytes.count))
-        payload.append(bytes)
+        texts.append(bytes)
+        if lengthPrefixed { payload.varint(UInt64(bytes.count)) } else { texts.u8(UInt8(ascii: "\n")) }
 
         recordCount += 1
         messageCount += 1
@@ -162,9 +197,9 @@ struct BlockEncoder {
     }
 
     /// The block's header for its compressed bytes.
-    func header(compressed: [UInt8]) -> BlockHeader {
+    func header(compressed: [UInt8], rawLength: Int) -> BlockHeader {
         BlockHeader(
-            compressedLength: UInt32(compressed.count), rawLength: UInt32(payload.bytes.count), messageCount: UInt32(messageCount),
+            compressedLength: UInt32(compressed.count), rawLength: UInt32(rawLength), messageCount: UInt32(messageCount),
             recordCount: UInt32(recordCount), firstSequence: firstSequence,
             minEventTime: minEventTime == .max ? Timestamp.distantPast.nanoseconds : minEventTime,
             maxEventTime: maxEventTime == .min ? Timestamp.distantPast.nanoseconds : maxEventTime,

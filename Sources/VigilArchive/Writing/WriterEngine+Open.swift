@@ -118,7 +118,7 @@ extension WriterEngine {
         // The index needs each block's tokens: decode them (only after a crash).
         var filters: [BloomFilter] = []
         for (i, block) in blocks.enumerated() {
-            var hashes = Set<UInt64>()
+            var hashes = TokenHashSet()
             if let records = try? file.records(block: i, offset: block.offset, expected: nil).1 {
                 for case .message(let message) in records {
                     message.bytes.withUnsafeBytes { ArchiveTokens.forEach(in: $0) { hashes.insert(ArchiveTokenHash.hash($0)) } }

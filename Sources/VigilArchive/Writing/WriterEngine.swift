@@ -87,21 +87,38 @@ final class WriterEngine: @unchecked Sendable {
         encoder.appendBatchHeader(batch, messageCount: count)
         noteRecord()
         counters.batches += 1
+        // The encoder is moved into a local for the loop: mutating it in place through `self` (a class)
+        // cost a runtime exclusivity check per access, 16 % of the writer's time in a release build.
+        var local = takeEncoder()
+        var rawBytes: UInt64 = 0
         batch.bytes.withUnsafeBytes { buffer in
             for (i, message) in batch.messages.enumerated() {
                 // A range outside the buffer is clamped rather than trusted.
                 let lower = min(message.range.lowerBound, buffer.count)
                 let upper = min(max(message.range.upperBound, lower), buffer.count)
                 let bytes = UnsafeRawBufferPointer(rebasing: buffer[lower..<upper])
-                encoder.appendMessage(
+                local.appendMessage(
                     source: batch.source, sourceSequence: batch.firstSequence &+ UInt64(i), receiveTime: batch.receiveTime.nanoseconds,
                     message: message, bytes: bytes)
-                counters.messages += 1
-                counters.rawBytes += UInt64(bytes.count)
-                if encoder.rawLength >= options.blockSize { writeBlock() }
+                rawBytes += UInt64(bytes.count)
+                if local.rawLength >= options.blockSize {
+                    encoder = local
+                    writeBlock()
+                    local = takeEncoder()
+                }
             }
         }
+        encoder = local
+        counters.messages += UInt64(count)
+        counters.rawBytes += rawBytes
         if encoder.rawLength >= options.blockSize { writeBlock() }
+    }
+
+    /// The encoder, leaving an empty placeholder in its place (so that the local copy is not shared).
+    private func takeEncoder() -> BlockEncoder {
+        var taken = BlockEncoder.placeholder
+        swap(&taken, &encoder)
+        return taken
     }
 
     func append(_ record: ArchiveControlRecord) {
@@ -117,10 +134,15 @@ final class WriterEngine: @unchecked Sendable {
     /// When the writer thread must wake with no new record: the flush interval of a pending block, the
     /// age of the open segment.
     var nextDeadline: Int64? {
+        // Saturating: a huge interval must mean "never", not a time that wrapped into the past.
+        func after(_ start: Int64, _ interval: Timestamp.Duration) -> Int64 {
+            let (sum, overflow) = start.addingReportingOverflow(max(0, interval.nanoseconds))
+            return overflow ? .max : sum
+        }
         var deadline: Int64?
-        if let started = blockStarted { deadline = started &+ options.flushInterval.nanoseconds }
+        if let started = blockStarted { deadline = after(started, options.flushInterval) }
         if let open {
-            let sealAt = open.created &+ options.segmentAge.nanoseconds
+            let sealAt = after(open.created, options.segmentAge)
             deadline = min(deadline ?? sealAt, sealAt)
         }
         return deadline
@@ -128,11 +150,11 @@ final class WriterEngine: @unchecked Sendable {
 
     /// Flushes a block whose interval passed and seals a segment that is old enough.
     func runTimers(now: Int64) {
-        if let started = blockStarted, now &- started >= options.flushInterval.nanoseconds, !encoder.isEmpty {
+        if let started = blockStarted, now - started >= options.flushInterval.nanoseconds, !encoder.isEmpty {
             counters.flushes += 1
             writeBlock()
         }
-        if let open, now &- open.created >= options.segmentAge.nanoseconds {
+        if let open, now - open.created >= options.segmentAge.nanoseconds {
             writeBlock()
             sealOpenSegment()
         }
@@ -159,8 +181,9 @@ final class WriterEngine: @unchecked Sendable {
         blockStarted = nil
         guard !encoder.isEmpty else { return }
         if open == nil { startSegment() }
-        let compressed = BlockCompression.compress(encoder.payload.bytes)
-        let header = encoder.header(compressed: compressed)
+        let raw = encoder.blockBytes()
+        let compressed = BlockCompression.compress(raw)
+        let header = encoder.header(compressed: compressed, rawLength: raw.count)
         var bytes = header.encoded()
         bytes.append(contentsOf: compressed)
         let offset = open!.offset
@@ -175,7 +198,7 @@ final class WriterEngine: @unchecked Sendable {
         }
         open!.hasher.update(data: bytes)
         open!.offset += bytes.count
-        open!.rawBytes += encoder.rawLength
+        open!.rawBytes += raw.count
         open!.blocks.append((offset, header))
         open!.filters.append(BloomFilter(hashes: encoder.tokenHashes))
         counters.blocksWritten += 1
