@@ -63,7 +63,14 @@ enum FileIO {
         return nil
     }
 
+    /// Makes `path` and any parents it lacks (`mkdir -p`: `--archive /var/lib/vigil/archive` on a
+    /// fresh machine).
     static func makeDirectory(_ path: String) throws(ArchiveError) {
+        if mkdir(path, 0o755) == 0 || errno == EEXIST { return }
+        guard errno == ENOENT, let slash = path.dropLast().lastIndex(of: "/"), slash != path.startIndex else {
+            throw .io(path: path, operation: "mkdir", code: errno)
+        }
+        try makeDirectory(String(path[..<slash]))
         if mkdir(path, 0o755) != 0 && errno != EEXIST { throw .io(path: path, operation: "mkdir", code: errno) }
     }
 
