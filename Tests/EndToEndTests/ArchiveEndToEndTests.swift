@@ -109,6 +109,14 @@ struct ArchiveEndToEndTests {
             #expect(found.status == 0, "\(found.stderr)")
             #expect(String(decoding: found.stdout, as: UTF8.self).split(separator: "\n").map(String.init) == expected, "\(ip)")
         }
+        // --json prints what vigil parse prints for those events; --limit stops early; --no-index finds the same.
+        let json = try Self.output(["search", "--archive", archive, "--where", "src_ip=173.234.31.186", "--json", "--limit", "2"])
+        let jsonLines = String(decoding: json.stdout, as: UTF8.self).split(separator: "\n").map(String.init)
+        #expect(jsonLines.count == 2)
+        #expect(jsonLines.allSatisfy { parsed.stdout.contains(String($0.prefix(60))) && $0.contains(#""src_ip":"173.234.31.186""#) })
+        let scanned = try Self.output(["search", "--archive", archive, "--where", "src_ip=173.234.31.186", "--no-index"])
+        let indexed = try Self.output(["search", "--archive", archive, "--where", "src_ip=173.234.31.186"])
+        #expect(scanned.stdout == indexed.stdout && !indexed.stdout.isEmpty)
         for pattern in [#"Failed password for (invalid user )?\w+ from 112\."#, #"port \d{5} ssh2$"#, "^Dec 10 07:0[0-4]"] {
             let grep = Process()
             grep.executableURL = URL(fileURLWithPath: "/usr/bin/env")

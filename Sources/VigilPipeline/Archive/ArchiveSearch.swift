@@ -18,6 +18,8 @@ public struct ArchiveQuery: Sendable {
     /// Normalized events (what `vigil parse` prints) instead of raw messages.
     public var json = false
     public var limit: Int?
+    /// Whether the Bloom filters may rule out blocks (`--no-index` reads every block in the time range).
+    public var usesIndex = true
 
     public init() {}
 }
@@ -66,7 +68,7 @@ public struct ArchiveSearch {
         var report = ArchiveSearchReport()
         var candidates: [(segment: Int, block: Int, info: ArchiveBlockInfo)] = []
         for segment in reader.segments {
-            let index = reader.index(segment: segment.number)
+            let index = query.usesIndex ? reader.index(segment: segment.number) : nil
             for (number, block) in segment.blocks.enumerated() {
                 report.blocks += 1
                 if let from = query.from, block.maxEventTime < from { continue }

@@ -45,6 +45,11 @@ struct SearchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Print at most this many.", valueName: "n"))
     var limit: Int?
 
+    @Flag(
+        name: .customLong("no-index"),
+        help: "Read every block in the time range: for a --where value a decoder takes out of the middle of a word.")
+    var noIndex = false
+
     @OptionGroup(title: "Decoders") var decoders: DecoderOptions
 
     func validate() throws {
@@ -74,6 +79,7 @@ struct SearchCommand: ParsableCommand {
         query.json = json
         query.arrivalOrder = arrivalOrder
         query.limit = limit
+        query.usesIndex = !noIndex
         var ruleOptions = RuleLoadOptions()
         decoders.apply(to: &ruleOptions)
         let needsDecoders = json || !conditions.isEmpty
