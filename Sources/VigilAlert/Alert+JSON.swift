@@ -46,6 +46,14 @@ extension Alert {
             JSONOutput.appendRaw(#","event":"#, to: &out)
             out.append(contentsOf: event.utf8)
         }
+        if !archiveReferences.isEmpty {
+            JSONOutput.appendRaw(#","archive_refs":["#, to: &out)
+            for (i, reference) in archiveReferences.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSONOutput.appendInteger(reference, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        }
         out.append(UInt8(ascii: "}"))
     }
 

@@ -93,6 +93,9 @@ public struct Alert: Sendable {
     public var tier: Int = 1
     /// The tier the alert had before its episode escalated, when it did.
     public var escalatedFrom: Int?
+    /// With `--archive`: the archive sequence numbers of the evidence events (`vigil show --archive DIR
+    /// SEQUENCE` prints them as received).
+    public var archiveReferences: [UInt64] = []
     /// The host the alert is about, when one host is: a detection's event's, a correlation's `host`
     /// group value.
     public var host: String?

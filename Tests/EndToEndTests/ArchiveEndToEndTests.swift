@@ -166,6 +166,30 @@ struct ArchiveEndToEndTests {
         #expect(try Self.alertIDs(directory.file("replay.jsonl")) == liveIDs)
     }
 
+    @Test("detection alerts carry archive_refs; vigil show prints the raw message each one points at")
+    func evidenceReferences() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let archive = directory.file("archive")
+        let run = try Self.archiveRun(["samples/auth.log", "samples/web.log"], archive: archive, alerts: directory.file("alerts.jsonl"))
+        #expect(run.status == 0, "\(run.stderr)")
+        let alerts = try String(contentsOfFile: directory.file("alerts.jsonl"), encoding: .utf8).split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+        }
+        let referenced = alerts.filter { $0["archive_refs"] != nil }
+        #expect(referenced.count >= 20)
+        #expect(referenced.allSatisfy { $0["kind"] as? String == "detection" && $0["event"] != nil })
+        for alert in referenced.prefix(40) {
+            let reference = (alert["archive_refs"] as! [NSNumber])[0].stringValue
+            let shown = try Self.output(["show", "--archive", archive, reference])
+            #expect(shown.status == 0, "\(shown.stderr)")
+            let message = ((alert["event"] as! [String: Any])["msg"] as! String)
+            #expect(String(decoding: shown.stdout, as: UTF8.self).contains(message), "\(reference): \(message)")
+        }
+        let missing = try Self.output(["show", "--archive", archive, "999999999"])
+        #expect(missing.status == 1 && missing.stderr.contains("not in the archive"))
+    }
+
     @Test("verify: a clean archive verifies against its head; a flipped byte, a deleted segment and a wrong head are named")
     func verifyFindsDamage() throws {
         let directory = TemporaryDirectory()

@@ -47,6 +47,9 @@ public final class ArchiveWriter: Sendable {
     public let directory: String
     /// What opening found: the torn end of a segment a crash left, cut off.
     public let recovery: ArchiveRecovery
+    /// The archive sequence the first message appended from now on gets; messages are numbered densely
+    /// in the order appended, so the pipeline knows each message's number as it hands it over.
+    public let firstSequence: UInt64
     private let shared = Shared()
     private let capacity: Int
     private let logger: Logger
@@ -69,6 +72,7 @@ public final class ArchiveWriter: Sendable {
         let engine = WriterEngine(directory: directory, options: options, logger: logger, key: key, faults: faults)
         try engine.openArchive()
         recovery = engine.recovery
+        firstSequence = engine.encoder.nextSequence
         shared.engineCounters = engine.counters
         let shared = shared
         let thread = Thread { Self.run(engine: engine, shared: shared) }

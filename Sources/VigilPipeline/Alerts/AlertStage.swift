@@ -93,7 +93,7 @@ struct AlertStage: OrderedStage {
         if !result.renderedAlerts.isEmpty { finishRendered(&result) }
         if let detections = result.detections {
             result.detections = nil
-            fold(detections)
+            fold(detections, archiveFirstSequence: result.archiveFirstSequence)
         }
         // Alerts the batch's own detections made (closings and health alerts come after).
         let made = lines.count
@@ -144,7 +144,7 @@ struct AlertStage: OrderedStage {
     }
 
     /// Folds a batch's detections into episodes.
-    private mutating func fold(_ detections: DetectionRecords) {
+    private mutating func fold(_ detections: DetectionRecords, archiveFirstSequence: UInt64?) {
         counters.received += UInt64(detections.count)
         var made: [(DetectionEpisodes.Emission, DetectionEpisodes.Key, DetectionEpisodes.Episode)] = []
         for record in detections.records {
@@ -153,7 +153,9 @@ struct AlertStage: OrderedStage {
             var carried = false
             var opened = false
             episodes.record(
-                DetectionEpisodes.Detection(rule: info.stable, keyHash: record.keyHash, time: record.time, tier: info.tier, gap: info.gap),
+                DetectionEpisodes.Detection(
+                    rule: info.stable, keyHash: record.keyHash, time: record.time, tier: info.tier, gap: info.gap,
+                    archiveSequence: archiveFirstSequence.map { $0 &+ UInt64(record.event) }),
                 evidence: { buffer in
                     buffer.removeAll(keepingCapacity: true)
                     buffer.append(contentsOf: detections.evidence(of: record))
@@ -275,7 +277,10 @@ struct AlertStage: OrderedStage {
         alert.episode = Alert.Episode(
             id: episode.id, state: state, windows: 0, events: episode.count, firstSeen: Timestamp(nanoseconds: episode.firstSeen),
             lastSeen: Timestamp(nanoseconds: episode.lastSeen))
-        if let evidence = episode.evidence { alert.event = render(evidence) }
+        if let evidence = episode.evidence {
+            alert.event = render(evidence)
+            if let sequence = evidence.archiveSequence { alert.archiveReferences = [sequence] }
+        }
         var hasher = AlertID.Hasher("detection-episode")
         hasher.feed(rule.id)
         hasher.feed(episode.id)

@@ -24,6 +24,8 @@ struct DetectionEpisodes {
         var bytes: [UInt8]
         var form: CorrelationBatch.EvidenceForm
         var time: EvidenceTime
+        /// With `--archive`: the event's archive sequence.
+        var archiveSequence: UInt64?
     }
 
     struct Episode {
@@ -66,6 +68,8 @@ struct DetectionEpisodes {
         var gap: Int64
         /// How many detections this one stands for (health signals: the events affected).
         var weight: Int = 1
+        /// With `--archive`: the event's archive sequence (its evidence reference).
+        var archiveSequence: UInt64? = nil
     }
 
     let maxOpen: Int
@@ -120,7 +124,9 @@ struct DetectionEpisodes {
                 // In place: a detection that folds allocates nothing.
                 open.values[index].count += detection.weight
                 open.values[index].lastSeen = max(open.values[index].lastSeen, detection.time)
-                Self.keep(evidence, in: &open.values[index], budget: evidenceBudget, used: &evidenceBytes, over: &evidenceOverBudget)
+                Self.keep(
+                    evidence, reference: detection.archiveSequence, in: &open.values[index], budget: evidenceBudget, used: &evidenceBytes,
+                    over: &evidenceOverBudget)
                 var escalated = false
                 if open.values[index].escalatedFrom == nil && open.values[index].tier < 3 && escalationDue(open.values[index]) {
                     open.values[index].escalatedFrom = open.values[index].tier
@@ -141,7 +147,9 @@ struct DetectionEpisodes {
             id: issue(episodeID(detection.time)), firstSeen: detection.time, lastSeen: detection.time,
             lastAlert: detection.time, count: detection.weight, tier: detection.tier, escalatedFrom: nil, gap: detection.gap,
             scheduled: detection.time &+ detection.gap, evidence: nil, updates: 0, keyValues: keyValues, host: host)
-        Self.keep(evidence, in: &episode, budget: evidenceBudget, used: &evidenceBytes, over: &evidenceOverBudget)
+        Self.keep(
+            evidence, reference: detection.archiveSequence, in: &episode, budget: evidenceBudget, used: &evidenceBytes,
+            over: &evidenceOverBudget)
         open[key] = episode
         deadlines.push(deadline: detection.time &+ detection.gap, key: key)
         emit(.opened, key, episode, true)
@@ -166,13 +174,15 @@ struct DetectionEpisodes {
     }
 
     private static func keep(
-        _ evidence: (inout [UInt8]) -> (CorrelationBatch.EvidenceForm, EvidenceTime), in episode: inout Episode, budget evidenceBudget: Int,
+        _ evidence: (inout [UInt8]) -> (CorrelationBatch.EvidenceForm, EvidenceTime), reference: UInt64?, in episode: inout Episode,
+        budget evidenceBudget: Int,
         used evidenceBytes: inout Int, over evidenceOverBudget: inout UInt64
     ) {
         var kept = episode.evidence ?? Evidence(bytes: [], form: .message, time: EvidenceTime(received: .distantPast))
         episode.evidence = nil  // unique, so the buffer is reused in place
         let old = kept.bytes.count
         (kept.form, kept.time) = evidence(&kept.bytes)
+        kept.archiveSequence = reference
         if evidenceBytes - old + kept.bytes.count > evidenceBudget {
             evidenceBytes -= old
             evidenceOverBudget += 1

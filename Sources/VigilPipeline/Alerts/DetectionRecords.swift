@@ -28,6 +28,8 @@ struct DetectionRecords: Sendable {
         var evidenceCount: UInt32
         var evidenceForm: CorrelationBatch.EvidenceForm
         var evidenceTime: EvidenceTime
+        /// The event's index in its batch (its archive sequence is the batch's first plus this).
+        var event: UInt32
     }
 
     private(set) var records: [Record] = []
@@ -41,7 +43,7 @@ struct DetectionRecords: Sendable {
     /// Adds a detection. `keyValue(i)` gives key value `i` of `keyCount` (nil: the event lacks the field).
     mutating func add(
         rule: UInt32, time: Int64, keyCount: Int, keyValue: (Int) -> UnsafeRawBufferPointer?, host: UnsafeRawBufferPointer?,
-        evidence: UnsafeRawBufferPointer, form: CorrelationBatch.EvidenceForm, evidenceTime: EvidenceTime
+        evidence: UnsafeRawBufferPointer, form: CorrelationBatch.EvidenceForm, evidenceTime: EvidenceTime, event: Int = 0
     ) {
         let keyStart = bytes.count
         var hash = FNV1a.basis ^ (UInt64(rule) &* 0x9E37_79B9_7F4A_7C15)
@@ -65,7 +67,7 @@ struct DetectionRecords: Sendable {
                 rule: rule, time: time, keyHash: hash, keyStart: UInt32(keyStart), keyCount: UInt32(keyEnd - keyStart),
                 hostStart: UInt32(hostStart), hostCount: host == nil ? Self.missing : UInt32(host!.count),
                 evidenceStart: UInt32(evidenceStart), evidenceCount: UInt32(evidence.count), evidenceForm: form,
-                evidenceTime: evidenceTime))
+                evidenceTime: evidenceTime, event: UInt32(truncatingIfNeeded: event)))
     }
 
     private mutating func appendLength(_ length: UInt32) {

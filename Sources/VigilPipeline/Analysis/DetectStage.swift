@@ -115,12 +115,12 @@ struct DetectStage: BatchStage {
                 json.withUnsafeBytes { json in
                     records.add(
                         rule: rule, time: time, keyCount: positions.count, keyValue: keyValue, host: hostBytes, evidence: json, form: .json,
-                        evidenceTime: EvidenceTime(received: .distantPast))
+                        evidenceTime: EvidenceTime(received: .distantPast), event: index)
                 }
             default:
                 records.add(
                     rule: rule, time: time, keyCount: positions.count, keyValue: keyValue, host: hostBytes, evidence: message,
-                    form: .message, evidenceTime: evidenceTime)
+                    form: .message, evidenceTime: evidenceTime, event: index)
             }
         }
     }

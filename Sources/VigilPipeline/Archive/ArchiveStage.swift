@@ -25,12 +25,15 @@ struct ArchiveStage: OrderedStage {
     /// Ends of the roster's history already recorded.
     private var endsRecorded = 0
     private var pendingEnds: [(source: SourceID, beforeTicket: UInt64)] = []
+    /// The archive sequence the next message gets (the writer numbers messages densely as appended).
+    private var nextSequence: UInt64
 
     init(writer: ArchiveWriter, roster: SourceRoster, names: @escaping @Sendable (SourceID) -> String, live: Bool) {
         self.writer = writer
         self.roster = roster
         self.names = names
         self.recordsTicks = live
+        self.nextSequence = writer.firstSequence
         let expected = roster.expected.map { ArchiveRunStart.ExpectedSource(source: $0.rawValue, name: names($0)) }
         writer.append(
             .runStart(ArchiveRunStart(run: UInt64.random(in: 0...UInt64.max), wallTime: WallClock.now(), expectedSources: expected)))
@@ -68,6 +71,8 @@ struct ArchiveStage: OrderedStage {
                     source: result.source.rawValue, sourceName: names(result.source), firstSequence: result.firstSequence,
                     receiveTime: result.receiveTime, clock: batch.clock, bytes: batch.bytes, messages: messages))
             counters.emitted &+= UInt64(messages.count)
+            result.archiveFirstSequence = nextSequence
+            nextSequence &+= UInt64(messages.count)
         }
         recordEnds(before: result.ticket + 1)
     }

@@ -44,6 +44,9 @@ public struct BatchResult: Sendable {
     public var progressTime: Timestamp?
     /// The parsed events, when retained.
     public var events: EventBatch?
+    /// With `--archive`: the archive sequence of the batch's first message, set by the archive stage
+    /// (event `i` has this plus `i`).
+    public var archiveFirstSequence: UInt64?
     public var parse: ParseCounters
     /// The worker stages' counters for this batch, in stage order.
     public var stageCounters: [StageCounters]
@@ -65,6 +68,7 @@ public struct BatchResult: Sendable {
         self.renderedAlerts = []
         self.progressTime = nil
         self.events = nil
+        self.archiveFirstSequence = nil
         self.parse = ParseCounters()
         self.stageCounters = []
     }

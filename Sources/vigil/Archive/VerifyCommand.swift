@@ -72,18 +72,29 @@ struct ArchiveHeadCommand: ParsableCommand {
 struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Print archived messages by reference (SEGMENT:BLOCK:SEQUENCE), as received.")
+        abstract: "Print archived messages as received, by archive sequence (an alert's archive_refs) or SEGMENT:BLOCK:SEQUENCE.")
 
     @Option(help: ArgumentHelp("The archive directory.", valueName: "dir"))
     var archive: String
 
-    @Argument(help: ArgumentHelp("References SEGMENT:BLOCK:SEQUENCE.", valueName: "ref"))
+    @Argument(help: ArgumentHelp("Archive sequences (an alert's archive_refs), or SEGMENT:BLOCK:SEQUENCE.", valueName: "ref"))
     var references: [String]
 
     func validate() throws {
-        for reference in references where ArchiveReference(reference) == nil {
-            throw ValidationError("'\(reference)' is no archive reference (SEGMENT:BLOCK:SEQUENCE)")
+        for reference in references where ArchiveReference(reference) == nil && UInt64(reference) == nil {
+            throw ValidationError("'\(reference)' is no archive reference (SEQUENCE or SEGMENT:BLOCK:SEQUENCE)")
         }
+    }
+
+    /// The block holding archive sequence `sequence`, from the block headers.
+    static func locate(_ sequence: UInt64, in reader: ArchiveReader) -> ArchiveReference? {
+        for segment in reader.segments {
+            for (number, block) in segment.blocks.enumerated()
+            where block.firstSequence <= sequence && sequence < block.firstSequence + UInt64(block.messageCount) {
+                return ArchiveReference(segment: segment.number, block: number, sequence: sequence)
+            }
+        }
+        return nil
     }
 
     func run() throws {
@@ -95,9 +106,10 @@ struct ShowCommand: ParsableCommand {
         }
         var missing = 0
         for text in references {
-            let reference = ArchiveReference(text)!
             do {
-                if let message = try reader.message(at: reference) {
+                if let reference = ArchiveReference(text) ?? UInt64(text).flatMap({ Self.locate($0, in: reader) }),
+                    let message = try reader.message(at: reference)
+                {
                     FileHandle.standardOutput.write(Data(message.bytes + [UInt8(ascii: "\n")]))
                 } else {
                     FileHandle.standardError.write(Data("vigil show: \(text): not in the archive\n".utf8))
