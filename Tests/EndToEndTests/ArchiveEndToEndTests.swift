@@ -88,6 +88,7 @@ struct ArchiveEndToEndTests {
         let found = Self.lines(search.stdout)
         #expect(found.count == expected.count)
         #expect(found == expected.map { Data($0) })
+        #expect(run.stderr.contains("archive: \(expected.count) messages"), "\(run.stderr)")
     }
 
     @Test("--where src_ip=IP returns exactly the events vigil parse decodes with that src_ip; --grep exactly what grep -P finds")

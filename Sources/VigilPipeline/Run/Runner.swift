@@ -221,6 +221,7 @@ public enum Runner {
             for case let stage as EventProgressStage in stages { summary.eventTime.merge(stage.eventTime) }
             summary.loadTime = rules.loadTime
             summary.reloads = reloads
+            summary.archive = archiveWriter?.counters
             summary.failedReloads = reloader.failed
             summary.peakMemoryBytes = peakResidentBytes()
             summary.ringOccupancy = pipeline.ringOccupancy

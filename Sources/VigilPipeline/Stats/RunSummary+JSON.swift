@@ -14,6 +14,19 @@ extension RunSummary {
         }
         object.integer("reloads", reloads)
         object.integer("failed_reloads", failedReloads)
+        if let archive {
+            object.nested("archive") { inner in
+                inner.integer("messages", archive.messages)
+                inner.integer("batches", archive.batches)
+                inner.integer("raw_bytes", archive.rawBytes)
+                inner.integer("stored_bytes", archive.compressedBytes)
+                inner.integer("blocks", archive.blocksWritten)
+                inner.integer("segments_sealed", archive.segmentsSealed)
+                inner.integer("segments_deleted", archive.segmentsDeleted)
+                inner.integer("waited_nanoseconds", archive.waitedNanoseconds)
+                inner.integer("full_disk_waits", archive.fullDiskWaits)
+            }
+        }
         object.double("events_per_second", eventsPerSecond.rounded())
         object.integer("workers", UInt64(workers))
         object.integer("peak_memory_bytes", peakMemoryBytes)

@@ -1,6 +1,9 @@
 import VigilEvent
 
 extension RunSummary {
+    /// `bytes` in MB (10^6), one decimal.
+    static func megabytes(_ bytes: UInt64) -> Double { (Double(bytes) / 100_000).rounded() / 10 }
+
     /// The summary `vigil run` prints on stderr.
     public func text() -> String {
         text(listingUnmatchedShapes: false)
@@ -21,6 +24,14 @@ extension RunSummary {
                 + "logsource mapping and rules \(Self.milliseconds(load.rules)) s; CPU \(Self.milliseconds(load.cpu)) s), before any input")
         if reloads + failedReloads > 0 {
             lines.append("  reloads (SIGHUP): \(reloads), failed reloads: \(failedReloads)")
+        }
+        if let archive {
+            let ratio = archive.compressedBytes > 0 ? Double(archive.rawBytes) / Double(archive.compressedBytes) : 0
+            let waited = Double(archive.waitedNanoseconds / 1_000_000) / 1000
+            lines.append(
+                "  archive: \(archive.messages) messages, \(Self.megabytes(archive.rawBytes)) MB raw stored in \(Self.megabytes(archive.compressedBytes)) MB "
+                    + "(1/\((ratio * 100).rounded() / 100)), \(archive.blocksWritten) blocks, \(archive.segmentsSealed) segments sealed, "
+                    + "\(archive.segmentsDeleted) deleted; intake waited \(waited) s for the writer, full-disk waits \(archive.fullDiskWaits)")
         }
         let formats = EventFormat.allCases.map { "\($0.name) \(parse.events(in: $0))" }
         lines.append("  by format: " + formats.joined(separator: ", "))

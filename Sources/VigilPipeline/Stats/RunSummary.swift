@@ -1,3 +1,4 @@
+import VigilArchive
 import VigilEvent
 import VigilIngest
 
@@ -28,6 +29,8 @@ public struct RunSummary: Sendable {
     /// Reloads (SIGHUP) that switched the run to a new rule set, and those that failed (the rule set
     /// had errors, and the running set stayed).
     public var reloads: UInt64 = 0
+    /// With `--archive`: what the archive writer did (messages, bytes raw and stored, waits).
+    public var archive: ArchiveCounters?
     public var failedReloads: UInt64 = 0
 
     /// Seconds spent loading, by part.
