@@ -31,7 +31,8 @@ extension RunSummary {
             lines.append(
                 "  archive: \(archive.messages) messages, \(Self.megabytes(archive.rawBytes)) MB raw stored in \(Self.megabytes(archive.compressedBytes)) MB "
                     + "(1/\((ratio * 100).rounded() / 100)), \(archive.blocksWritten) blocks, \(archive.segmentsSealed) segments sealed, "
-                    + "\(archive.segmentsDeleted) deleted; intake waited \(waited) s for the writer, full-disk waits \(archive.fullDiskWaits)")
+                    + "\(archive.segmentsDeleted) deleted; intake waited \(waited) s for the writer, full-disk waits \(archive.fullDiskWaits)"
+            )
         }
         let formats = EventFormat.allCases.map { "\($0.name) \(parse.events(in: $0))" }
         lines.append("  by format: " + formats.joined(separator: ", "))
