@@ -172,7 +172,7 @@ struct BlockEncoder {
         }
         precision = message.precision
         noteReceive(receive)
-        ArchiveTokens.forEach(in: bytes) { tokenHashes.insert(ArchiveTokenHash.hash($0)) }
+        tokenHashes.insertTokens(of: bytes)
     }
 
     mutating func appendControl(_ record: ArchiveControlRecord) {
