@@ -1,5 +1,11 @@
 import VigilEvent
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Record tags of a block payload (docs/archive.md). A message's tag has the high bit set and carries
 /// what follows in its low bits.
 enum RecordTag {
@@ -141,7 +147,9 @@ struct BlockEncoder {
         }
         let hasExtras = message.precision != precision || message.flags.rawValue != 0 || message.bytesCut != 0
         if hasExtras { tag |= RecordTag.messageExtras }
-        let lengthPrefixed = bytes.contains(UInt8(ascii: "\n"))
+        // memchr, not `contains`: measured in a release build, the generic loop ran at ~1.1 GB/s (a sixth
+        // of the writer's time once tokenizing got faster), memchr at ~16 GB/s.
+        let lengthPrefixed = bytes.baseAddress.map { memchr($0, Int32(UInt8(ascii: "\n")), bytes.count) != nil } ?? false
         if lengthPrefixed { tag |= RecordTag.messageLengthPrefixed }
         payload.u8(tag)
         if needsContext {
@@ -172,7 +180,7 @@ struct BlockEncoder {
         }
         precision = message.precision
         noteReceive(receive)
-        ArchiveTokens.forEach(in: bytes) { tokenHashes.insert(ArchiveTokenHash.hash($0)) }
+        tokenHashes.insertTokens(of: bytes)
     }
 
     mutating func appendControl(_ record: ArchiveControlRecord) {

@@ -121,7 +121,7 @@ extension WriterEngine {
             var hashes = TokenHashSet()
             if let records = try? file.records(block: i, offset: block.offset, expected: nil).1 {
                 for case .message(let message) in records {
-                    message.bytes.withUnsafeBytes { ArchiveTokens.forEach(in: $0) { hashes.insert(ArchiveTokenHash.hash($0)) } }
+                    message.bytes.withUnsafeBytes { hashes.insertTokens(of: $0) }
                 }
                 filters.append(BloomFilter(hashes: hashes))
             } else {
