@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 import VigilArchive
 import VigilDecode
 import VigilEvent
@@ -121,12 +126,39 @@ public struct ArchiveSearch {
         return report
     }
 
+    /// Whether `needle` occurs in `haystack`: `memchr` to each candidate first byte, then `memcmp`
+    /// (Glibc's `memmem` is not imported into Swift).
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty else { return true }
+        guard haystack.count >= needle.count else { return false }
+        return haystack.withUnsafeBytes { h in
+            needle.withUnsafeBytes { n in
+                let last = h.count - n.count
+                var offset = 0
+                while offset <= last {
+                    guard let found = memchr(h.baseAddress! + offset, Int32(n[0]), last - offset + 1) else { return false }
+                    let at = h.baseAddress!.distance(to: UnsafeRawPointer(found))
+                    if memcmp(h.baseAddress! + at, n.baseAddress!, n.count) == 0 { return true }
+                    offset = at + 1
+                }
+                return false
+            }
+        }
+    }
+
     /// The block's messages that pass the time range, `--grep` and `--where`, as output lines.
     private mutating func matches(in records: [ArchiveRecord]) -> [(time: Timestamp, sequence: UInt64, line: [UInt8])] {
         var messages: [ArchivedMessage] = []
         for case .message(let message) in records {
             if let from = query.from, message.eventTime < from { continue }
             if let to = query.to, message.eventTime >= to { continue }
+            // A decoded value is the message's own bytes unless the message escapes it (JSON `\u0031`): a
+            // message without a backslash that holds no condition's value cannot match, and is not parsed.
+            if !conditionSymbols.isEmpty && !message.bytes.contains(UInt8(ascii: "\\"))
+                && !conditionSymbols.allSatisfy({ Self.contains(message.bytes, $0.1) })
+            {
+                continue
+            }
             if let grep = query.grep {
                 let found = message.bytes.withUnsafeBytes { scratch.match(grep, in: $0) }
                 guard found == .match else { continue }
