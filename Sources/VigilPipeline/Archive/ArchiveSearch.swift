@@ -1,13 +1,14 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
 import VigilArchive
 import VigilDecode
 import VigilEvent
 import VigilIngest
 import VigilRegex
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// What `vigil search` looks for in an archive.
 public struct ArchiveQuery: Sendable {
