@@ -698,6 +698,8 @@
         alert.metric !== undefined ? `  ·  ${metricText(alert.metric)}` : '',
         alert.escalated_from !== undefined ? `  ·  escalated from tier ${textOf(alert.escalated_from)}` : '',
         `  ·  tier ${textOf(alert.tier)}  ·  id ${textOf(alert.id)}`,
+        // The raw message in the forensic archive: vigil show --archive DIR N (docs/archive.md).
+        Array.isArray(alert.archive_refs) ? `  ·  archive ${alert.archive_refs.map(textOf).join(', ')}` : '',
       );
       const evidence = alert.event !== undefined ? alert.event : alert.events;
       const body =
