@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VigilDecode
 import VigilEvent
 import VigilIngest
 import VigilPipeline
@@ -82,19 +83,25 @@ struct SearchCommand: ParsableCommand {
         query.usesIndex = !noIndex
         var ruleOptions = RuleLoadOptions()
         decoders.apply(to: &ruleOptions)
-        let needsDecoders = json || !conditions.isEmpty
-        let loaded: LoadedRules?
-        do {
-            loaded = needsDecoders ? try LoadedRules.load(ruleOptions) : nil
-        } catch {
-            for diagnostic in error.diagnostics { FileHandle.standardError.write(Data("\(diagnostic)\n".utf8)) }
-            throw ExitCode(2)
+        // Only the decoders: --where and --json need the fields vigil parse shows; the logsource mapping,
+        // tiers and rules a run loads are not needed.
+        var decoderSet: DecoderSet? = nil
+        if json || !conditions.isEmpty {
+            do {
+                let loaded = try DecoderSet.load(
+                    paths: ruleOptions.effectiveDecoderPaths,
+                    options: DecoderSet.LoadOptions(limits: ruleOptions.regexLimits, skipBadFiles: ruleOptions.skipBadRules))
+                decoderSet = loaded.decoders.count > 0 ? loaded.decoders : nil
+            } catch {
+                for diagnostic in error.diagnostics { FileHandle.standardError.write(Data("\(diagnostic)\n".utf8)) }
+                throw ExitCode(2)
+            }
         }
         var search: ArchiveSearch
         do {
             search = try ArchiveSearch(
                 directory: archive, query: query, parser: ParserOptions(),
-                decoders: loaded.map { $0.decoders.count > 0 ? $0.decoders : nil } ?? nil)
+                decoders: decoderSet)
         } catch {
             throw VigilFailure(message: "\(archive): \(error)")
         }
