@@ -20,6 +20,11 @@ VIGIL=${VIGIL:-.build/release/vigil}
 GEN=${GEN:-../shared/tools/gen-authlog.py}
 [ -f "$GEN" ] || GEN=/work/shared/tools/gen-authlog.py
 [ -x "$VIGIL" ] || swift build -c release --product vigil
+if ! command -v lz4 >/dev/null; then
+    echo "installing lz4 (apt-get): the bar the archive is measured against" >&2
+    SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq lz4 >/dev/null
+fi
 
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)

@@ -122,6 +122,13 @@ public struct ArchiveSearch {
                     pending.append(match)
                 }
             }
+            // With a limit only the earliest `limit - printed` pending matches can still be printed: a
+            // sender that dates one message per block far back (so every block's range overlaps) cannot
+            // make the merge hold every match.
+            if let limit = query.limit, !query.arrivalOrder, pending.count > 2 * max(limit - printed, 1) {
+                pending.sort { ($0.time, $0.sequence) < ($1.time, $1.sequence) }
+                pending.removeLast(pending.count - max(limit - printed, 0))
+            }
         }
         if !query.arrivalOrder { _ = flush(before: nil) }
         return report

@@ -48,12 +48,10 @@ struct ArchiveStage: OrderedStage {
             let pending = result.pendingTime
             for event in batch.events {
                 var flags: ArchiveMessage.Flags = []
-                var bytesCut: UInt32 = 0
+                // How many bytes the framer cut off is counted per input, not per message: 0 here.
                 if let failure = event.parseFailure {
                     switch failure.reason {
-                    case .oversizeMessage:
-                        flags.insert(.cut)
-                        bytesCut = 0
+                    case .oversizeMessage: flags.insert(.cut)
                     case .invalidCEEPayload: break
                     default: flags.insert(.malformed)
                     }
@@ -64,7 +62,7 @@ struct ArchiveStage: OrderedStage {
                     time = pending.time
                     precision = pending.precision
                 }
-                messages.append(ArchiveMessage(range: event.raw, eventTime: time, precision: precision, flags: flags, bytesCut: bytesCut))
+                messages.append(ArchiveMessage(range: event.raw, eventTime: time, precision: precision, flags: flags))
             }
             writer.append(
                 ArchiveBatch(
