@@ -10,41 +10,29 @@ struct CorrelationLatencyEndToEndTests {
     /// A `vigil run` whose standard output lines are timestamped as they arrive.
     final class TimedRun: Sendable {
         let process = Process()
-        private let lines = Mutex<[(time: ContinuousClock.Instant, line: String)]>([])
-        private let partial = Mutex("")
-        private let errors = Mutex("")
+        private let arrivals = Arrivals()
+        private let errorReader = PipeReader()
+        private let outputReader: PipeReader
         let stateDirectory = temporaryPath("state")
 
         init(_ arguments: [String], binary: URL) throws {
             process.executableURL = binary
             process.arguments = arguments + ["--state-dir", stateDirectory]
             process.currentDirectoryURL = TestPaths.packageRoot
-            let output = Pipe(), error = Pipe()
-            process.standardOutput = output
-            process.standardError = error
+            // Lines are stamped on the reading thread as they arrive (a PipeReader, not a
+            // readability handler: see PipeReader for why).
+            outputReader = PipeReader(onChunk: arrivals.take)
+            process.standardOutput = outputReader.pipe
+            process.standardError = errorReader.pipe
             process.standardInput = FileHandle.nullDevice
-            output.fileHandleForReading.readabilityHandler = { [weak self] handle in
-                let now = ContinuousClock.now
-                let chunk = String(decoding: handle.availableData, as: UTF8.self)
-                guard let self else { return }
-                let complete = self.partial.withLock { partial -> [String] in
-                    partial += chunk
-                    var parts = partial.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-                    partial = parts.removeLast()
-                    return parts
-                }
-                self.lines.withLock { $0 += complete.map { (now, $0) } }
-            }
-            error.fileHandleForReading.readabilityHandler = { [weak self] handle in
-                let chunk = String(decoding: handle.availableData, as: UTF8.self)
-                self?.errors.withLock { $0 += chunk }
-            }
             try process.run()
+            outputReader.start()
+            errorReader.start()
         }
 
         deinit { try? FileManager.default.removeItem(atPath: stateDirectory) }
 
-        var stderr: String { errors.withLock { $0 } }
+        var stderr: String { errorReader.text }
 
         /// The UDP port from the `listening on udp HOST:PORT` log line (waiting up to 20 s).
         func udpPort() -> Int? {
@@ -62,7 +50,7 @@ struct CorrelationLatencyEndToEndTests {
         func arrival(of parts: [String], seconds: Double) -> ContinuousClock.Instant? {
             let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
             repeat {
-                let found = lines.withLock { lines in lines.first { entry in parts.allSatisfy { entry.line.contains($0) } }?.time }
+                let found = arrivals.lines.withLock { lines in lines.first { entry in parts.allSatisfy { entry.line.contains($0) } }?.time }
                 if let found { return found }
                 usleep(1000)
             } while ContinuousClock.now < deadline
@@ -79,9 +67,25 @@ struct CorrelationLatencyEndToEndTests {
                     return nil
                 }
             }
-            (process.standardOutput as? Pipe)?.fileHandleForReading.readabilityHandler = nil
-            (process.standardError as? Pipe)?.fileHandleForReading.readabilityHandler = nil
             return process.terminationStatus
+        }
+    }
+
+    /// Standard output's lines, each with the moment its chunk was read.
+    final class Arrivals: Sendable {
+        let lines = Mutex<[(time: ContinuousClock.Instant, line: String)]>([])
+        private let partial = Mutex("")
+
+        func take(_ bytes: [UInt8]) {
+            let now = ContinuousClock.now
+            let chunk = String(decoding: bytes, as: UTF8.self)
+            let complete = partial.withLock { partial -> [String] in
+                partial += chunk
+                var parts = partial.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                partial = parts.removeLast()
+                return parts
+            }
+            lines.withLock { $0 += complete.map { (now, $0) } }
         }
     }
 

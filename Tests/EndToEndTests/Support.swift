@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import VigilTestSupport
 
 /// A fresh temporary path for `--stats-json`.
@@ -33,13 +32,13 @@ extension ProcessResult {
 /// state directory, so that no run continues from another test's state.
 final class RunningVigil: Sendable {
     let process: Process
-    private let stderrText = Mutex("")
     /// The state directory given for the test (removed with this object).
     private let temporaryStateDirectory: String?
     /// The run's `--state-dir`.
     let stateDirectory: String?
-    /// The child's standard error, read by a readability handler (a dispatch source on its descriptor).
-    private let errorPipe = Pipe()
+    /// The child's standard error, read on a thread of its own (see ``PipeReader`` for why not a
+    /// readability handler).
+    private let errorReader = PipeReader()
 
     /// `stdout`: a file to write standard output to (default: discarded). `launcher` runs vigil through
     /// another program that execs it (`prlimit --nofile=64:64`), so the process id stays vigil's.
@@ -66,8 +65,7 @@ final class RunningVigil: Sendable {
             process.arguments = arguments
         }
         process.currentDirectoryURL = TestPaths.packageRoot
-        let errors = errorPipe
-        process.standardError = errors
+        process.standardError = errorReader.pipe
         if let stdout {
             _ = FileManager.default.createFile(atPath: stdout, contents: nil)
             process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdout))
@@ -75,21 +73,20 @@ final class RunningVigil: Sendable {
             process.standardOutput = FileHandle.nullDevice
         }
         process.standardInput = stdin ?? FileHandle.nullDevice
-        errors.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let chunk = String(decoding: handle.availableData, as: UTF8.self)
-            self?.stderrText.withLock { $0 += chunk }
-        }
         try process.run()
+        errorReader.start()
     }
 
     deinit {
-        // Cancel the dispatch source before the pipe's descriptor is closed with it: a source left
-        // watching a closed (and reused) descriptor can bring down the whole test process.
-        errorPipe.fileHandleForReading.readabilityHandler = nil
         if let temporaryStateDirectory { try? FileManager.default.removeItem(atPath: temporaryStateDirectory) }
     }
 
-    var stderr: String { stderrText.withLock { $0 } }
+    /// What the child wrote to standard error so far; once it has exited, all of it (the reader gets
+    /// end of file a moment after the exit).
+    var stderr: String {
+        if !process.isRunning { errorReader.waitForEnd(seconds: 5) }
+        return errorReader.text
+    }
 
     /// The ports of the `listening on udp|tcp HOST:PORT` log lines, waiting up to 20 s for `count`.
     func listeningPorts(count: Int) -> [String: Int] {
