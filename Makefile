@@ -32,6 +32,12 @@ deps:
 		echo "installing openssl"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openssl; \
 	fi
+	@# Scale-out (docs/SCALING.md): the NATS C client links into vigil; the cluster tests start their
+	@# own nats-server with JetStream on a free loopback port.
+	@if ! pkg-config --exists libnats 2>/dev/null || { ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; }; then \
+		echo "installing libnats-dev nats-server"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libnats-dev nats-server; \
+	fi
 	@# The console's browser test (tests/browser/console_test.py) drives Debian's headless Chromium
 	@# through its chromedriver, from a Python venv (make .venv).
 	@if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ] || ! python3 -c 'import venv, ensurepip' 2>/dev/null; then \

@@ -4,6 +4,7 @@ import PackageDescription
 // One target per pipeline stage. Dependencies point down the pipeline:
 // vigil -> VigilPipeline -> {VigilIngest, VigilDecode, VigilDetect, VigilCorrelate, VigilOutput -> VigilAlert} -> VigilEvent;
 // VigilPipeline -> VigilArchive -> VigilEvent: the archive takes every raw message the run received.
+// vigil -> VigilCluster -> {VigilPipeline, CNATS}: roles of a cluster join a run through RunOptions' seams.
 // vigil -> VigilServer -> VigilStore -> {VigilOutput, VigilAlert}: the analyst's desk reads what the pipeline wrote.
 // VigilCorrelate never depends on VigilIngest, so replay and tests drive exactly the live engine.
 let package = Package(
@@ -36,6 +37,7 @@ let package = Package(
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CNATS", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
 
         // MARK: Event model (no I/O, no dependencies)
         .target(name: "VigilEvent"),
@@ -118,12 +120,22 @@ let package = Package(
             ]
         ),
 
+        // Scale-out over NATS JetStream (docs/SCALING.md): the edge publishes a run's batches as archive
+        // blocks, analyzers replay them through the pipeline, alerts go to a stream.
+        .target(
+            name: "VigilCluster",
+            dependencies: [
+                "CNATS", "VigilPipeline", "VigilArchive", "VigilOutput", "VigilAlert", "VigilEvent",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: Executable (thin: argument parsing only, and the --config file that stands for arguments)
         .executableTarget(
             name: "vigil",
             dependencies: [
                 "VigilPipeline", "VigilDetect", "VigilIngest", "VigilDecode", "VigilCorrelate", "VigilRegex", "VigilEvent", "VigilOutput",
-                "VigilStore", "VigilServer", "VigilArchive",
+                "VigilStore", "VigilServer", "VigilArchive", "VigilCluster",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

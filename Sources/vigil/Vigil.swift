@@ -12,7 +12,7 @@ struct Vigil: ParsableCommand {
             """,
         subcommands: [
             RunCommand.self, ParseCommand.self, CheckCommand.self, TestCommand.self, TailCommand.self,
-            SearchCommand.self, ReplayCommand.self, VerifyCommand.self, ShowCommand.self, ArchiveCommand.self,
+            SearchCommand.self, ReplayCommand.self, VerifyCommand.self, ShowCommand.self, ArchiveCommand.self, ClusterCommand.self,
         ]
     )
 

@@ -85,6 +85,30 @@ struct BlockEncoder {
         return sink.bytes
     }
 
+    /// Appends every message of `batch` (its header is the caller's), calling `blockFull` whenever the
+    /// block reaches `blockSize` raw bytes: it writes the block and leaves a fresh encoder in its place.
+    /// Returns the bytes of the messages.
+    mutating func appendMessages(
+        of batch: borrowing ArchiveBatch, blockSize: Int, blockFull: (inout BlockEncoder) -> Void
+    ) -> UInt64 {
+        var rawBytes: UInt64 = 0
+        let receiveTime = batch.receiveTime.nanoseconds
+        batch.bytes.withUnsafeBytes { buffer in
+            for (i, message) in batch.messages.enumerated() {
+                // A range outside the buffer is clamped rather than trusted.
+                let lower = min(message.range.lowerBound, buffer.count)
+                let upper = min(max(message.range.upperBound, lower), buffer.count)
+                let bytes = UnsafeRawBufferPointer(rebasing: buffer[lower..<upper])
+                appendMessage(
+                    source: batch.source, sourceSequence: batch.firstSequence &+ UInt64(i), receiveTime: receiveTime, message: message,
+                    bytes: bytes)
+                rawBytes += UInt64(bytes.count)
+                if rawLength >= blockSize { blockFull(&self) }
+            }
+        }
+        return rawBytes
+    }
+
     /// Starts the next block after this one was written.
     mutating func reset() {
         let capacity = texts.bytes.capacity

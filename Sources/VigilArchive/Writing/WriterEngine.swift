@@ -90,23 +90,10 @@ final class WriterEngine: @unchecked Sendable {
         // The encoder is moved into a local for the loop: mutating it in place through `self` (a class)
         // cost a runtime exclusivity check per access, 16 % of the writer's time in a release build.
         var local = takeEncoder()
-        var rawBytes: UInt64 = 0
-        batch.bytes.withUnsafeBytes { buffer in
-            for (i, message) in batch.messages.enumerated() {
-                // A range outside the buffer is clamped rather than trusted.
-                let lower = min(message.range.lowerBound, buffer.count)
-                let upper = min(max(message.range.upperBound, lower), buffer.count)
-                let bytes = UnsafeRawBufferPointer(rebasing: buffer[lower..<upper])
-                local.appendMessage(
-                    source: batch.source, sourceSequence: batch.firstSequence &+ UInt64(i), receiveTime: batch.receiveTime.nanoseconds,
-                    message: message, bytes: bytes)
-                rawBytes += UInt64(bytes.count)
-                if local.rawLength >= options.blockSize {
-                    encoder = local
-                    writeBlock()
-                    local = takeEncoder()
-                }
-            }
+        let rawBytes = local.appendMessages(of: batch, blockSize: options.blockSize) { full in
+            encoder = full
+            writeBlock()
+            full = takeEncoder()
         }
         encoder = local
         counters.messages += UInt64(count)
@@ -115,7 +102,7 @@ final class WriterEngine: @unchecked Sendable {
     }
 
     /// The encoder, leaving an empty placeholder in its place (so that the local copy is not shared).
-    private func takeEncoder() -> BlockEncoder {
+    func takeEncoder() -> BlockEncoder {
         var taken = BlockEncoder.placeholder
         swap(&taken, &encoder)
         return taken

@@ -10,11 +10,13 @@ import VigilIngest
 ///
 /// Source ids are the recorded ones, renumbered per run the archive holds (each run numbered its
 /// sources from 0).
-public struct ArchiveReplaySource: Sendable {
+public struct ArchiveReplaySource: RecordedBatchFeed {
     public let directory: String
     /// Only messages with event times in [from, to) are fed (their batches keep their boundaries).
     public let from: Timestamp?
     public let to: Timestamp?
+
+    public var name: String { directory }
 
     public init(directory: String, from: Timestamp? = nil, to: Timestamp? = nil) {
         self.directory = directory
@@ -23,7 +25,7 @@ public struct ArchiveReplaySource: Sendable {
     }
 
     /// The first run's expected sources, read before the pipeline starts (the watermark waits for them).
-    func expectedSources() throws -> [UInt32] {
+    public func expectedSources() throws -> [UInt32] {
         let reader = try ArchiveReader(directory: directory)
         var expected: [UInt32] = []
         struct Found: Error {}
@@ -41,9 +43,32 @@ public struct ArchiveReplaySource: Sendable {
         return expected
     }
 
-    /// Reads the archive in order and submits its batches; `end` is told each source end, in place.
-    func run(into sink: some BatchSink, roster: SourceRoster, submitted: @escaping () -> UInt64, logger: Logger) throws {
-        let reader = try ArchiveReader(directory: directory)
+    public func forEachRecord(damaged: (any Error) -> Void, _ body: (ArchiveRecord) throws -> Void) throws {
+        try ArchiveReader(directory: directory).forEachRecord(damaged: damaged, body)
+    }
+}
+
+/// Recorded batches (an archive, a cluster's raw stream), read in order.
+public protocol RecordedBatchFeed: Sendable {
+    /// What the feed is, for messages (a directory, a stream).
+    var name: String { get }
+    /// Only messages with event times in [from, to) are fed (their batches keep their boundaries).
+    var from: Timestamp? { get }
+    var to: Timestamp? { get }
+    /// The first run's expected sources, read before the pipeline starts (the watermark waits for them).
+    func expectedSources() throws -> [UInt32]
+    /// Every record in order, until the feed ends; damaged parts go to `damaged` and are skipped.
+    func forEachRecord(damaged: (any Error) -> Void, _ body: (ArchiveRecord) throws -> Void) throws
+}
+
+/// Turns recorded records back into the batches and source ends a live run had: the same batch
+/// boundaries, sources, sequence numbers, receive times and source clocks, the same source ends.
+enum RecordedBatchReplayer {
+    /// Reads the feed in order and submits its batches; `roster` is told each source end, in place.
+    static func run(
+        _ feed: some RecordedBatchFeed, into sink: some BatchSink, roster: SourceRoster, submitted: @escaping () -> UInt64, logger: Logger
+    ) throws {
+        let from = feed.from, to = feed.to
         var runs = 0
         var ids: [UInt32: SourceID] = [:]
         var next: UInt32 = 0
@@ -74,7 +99,7 @@ public struct ArchiveReplaySource: Sendable {
             ranges = []
             failures = []
         }
-        reader.forEachRecord(damaged: { error in logger.error("replay: \(error); its messages are skipped") }) { record in
+        try feed.forEachRecord(damaged: { error in logger.error("replay \(feed.name): \(error); its messages are skipped") }) { record in
             switch record {
             case .runStart(let start):
                 submitBatch()

@@ -18,7 +18,7 @@ import VigilIngest
 struct ArchiveStage: OrderedStage {
     let name = "archive"
     private(set) var counters = StageCounters(stage: "archive")
-    private let writer: ArchiveWriter
+    private let writer: any ArchiveRecordSink
     private let roster: SourceRoster
     private let names: @Sendable (SourceID) -> String
     private let recordsTicks: Bool
@@ -28,7 +28,7 @@ struct ArchiveStage: OrderedStage {
     /// The archive sequence the next message gets (the writer numbers messages densely as appended).
     private var nextSequence: UInt64
 
-    init(writer: ArchiveWriter, roster: SourceRoster, names: @escaping @Sendable (SourceID) -> String, live: Bool) {
+    init(writer: any ArchiveRecordSink, roster: SourceRoster, names: @escaping @Sendable (SourceID) -> String, live: Bool) {
         self.writer = writer
         self.roster = roster
         self.names = names

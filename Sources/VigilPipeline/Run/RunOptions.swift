@@ -100,14 +100,22 @@ public struct RunOptions: Sendable {
     public var archiveDirectory: String?
     /// How the archive writes (segment and block sizes, flushing, retention, the chain's key).
     public var archive = ArchiveOptions()
-    /// `vigil replay`: the input is an archive's batches, as the live run took them (no files, no stdin).
-    public var replay: ArchiveReplaySource?
+    /// Where the run's batches go instead of an archive directory: the cluster edge's publisher
+    /// (VigilCluster), which joins the run through this seam. Not together with ``archiveDirectory``.
+    public var recordSink: (any ArchiveRecordSink)?
+    /// `vigil replay` and the cluster's analyzers: the input is recorded batches (an archive, a raw
+    /// stream), as the live run took them (no files, no stdin).
+    public var replay: (any RecordedBatchFeed)?
 
     /// Five minutes: clocks of real senders drift by seconds, zones by whole hours.
     public static let defaultMaxClockSkew = Timestamp.Duration.seconds(300)
     /// Ten minutes: a forwarder catching up after a short outage; a host whose zone is hours off, or one
     /// replaying old stamps, is correlated as it arrives.
     public static let defaultMaxClockLag = Timestamp.Duration.seconds(600)
+    /// Bytes per input batch of a run that correlates (why: `StagePlan.correlationReadBatchSize`). The
+    /// cluster edge, which has no rules, cuts its batches so too: batch boundaries decide when event
+    /// time moves, and the analyzers must see the batches a single correlating run would.
+    public static let correlatingReadBatchSize = 256 << 10
     /// `./vigil-state`, next to where vigil runs.
     public static let defaultStateDirectory = "vigil-state"
 

@@ -65,7 +65,7 @@ public enum Runner {
         let statsFile: StatsFile?
         let plan: StagePlan
         let sink: AlertSequencer?
-        var archiveWriter: ArchiveWriter? = nil
+        var archiveWriter: (any ArchiveRecordSink)? = nil
         do throws(RunError) {
             try OutputCollision.check(
                 alerts: options.mode == .run ? options.alertsPath : nil, stats: options.statsJSONPath,

@@ -54,14 +54,14 @@ struct StagePlan {
     /// the ring, reorder buffer and shard mailboxes held about 25 results of 2-3 MB each at 1 MiB per
     /// batch. A quarter of that costs no throughput (same lines/s on 2 M gen-authlog lines) and about
     /// 40-60 MB of peak memory less.
-    static let correlationReadBatchSize = 256 << 10
+    static let correlationReadBatchSize = RunOptions.correlatingReadBatchSize
 
     /// Bytes per input batch (see ``correlationReadBatchSize``).
     var readBatchSize: Int { correlates ? min(options.readBatchSize, Self.correlationReadBatchSize) : options.readBatchSize }
 
     var decodes: Bool { rules.decoders.count > 0 }
     /// `vigil run --archive`: results keep their events for the archive stage.
-    var archives: Bool { options.mode == .run && options.archiveDirectory != nil }
+    var archives: Bool { options.mode == .run && (options.archiveDirectory != nil || options.recordSink != nil) }
     var detects: Bool { options.mode == .run && rules.hasRules }
     var correlates: Bool { Self.correlates(options, rules) }
 

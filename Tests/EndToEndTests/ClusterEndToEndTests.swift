@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+import VigilTestSupport
+
+/// vigil over NATS JetStream on the built binary, with a real `nats-server` on a free loopback port:
+/// an edge publishes a file's batches, an analyzer takes them through the rules, and the alert stream
+/// holds exactly the alerts (by id) of a single `vigil run` of the same file, each once.
+@Suite("cluster over NATS JetStream end to end", .serialized)
+struct ClusterEndToEndTests {
+    static func alertIDs(_ text: String) throws -> [String] {
+        try text.split(separator: "\n").map { line in
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            return object["id"] as! String
+        }
+    }
+
+    /// The input of a case: OpenSSH_2k as shipped, or gen-authlog lines made in `directory`.
+    static func input(_ name: String, in directory: TemporaryDirectory) throws -> String {
+        guard name == "gen-authlog" else { return TestPaths.sharedData.appendingPathComponent("loghub/OpenSSH/OpenSSH_2k.log").path }
+        _ = try runPython([
+            TestPaths.sharedTools.appendingPathComponent("gen-authlog.py").path, "-n", "50000", "--seed", "11", "--out",
+            directory.file("gen"),
+        ])
+        return directory.file("gen.log")
+    }
+
+    @Test("edge, analyzer and alert stream give a single run's alerts, each once", arguments: ["openssh", "gen-authlog"])
+    func clusterEqualsSingleRun(_ name: String) throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let server = try NATSServer()
+        defer { server.stop() }
+        let file = try Self.input(name, in: directory)
+        // The release build where there is one: the analyzer correlates 50,000 lines.
+        let binary = TestPaths.loadTestBinary
+        let nats = ["--nats", server.url]
+
+        let single = try runVigil(
+            ["run", "--rules", "rules/sigma", "--year", "2025", "--state-dir", directory.file("single-state"), file], binary: binary)
+        #expect(single.status == 0, "\(single.stderr)")
+        let expected = try Self.alertIDs(single.stdout)
+        #expect(expected.count > 10)
+
+        let initialized = try runVigil(["cluster", "init"] + nats, binary: binary)
+        #expect(initialized.status == 0, "\(initialized.stderr)")
+        let edge = try runVigil(["cluster", "edge"] + nats + ["--year", "2025", file], binary: binary)
+        #expect(edge.status == 0, "\(edge.stderr)")
+        let analyzer = try runVigil(
+            // Parsing options (here the year of stamps without one: a past one, so that no stamp is in the
+            // future and taken at its receive time, which differs between the two runs) are the analyzer's: it parses.
+            ["cluster", "analyze"] + nats + [
+                "--drain", "--rules", "rules/sigma", "--year", "2025", "--state-dir", directory.file("analyzer-state"),
+            ],
+            binary: binary)
+        #expect(analyzer.status == 0, "\(analyzer.stderr)")
+        #expect(try Self.alertIDs(analyzer.stdout) == expected, "the analyzer's own output is the single run's, in order")
+
+        let stream = try runVigil(["cluster", "alerts"] + nats + ["--drain"], binary: binary)
+        #expect(stream.status == 0, "\(stream.stderr)")
+        let published = try Self.alertIDs(stream.stdout)
+        #expect(Set(published) == Set(expected))
+        #expect(published.count == Set(published).count, "an alert is stored once")
+
+        let status = try runVigil(["cluster", "status"] + nats, binary: binary)
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect(status.stdout.contains("consumer analyzer: lag 0 blocks, 0 unacknowledged"), "\(status.stdout)")
+    }
+
+    @Test("an analyzer run again over the same stream publishes nothing twice")
+    func republishedAlertsAreStoredOnce() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let server = try NATSServer()
+        defer { server.stop() }
+        let file = try Self.input("openssh", in: directory)
+        let nats = ["--nats", server.url]
+        #expect(try runVigil(["cluster", "init"] + nats).status == 0)
+        #expect(try runVigil(["cluster", "edge"] + nats + ["--year", "2025", file]).status == 0)
+        let analyze =
+            ["cluster", "analyze"] + nats + ["--drain", "--rules", "rules/sigma", "--year", "2025", "--state-dir", directory.file("state")]
+        let first = try runVigil(analyze)
+        #expect(first.status == 0, "\(first.stderr)")
+        // The same blocks once more, as after a crash before the acknowledgements: a second edge run of
+        // the file (a new instance id, so the server keeps its blocks), then the analyzer again.
+        let firstIDs = try Self.alertIDs(first.stdout)
+        #expect(try runVigil(["cluster", "edge"] + nats + ["--year", "2025", file]).status == 0)
+        let second = try runVigil(analyze)
+        #expect(second.status == 0, "\(second.stderr)")
+        let stream = try runVigil(["cluster", "alerts"] + nats + ["--drain"])
+        let published = try Self.alertIDs(stream.stdout)
+        #expect(published.count == firstIDs.count, "published again, stored once")
+        #expect(Set(published) == Set(firstIDs))
+    }
+}
