@@ -126,6 +126,7 @@ let package = Package(
             name: "VigilCluster",
             dependencies: [
                 "CNATS", "VigilPipeline", "VigilArchive", "VigilOutput", "VigilAlert", "VigilEvent",
+                .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

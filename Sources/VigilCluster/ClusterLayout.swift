@@ -4,8 +4,6 @@ public struct ClusterLayout: Sendable, Hashable {
     /// Raw batches from the edges, as archive blocks.
     public static let rawStream = "VIGIL_RAW"
     public static let rawSubject = "vigil.raw"
-    /// The analyzers' durable pull consumer on the raw stream.
-    public static let analyzerConsumer = "analyzer"
     /// Alerts, one message each, its message id the alert id.
     public static let alertStream = "VIGIL_ALERTS"
     public static let alertSubject = "vigil.alerts"
@@ -37,9 +35,8 @@ public struct ClusterLayout: Sendable, Hashable {
         ]
     }
 
-    /// Creates (or updates) the streams and the analyzers' consumer.
+    /// Creates (or updates) the streams.
     public func apply(_ client: NATSClient) throws(NATSError) {
         for stream in streams { try client.ensureStream(stream) }
-        try client.ensurePullConsumer(stream: Self.rawStream, durable: Self.analyzerConsumer, ackWaitSeconds: 60, maxAckPending: 64)
     }
 }

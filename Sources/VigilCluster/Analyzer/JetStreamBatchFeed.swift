@@ -4,42 +4,58 @@ import VigilArchive
 import VigilEvent
 import VigilPipeline
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// An analyzer's input (`vigil cluster analyze`): the raw stream's blocks, in stream order, turned back
 /// into the batches, source ends and ticks the edge's run had (``RecordedBatchFeed``), so the
 /// pipeline decodes, detects and correlates them exactly as a single `vigil run` of the same input.
 ///
-/// Each block is acknowledged once its records were handed to the pipeline. `drain`: the feed ends
-/// when every source the edge's run expected has ended and the stream has nothing more (a batch job,
-/// `scripts/cluster-check.sh`); otherwise it waits for more for ever.
+/// The feed reads the whole stream from its first block, through an ephemeral consumer without
+/// acknowledgements, and keeps its own position: when the server goes away (a restart) or the
+/// consumer is lost, it subscribes again from the block after the last one it fed. An analyzer that
+/// was killed starts over from the first block: alert ids are deterministic and the alert stream
+/// drops an id it already has, so the alert set is the same and nothing is stored twice
+/// (docs/SCALING.md; what this costs, and the checkpoints that will bound it, are there too).
+///
+/// `drain`: the feed ends when every source the edge's run expected has ended and the stream has no
+/// block after the last one fed (a batch job, `scripts/cluster-check.sh`); otherwise it waits for more.
 public final class JetStreamBatchFeed: RecordedBatchFeed, @unchecked Sendable {
     public let name: String
     public let from: Timestamp? = nil
     public let to: Timestamp? = nil
-    private let subscription: PullSubscription
     private let client: NATSClient
     private let drain: Bool
+    private let instance: String
     private let logger: Logger
-    /// Fetched by ``expectedSources()`` and not yet fed (only the feed's thread touches it after).
+    // Only the feed's thread touches these once the run started.
+    private var subscription: PullSubscription?
+    /// The stream sequence of the next block to feed.
+    private var nextSequence: UInt64 = 1
+    /// Fetched by ``expectedSources()`` and not yet fed.
     private var held: [FetchedMessage] = []
-    private let fed = Mutex<(blocks: UInt64, damaged: UInt64)>((0, 0))
+    private var failing = false
+    private let progress = Mutex<(blocks: UInt64, damaged: UInt64, resubscribed: UInt64)>((0, 0, 0))
 
-    public init(client: NATSClient, drain: Bool, logger: Logger) throws(NATSError) {
+    public init(client: NATSClient, drain: Bool, instance: String, logger: Logger) {
         self.client = client
         self.drain = drain
+        self.instance = instance
         self.logger = logger
         name = "\(client.url) stream \(ClusterLayout.rawStream)"
-        subscription = try client.pullSubscription(
-            stream: ClusterLayout.rawStream, durable: ClusterLayout.analyzerConsumer, subject: ClusterLayout.rawSubject)
     }
 
-    /// Blocks fed and blocks that failed their checks (skipped, acknowledged, logged).
-    public var blocks: (fed: UInt64, damaged: UInt64) { fed.withLock { ($0.blocks, $0.damaged) } }
+    /// Blocks fed, blocks that failed their checks (skipped and logged), and subscriptions made again.
+    public var counts: (blocks: UInt64, damaged: UInt64, resubscribed: UInt64) { progress.withLock { $0 } }
 
     /// Waits for the first block and reads the run start it begins with.
     public func expectedSources() throws -> [UInt32] {
         while held.isEmpty {
-            held = try subscription.fetch(count: 1, timeoutMilliseconds: 1_000)
-            if held.isEmpty, drain, try client.streamState(ClusterLayout.rawStream).messages == 0 { return [] }
+            held = fetch()
+            if held.isEmpty, drain, lastSequence() == 0 { return [] }
         }
         guard let first = held.first, let records = try? ArchiveBlockStreamDecoder.records(first.data) else { return [] }
         for record in records {
@@ -51,18 +67,30 @@ public final class JetStreamBatchFeed: RecordedBatchFeed, @unchecked Sendable {
     public func forEachRecord(damaged: (any Error) -> Void, _ body: (ArchiveRecord) throws -> Void) throws {
         var expected: Set<UInt32> = []
         var ended: Set<UInt32> = []
+        /// Fetches that came back empty while the stream had blocks after ours.
+        var starved = 0
         while true {
             var messages = held
             held = []
-            if messages.isEmpty { messages = try subscription.fetch(count: 16, timeoutMilliseconds: 500) }
+            if messages.isEmpty { messages = fetch() }
             if messages.isEmpty {
-                if drain && !expected.isEmpty && ended.isSuperset(of: expected) {
-                    let state = try client.consumerState(stream: ClusterLayout.rawStream, durable: ClusterLayout.analyzerConsumer)
-                    if state.pending == 0 && state.ackPending == 0 { return }
+                let last = lastSequence()
+                if drain && ended.isSuperset(of: expected) && nextSequence > last { return }
+                // A consumer the server lost (a restart) or a pull request a reconnect dropped can leave
+                // a subscription that looks alive and delivers nothing: after 2 s of that, subscribe again.
+                starved = nextSequence <= last ? starved + 1 : 0
+                if starved >= 4 {
+                    starved = 0
+                    subscription = nil
+                    progress.withLock { $0.resubscribed += 1 }
+                    logger.notice("no blocks delivered for 2 s while the stream has more: subscribing again from block \(nextSequence)")
                 }
                 continue
             }
+            starved = 0
             for message in messages {
+                // After subscribing again, blocks already fed may come once more.
+                guard message.streamSequence >= nextSequence else { continue }
                 do {
                     for record in try ArchiveBlockStreamDecoder.records(message.data, block: Int(message.streamSequence)) {
                         switch record {
@@ -75,13 +103,57 @@ public final class JetStreamBatchFeed: RecordedBatchFeed, @unchecked Sendable {
                         }
                         try body(record)
                     }
-                    fed.withLock { $0.blocks += 1 }
+                    progress.withLock { $0.blocks += 1 }
                 } catch let error as ArchiveError {
-                    fed.withLock { $0.damaged += 1 }
+                    progress.withLock { $0.damaged += 1 }
                     damaged(error)
                 }
-                try subscription.acknowledge(message)
+                nextSequence = message.streamSequence + 1
             }
         }
+    }
+
+    /// The stream's last sequence (0 when it is empty), retried while the server is away.
+    private func lastSequence() -> UInt64 {
+        while true {
+            do {
+                let state = try client.streamState(ClusterLayout.rawStream)
+                recovered()
+                return state.lastSequence
+            } catch {
+                failed(error)
+            }
+        }
+    }
+
+    /// The next blocks (empty after half a second without any), subscribing (again) as needed.
+    private func fetch() -> [FetchedMessage] {
+        while true {
+            do {
+                if subscription == nil {
+                    subscription = try client.orderedPull(
+                        stream: ClusterLayout.rawStream, subject: ClusterLayout.rawSubject, startSequence: nextSequence,
+                        description: "analyzer \(instance)")
+                }
+                let messages = try subscription!.fetch(count: 16, timeoutMilliseconds: 500)
+                recovered()
+                return messages
+            } catch {
+                subscription = nil
+                progress.withLock { $0.resubscribed += 1 }
+                failed(error)
+            }
+        }
+    }
+
+    private func failed(_ error: NATSError) {
+        if !failing { logger.warning("\(error): trying again from block \(nextSequence) every half second") }
+        failing = true
+        usleep(500_000)
+    }
+
+    private func recovered() {
+        if failing { logger.notice("raw stream reachable again: going on from block \(nextSequence)") }
+        failing = false
     }
 }

@@ -204,6 +204,30 @@ public final class NATSClient: @unchecked Sendable {
             pending: value.NumPending, ackPending: value.NumAckPending, redelivered: value.NumRedelivered, ackFloor: value.AckFloor.Stream)
     }
 
+    /// Every consumer of `stream`, by name, with its numbers.
+    public func consumers(stream: String) throws(NATSError) -> [(name: String, description: String, state: ConsumerState)] {
+        var list: UnsafeMutablePointer<jsConsumerInfoList>?
+        var code = jsErrCode(0)
+        let status = js_Consumers(&list, jetStream, stream, nil, &code)
+        if status == NATS_NOT_FOUND { return [] }
+        guard status == NATS_OK, let list else { throw NATSError("consumers of \(stream)", status, code) }
+        defer { jsConsumerInfoList_Destroy(list) }
+        var result: [(name: String, description: String, state: ConsumerState)] = []
+        for index in 0..<Int(list.pointee.Count) {
+            guard let info = list.pointee.List[index] else { continue }
+            let value = info.pointee
+            result.append(
+                (
+                    value.Name.map { String(cString: $0) } ?? "",
+                    value.Config?.pointee.Description.map { String(cString: $0) } ?? "",
+                    ConsumerState(
+                        pending: value.NumPending, ackPending: value.NumAckPending, redelivered: value.NumRedelivered,
+                        ackFloor: value.AckFloor.Stream)
+                ))
+        }
+        return result.sorted { $0.name < $1.name }
+    }
+
     // MARK: Publishing
 
     /// Publishes one message and waits for the server's acknowledgement, retrying (with the same
@@ -244,6 +268,32 @@ public final class NATSClient: @unchecked Sendable {
 
     // MARK: Consuming
 
+    /// An ephemeral pull consumer of `stream` from `startSequence` on, without acknowledgements: the
+    /// caller keeps its own position and subscribes again from there after a failure. The server
+    /// removes the consumer `inactiveSeconds` after its client went away. `description` shows in
+    /// `vigil cluster status`.
+    public func orderedPull(
+        stream: String, subject: String, startSequence: UInt64, description: String, inactiveSeconds: Int64 = 30
+    ) throws(NATSError) -> PullSubscription {
+        var subOptions = jsSubOptions()
+        jsSubOptions_Init(&subOptions)
+        var code = jsErrCode(0)
+        var subscription: OpaquePointer?
+        let status = stream.withCString { streamName in
+            description.withCString { text -> natsStatus in
+                subOptions.Stream = streamName
+                subOptions.Config.Description = text
+                subOptions.Config.AckPolicy = js_AckNone
+                subOptions.Config.DeliverPolicy = startSequence > 1 ? js_DeliverByStartSequence : js_DeliverAll
+                subOptions.Config.OptStartSeq = startSequence > 1 ? startSequence : 0
+                subOptions.Config.InactiveThreshold = inactiveSeconds * 1_000_000_000
+                return js_PullSubscribe(&subscription, jetStream, subject, nil, nil, &subOptions, &code)
+            }
+        }
+        guard status == NATS_OK, let subscription else { throw NATSError("subscribe to \(stream) from \(startSequence)", status, code) }
+        return PullSubscription(subscription, client: self, acknowledges: false)
+    }
+
     /// Binds to the durable pull consumer `durable` of `stream`.
     public func pullSubscription(stream: String, durable: String, subject: String) throws(NATSError) -> PullSubscription {
         var subOptions = jsSubOptions()
@@ -258,7 +308,7 @@ public final class NATSClient: @unchecked Sendable {
             }
         }
         guard status == NATS_OK, let subscription else { throw NATSError("subscribe \(durable) on \(stream)", status, code) }
-        return PullSubscription(subscription, client: self)
+        return PullSubscription(subscription, client: self, acknowledges: true)
     }
 }
 
@@ -269,7 +319,8 @@ public struct FetchedMessage: @unchecked Sendable {
     public let streamSequence: UInt64
     /// How many times the server delivered it (more than 1: a redelivery).
     public let deliveries: UInt64
-    fileprivate let message: OpaquePointer
+    /// The client's message, kept until acknowledged (nil: released at once, no acknowledgement).
+    fileprivate let message: OpaquePointer?
 }
 
 /// A pull subscription: fetches messages in stream order (one consumer, acknowledged in order).
@@ -277,11 +328,14 @@ public final class PullSubscription: @unchecked Sendable {
     private let subscription: OpaquePointer
     /// Keeps the connection alive as long as the subscription.
     private let client: NATSClient
+    /// Messages fetched and not yet acknowledged or released.
     private var held: [OpaquePointer] = []
+    private let acknowledges: Bool
 
-    fileprivate init(_ subscription: OpaquePointer, client: NATSClient) {
+    fileprivate init(_ subscription: OpaquePointer, client: NATSClient, acknowledges: Bool) {
         self.subscription = subscription
         self.client = client
+        self.acknowledges = acknowledges
     }
 
     deinit {
@@ -311,8 +365,14 @@ public final class PullSubscription: @unchecked Sendable {
                 deliveries = meta.pointee.NumDelivered
                 jsMsgMetaData_Destroy(meta)
             }
-            held.append(message)
-            messages.append(FetchedMessage(data: data ?? [], streamSequence: sequence, deliveries: deliveries, message: message))
+            if acknowledges {
+                held.append(message)
+            } else {
+                // Nothing to acknowledge: the data is copied, the client's message goes at once.
+                natsMsg_Destroy(message)
+            }
+            messages.append(
+                FetchedMessage(data: data ?? [], streamSequence: sequence, deliveries: deliveries, message: acknowledges ? message : nil))
         }
         natsMsgList_Destroy(&list)
         return messages
@@ -320,17 +380,18 @@ public final class PullSubscription: @unchecked Sendable {
 
     /// Acknowledges `message` and waits for the server to confirm, then releases it.
     public func acknowledge(_ message: FetchedMessage) throws(NATSError) {
+        guard let handle = message.message else { return }
         var code = jsErrCode(0)
-        let status = natsMsg_AckSync(message.message, nil, &code)
+        let status = natsMsg_AckSync(handle, nil, &code)
         release(message)
         guard status == NATS_OK else { throw NATSError("acknowledge \(message.streamSequence)", status, code) }
     }
 
     /// Releases `message` without acknowledging it (the server delivers it again later).
     public func release(_ message: FetchedMessage) {
-        if let index = held.firstIndex(of: message.message) {
+        if let handle = message.message, let index = held.firstIndex(of: handle) {
             held.remove(at: index)
-            natsMsg_Destroy(message.message)
+            natsMsg_Destroy(handle)
         }
     }
 }

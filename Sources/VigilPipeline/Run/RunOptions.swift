@@ -103,6 +103,10 @@ public struct RunOptions: Sendable {
     /// Where the run's batches go instead of an archive directory: the cluster edge's publisher
     /// (VigilCluster), which joins the run through this seam. Not together with ``archiveDirectory``.
     public var recordSink: (any ArchiveRecordSink)?
+    /// Whether a stop by a signal keeps the open correlation windows in the state directory and the next
+    /// start continues from them (docs/correlation.md, "Restarts"). Off for a cluster analyzer: the one
+    /// that takes over replays the stream from its start, so kept state would count twice.
+    public var keepsCorrelationState = true
     /// `vigil replay` and the cluster's analyzers: the input is recorded batches (an archive, a raw
     /// stream), as the live run took them (no files, no stdin).
     public var replay: (any RecordedBatchFeed)?

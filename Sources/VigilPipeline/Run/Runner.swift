@@ -31,7 +31,8 @@ public enum Runner {
         // waiting inputs keep their ids.
         let stateStore = CorrelationStateStore(directory: options.stateDirectory)
         var restored =
-            StagePlan.correlates(options, rules) ? restoreCorrelation(stateStore, rules: rules, options: options, logger: logger) : nil
+            StagePlan.correlates(options, rules) && options.keepsCorrelationState
+            ? restoreCorrelation(stateStore, rules: rules, options: options, logger: logger) : nil
         let sources = SourceIDAllocator(first: restored?.nextSourceID ?? 0)
         let controller = ShutdownController()
         // Open everything first so that a bad path, an output that is also an input, an unwritable
@@ -229,7 +230,9 @@ public enum Runner {
             return summary
         }
 
-        let keeping = CorrelationStateKeeping(store: stateStore, stoppedBySignal: { controller.stoppedBySignal }, logger: logger)
+        let keeping =
+            options.keepsCorrelationState
+            ? CorrelationStateKeeping(store: stateStore, stoppedBySignal: { controller.stoppedBySignal }, logger: logger) : nil
         let health = HealthSignals()
         if let listeners {
             health.provide(.eventsDropped) {

@@ -55,7 +55,6 @@ struct ClusterInitCommand: ParsableCommand {
                 "stream \(stream.name): subjects \(stream.subjects.joined(separator: ",")), max \(stream.maxBytes) bytes, "
                     + "max age \(stream.maxAgeSeconds) s, duplicate window \(stream.duplicateWindowSeconds) s")
         }
-        print("consumer \(ClusterLayout.analyzerConsumer) on \(ClusterLayout.rawStream): pull, explicit acknowledgements")
     }
 }
 
@@ -74,10 +73,14 @@ struct ClusterStatusCommand: ParsableCommand {
                     "stream \(stream): \(state.messages) messages, \(state.bytes) bytes, sequences \(state.firstSequence)-\(state.lastSequence)"
                 )
             }
-            let consumer = try client.consumerState(stream: ClusterLayout.rawStream, durable: ClusterLayout.analyzerConsumer)
-            print(
-                "consumer \(ClusterLayout.analyzerConsumer): lag \(consumer.pending) blocks, \(consumer.ackPending) unacknowledged, "
-                    + "\(consumer.redelivered) redelivered, acknowledged up to \(consumer.ackFloor)")
+            for stream in [ClusterLayout.rawStream, ClusterLayout.alertStream] {
+                for consumer in try client.consumers(stream: stream) {
+                    let what = consumer.description.isEmpty ? consumer.name : consumer.description
+                    print(
+                        "consumer \(what) on \(stream): lag \(consumer.state.pending) messages, \(consumer.state.ackPending) unacknowledged, "
+                            + "\(consumer.state.redelivered) redelivered")
+                }
+            }
         } catch {
             throw VigilFailure(message: "\(error)")
         }
@@ -153,17 +156,20 @@ struct ClusterAnalyzeCommand: ParsableCommand {
         alerts.apply(to: &runOptions)
         guard !runOptions.hasListeners else { throw ValidationError("vigil cluster analyze reads the raw stream: no listeners") }
         let client = try server.connect(as: "analyzer")
-        do {
-            runOptions.replay = try JetStreamBatchFeed(client: client, drain: drain, logger: logger)
-        } catch {
-            throw VigilFailure(message: "\(error)")
-        }
+        let instance = JetStreamBlockPublisher.newInstanceID()
+        let feed = JetStreamBatchFeed(client: client, drain: drain, instance: instance, logger: logger)
+        runOptions.replay = feed
         let publisher = try server.connect(as: "analyzer-alerts")
         let output = QueuedOutput(
             name: "jetstream \(ClusterLayout.alertSubject)", transport: JetStreamAlertTransport(client: publisher),
             options: QueuedOutput.Options(stateDirectory: runOptions.stateDirectory, waitsWhenFull: true), logger: logger)
         runOptions.extraOutputs.append(output)
+        runOptions.keepsCorrelationState = false
+        runOptions.alertFilter = StopGate(logger: logger)
         try runReportingRuleProblems(runOptions, logger: logger)
+        let counts = feed.counts
+        logger.info(
+            "analyzer \(instance): \(counts.blocks) blocks fed, \(counts.damaged) damaged, subscribed again \(counts.resubscribed) times")
     }
 }
 
