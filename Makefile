@@ -7,7 +7,7 @@ BROWSER_PACKAGES := chromium chromium-driver python3-venv
 RELEASE_BIN := .build/release/vigil
 DEBUG_BIN := .build/debug/vigil
 
-.PHONY: all deps build release demo test lint format clean bench bench-archive bench-desk bench-parse bench-rules oracle-refresh fuzz soak install uninstall .venv
+.PHONY: all deps build release demo test lint format clean cluster-check bench bench-archive bench-desk bench-parse bench-rules oracle-refresh fuzz soak install uninstall .venv
 
 all: build
 
@@ -144,6 +144,11 @@ soak: release
 # libFuzzer harnesses (Fuzz/), FUZZ_SECONDS each (default 180); see docs/FUZZING.md.
 fuzz: deps
 	scripts/fuzz.sh
+
+# Does the cluster path over NATS JetStream give a single run's alerts? FILE=... [RULES=...] [KILL=1]
+cluster-check: deps
+	$(SWIFT) build -c release --product vigil
+	KILL=$(KILL) scripts/cluster-check.sh $(or $(FILE),../shared/data/loghub/OpenSSH/OpenSSH_2k.log) $(RULES)
 
 lint:
 	$(SWIFT) format lint --strict -r Sources Tests Package.swift Benchmarks/Package.swift Benchmarks/Benchmarks Benchmarks/Profiling Benchmarks/Support Fuzz/Package.swift Fuzz/Sources

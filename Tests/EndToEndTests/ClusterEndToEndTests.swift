@@ -15,10 +15,10 @@ struct ClusterEndToEndTests {
     }
 
     /// The input of a case: OpenSSH_2k as shipped, or gen-authlog lines made in `directory`.
-    static func input(_ name: String, in directory: TemporaryDirectory) throws -> String {
+    static func input(_ name: String, in directory: TemporaryDirectory, lines: Int = 50_000) throws -> String {
         guard name == "gen-authlog" else { return TestPaths.sharedData.appendingPathComponent("loghub/OpenSSH/OpenSSH_2k.log").path }
         _ = try runPython([
-            TestPaths.sharedTools.appendingPathComponent("gen-authlog.py").path, "-n", "50000", "--seed", "11", "--out",
+            TestPaths.sharedTools.appendingPathComponent("gen-authlog.py").path, "-n", "\(lines)", "--seed", "11", "--out",
             directory.file("gen"),
         ])
         return directory.file("gen.log")
@@ -112,6 +112,35 @@ struct ClusterEndToEndTests {
         let published = try Self.alertIDs(stream.stdout)
         #expect(published.count == Set(published).count, "an alert is stored once")
         #expect(Set(published) == Set(expected), "\(published.count) stored, \(expected.count) from the single run")
+    }
+
+    @Test("an analyzer that falls behind slows the edge, which says so and loses nothing")
+    func lagSlowsTheEdge() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let server = try NATSServer()
+        defer { server.stop() }
+        // 56 blocks: more than an analyzer's pipeline holds.
+        let file = try Self.input("gen-authlog", in: directory, lines: 200_000)
+        let nats = ["--nats", server.url]
+        #expect(try runVigil(["cluster", "init"] + nats).status == 0)
+        // The debug build's analyzer is slower than the edge: with a lag of 4 blocks allowed, the edge
+        // must wait for it.
+        let analyzer = try RunningVigil(
+            ["cluster", "analyze"] + nats + [
+                "--drain", "--rules", "rules/sigma", "--year", "2025", "--log-level", "info", "--state-dir", directory.file("a"),
+            ])
+        #expect(
+            waitUntil(timeout: .seconds(20)) { (try? runVigil(["cluster", "status"] + nats).stdout.contains("consumer analyzer")) == true })
+        let edge = try runVigil(
+            ["cluster", "edge"] + nats + ["--max-lag", "4", "--log-level", "info", "--year", "2025", file], binary: TestPaths.loadTestBinary
+        )
+        #expect(edge.status == 0, "\(edge.stderr)")
+        #expect(edge.stderr.contains("the edge waits for it"), "\(edge.stderr.suffix(2000))")
+        #expect(!edge.stderr.contains("waited 0 times"), "\(edge.stderr.suffix(2000))")
+        #expect(analyzer.waitForExit(seconds: 180) == 0, "\(analyzer.stderr.suffix(2000))")
+        let blocks = try #require(edge.stderr.firstMatch(of: /in (\d+) blocks/).flatMap { Int($0.1) })
+        #expect(analyzer.stderr.contains("\(blocks) blocks fed, 0 damaged"), "\(analyzer.stderr.suffix(2000))")
     }
 
     @Test("an analyzer run again over the same stream stores nothing twice")

@@ -21,8 +21,9 @@ import VigilPipeline
 /// drops an id it already has, so the alert set is the same and nothing is stored twice
 /// (docs/SCALING.md; what this costs, and the checkpoints that will bound it, are there too).
 ///
-/// `drain`: the feed ends when every source the edge's run expected has ended and the stream has no
-/// block after the last one fed (a batch job, `scripts/cluster-check.sh`); otherwise it waits for more.
+/// `drain`: the feed ends when an edge's run began, every source it expected has ended and the stream
+/// has no block after the last one fed (a batch job, `scripts/cluster-check.sh`); otherwise it waits
+/// for more.
 public final class JetStreamBatchFeed: RecordedBatchFeed, @unchecked Sendable {
     public let name: String
     public let from: Timestamp? = nil
@@ -53,10 +54,7 @@ public final class JetStreamBatchFeed: RecordedBatchFeed, @unchecked Sendable {
 
     /// Waits for the first block and reads the run start it begins with.
     public func expectedSources() throws -> [UInt32] {
-        while held.isEmpty {
-            held = fetch()
-            if held.isEmpty, drain, lastSequence() == 0 { return [] }
-        }
+        while held.isEmpty { held = fetch() }
         guard let first = held.first, let records = try? ArchiveBlockStreamDecoder.records(first.data) else { return [] }
         for record in records {
             if case .runStart(let start) = record { return start.expectedSources.map(\.source) }
@@ -67,6 +65,8 @@ public final class JetStreamBatchFeed: RecordedBatchFeed, @unchecked Sendable {
     public func forEachRecord(damaged: (any Error) -> Void, _ body: (ArchiveRecord) throws -> Void) throws {
         var expected: Set<UInt32> = []
         var ended: Set<UInt32> = []
+        /// Whether an edge's run began in what was fed (a drain waits for one).
+        var started = false
         /// Fetches that came back empty while the stream had blocks after ours.
         var starved = 0
         while true {
@@ -75,7 +75,7 @@ public final class JetStreamBatchFeed: RecordedBatchFeed, @unchecked Sendable {
             if messages.isEmpty { messages = fetch() }
             if messages.isEmpty {
                 let last = lastSequence()
-                if drain && ended.isSuperset(of: expected) && nextSequence > last { return }
+                if drain && started && ended.isSuperset(of: expected) && nextSequence > last { return }
                 // A consumer the server lost (a restart) or a pull request a reconnect dropped can leave
                 // a subscription that looks alive and delivers nothing: after 2 s of that, subscribe again.
                 starved = nextSequence <= last ? starved + 1 : 0
@@ -98,6 +98,7 @@ public final class JetStreamBatchFeed: RecordedBatchFeed, @unchecked Sendable {
                             // A later run of the edge: its sources are the ones to wait for.
                             expected = Set(start.expectedSources.map(\.source))
                             ended = []
+                            started = true
                         case .sourceEnd(let source): ended.insert(source)
                         default: break
                         }
@@ -133,9 +134,11 @@ public final class JetStreamBatchFeed: RecordedBatchFeed, @unchecked Sendable {
                 if subscription == nil {
                     subscription = try client.orderedPull(
                         stream: ClusterLayout.rawStream, subject: ClusterLayout.rawSubject, startSequence: nextSequence,
-                        description: "analyzer \(instance)")
+                        description: "analyzer \(instance)", inactiveSeconds: 5)
                 }
-                let messages = try subscription!.fetch(count: 16, timeoutMilliseconds: 500)
+                // A few blocks at a time: the consumer's lag, which the edge's flow control reads, counts
+                // blocks not yet delivered, so what an analyzer holds beyond it stays small (2 MiB).
+                let messages = try subscription!.fetch(count: 4, timeoutMilliseconds: 500)
                 recovered()
                 return messages
             } catch {

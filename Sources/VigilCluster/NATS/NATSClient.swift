@@ -270,7 +270,8 @@ public final class NATSClient: @unchecked Sendable {
 
     /// An ephemeral pull consumer of `stream` from `startSequence` on, without acknowledgements: the
     /// caller keeps its own position and subscribes again from there after a failure. The server
-    /// removes the consumer `inactiveSeconds` after its client went away. `description` shows in
+    /// removes the consumer `inactiveSeconds` after its client last asked for messages (a client that
+    /// pauses longer finds it gone and subscribes again). `description` shows in
     /// `vigil cluster status`.
     public func orderedPull(
         stream: String, subject: String, startSequence: UInt64, description: String, inactiveSeconds: Int64 = 30

@@ -99,6 +99,10 @@ struct ClusterEdgeCommand: ParsableCommand {
             """)
 
     @OptionGroup var server: NATSOptions
+
+    @Option(help: ArgumentHelp("Blocks (about 512 KiB of messages each) an analyzer may lag before the edge waits.", valueName: "blocks"))
+    var maxLag: UInt64 = 1024
+
     @OptionGroup var options: InputOptions
 
     func run() throws {
@@ -110,12 +114,13 @@ struct ClusterEdgeCommand: ParsableCommand {
         // The batches a single correlating run would cut: they decide when event time moves.
         runOptions.readBatchSize = min(runOptions.readBatchSize, RunOptions.correlatingReadBatchSize)
         let client = try server.connect(as: "edge")
-        let publisher = JetStreamBlockPublisher(client: client, logger: logger)
+        let publisher = JetStreamBlockPublisher(client: client, logger: logger, maxLag: maxLag)
         runOptions.recordSink = publisher
         try runReportingRuleProblems(runOptions, logger: logger)
         let counters = publisher.counters
+        let waits = publisher.lagWaits
         logger.info(
-            "edge \(publisher.instance): published \(counters.messages) messages in \(counters.blocksWritten) blocks, \(counters.compressedBytes) bytes, \(publisher.retries) retries"
+            "edge \(publisher.instance): published \(counters.messages) messages (\(counters.rawBytes) bytes) in \(counters.blocksWritten) blocks of \(counters.compressedBytes) bytes, \(publisher.retries) retries, waited \(waits.count) times (\(waits.seconds) s) for lagging analyzers"
         )
     }
 }
