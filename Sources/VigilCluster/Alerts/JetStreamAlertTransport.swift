@@ -13,19 +13,24 @@ public final class JetStreamAlertTransport: AlertTransport {
     }
 
     public func send(_ alerts: AlertLines, deadline: ContinuousClock.Instant) -> AlertTransportOutcome {
+        var ranges: [Range<Int>] = []
+        var ids: [String] = []
+        ranges.reserveCapacity(alerts.count)
+        ids.reserveCapacity(alerts.count)
         for index in 0..<alerts.count {
             var range = alerts.range(of: index)
             if range.upperBound > range.lowerBound && alerts.bytes[range.upperBound - 1] == UInt8(ascii: "\n") {
                 range = range.lowerBound..<(range.upperBound - 1)
             }
-            let id = Self.alertID(alerts.bytes[range])
-            do {
-                _ = try alerts.bytes[range].withUnsafeBytes { bytes throws(NATSError) in
-                    try client.publish(subject: ClusterLayout.alertSubject, payload: bytes, messageID: id, retryFor: 0)
-                }
-            } catch {
-                return AlertTransportOutcome(done: index, problem: .receiverDown("\(error)"))
-            }
+            ranges.append(range)
+            ids.append(Self.alertID(alerts.bytes[range]))
+        }
+        // All at once, then every acknowledgement: one round trip per alert cost 2 s on 20,000 alerts.
+        do {
+            try client.publishAll(subject: ClusterLayout.alertSubject, bytes: alerts.bytes, ranges: ranges, ids: ids)
+        } catch {
+            // The whole batch again later: the ids keep what the server already has from being stored twice.
+            return AlertTransportOutcome(done: 0, problem: .receiverDown("\(error)"))
         }
         return .delivered(alerts.count)
     }

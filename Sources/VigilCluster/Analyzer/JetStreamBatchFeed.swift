@@ -40,6 +40,9 @@ public final class JetStreamBatchFeed: RecordedBatchFeed, @unchecked Sendable {
     private var held: [FetchedMessage] = []
     private var failing = false
     private let progress = Mutex<(blocks: UInt64, damaged: UInt64, resubscribed: UInt64)>((0, 0, 0))
+    /// Time the feed's thread spent waiting for the server (fetching), and decoding blocks and handing
+    /// their batches on (which waits while the pipeline is full): where an analyzer's time goes.
+    private let waits = Mutex<(fetching: Duration, feeding: Duration)>((.zero, .zero))
 
     public init(client: NATSClient, drain: Bool, instance: String, logger: Logger) {
         self.client = client
@@ -51,6 +54,15 @@ public final class JetStreamBatchFeed: RecordedBatchFeed, @unchecked Sendable {
 
     /// Blocks fed, blocks that failed their checks (skipped and logged), and subscriptions made again.
     public var counts: (blocks: UInt64, damaged: UInt64, resubscribed: UInt64) { progress.withLock { $0 } }
+
+    /// Seconds spent fetching blocks, and decoding and handing them to the pipeline.
+    public var seconds: (fetching: Double, feeding: Double) {
+        waits.withLock { (Self.seconds($0.fetching), Self.seconds($0.feeding)) }
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
 
     /// Waits for the first block and reads the run start it begins with.
     public func expectedSources() throws -> [UInt32] {
@@ -72,7 +84,12 @@ public final class JetStreamBatchFeed: RecordedBatchFeed, @unchecked Sendable {
         while true {
             var messages = held
             held = []
-            if messages.isEmpty { messages = fetch() }
+            if messages.isEmpty {
+                let start = ContinuousClock.now
+                messages = fetch()
+                let took = ContinuousClock.now - start
+                waits.withLock { $0.fetching += took }
+            }
             if messages.isEmpty {
                 let last = lastSequence()
                 if drain && started && ended.isSuperset(of: expected) && nextSequence > last { return }
@@ -88,6 +105,11 @@ public final class JetStreamBatchFeed: RecordedBatchFeed, @unchecked Sendable {
                 continue
             }
             starved = 0
+            let start = ContinuousClock.now
+            defer {
+                let took = ContinuousClock.now - start
+                waits.withLock { $0.feeding += took }
+            }
             for message in messages {
                 // After subscribing again, blocks already fed may come once more.
                 guard message.streamSequence >= nextSequence else { continue }
@@ -111,6 +133,8 @@ public final class JetStreamBatchFeed: RecordedBatchFeed, @unchecked Sendable {
                 }
                 nextSequence = message.streamSequence + 1
             }
+            // Done without waiting for an empty fetch when the last block just went through.
+            if drain && started && ended.isSuperset(of: expected) && nextSequence > lastSequence() { return }
         }
     }
 

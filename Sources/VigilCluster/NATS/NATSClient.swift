@@ -1,3 +1,4 @@
+import Atomics
 import CNATS
 
 #if canImport(Glibc)
@@ -20,6 +21,12 @@ public struct NATSError: Error, Sendable, CustomStringConvertible {
 
     /// A timeout: nothing to fetch yet, or a server that did not answer in time.
     public var isTimeout: Bool { status == String(cString: natsStatus_GetText(NATS_TIMEOUT)) }
+
+    init(operation: String, status: String) {
+        self.operation = operation
+        self.status = status
+        jetStreamCode = 0
+    }
 
     init(_ operation: String, _ status: natsStatus, _ jetStreamCode: jsErrCode = jsErrCode(0)) {
         self.operation = operation
@@ -82,6 +89,8 @@ public final class NATSClient: @unchecked Sendable {
     private let connection: OpaquePointer
     private let jetStream: OpaquePointer
     public let url: String
+    /// Asynchronous publishes the server refused or that failed, counted by the client's callback.
+    private let asyncFailures = AsyncPublishFailures()
 
     /// Connects; a server that is down is retried every second for `connectSeconds`, and a connection
     /// that drops later reconnects without a limit (JetStream keeps what was acknowledged).
@@ -105,6 +114,12 @@ public final class NATSClient: @unchecked Sendable {
         var jsOptions = jsOptions()
         jsOptions_Init(&jsOptions)
         jsOptions.Wait = requestTimeoutMilliseconds
+        jsOptions.PublishAsync.MaxPending = 4096
+        jsOptions.PublishAsync.ErrHandler = { _, _, closure in
+            guard let closure else { return }
+            Unmanaged<AsyncPublishFailures>.fromOpaque(closure).takeUnretainedValue().count.wrappingIncrement(ordering: .relaxed)
+        }
+        jsOptions.PublishAsync.ErrHandlerClosure = Unmanaged.passUnretained(asyncFailures).toOpaque()
         var context: OpaquePointer?
         status = natsConnection_JetStream(&context, connection, &jsOptions)
         guard status == NATS_OK, let context else {
@@ -266,6 +281,38 @@ public final class NATSClient: @unchecked Sendable {
         }
     }
 
+    /// Publishes `bytes[ranges[i]]` with message id `ids[i]`, each, without waiting for each
+    /// acknowledgement, then waits (up to `timeoutMilliseconds`) until the server acknowledged them all.
+    /// Throws when any failed or is still unacknowledged: publish the whole batch again (the message
+    /// ids make that safe).
+    public func publishAll(
+        subject: String, bytes: [UInt8], ranges: [Range<Int>], ids: [String], timeoutMilliseconds: Int64 = 10_000
+    ) throws(NATSError) {
+        let failedBefore = asyncFailures.count.load(ordering: .relaxed)
+        var status = NATS_OK
+        bytes.withUnsafeBytes { buffer in
+            for (range, id) in zip(ranges, ids) where status == NATS_OK {
+                var options = jsPubOptions()
+                jsPubOptions_Init(&options)
+                status = id.withCString { text -> natsStatus in
+                    options.MsgId = text
+                    return js_PublishAsync(
+                        jetStream, subject, buffer.baseAddress.map { $0 + range.lowerBound }, Int32(range.count), &options)
+                }
+            }
+        }
+        var complete = jsPubOptions()
+        jsPubOptions_Init(&complete)
+        complete.MaxWait = timeoutMilliseconds
+        let waited = js_PublishAsyncComplete(jetStream, &complete)
+        guard status == NATS_OK else { throw NATSError("publish \(subject)", status) }
+        guard waited == NATS_OK else { throw NATSError("acknowledgements of \(ids.count) messages on \(subject)", waited) }
+        let failed = asyncFailures.count.load(ordering: .relaxed) - failedBefore
+        guard failed == 0 else {
+            throw NATSError(operation: "publish \(subject)", status: "\(failed) of \(ids.count) messages refused")
+        }
+    }
+
     // MARK: Consuming
 
     /// An ephemeral pull consumer of `stream` from `startSequence` on, without acknowledgements: the
@@ -395,4 +442,9 @@ public final class PullSubscription: @unchecked Sendable {
             natsMsg_Destroy(handle)
         }
     }
+}
+
+/// Counts failed asynchronous publishes: the NATS client calls back from its own thread.
+final class AsyncPublishFailures: Sendable {
+    let count = ManagedAtomic<Int>(0)
 }
