@@ -7,7 +7,7 @@ BROWSER_PACKAGES := chromium chromium-driver python3-venv
 RELEASE_BIN := .build/release/vigil
 DEBUG_BIN := .build/debug/vigil
 
-.PHONY: all deps build release demo test lint format clean cluster-check bench bench-archive bench-desk bench-parse bench-rules oracle-refresh fuzz soak install uninstall .venv
+.PHONY: all deps build release demo test lint format clean cluster-check bench bench-archive bench-cluster bench-desk bench-parse bench-rules oracle-refresh fuzz soak install uninstall .venv
 
 all: build
 
@@ -122,6 +122,10 @@ bench: deps
 bench-archive: release
 	scripts/bench-archive.sh
 
+# The cluster path beside a single run on the same file (docs/SCALING.md, release build).
+bench-cluster: release
+	scripts/cluster-bench.sh
+
 # Times vigil run / vigil parse beside cat and syslog-ng on 2 M generated lines (release build).
 bench-parse: release
 	scripts/bench-parse.sh
@@ -146,8 +150,7 @@ fuzz: deps
 	scripts/fuzz.sh
 
 # Does the cluster path over NATS JetStream give a single run's alerts? FILE=... [RULES=...] [KILL=1]
-cluster-check: deps
-	$(SWIFT) build -c release --product vigil
+cluster-check: release
 	KILL=$(KILL) scripts/cluster-check.sh $(or $(FILE),../shared/data/loghub/OpenSSH/OpenSSH_2k.log) $(RULES)
 
 lint:
