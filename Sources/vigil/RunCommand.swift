@@ -60,14 +60,23 @@ struct RunCommand: ParsableCommand {
 
     /// What the options ask for (`vigil check --config` loads its rules without running).
     func makeRunOptions() throws -> RunOptions {
-        var runOptions = try options.runOptions(mode: .run)
-        decoders.apply(to: &runOptions.rules)
-        logsources.apply(to: &runOptions.rules)
-        rules.apply(to: &runOptions)
-        alerts.apply(to: &runOptions)
+        var runOptions = try analysisRunOptions(options, decoders, logsources, rules, alerts)
         try archive.apply(to: &runOptions)
         return runOptions
     }
+}
+
+/// The run options of a command that analyzes (`vigil run`, `vigil replay`, `vigil cluster analyze`):
+/// input and parsing, decoders, the logsource mapping, rules and correlation, alerts.
+func analysisRunOptions(
+    _ options: InputOptions, _ decoders: DecoderOptions, _ logsources: LogsourceOptions, _ rules: RuleOptions, _ alerts: AlertOptions
+) throws -> RunOptions {
+    var runOptions = try options.runOptions(mode: .run)
+    decoders.apply(to: &runOptions.rules)
+    logsources.apply(to: &runOptions.rules)
+    rules.apply(to: &runOptions)
+    alerts.apply(to: &runOptions)
+    return runOptions
 }
 
 /// Runs, turning rule and decoder problems into one stderr line each and exit status 2, and options

@@ -286,7 +286,7 @@ public final class NATSClient: @unchecked Sendable {
     /// Throws when any failed or is still unacknowledged: publish the whole batch again (the message
     /// ids make that safe).
     public func publishAll(
-        subject: String, bytes: [UInt8], ranges: [Range<Int>], ids: [String], timeoutMilliseconds: Int64 = 10_000
+        subject: String, bytes: [UInt8], ranges: [Range<Int>], ids: [String], timeoutMilliseconds: Int64 = 3_000
     ) throws(NATSError) {
         let failedBefore = asyncFailures.count.load(ordering: .relaxed)
         var status = NATS_OK
@@ -305,6 +305,13 @@ public final class NATSClient: @unchecked Sendable {
         jsPubOptions_Init(&complete)
         complete.MaxWait = timeoutMilliseconds
         let waited = js_PublishAsyncComplete(jetStream, &complete)
+        if status != NATS_OK || waited != NATS_OK {
+            // Publishes whose acknowledgements were lost (a server that restarted) would stay pending
+            // for ever and keep every later wait from completing: drop them, the caller publishes the
+            // whole batch again.
+            var pending = natsMsgList()
+            if js_PublishAsyncGetPendingList(&pending, jetStream) == NATS_OK { natsMsgList_Destroy(&pending) }
+        }
         guard status == NATS_OK else { throw NATSError("publish \(subject)", status) }
         guard waited == NATS_OK else { throw NATSError("acknowledgements of \(ids.count) messages on \(subject)", waited) }
         let failed = asyncFailures.count.load(ordering: .relaxed) - failedBefore

@@ -39,11 +39,7 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         let logger = options.makeLogger()
-        var runOptions = try options.runOptions(mode: .run)
-        decoders.apply(to: &runOptions.rules)
-        logsources.apply(to: &runOptions.rules)
-        rules.apply(to: &runOptions)
-        alerts.apply(to: &runOptions)
+        var runOptions = try analysisRunOptions(options, decoders, logsources, rules, alerts)
         guard !runOptions.hasListeners else { throw ValidationError("vigil replay reads the archive: no listeners") }
         runOptions.replay = ArchiveReplaySource(
             directory: archive, from: try ArchiveTimeOption.parse(from, option: "--from"),

@@ -154,11 +154,7 @@ struct ClusterAnalyzeCommand: ParsableCommand {
 
     func run() throws {
         let logger = options.makeLogger()
-        var runOptions = try options.runOptions(mode: .run)
-        decoders.apply(to: &runOptions.rules)
-        logsources.apply(to: &runOptions.rules)
-        rules.apply(to: &runOptions)
-        alerts.apply(to: &runOptions)
+        var runOptions = try analysisRunOptions(options, decoders, logsources, rules, alerts)
         guard !runOptions.hasListeners else { throw ValidationError("vigil cluster analyze reads the raw stream: no listeners") }
         let client = try server.connect(as: "analyzer")
         let instance = JetStreamBlockPublisher.newInstanceID()
