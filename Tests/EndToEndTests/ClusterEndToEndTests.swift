@@ -143,6 +143,41 @@ struct ClusterEndToEndTests {
         #expect(analyzer.stderr.contains("\(blocks) blocks fed, 0 damaged"), "\(analyzer.stderr.suffix(2000))")
     }
 
+    @Test("the desk stores the alert stream's alerts once each, also when it reads them again")
+    func deskStoresTheStream() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let server = try NATSServer()
+        defer { server.stop() }
+        let file = try Self.input("openssh", in: directory)
+        let nats = ["--nats", server.url]
+        #expect(try runVigil(["cluster", "init"] + nats).status == 0)
+        #expect(try runVigil(["cluster", "edge"] + nats + ["--year", "2025", file]).status == 0)
+        let analyzer = try runVigil(
+            ["cluster", "analyze"] + nats + ["--drain", "--rules", "rules/sigma", "--year", "2025", "--state-dir", directory.file("a")])
+        #expect(analyzer.status == 0, "\(analyzer.stderr)")
+        let expected = try Self.alertIDs(analyzer.stdout)
+        let store = directory.file("desk")
+        // The second desk reads with another consumer, so it is given every alert again.
+        for consumer in ["desk", "again"] {
+            let desk = try runVigil(
+                ["cluster", "desk"] + nats + [
+                    "--consumer", consumer, "--drain", "--http", "127.0.0.1:0", "--state-dir", store, "--log-level", "info",
+                ])
+            #expect(desk.status == 0, "\(desk.stderr)")
+            #expect(desk.stderr.contains("took \(expected.count) alerts from the stream"), "\(desk.stderr)")
+        }
+        let counted = try runPython([
+            "-c",
+            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); print(*c.execute('select count(*), count(distinct id) from alerts').fetchone())",
+            store + "/alerts.sqlite",
+        ])
+        #expect(
+            counted.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } == [
+                expected.count, expected.count,
+            ])
+    }
+
     @Test("an analyzer run again over the same stream stores nothing twice")
     func republishedAlertsAreStoredOnce() throws {
         let directory = TemporaryDirectory()

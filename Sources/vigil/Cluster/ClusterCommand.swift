@@ -12,7 +12,7 @@ struct ClusterCommand: ParsableCommand {
         abstract: "Run vigil as several processes over NATS JetStream: edge, analyzers, alert readers.",
         subcommands: [
             ClusterInitCommand.self, ClusterStatusCommand.self, ClusterEdgeCommand.self, ClusterAnalyzeCommand.self,
-            ClusterAlertsCommand.self,
+            ClusterAlertsCommand.self, ClusterDeskCommand.self,
         ]
     )
 }
