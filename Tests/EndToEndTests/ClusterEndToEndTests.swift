@@ -24,6 +24,17 @@ struct ClusterEndToEndTests {
         return directory.file("gen.log")
     }
 
+    /// A private nats-server with the cluster's streams and `file` published by an edge (stamps of 2025).
+    static func publishedStream(_ file: String) throws -> (server: NATSServer, nats: [String]) {
+        let server = try NATSServer()
+        let nats = ["--nats", server.url]
+        let initialized = try runVigil(["cluster", "init"] + nats)
+        #expect(initialized.status == 0, "\(initialized.stderr)")
+        let edge = try runVigil(["cluster", "edge"] + nats + ["--year", "2025", file])
+        #expect(edge.status == 0, "\(edge.stderr)")
+        return (server, nats)
+    }
+
     @Test("edge, analyzer and alert stream give a single run's alerts, each once", arguments: ["openssh", "gen-authlog"])
     func clusterEqualsSingleRun(_ name: String) throws {
         let directory = TemporaryDirectory()
@@ -147,12 +158,8 @@ struct ClusterEndToEndTests {
     func deskStoresTheStream() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
-        let server = try NATSServer()
+        let (server, nats) = try Self.publishedStream(try Self.input("openssh", in: directory))
         defer { server.stop() }
-        let file = try Self.input("openssh", in: directory)
-        let nats = ["--nats", server.url]
-        #expect(try runVigil(["cluster", "init"] + nats).status == 0)
-        #expect(try runVigil(["cluster", "edge"] + nats + ["--year", "2025", file]).status == 0)
         let analyzer = try runVigil(
             ["cluster", "analyze"] + nats + ["--drain", "--rules", "rules/sigma", "--year", "2025", "--state-dir", directory.file("a")])
         #expect(analyzer.status == 0, "\(analyzer.stderr)")
@@ -182,12 +189,8 @@ struct ClusterEndToEndTests {
     func republishedAlertsAreStoredOnce() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
-        let server = try NATSServer()
+        let (server, nats) = try Self.publishedStream(try Self.input("openssh", in: directory))
         defer { server.stop() }
-        let file = try Self.input("openssh", in: directory)
-        let nats = ["--nats", server.url]
-        #expect(try runVigil(["cluster", "init"] + nats).status == 0)
-        #expect(try runVigil(["cluster", "edge"] + nats + ["--year", "2025", file]).status == 0)
         let analyze =
             ["cluster", "analyze"] + nats + ["--drain", "--rules", "rules/sigma", "--year", "2025", "--state-dir", directory.file("state")]
         let first = try runVigil(analyze)
