@@ -14,17 +14,24 @@ struct TokenHashSet {
     }
 
     @inline(__always) mutating func insert(_ hash: UInt64) {
-        let value = hash
+        let mask = mask
+        let added = slots.withUnsafeMutableBufferPointer { Self.place(hash, in: $0.baseAddress!, mask: mask) }
+        guard added else { return }
+        count += 1
+        if count * 2 > slots.count { grow() }
+    }
+
+    /// Puts `value` in its slot (linear probing); whether it was not there yet. The table has room.
+    @inline(__always) private static func place(_ value: UInt64, in base: UnsafeMutablePointer<UInt64>, mask: Int) -> Bool {
         var i = Int(truncatingIfNeeded: value >> 7) & mask
         while true {
-            let slot = slots[i]
-            if slot == value { return }
+            let slot = base[i]
+            if slot == value { return false }
             if slot == 0 { break }
             i = (i + 1) & mask
         }
-        slots[i] = value
-        count += 1
-        if count * 2 > slots.count { grow() }
+        base[i] = value
+        return true
     }
 
     /// Inserts the hashes of the tokens of `message` (``ArchiveTokens/forEachHash(in:_:)``).
@@ -39,15 +46,7 @@ struct TokenHashSet {
         slots.withUnsafeMutableBufferPointer { slots in
             guard let base = slots.baseAddress else { return }
             ArchiveTokens.forEachHash(in: message) { value in
-                var i = Int(truncatingIfNeeded: value >> 7) & mask
-                while true {
-                    let slot = base[i]
-                    if slot == value { return }
-                    if slot == 0 { break }
-                    i = (i + 1) & mask
-                }
-                base[i] = value
-                added += 1
+                if Self.place(value, in: base, mask: mask) { added += 1 }
             }
         }
         count += added

@@ -58,8 +58,10 @@ public final class JetStreamBlockPublisher: ArchiveRecordSink {
     }
 
     public var counters: ArchiveCounters { state.withLock { $0.encoder.counters } }
-    /// Publishes retried (server unreachable, stream full) and blocks the server already had.
+    /// Publishes retried (server unreachable, stream full).
     public var retries: UInt64 { state.withLock { $0.retries } }
+    /// Blocks the server already had (a publish retried after its acknowledgement was lost).
+    public var duplicates: UInt64 { state.withLock { $0.duplicates } }
     /// Times the edge waited for a lagging analyzer, and for how long in all.
     public var lagWaits: (count: UInt64, seconds: Double) {
         state.withLock { ($0.lagWaits, Double($0.lagWaitNanoseconds) / 1e9) }

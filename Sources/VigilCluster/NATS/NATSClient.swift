@@ -19,9 +19,6 @@ public struct NATSError: Error, Sendable, CustomStringConvertible {
         return "\(operation): \(status)\(code)"
     }
 
-    /// A timeout: nothing to fetch yet, or a server that did not answer in time.
-    public var isTimeout: Bool { status == String(cString: natsStatus_GetText(NATS_TIMEOUT)) }
-
     init(operation: String, status: String) {
         self.operation = operation
         self.status = status

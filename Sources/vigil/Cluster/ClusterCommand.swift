@@ -120,7 +120,7 @@ struct ClusterEdgeCommand: ParsableCommand {
         let counters = publisher.counters
         let waits = publisher.lagWaits
         logger.info(
-            "edge \(publisher.instance): published \(counters.messages) messages (\(counters.rawBytes) bytes) in \(counters.blocksWritten) blocks of \(counters.compressedBytes) bytes, \(publisher.retries) retries, waited \(waits.count) times (\(waits.seconds) s) for lagging analyzers"
+            "edge \(publisher.instance): published \(counters.messages) messages (\(counters.rawBytes) bytes) in \(counters.blocksWritten) blocks of \(counters.compressedBytes) bytes, \(publisher.retries) retries (\(publisher.duplicates) blocks the server already had), waited \(waits.count) times (\(waits.seconds) s) for lagging analyzers"
         )
     }
 }
